@@ -1,0 +1,3 @@
+using LedgerContrast.CentralBank.Cli;
+
+return await BankCli.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,3 @@
+using LedgerContrast.ChainNode.Cli;
+
+return await ChainCli.RunAsync(args).ConfigureAwait(false);
