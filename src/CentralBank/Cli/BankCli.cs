@@ -1,14 +1,402 @@
 using System.CommandLine;
+using Grpc.Core;
+using Grpc.Net.Client;
+using LedgerContrast.CentralBank.Audit;
+using LedgerContrast.CentralBank.Bench;
+using LedgerContrast.CentralBank.Hosting;
+using LedgerContrast.CentralBank.Storage;
+using LedgerContrast.Protos.Bank.V1;
+using LedgerContrast.Shared.Cli;
+using LedgerContrast.Shared.Money;
+using Microsoft.AspNetCore.Builder;
+using Spectre.Console;
 
 namespace LedgerContrast.CentralBank.Cli;
 
 /// <summary>The `bank` executable: the server (`bank serve`) and the client verbs.</summary>
 public static class BankCli
 {
+    public const string DefaultServer = "http://127.0.0.1:7100";
+
+    private static readonly Option<bool> s_json = new("--json") { Description = "Print one JSON document instead of tables.", Recursive = true };
+    private static readonly Option<string?> s_server = new("--server") { Description = $"Bank URL (default: the profile's, else {DefaultServer}).", Recursive = true };
+    private static readonly Option<string?> s_token = new("--token") { Description = "Bearer token (default: $BANK_TOKEN, else --as, else the profile's).", Recursive = true };
+    private static readonly Option<string?> s_as = new("--as") { Description = "Use the saved token of a customer created from this machine.", Recursive = true };
+    private static readonly Option<string?> s_profile = new("--profile") { Description = "Profile file (default: $BANK_PROFILE or ~/.ledgercontrast/bank-profile.json).", Recursive = true };
+
     public static Task<int> RunAsync(string[] args)
     {
         var root = new RootCommand(
             "CentralBank: a client-server bank. One gRPC server holds the authoritative ledger; clients only ask.");
+        root.Options.Add(s_json);
+        root.Options.Add(s_server);
+        root.Options.Add(s_token);
+        root.Options.Add(s_as);
+        root.Options.Add(s_profile);
+        root.Subcommands.Add(ServeCommand());
+        root.Subcommands.Add(LoginCommand());
+        root.Subcommands.Add(CustomerCommand());
+        root.Subcommands.Add(AccountCommand());
+        root.Subcommands.Add(CashCommand("deposit", "Pay cash into an account (admin).", deposit: true));
+        root.Subcommands.Add(CashCommand("withdraw", "Pay cash out of an account (admin).", deposit: false));
+        root.Subcommands.Add(TransferCommand());
+        root.Subcommands.Add(BalanceCommand());
+        root.Subcommands.Add(HistoryCommand());
+        root.Subcommands.Add(ReverseCommand());
+        root.Subcommands.Add(AuditCommand());
+        root.Subcommands.Add(BankBench.Command(s_json));
         return root.Parse(args).InvokeAsync();
     }
+
+    private static Command ServeCommand()
+    {
+        var port = new Option<int>("--port") { Description = "gRPC port (0 = any free port).", DefaultValueFactory = _ => 7100 };
+        var data = new Option<string>("--data") { Description = "Data directory (ledger file, admin token).", Required = true };
+        var host = new Option<string>("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
+        var retention = new Option<double>("--key-retention-hours") { Description = "How long idempotency keys are kept.", DefaultValueFactory = _ => 24 };
+        var command = new Command("serve", "Run the bank server.") { port, data, host, retention };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            var options = new BankServerOptions
+            {
+                DataDirectory = parse.GetValue(data)!,
+                Port = parse.GetValue(port),
+                Host = parse.GetValue(host)!,
+                IdempotencyKeyRetention = TimeSpan.FromHours(parse.GetValue(retention)),
+                MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
+            };
+            WebApplication app;
+            try
+            {
+                app = BankServer.Build(options);
+                await app.StartAsync(cancellation).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                await Console.Error.WriteLineAsync($"The bank could not start: {ex.Message}").ConfigureAwait(false);
+                return CliOutput.Unreachable;
+            }
+            await using (app.ConfigureAwait(false))
+            {
+                await Console.Out.WriteLineAsync($"CentralBank listening on {string.Join(", ", app.Urls)} (data: {Path.GetFullPath(options.DataDirectory)})").ConfigureAwait(false);
+                await app.WaitForShutdownAsync(cancellation).ConfigureAwait(false);
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command LoginCommand()
+    {
+        var tokenFile = new Option<string?>("--token-file") { Description = "Read the token from this file (e.g. DIR/admin.token)." };
+        var command = new Command("login", "Save a server and token as this machine's defaults.") { tokenFile };
+        command.SetAction(parse => Run(parse, async (_, output) =>
+        {
+            var profilePath = parse.GetValue(s_profile) ?? BankProfile.DefaultPath;
+            var profile = BankProfile.Load(profilePath);
+            var file = parse.GetValue(tokenFile);
+            var token = file is not null ? (await File.ReadAllTextAsync(file).ConfigureAwait(false)).Trim() : parse.GetValue(s_token);
+            if (string.IsNullOrEmpty(token))
+            {
+                throw new CliException("MISSING_TOKEN", "Give the token with --token or --token-file.");
+            }
+            profile.Token = token;
+            profile.Server = parse.GetValue(s_server) ?? profile.Server ?? DefaultServer;
+            profile.Save(profilePath);
+            return output.Success(new { server = profile.Server, profile = profilePath },
+                console => console.MarkupLineInterpolated($"Saved [bold]{profile.Server}[/] and the token to {profilePath}."));
+        }));
+        return command;
+    }
+
+    private static Command CustomerCommand()
+    {
+        var name = new Argument<string>("name") { Description = "The customer's name." };
+        var create = new Command("create", "Create a customer and issue its token (admin). The token is shown once and saved to the profile.") { name };
+        create.SetAction(parse => Run(parse, async (client, output) =>
+        {
+            var reply = await client.Bank.CreateCustomerAsync(new CreateCustomerRequest { Name = parse.GetValue(name) }, client.Headers, BankClient.CallDeadline).ConfigureAwait(false);
+            var profilePath = parse.GetValue(s_profile) ?? BankProfile.DefaultPath;
+            var profile = BankProfile.Load(profilePath);
+            profile.Customers[parse.GetValue(name)!.Trim()] = new BankProfile.SavedCustomer(reply.CustomerId, reply.Token);
+            profile.Save(profilePath);
+            return output.Success(new { customer_id = reply.CustomerId, token = reply.Token }, console =>
+            {
+                console.MarkupLineInterpolated($"Created customer [bold]{reply.CustomerId}[/] ({parse.GetValue(name)}).");
+                console.MarkupLineInterpolated($"Token (shown once; saved to the profile, use --as {parse.GetValue(name)}): {reply.Token}");
+            });
+        }));
+        return new Command("customer", "Customers.") { create };
+    }
+
+    private static Command AccountCommand()
+    {
+        var customer = new Option<string>("--customer") { Description = "Customer id, e.g. cus-1.", Required = true };
+        var open = new Command("open", "Open an account for a customer (admin).") { customer };
+        open.SetAction(parse => Run(parse, async (client, output) =>
+        {
+            var account = await client.Bank.OpenAccountAsync(new OpenAccountRequest { CustomerId = parse.GetValue(customer) }, client.Headers, BankClient.CallDeadline).ConfigureAwait(false);
+            return output.Success(new { account_id = account.AccountId, customer_id = account.CustomerId },
+                console => console.MarkupLineInterpolated($"Opened account [bold]{account.AccountId}[/] for {account.CustomerId}."));
+        }));
+        return new Command("account", "Accounts.") { open };
+    }
+
+    private static Command CashCommand(string verb, string description, bool deposit)
+    {
+        var account = new Option<string>("--account") { Description = "Account id, e.g. acc-1.", Required = true };
+        var amount = new Option<string>("--amount") { Description = "Amount, e.g. 12.5.", Required = true };
+        var key = new Option<string?>("--idempotency-key") { Description = "Reuse to retry safely (default: a new key)." };
+        var command = new Command(verb, description) { account, amount, key };
+        command.SetAction(parse => Run(parse, async (client, output) =>
+        {
+            var request = new CashRequest
+            {
+                AccountId = parse.GetValue(account),
+                Amount = ParseAmount(parse.GetValue(amount)),
+                IdempotencyKey = parse.GetValue(key) ?? NewKey(),
+            };
+            var reply = await BankClient.WithRetry(() => deposit
+                ? client.Bank.DepositAsync(request, client.Headers, BankClient.CallDeadline).ResponseAsync
+                : client.Bank.WithdrawAsync(request, client.Headers, BankClient.CallDeadline).ResponseAsync).ConfigureAwait(false);
+            var balance = deposit ? reply.ToBalance : reply.FromBalance;
+            return output.Success(EntryJson(reply, request.IdempotencyKey), console => console.MarkupLineInterpolated(
+                $"{(deposit ? "Deposited" : "Withdrew")} {Amount.FromMinorUnits(request.Amount)} ({reply.EntryId}); {request.AccountId} now holds {Amount.FromMinorUnits(balance)}."));
+        }));
+        return command;
+    }
+
+    private static Command TransferCommand()
+    {
+        var from = new Option<string>("--from") { Description = "Source account (must be yours).", Required = true };
+        var to = new Option<string>("--to") { Description = "Destination account.", Required = true };
+        var amount = new Option<string>("--amount") { Description = "Amount, e.g. 12.5.", Required = true };
+        var key = new Option<string?>("--idempotency-key") { Description = "Reuse to retry safely (default: a new key; retries reuse it)." };
+        var command = new Command("transfer", "Move money from one of your accounts to another account.") { from, to, amount, key };
+        command.SetAction(parse => Run(parse, async (client, output) =>
+        {
+            var request = new TransferRequest
+            {
+                FromAccountId = parse.GetValue(from),
+                ToAccountId = parse.GetValue(to),
+                Amount = ParseAmount(parse.GetValue(amount)),
+                IdempotencyKey = parse.GetValue(key) ?? NewKey(),
+            };
+            var reply = await BankClient.WithRetry(() => client.Bank.TransferAsync(request, client.Headers, BankClient.CallDeadline).ResponseAsync).ConfigureAwait(false);
+            return output.Success(EntryJson(reply, request.IdempotencyKey), console => console.MarkupLineInterpolated(
+                $"Transferred {Amount.FromMinorUnits(request.Amount)} from {request.FromAccountId} to {request.ToAccountId} ({reply.EntryId}, final). {request.FromAccountId} now holds {Amount.FromMinorUnits(reply.FromBalance)}."));
+        }));
+        return command;
+    }
+
+    private static Command BalanceCommand()
+    {
+        var account = new Argument<string>("account") { Description = "Account id, e.g. acc-1." };
+        var command = new Command("balance", "Show an account's balance.") { account };
+        command.SetAction(parse => Run(parse, async (client, output) =>
+        {
+            var reply = await client.Bank.GetBalanceAsync(new GetBalanceRequest { AccountId = parse.GetValue(account) }, client.Headers, BankClient.CallDeadline).ConfigureAwait(false);
+            return output.Success(new { account_id = reply.AccountId, customer_id = reply.CustomerId, balance = Amount.FromMinorUnits(reply.Balance).ToString(), balance_minor = reply.Balance },
+                console => console.MarkupLineInterpolated($"{reply.AccountId} ({reply.CustomerId}): [bold]{Amount.FromMinorUnits(reply.Balance)}[/]"));
+        }));
+        return command;
+    }
+
+    private static Command HistoryCommand()
+    {
+        var account = new Argument<string>("account") { Description = "Account id, e.g. acc-1." };
+        var pageSize = new Option<uint>("--page-size") { Description = "Postings per page.", DefaultValueFactory = _ => 20 };
+        var before = new Option<ulong>("--before") { Description = "Show postings older than this sequence (from the previous page)." };
+        var command = new Command("history", "Show an account's postings, newest first, a page at a time.") { account, pageSize, before };
+        command.SetAction(parse => Run(parse, async (client, output) =>
+        {
+            var reply = await client.Bank.GetHistoryAsync(new GetHistoryRequest
+            {
+                AccountId = parse.GetValue(account),
+                PageSize = parse.GetValue(pageSize),
+                BeforeSequence = parse.GetValue(before),
+            }, client.Headers, BankClient.CallDeadline).ConfigureAwait(false);
+            var rows = reply.Postings.Select(p => new
+            {
+                sequence = p.Sequence,
+                entry_id = p.EntryId,
+                kind = p.Kind,
+                amount = Amount.FromMinorUnits(p.Amount).ToString(),
+                counterparty = p.CounterpartyAccountId,
+                committed = DateTimeOffset.FromUnixTimeMilliseconds((long)p.CommittedMs).ToString("u", System.Globalization.CultureInfo.InvariantCulture),
+                reverses = p.ReversesEntryId,
+            }).ToList();
+            return output.Success(new { postings = rows, next_before = reply.NextBeforeSequence }, console =>
+            {
+                var table = new Table().AddColumns("Entry", "Kind", "Amount", "Counterparty", "Committed (UTC)", "Reverses");
+                foreach (var row in rows)
+                {
+                    table.AddRow(row.entry_id, row.kind, row.amount, row.counterparty, row.committed, row.reverses);
+                }
+                console.Write(table);
+                if (reply.NextBeforeSequence != 0)
+                {
+                    console.MarkupLineInterpolated($"More: --before {reply.NextBeforeSequence}");
+                }
+            });
+        }));
+        return command;
+    }
+
+    private static Command ReverseCommand()
+    {
+        var entry = new Argument<string>("entry-id") { Description = "The transfer to reverse, e.g. e-42." };
+        var reason = new Option<string?>("--reason") { Description = "Why (kept in the audited journal)." };
+        var force = new Option<bool>("--force") { Description = "If the receiver no longer holds the money, the bank covers the difference (write-off)." };
+        var command = new Command("reverse", "Reverse a transfer with a compensating entry (admin).") { entry, reason, force };
+        command.SetAction(parse => Run(parse, async (client, output) =>
+        {
+            var reply = await client.Bank.ReverseAsync(new ReverseRequest { EntryId = parse.GetValue(entry), Reason = parse.GetValue(reason) ?? "", Force = parse.GetValue(force) }, client.Headers, BankClient.CallDeadline).ConfigureAwait(false);
+            return output.Success(EntryJson(reply, ""), console => console.MarkupLineInterpolated($"Reversed {parse.GetValue(entry)} with {reply.EntryId}."));
+        }));
+        return command;
+    }
+
+    private static Command AuditCommand()
+    {
+        var data = new Option<string?>("--data") { Description = "Audit a stopped bank's data directory directly instead of asking the server." };
+        var command = new Command("audit", "Verify the journal's hash chain, every balance and conservation of money.") { data };
+        command.SetAction(parse =>
+        {
+            var directory = parse.GetValue(data);
+            if (directory is null)
+            {
+                return Run(parse, async (client, output) =>
+                {
+                    var reply = await client.Bank.AuditAsync(new AuditRequest(), client.Headers, new DateTime?(DateTime.UtcNow.AddMinutes(5))).ConfigureAwait(false);
+                    return ReportAudit(output, reply.Ok, (long)reply.Entries, reply.TotalBalances, reply.Issued, [.. reply.Problems], (long)reply.FirstBrokenSequence);
+                });
+            }
+            var output = new CliOutput(parse.GetValue(s_json));
+            return output.RunAsync("bank", directory, () =>
+            {
+                if (!File.Exists(Path.Combine(directory, BankDatabase.FileName)))
+                {
+                    throw new CliException("NO_LEDGER", $"There is no ledger in {directory}.");
+                }
+                using var db = new BankDatabase(directory);
+                var report = LedgerAuditor.Run(db);
+                return Task.FromResult(ReportAudit(output, report.Ok, report.Entries, report.CustomerBalances, report.Issued, report.Problems, report.FirstBrokenSequence));
+            });
+        });
+        return command;
+    }
+
+    private static int ReportAudit(CliOutput output, bool ok, long entries, long balances, long issued, IReadOnlyList<string> problems, long firstBroken)
+    {
+        var model = new { ok, entries, customer_balances = Amount.FromMinorUnits(balances).ToString(), issued = Amount.FromMinorUnits(issued).ToString(), first_broken_entry = firstBroken == 0 ? null : Ledger.LedgerIds.Entry(firstBroken), problems };
+        if (!ok)
+        {
+            if (output.Json)
+            {
+                output.Success(model, _ => { });
+                return CliOutput.Refused;
+            }
+            return output.Fail(CliOutput.Refused, "AUDIT_FAILED", $"The audit FAILED over {entries} entries: {problems[0]}{(problems.Count > 1 ? $" (and {problems.Count - 1} more problems)" : "")}.");
+        }
+        return output.Success(model, console => console.MarkupLineInterpolated(
+            $"Audit passed: {entries} entries, hash chain intact, every balance matches its postings, customer balances {Amount.FromMinorUnits(balances)} = deposits − withdrawals + write-offs."));
+    }
+
+    private static object EntryJson(EntryReply reply, string key) => new
+    {
+        entry_id = reply.EntryId,
+        sequence = reply.Sequence,
+        from_balance = Amount.FromMinorUnits(reply.FromBalance).ToString(),
+        to_balance = Amount.FromMinorUnits(reply.ToBalance).ToString(),
+        committed_ms = reply.CommittedMs,
+        idempotency_key = key,
+    };
+
+    private static long ParseAmount(string? text)
+    {
+        if (!Amount.TryParse(text, out var amount, out var error))
+        {
+            throw new CliException("INVALID_AMOUNT", error);
+        }
+        return amount.MinorUnits;
+    }
+
+    private static string NewKey() => "cli-" + Guid.NewGuid().ToString("N");
+
+    private static Task<int> Run(ParseResult parse, Func<BankClient, CliOutput, Task<int>> verb)
+    {
+        var output = new CliOutput(parse.GetValue(s_json));
+        var profilePath = parse.GetValue(s_profile) ?? BankProfile.DefaultPath;
+        string? server = null;
+        return output.RunAsync("bank", server ?? parse.GetValue(s_server) ?? DefaultServer, async () =>
+        {
+            var profile = BankProfile.Load(profilePath);
+            server = parse.GetValue(s_server) ?? profile.Server ?? DefaultServer;
+            var token = ResolveToken(parse, profile);
+            using var client = new BankClient(server, token);
+            return await verb(client, output).ConfigureAwait(false);
+        });
+    }
+
+    private static string? ResolveToken(ParseResult parse, BankProfile profile)
+    {
+        var explicitToken = parse.GetValue(s_token) ?? Environment.GetEnvironmentVariable("BANK_TOKEN");
+        if (!string.IsNullOrEmpty(explicitToken))
+        {
+            return explicitToken;
+        }
+        var customer = parse.GetValue(s_as);
+        if (customer is not null)
+        {
+            return profile.Customers.TryGetValue(customer, out var saved)
+                ? saved.Token
+                : throw new CliException("UNKNOWN_CUSTOMER", $"No customer named '{customer}' is saved in the profile.");
+        }
+        return profile.Token;
+    }
+}
+
+/// <summary>One channel plus the caller's credentials and a deadline for every call.</summary>
+internal sealed class BankClient : IDisposable
+{
+    private readonly GrpcChannel _channel;
+
+    public BankClient(string server, string? token)
+    {
+        if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw new CliException("INVALID_SERVER", $"'{server}' is not a server URL; use e.g. {BankCli.DefaultServer}.");
+        }
+        _channel = GrpcChannel.ForAddress(uri);
+        Bank = new BankService.BankServiceClient(_channel);
+        Headers = [];
+        if (!string.IsNullOrEmpty(token))
+        {
+            Headers.Add("authorization", "Bearer " + token);
+        }
+    }
+
+    public BankService.BankServiceClient Bank { get; }
+    public Metadata Headers { get; }
+    /// <summary>Every call gets its own 10 s from the moment it is made.</summary>
+    public static DateTime? CallDeadline => DateTime.UtcNow.AddSeconds(10);
+
+    /// <summary>Retries a lost call with the same request (and so the same idempotency key): applied at most once.</summary>
+    public static async Task<T> WithRetry<T>(Func<Task<T>> call)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call().ConfigureAwait(false);
+            }
+            catch (RpcException ex) when (attempt < 3 && ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+            {
+                await Task.Delay(200 * attempt).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public void Dispose() => _channel.Dispose();
 }

@@ -1,0 +1,56 @@
+using Grpc.Core;
+using LedgerContrast.CentralBank.Ledger;
+using LedgerContrast.CentralBank.Security;
+
+namespace LedgerContrast.CentralBank.Api;
+
+/// <summary>Turns the `authorization: Bearer …` header into a <see cref="Principal"/>, or refuses.</summary>
+public sealed class Authenticator(string adminToken, LedgerState state)
+{
+    public Principal Authenticate(ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var header = context.RequestHeaders.GetValue("authorization");
+        if (string.IsNullOrEmpty(header))
+        {
+            throw new RejectionException(Reasons.Unauthenticated, "No credentials: send 'authorization: Bearer <token>'.");
+        }
+        const string scheme = "Bearer ";
+        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) || header.Length > 512)
+        {
+            throw new RejectionException(Reasons.Unauthenticated, "The authorization header must be 'Bearer <token>'.");
+        }
+        var token = header[scheme.Length..].Trim();
+        if (Tokens.FixedTimeEquals(token, adminToken))
+        {
+            return Principal.Admin;
+        }
+        var customerId = state.CustomerByTokenHash(Tokens.Hash(token));
+        return customerId is null
+            ? throw new RejectionException(Reasons.Unauthenticated, "The token is not valid.")
+            : new Principal(false, customerId);
+    }
+
+    public static void RequireAdmin(Principal principal)
+    {
+        if (!principal.IsAdmin)
+        {
+            throw new RejectionException(Reasons.PermissionDenied, "Only the bank's admin (teller) may do this.");
+        }
+    }
+
+    /// <summary>A customer may read and debit only its own accounts; the admin any.</summary>
+    public static AccountView RequireAccountAccess(Principal principal, LedgerState state, string accountId)
+    {
+        var account = state.FindAccount(accountId);
+        if (account is null || Storage.BankDatabase.IsSystemAccount(accountId) && !principal.IsAdmin)
+        {
+            throw new RejectionException(Reasons.AccountNotFound, $"Account {accountId} does not exist.");
+        }
+        if (!principal.IsAdmin && !string.Equals(account.CustomerId, principal.CustomerId, StringComparison.Ordinal))
+        {
+            throw new RejectionException(Reasons.PermissionDenied, $"Account {accountId} belongs to another customer.");
+        }
+        return account;
+    }
+}

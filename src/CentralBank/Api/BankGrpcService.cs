@@ -1,0 +1,125 @@
+using Grpc.Core;
+using LedgerContrast.CentralBank.Ledger;
+using LedgerContrast.CentralBank.Security;
+using LedgerContrast.Protos.Bank.V1;
+
+namespace LedgerContrast.CentralBank.Api;
+
+/// <summary>The bank's public API: authenticate, validate, queue for the writer, answer.</summary>
+public sealed class BankGrpcService(BankLedger ledger, Authenticator authenticator) : BankService.BankServiceBase
+{
+    public const int MaxPageSize = 500;
+
+    public override async Task<CreateCustomerReply> CreateCustomer(CreateCustomerRequest request, ServerCallContext context)
+    {
+        Authenticator.RequireAdmin(authenticator.Authenticate(context));
+        var name = RequestValidation.Name(request.Name);
+        var token = Tokens.NewCustomerToken();
+        var created = await ledger.ExecuteAsync<CustomerCreated>(new CreateCustomerCommand(name, Tokens.Hash(token))).ConfigureAwait(false);
+        return new CreateCustomerReply { CustomerId = created.CustomerId, Token = token };
+    }
+
+    public override async Task<Account> OpenAccount(OpenAccountRequest request, ServerCallContext context)
+    {
+        Authenticator.RequireAdmin(authenticator.Authenticate(context));
+        var customerId = RequestValidation.Id(request.CustomerId, "customer id");
+        var opened = await ledger.ExecuteAsync<AccountOpened>(new OpenAccountCommand(customerId)).ConfigureAwait(false);
+        return new Account { AccountId = opened.AccountId, CustomerId = opened.CustomerId, Balance = 0 };
+    }
+
+    public override Task<EntryReply> Deposit(CashRequest request, ServerCallContext context) => Cash(EntryKinds.Deposit, request, context);
+
+    public override Task<EntryReply> Withdraw(CashRequest request, ServerCallContext context) => Cash(EntryKinds.Withdrawal, request, context);
+
+    private async Task<EntryReply> Cash(string kind, CashRequest request, ServerCallContext context)
+    {
+        var principal = authenticator.Authenticate(context);
+        Authenticator.RequireAdmin(principal);
+        var command = new CashCommand(
+            kind,
+            RequestValidation.Id(request.AccountId, "account id"),
+            RequestValidation.Amount(request.Amount),
+            principal,
+            RequestValidation.IdempotencyKey(request.IdempotencyKey, required: false));
+        return ToReply(await ledger.ExecuteAsync<EntryCommitted>(command).ConfigureAwait(false));
+    }
+
+    public override async Task<EntryReply> Transfer(TransferRequest request, ServerCallContext context)
+    {
+        var principal = authenticator.Authenticate(context);
+        var from = RequestValidation.Id(request.FromAccountId, "source account id");
+        Authenticator.RequireAccountAccess(principal, ledger.State, from);
+        var command = new TransferCommand(
+            from,
+            RequestValidation.Id(request.ToAccountId, "destination account id"),
+            RequestValidation.Amount(request.Amount),
+            principal,
+            RequestValidation.IdempotencyKey(request.IdempotencyKey, required: true));
+        return ToReply(await ledger.ExecuteAsync<EntryCommitted>(command).ConfigureAwait(false));
+    }
+
+    public override Task<Account> GetBalance(GetBalanceRequest request, ServerCallContext context)
+    {
+        var principal = authenticator.Authenticate(context);
+        var account = Authenticator.RequireAccountAccess(principal, ledger.State, RequestValidation.Id(request.AccountId, "account id"));
+        return Task.FromResult(new Account { AccountId = account.AccountId, CustomerId = account.CustomerId, Balance = account.Balance });
+    }
+
+    public override Task<GetHistoryReply> GetHistory(GetHistoryRequest request, ServerCallContext context)
+    {
+        var principal = authenticator.Authenticate(context);
+        var accountId = RequestValidation.Id(request.AccountId, "account id");
+        Authenticator.RequireAccountAccess(principal, ledger.State, accountId);
+        var pageSize = request.PageSize == 0 ? 50 : (int)Math.Min(request.PageSize, MaxPageSize);
+        var page = ledger.History(accountId, (long)Math.Min(request.BeforeSequence, long.MaxValue / 10), pageSize + 1);
+        var reply = new GetHistoryReply();
+        foreach (var posting in page.Take(pageSize))
+        {
+            reply.Postings.Add(new Posting
+            {
+                Sequence = (ulong)posting.Sequence,
+                EntryId = LedgerIds.Entry(posting.Sequence),
+                Kind = posting.Kind,
+                Amount = posting.Amount,
+                CounterpartyAccountId = posting.Counterparty,
+                CommittedMs = (ulong)posting.TimeMs,
+                ReversesEntryId = posting.ReversesEntryId,
+            });
+        }
+        reply.NextBeforeSequence = page.Count > pageSize ? (ulong)page[pageSize - 1].Sequence : 0;
+        return Task.FromResult(reply);
+    }
+
+    public override async Task<EntryReply> Reverse(ReverseRequest request, ServerCallContext context)
+    {
+        var principal = authenticator.Authenticate(context);
+        Authenticator.RequireAdmin(principal);
+        var command = new ReverseCommand(RequestValidation.Id(request.EntryId, "entry id"), RequestValidation.Memo(request.Reason), request.Force, principal);
+        return ToReply(await ledger.ExecuteAsync<EntryCommitted>(command).ConfigureAwait(false));
+    }
+
+    public override async Task<AuditReply> Audit(AuditRequest request, ServerCallContext context)
+    {
+        Authenticator.RequireAdmin(authenticator.Authenticate(context));
+        var report = await ledger.AuditAsync().ConfigureAwait(false);
+        var reply = new AuditReply
+        {
+            Ok = report.Ok,
+            Entries = (ulong)report.Entries,
+            TotalBalances = report.CustomerBalances,
+            Issued = report.Issued,
+            FirstBrokenSequence = (ulong)report.FirstBrokenSequence,
+        };
+        reply.Problems.AddRange(report.Problems);
+        return reply;
+    }
+
+    private static EntryReply ToReply(EntryCommitted committed) => new()
+    {
+        EntryId = committed.EntryId,
+        Sequence = (ulong)committed.Sequence,
+        FromBalance = committed.FromBalance,
+        ToBalance = committed.ToBalance,
+        CommittedMs = (ulong)committed.CommittedMs,
+    };
+}

@@ -1,0 +1,43 @@
+using System.Text.Json;
+using LedgerContrast.Shared.Cli;
+
+namespace LedgerContrast.CentralBank.Cli;
+
+/// <summary>
+/// The local profile (owner-only JSON file): the server to talk to, a default token, and the
+/// tokens of customers created from this machine, so `--as alice` works without pasting tokens.
+/// </summary>
+public sealed class BankProfile
+{
+    public const string EnvironmentVariable = "BANK_PROFILE";
+
+    public string? Server { get; set; }
+    public string? Token { get; set; }
+    public Dictionary<string, SavedCustomer> Customers { get; set; } = new(StringComparer.Ordinal);
+
+    public sealed record SavedCustomer(string CustomerId, string Token);
+
+    public static string DefaultPath =>
+        Environment.GetEnvironmentVariable(EnvironmentVariable)
+        ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ledgercontrast", "bank-profile.json");
+
+    public static BankProfile Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return new BankProfile();
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<BankProfile>(File.ReadAllText(path)) ?? new BankProfile();
+        }
+        catch (JsonException)
+        {
+            throw new CliException("BAD_PROFILE", $"The profile {path} is not valid JSON; fix or delete it.");
+        }
+    }
+
+    private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true };
+
+    public void Save(string path) => OwnerOnlyFile.WriteAllText(path, JsonSerializer.Serialize(this, s_indented));
+}

@@ -1,0 +1,60 @@
+using LedgerContrast.CentralBank.Api;
+using LedgerContrast.CentralBank.Ledger;
+using LedgerContrast.CentralBank.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using System.Net;
+
+namespace LedgerContrast.CentralBank.Hosting;
+
+public sealed record BankServerOptions
+{
+    public required string DataDirectory { get; init; }
+    public int Port { get; init; }
+    public string Host { get; init; } = "127.0.0.1";
+    public TimeSpan IdempotencyKeyRetention { get; init; } = TimeSpan.FromHours(24);
+    public LogLevel MinimumLogLevel { get; init; } = LogLevel.Warning;
+
+    /// <summary>Overrides BANK_ADMIN_TOKEN and DIR/admin.token (tests and the bench host several banks in one process).</summary>
+    public string? AdminToken { get; init; }
+}
+
+/// <summary>Builds the bank server so `bank serve` and the tests host exactly the same thing.</summary>
+public static class BankServer
+{
+    public static WebApplication Build(BankServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            var address = options.Host is "0.0.0.0" or "*" ? IPAddress.Any : IPAddress.Parse(options.Host == "localhost" ? "127.0.0.1" : options.Host);
+            // Cleartext gRPC must be HTTP/2 only (DESIGN.md §3).
+            kestrel.Listen(address, options.Port, listen => listen.Protocols = HttpProtocols.Http2);
+        });
+        var adminToken = options.AdminToken ?? Tokens.LoadOrCreateAdminToken(options.DataDirectory);
+        builder.Services.AddSingleton(provider =>
+            new BankLedger(options.DataDirectory, options.IdempotencyKeyRetention, provider.GetRequiredService<ILoggerFactory>().CreateLogger("Ledger")));
+        builder.Services.AddSingleton(provider => new Authenticator(adminToken, provider.GetRequiredService<BankLedger>().State));
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.Interceptors.Add<ErrorInterceptor>();
+            grpc.MaxReceiveMessageSize = 64 * 1024;
+            grpc.EnableDetailedErrors = false;
+        });
+        builder.Services.AddGrpcHealthChecks();
+        builder.Services.AddGrpcReflection();
+
+        var app = builder.Build();
+        app.MapGrpcService<BankGrpcService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        // Open the ledger now, not on the first call, so a bad data directory fails the start.
+        _ = app.Services.GetRequiredService<BankLedger>();
+        return app;
+    }
+}

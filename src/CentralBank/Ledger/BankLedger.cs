@@ -1,0 +1,56 @@
+using LedgerContrast.CentralBank.Audit;
+using LedgerContrast.CentralBank.Storage;
+using LiteDB;
+using Microsoft.Extensions.Logging;
+
+namespace LedgerContrast.CentralBank.Ledger;
+
+/// <summary>The bank's ledger: the database, its committed in-memory state, and the one writer.</summary>
+public sealed class BankLedger : IDisposable
+{
+    private readonly BankDatabase _db;
+    private readonly LedgerWriter _writer;
+
+    public BankLedger(string dataDirectory, TimeSpan idempotencyKeyRetention, ILogger logger)
+    {
+        _db = new BankDatabase(dataDirectory);
+        State = LedgerState.Load(_db);
+        _writer = new LedgerWriter(_db, State, idempotencyKeyRetention, logger);
+    }
+
+    public LedgerState State { get; }
+
+    public long BatchesCommitted => _writer.BatchesCommitted;
+
+    /// <summary>Queues a command; the task completes once it is durable (or refused).</summary>
+    public async Task<T> ExecuteAsync<T>(LedgerCommand command)
+    {
+        var outcome = await _writer.SubmitAsync(command).ConfigureAwait(false);
+        return outcome switch
+        {
+            T result => result,
+            Rejection rejection => throw new RejectionException(rejection.Reason, rejection.Message),
+            _ => throw new InvalidOperationException($"Unexpected ledger outcome {outcome.GetType().Name}."),
+        };
+    }
+
+    public Task<AuditReport> AuditAsync() => ExecuteAsync<AuditReport>(new AuditCommand());
+
+    /// <summary>A page of an account's postings, newest first, read from committed data only.</summary>
+    public IReadOnlyList<AccountPostingDoc> History(string accountId, long beforeSequence, int pageSize)
+    {
+        var low = CommandExecutor.PostingKey(accountId, 0);
+        var high = CommandExecutor.PostingKey(accountId, beforeSequence <= 0 ? long.MaxValue / 10 : beforeSequence - 1);
+        return _db.AccountPostings.Query()
+            .Where(BsonExpression.Create("_id BETWEEN @0 AND @1", low, high))
+            .OrderByDescending("_id")
+            .Limit(pageSize)
+            .ToList();
+    }
+
+    public void Dispose()
+    {
+        _writer.Dispose();
+        _db.Dispose();
+    }
+}

@@ -1,0 +1,239 @@
+using System.Globalization;
+using LedgerContrast.CentralBank.Audit;
+using LedgerContrast.CentralBank.Storage;
+
+namespace LedgerContrast.CentralBank.Ledger;
+
+/// <summary>
+/// Runs commands inside the writer's open transaction. Each command is validated completely
+/// before it writes anything, so a refusal leaves the batch exactly as it was.
+/// </summary>
+internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long nowMs, TimeSpan keyRetention)
+{
+    public object Execute(LedgerCommand command)
+    {
+        try
+        {
+            return command switch
+            {
+                CreateCustomerCommand c => CreateCustomer(c),
+                OpenAccountCommand c => OpenAccount(c),
+                CashCommand c => Idempotent(c.Principal, c.IdempotencyKey, $"{c.Kind}|{c.AccountId}|{c.Amount}", () => Cash(c)),
+                TransferCommand c => Idempotent(c.Principal, c.IdempotencyKey, $"TRANSFER|{c.FromAccountId}|{c.ToAccountId}|{c.Amount}", () => Transfer(c)),
+                ReverseCommand c => Reverse(c),
+                _ => throw new InvalidOperationException($"Unknown command {command.GetType().Name}."),
+            };
+        }
+        catch (RejectionException rejected)
+        {
+            return rejected.Rejection;
+        }
+    }
+
+    /// <summary>Coalesced: each touched account is written once per batch, however many transfers hit it.</summary>
+    public void WriteBalances()
+    {
+        foreach (var account in batch.Accounts.Values)
+        {
+            db.Accounts.Upsert(new AccountDoc { Id = account.AccountId, CustomerId = account.CustomerId, Balance = account.Balance });
+        }
+    }
+
+    private CustomerCreated CreateCustomer(CreateCustomerCommand command)
+    {
+        var id = LedgerIds.Customer(++batch.CustomerCounter);
+        db.Counters.Upsert(new CounterDoc { Id = "customer", Value = batch.CustomerCounter });
+        db.Customers.Insert(new CustomerDoc { Id = id, Name = command.Name, TokenHash = command.TokenHash, CreatedMs = nowMs });
+        batch.NewCustomers.Add((command.TokenHash, id, command.Name));
+        batch.NewCustomerIds.Add(id);
+        return new CustomerCreated(id);
+    }
+
+    private AccountOpened OpenAccount(OpenAccountCommand command)
+    {
+        if (!batch.CustomerExists(command.CustomerId))
+        {
+            throw new RejectionException(Reasons.CustomerNotFound, $"Customer {command.CustomerId} does not exist.");
+        }
+        var id = LedgerIds.Account(++batch.AccountCounter);
+        db.Counters.Upsert(new CounterDoc { Id = "account", Value = batch.AccountCounter });
+        batch.Accounts[id] = new AccountView(id, command.CustomerId, 0);
+        return new AccountOpened(id, command.CustomerId);
+    }
+
+    private EntryCommitted Cash(CashCommand command)
+    {
+        var account = batch.RequireAccount(command.AccountId);
+        var cash = batch.FindAccount(BankDatabase.CashAccountId)!;
+        return command.Kind == EntryKinds.Deposit
+            ? Post(EntryKinds.Deposit, cash, account, command.Amount, allowNegativeSource: true)
+            : Post(EntryKinds.Withdrawal, account, cash, command.Amount, allowNegativeSource: false);
+    }
+
+    private EntryCommitted Transfer(TransferCommand command)
+    {
+        if (string.Equals(command.FromAccountId, command.ToAccountId, StringComparison.Ordinal))
+        {
+            throw new RejectionException(Reasons.SameAccount, "The source and destination account are the same.");
+        }
+        var from = batch.RequireAccount(command.FromAccountId);
+        var to = batch.RequireAccount(command.ToAccountId);
+        return Post(EntryKinds.Transfer, from, to, command.Amount, allowNegativeSource: false);
+    }
+
+    private EntryCommitted Post(string kind, AccountView from, AccountView to, long amount, bool allowNegativeSource)
+    {
+        if (amount <= 0)
+        {
+            throw new RejectionException(Reasons.InvalidAmount, "The amount must be more than zero.");
+        }
+        if (!allowNegativeSource && from.Balance < amount)
+        {
+            throw new RejectionException(Reasons.InsufficientFunds,
+                $"Account {from.AccountId} holds {Format(from.Balance)}, less than {Format(amount)}.");
+        }
+        var toBalance = CheckedAdd(to.Balance, amount, to.AccountId);
+        var fromBalance = from.Balance - amount;
+        var entry = Append(kind, [new PostingDoc { AccountId = from.AccountId, Amount = -amount }, new PostingDoc { AccountId = to.AccountId, Amount = amount }], "", "");
+        batch.SetBalance(from, fromBalance);
+        batch.SetBalance(to, toBalance);
+        return new EntryCommitted(LedgerIds.Entry(entry.Id), entry.Id, fromBalance, toBalance, entry.TimeMs);
+    }
+
+    private EntryCommitted Reverse(ReverseCommand command)
+    {
+        if (!LedgerIds.TryParseEntry(command.EntryId, out var sequence))
+        {
+            throw new RejectionException(Reasons.InvalidArgument, $"'{command.EntryId}' is not an entry id; entry ids look like e-42.");
+        }
+        var original = batch.Entries.GetValueOrDefault(sequence) ?? db.Entries.FindById(sequence)
+            ?? throw new RejectionException(Reasons.EntryNotFound, $"Entry {command.EntryId} does not exist.");
+        if (original.Kind != EntryKinds.Transfer)
+        {
+            throw new RejectionException(Reasons.NotReversible, $"Entry {command.EntryId} is a {original.Kind.ToLowerInvariant()}; only transfers can be reversed.");
+        }
+        var reversedBy = batch.Reversed.GetValueOrDefault(command.EntryId) ?? db.Reversals.FindById(command.EntryId)?.ReversalEntryId;
+        if (reversedBy is not null)
+        {
+            throw new RejectionException(Reasons.AlreadyReversed, $"Entry {command.EntryId} was already reversed by {reversedBy}.");
+        }
+        var amount = original.Postings.Single(p => p.Amount > 0).Amount;
+        var receiver = batch.FindAccount(original.Postings.Single(p => p.Amount > 0).AccountId)!;
+        var sender = batch.FindAccount(original.Postings.Single(p => p.Amount < 0).AccountId)!;
+        var shortfall = Math.Max(0, amount - receiver.Balance);
+        if (shortfall > 0 && !command.Force)
+        {
+            throw new RejectionException(Reasons.ReversalInsufficientFunds,
+                $"Account {receiver.AccountId} holds {Format(receiver.Balance)}, less than the {Format(amount)} to take back; use force to have the bank cover the difference.");
+        }
+        var senderBalance = CheckedAdd(sender.Balance, amount, sender.AccountId);
+        // Overdraft-to-bank: the receiver gives back what it has; the bank's write-off account covers the rest.
+        List<PostingDoc> postings = [new PostingDoc { AccountId = receiver.AccountId, Amount = -(amount - shortfall) }];
+        if (shortfall > 0)
+        {
+            postings.Add(new PostingDoc { AccountId = BankDatabase.WriteOffAccountId, Amount = -shortfall });
+            var writeOff = batch.FindAccount(BankDatabase.WriteOffAccountId)!;
+            batch.SetBalance(writeOff, writeOff.Balance - shortfall);
+        }
+        postings.Add(new PostingDoc { AccountId = sender.AccountId, Amount = amount });
+        var entry = Append(EntryKinds.Reversal, postings, command.EntryId, command.Memo);
+        var receiverBalance = receiver.Balance - (amount - shortfall);
+        batch.SetBalance(receiver, receiverBalance);
+        batch.SetBalance(batch.FindAccount(sender.AccountId)!, senderBalance);
+        var reversalId = LedgerIds.Entry(entry.Id);
+        db.Reversals.Insert(new ReversalDoc { Id = command.EntryId, ReversalEntryId = reversalId });
+        batch.Reversed[command.EntryId] = reversalId;
+        return new EntryCommitted(reversalId, entry.Id, receiverBalance, senderBalance, entry.TimeMs);
+    }
+
+    private EntryDoc Append(string kind, List<PostingDoc> postings, string reverses, string memo)
+    {
+        var entry = new EntryDoc
+        {
+            Id = batch.LastSequence + 1,
+            Kind = kind,
+            Postings = postings,
+            TimeMs = nowMs,
+            ReversesEntryId = reverses,
+            Memo = memo,
+            PrevHash = batch.LastHash,
+        };
+        entry.Hash = EntryHasher.Compute(entry);
+        db.Entries.Insert(entry);
+        foreach (var posting in postings)
+        {
+            var counterparty = postings.FirstOrDefault(p => Math.Sign(p.Amount) != Math.Sign(posting.Amount))?.AccountId ?? "";
+            db.AccountPostings.Insert(new AccountPostingDoc
+            {
+                Id = PostingKey(posting.AccountId, entry.Id),
+                AccountId = posting.AccountId,
+                Sequence = entry.Id,
+                Kind = kind,
+                Amount = posting.Amount,
+                Counterparty = counterparty,
+                TimeMs = nowMs,
+                ReversesEntryId = reverses,
+            });
+        }
+        batch.LastSequence = entry.Id;
+        batch.LastHash = entry.Hash;
+        batch.Entries[entry.Id] = entry;
+        return entry;
+    }
+
+    /// <summary>
+    /// Same key + same request → the stored outcome (a refusal too); same key + another request →
+    /// IDEMPOTENCY_KEY_REUSED. Keys are scoped to the caller, so two customers never collide.
+    /// </summary>
+    private object Idempotent(Principal principal, string key, string fingerprint, Func<EntryCommitted> execute)
+    {
+        if (key.Length == 0)
+        {
+            return execute();
+        }
+        var id = principal.Scope + ":" + key;
+        var stored = batch.IdempotencyKeys.GetValueOrDefault(id) ?? db.IdempotencyKeys.FindById(id);
+        if (stored is not null && stored.CreatedMs >= nowMs - (long)keyRetention.TotalMilliseconds)
+        {
+            if (!string.Equals(stored.Fingerprint, fingerprint, StringComparison.Ordinal))
+            {
+                throw new RejectionException(Reasons.IdempotencyKeyReused,
+                    $"Idempotency key '{key}' was already used for a different request.");
+            }
+            return stored.RejectReason.Length > 0
+                ? new Rejection(stored.RejectReason, stored.RejectMessage)
+                : new EntryCommitted(stored.EntryId, stored.Sequence, stored.FromBalance, stored.ToBalance, stored.CommittedMs);
+        }
+        var record = new IdempotencyDoc { Id = id, Fingerprint = fingerprint, CreatedMs = nowMs };
+        object outcome;
+        try
+        {
+            var committed = execute();
+            (record.EntryId, record.Sequence, record.FromBalance, record.ToBalance, record.CommittedMs) =
+                (committed.EntryId, committed.Sequence, committed.FromBalance, committed.ToBalance, committed.CommittedMs);
+            outcome = committed;
+        }
+        catch (RejectionException rejected)
+        {
+            (record.RejectReason, record.RejectMessage) = (rejected.Rejection.Reason, rejected.Rejection.Message);
+            outcome = rejected.Rejection;
+        }
+        db.IdempotencyKeys.Upsert(record);
+        batch.IdempotencyKeys[id] = record;
+        return outcome;
+    }
+
+    public static string PostingKey(string accountId, long sequence) =>
+        accountId + ":" + sequence.ToString("D16", CultureInfo.InvariantCulture);
+
+    private static long CheckedAdd(long balance, long amount, string accountId)
+    {
+        if (balance > long.MaxValue - amount)
+        {
+            throw new RejectionException(Reasons.BalanceOverflow, $"Account {accountId} cannot hold more money.");
+        }
+        return balance + amount;
+    }
+
+    private static string Format(long minorUnits) => LedgerContrast.Shared.Money.Amount.FromMinorUnits(minorUnits).ToString();
+}

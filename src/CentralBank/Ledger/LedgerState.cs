@@ -1,0 +1,77 @@
+using System.Collections.Concurrent;
+using LedgerContrast.CentralBank.Storage;
+
+namespace LedgerContrast.CentralBank.Ledger;
+
+public sealed record AccountView(string AccountId, string CustomerId, long Balance);
+
+/// <summary>
+/// The committed state, in memory: what reads are answered from. Only the writer thread changes
+/// it, and only after a batch is durable, all at once under one lock, so a reader never sees
+/// half a batch.
+/// </summary>
+public sealed class LedgerState
+{
+    private readonly Lock _publish = new();
+    private readonly Dictionary<string, AccountView> _accounts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _customerByTokenHash = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _customerNames = new(StringComparer.Ordinal);
+
+    public long LastSequence { get; private set; }
+    public string LastHash { get; private set; } = Audit.EntryHasher.GenesisHash;
+    public long CustomerCounter { get; private set; }
+    public long AccountCounter { get; private set; }
+
+    public static LedgerState Load(BankDatabase db)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var state = new LedgerState();
+        foreach (var account in db.Accounts.FindAll())
+        {
+            state._accounts[account.Id] = new AccountView(account.Id, account.CustomerId, account.Balance);
+        }
+        foreach (var customer in db.Customers.FindAll())
+        {
+            state._customerByTokenHash[customer.TokenHash] = customer.Id;
+            state._customerNames[customer.Id] = customer.Name;
+        }
+        var last = db.LastEntry();
+        state.LastSequence = last?.Id ?? 0;
+        state.LastHash = last?.Hash ?? Audit.EntryHasher.GenesisHash;
+        state.CustomerCounter = db.Counters.FindById("customer")?.Value ?? 0;
+        state.AccountCounter = db.Counters.FindById("account")?.Value ?? 0;
+        return state;
+    }
+
+    public AccountView? FindAccount(string accountId)
+    {
+        lock (_publish)
+        {
+            return _accounts.GetValueOrDefault(accountId);
+        }
+    }
+
+    public string? CustomerByTokenHash(string tokenHash) => _customerByTokenHash.GetValueOrDefault(tokenHash);
+
+    public bool CustomerExists(string customerId) => _customerNames.ContainsKey(customerId);
+
+    internal void Publish(BatchContext batch)
+    {
+        lock (_publish)
+        {
+            foreach (var (id, account) in batch.Accounts)
+            {
+                _accounts[id] = account;
+            }
+            foreach (var (tokenHash, customerId, name) in batch.NewCustomers)
+            {
+                _customerByTokenHash[tokenHash] = customerId;
+                _customerNames[customerId] = name;
+            }
+            LastSequence = batch.LastSequence;
+            LastHash = batch.LastHash;
+            CustomerCounter = batch.CustomerCounter;
+            AccountCounter = batch.AccountCounter;
+        }
+    }
+}

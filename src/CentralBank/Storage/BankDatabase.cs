@@ -1,0 +1,75 @@
+using LiteDB;
+
+namespace LedgerContrast.CentralBank.Storage;
+
+/// <summary>
+/// The bank's single LiteDB file. Only the ledger writer thread writes to it (LiteDB
+/// transactions belong to the OS thread that began them, DESIGN.md §3); any thread may read.
+/// </summary>
+public sealed class BankDatabase : IDisposable
+{
+    public const string FileName = "bank.db";
+    public const string CashAccountId = "@cash";
+    public const string WriteOffAccountId = "@write-off";
+
+    private readonly LiteDatabase _db;
+
+    public BankDatabase(string dataDirectory)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        FilePath = Path.Combine(dataDirectory, FileName);
+        LogFilePath = Path.Combine(dataDirectory, Path.GetFileNameWithoutExtension(FileName) + "-log" + Path.GetExtension(FileName));
+        _db = new LiteDatabase(new ConnectionString { Filename = FilePath, Connection = ConnectionType.Direct }, new BsonMapper { EmptyStringToNull = false, TrimWhitespace = false });
+        Customers = _db.GetCollection<CustomerDoc>("customers");
+        Accounts = _db.GetCollection<AccountDoc>("accounts");
+        Entries = _db.GetCollection<EntryDoc>("entries", BsonAutoId.Int64);
+        AccountPostings = _db.GetCollection<AccountPostingDoc>("account_postings");
+        Reversals = _db.GetCollection<ReversalDoc>("reversals");
+        IdempotencyKeys = _db.GetCollection<IdempotencyDoc>("idempotency_keys");
+        Counters = _db.GetCollection<CounterDoc>("counters");
+        Customers.EnsureIndex(c => c.TokenHash, unique: true);
+        IdempotencyKeys.EnsureIndex(k => k.CreatedMs);
+        foreach (var systemAccount in new[] { CashAccountId, WriteOffAccountId })
+        {
+            if (Accounts.FindById(systemAccount) is null)
+            {
+                Accounts.Insert(new AccountDoc { Id = systemAccount, CustomerId = "", Balance = 0 });
+            }
+        }
+    }
+
+    public string FilePath { get; }
+    public string LogFilePath { get; }
+    public ILiteCollection<CustomerDoc> Customers { get; }
+    public ILiteCollection<AccountDoc> Accounts { get; }
+    public ILiteCollection<EntryDoc> Entries { get; }
+    public ILiteCollection<AccountPostingDoc> AccountPostings { get; }
+    public ILiteCollection<ReversalDoc> Reversals { get; }
+    public ILiteCollection<IdempotencyDoc> IdempotencyKeys { get; }
+    public ILiteCollection<CounterDoc> Counters { get; }
+
+    public static bool IsSystemAccount(string accountId) => accountId.StartsWith('@');
+
+    public bool BeginTransaction() => _db.BeginTrans();
+    public bool Commit() => _db.Commit();
+    public bool Rollback() => _db.Rollback();
+
+    /// <summary>Makes everything committed so far survive an OS crash, not just a process kill.</summary>
+    public void FlushToDisk()
+    {
+        DurableFlush.Flush(LogFilePath);
+        DurableFlush.Flush(FilePath);
+    }
+
+    public long NextCounter(string name)
+    {
+        var counter = Counters.FindById(name) ?? new CounterDoc { Id = name };
+        counter.Value++;
+        Counters.Upsert(counter);
+        return counter.Value;
+    }
+
+    public EntryDoc? LastEntry() => Entries.Query().OrderByDescending(e => e.Id).Limit(1).FirstOrDefault();
+
+    public void Dispose() => _db.Dispose();
+}

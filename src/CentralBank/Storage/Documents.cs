@@ -1,0 +1,80 @@
+namespace LedgerContrast.CentralBank.Storage;
+
+// LiteDB documents. Balances are cached on AccountDoc; the hash-chained EntryDoc journal is the
+// source of truth that `bank audit` recomputes them from.
+
+public sealed class CustomerDoc
+{
+    public string Id { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string TokenHash { get; set; } = "";
+    public long CreatedMs { get; set; }
+}
+
+public sealed class AccountDoc
+{
+    public string Id { get; set; } = "";
+    public string CustomerId { get; set; } = "";
+    public long Balance { get; set; }
+    public long CreatedMs { get; set; }
+}
+
+public sealed class PostingDoc
+{
+    public string AccountId { get; set; } = "";
+    public long Amount { get; set; }
+}
+
+public sealed class EntryDoc
+{
+    /// <summary>Journal position, 1-based and gap-free: the _id.</summary>
+    public long Id { get; set; }
+    public string Kind { get; set; } = "";
+    public List<PostingDoc> Postings { get; set; } = [];
+    public long TimeMs { get; set; }
+    public string ReversesEntryId { get; set; } = "";
+    public string Memo { get; set; } = "";
+    public string PrevHash { get; set; } = "";
+    public string Hash { get; set; } = "";
+}
+
+/// <summary>Per-account view of a posting, keyed "{account}:{sequence:D16}" so a page of history is one index range.</summary>
+public sealed class AccountPostingDoc
+{
+    public string Id { get; set; } = "";
+    public string AccountId { get; set; } = "";
+    public long Sequence { get; set; }
+    public string Kind { get; set; } = "";
+    public long Amount { get; set; }
+    public string Counterparty { get; set; } = "";
+    public long TimeMs { get; set; }
+    public string ReversesEntryId { get; set; } = "";
+}
+
+/// <summary>An original entry that has been reversed, and by which entry (kept apart so the journal stays append-only).</summary>
+public sealed class ReversalDoc
+{
+    public string Id { get; set; } = "";
+    public string ReversalEntryId { get; set; } = "";
+}
+
+/// <summary>The stored outcome of a request made with an idempotency key: success or refusal.</summary>
+public sealed class IdempotencyDoc
+{
+    public string Id { get; set; } = "";
+    public string Fingerprint { get; set; } = "";
+    public long CreatedMs { get; set; }
+    public string EntryId { get; set; } = "";
+    public long Sequence { get; set; }
+    public long FromBalance { get; set; }
+    public long ToBalance { get; set; }
+    public long CommittedMs { get; set; }
+    public string RejectReason { get; set; } = "";
+    public string RejectMessage { get; set; } = "";
+}
+
+public sealed class CounterDoc
+{
+    public string Id { get; set; } = "";
+    public long Value { get; set; }
+}
