@@ -18,8 +18,8 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
             {
                 CreateCustomerCommand c => CreateCustomer(c),
                 OpenAccountCommand c => OpenAccount(c),
-                CashCommand c => Idempotent(c.Principal, c.IdempotencyKey, $"{c.Kind}|{c.AccountId}|{c.Amount}", () => Cash(c)),
-                TransferCommand c => Idempotent(c.Principal, c.IdempotencyKey, $"TRANSFER|{c.FromAccountId}|{c.ToAccountId}|{c.Amount}", () => Transfer(c)),
+                CashCommand c => Cash(c),
+                TransferCommand c => Transfer(c),
                 ReverseCommand c => Reverse(c),
                 _ => throw new InvalidOperationException($"Unknown command {command.GetType().Name}."),
             };
@@ -61,24 +61,32 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
         return new AccountOpened(id, command.CustomerId);
     }
 
-    private EntryCommitted Cash(CashCommand command)
+    // Requests that fail validation (unknown account, same account) never consume their idempotency
+    // key, as in Stripe: only an outcome of executing — success or a refusal such as
+    // INSUFFICIENT_FUNDS — is stored and replayed.
+    private object Cash(CashCommand command)
     {
-        var account = batch.RequireAccount(command.AccountId);
-        var cash = batch.FindAccount(BankDatabase.CashAccountId)!;
-        return command.Kind == EntryKinds.Deposit
-            ? Post(EntryKinds.Deposit, cash, account, command.Amount, allowNegativeSource: true)
-            : Post(EntryKinds.Withdrawal, account, cash, command.Amount, allowNegativeSource: false);
+        batch.RequireAccount(command.AccountId);
+        return Idempotent(command.Principal, command.IdempotencyKey, $"{command.Kind}|{command.AccountId}|{command.Amount}", () =>
+        {
+            var account = batch.FindAccount(command.AccountId)!;
+            var cash = batch.FindAccount(BankDatabase.CashAccountId)!;
+            return command.Kind == EntryKinds.Deposit
+                ? Post(EntryKinds.Deposit, cash, account, command.Amount, allowNegativeSource: true)
+                : Post(EntryKinds.Withdrawal, account, cash, command.Amount, allowNegativeSource: false);
+        });
     }
 
-    private EntryCommitted Transfer(TransferCommand command)
+    private object Transfer(TransferCommand command)
     {
         if (string.Equals(command.FromAccountId, command.ToAccountId, StringComparison.Ordinal))
         {
             throw new RejectionException(Reasons.SameAccount, "The source and destination account are the same.");
         }
-        var from = batch.RequireAccount(command.FromAccountId);
-        var to = batch.RequireAccount(command.ToAccountId);
-        return Post(EntryKinds.Transfer, from, to, command.Amount, allowNegativeSource: false);
+        batch.RequireAccount(command.FromAccountId);
+        batch.RequireAccount(command.ToAccountId);
+        return Idempotent(command.Principal, command.IdempotencyKey, $"TRANSFER|{command.FromAccountId}|{command.ToAccountId}|{command.Amount}", () =>
+            Post(EntryKinds.Transfer, batch.FindAccount(command.FromAccountId)!, batch.FindAccount(command.ToAccountId)!, command.Amount, allowNegativeSource: false));
     }
 
     private EntryCommitted Post(string kind, AccountView from, AccountView to, long amount, bool allowNegativeSource)

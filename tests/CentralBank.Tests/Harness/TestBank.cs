@@ -1,0 +1,124 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
+using LedgerContrast.CentralBank.Hosting;
+using LedgerContrast.Protos.Bank.V1;
+using LedgerContrast.Shared.Rpc;
+using Microsoft.AspNetCore.Builder;
+
+namespace LedgerContrast.CentralBank.Tests.Harness;
+
+/// <summary>
+/// A real bank server on 127.0.0.1 port 0 with its own temp data directory, and clients that
+/// speak to it over real gRPC. Reads like the scenario: <c>await bank.NewCustomerWithAccountAsync("alice", 100)</c>.
+/// </summary>
+public sealed class TestBank : IAsyncDisposable
+{
+    private readonly List<GrpcChannel> _channels = [];
+    private WebApplication _app;
+
+    private TestBank(WebApplication app, string dataDirectory, string adminToken)
+    {
+        _app = app;
+        DataDirectory = dataDirectory;
+        AdminToken = adminToken;
+        Admin = Client(adminToken);
+    }
+
+    public string DataDirectory { get; }
+    public string AdminToken { get; }
+    public BankService.BankServiceClient Admin { get; }
+    public string Url => _app.Urls.First();
+
+    public static async Task<TestBank> StartAsync()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "lc-bank-test-" + Guid.NewGuid().ToString("N"));
+        var token = "test-admin-" + Guid.NewGuid().ToString("N");
+        var app = await StartServerAsync(directory, token);
+        return new TestBank(app, directory, token);
+    }
+
+    private static async Task<WebApplication> StartServerAsync(string directory, string token)
+    {
+        var app = BankServer.Build(new BankServerOptions { DataDirectory = directory, Port = 0, AdminToken = token });
+        await app.StartAsync();
+        return app;
+    }
+
+    public BankService.BankServiceClient Client(string? token)
+    {
+        var channel = GrpcChannel.ForAddress(Url);
+        _channels.Add(channel);
+        var invoker = token is null
+            ? channel.CreateCallInvoker()
+            : channel.CreateCallInvoker().Intercept(metadata => { metadata.Add("authorization", "Bearer " + token); return metadata; });
+        return new BankService.BankServiceClient(invoker);
+    }
+
+    public async Task<TestCustomer> NewCustomerAsync(string name)
+    {
+        var created = await Admin.CreateCustomerAsync(new CreateCustomerRequest { Name = name });
+        return new TestCustomer(created.CustomerId, created.Token, Client(created.Token));
+    }
+
+    public async Task<string> OpenAccountAsync(TestCustomer customer, long deposit = 0)
+    {
+        var account = await Admin.OpenAccountAsync(new OpenAccountRequest { CustomerId = customer.Id });
+        if (deposit > 0)
+        {
+            await Admin.DepositAsync(new CashRequest { AccountId = account.AccountId, Amount = deposit });
+        }
+        return account.AccountId;
+    }
+
+    public async Task<long> BalanceAsync(string accountId) =>
+        (await Admin.GetBalanceAsync(new GetBalanceRequest { AccountId = accountId })).Balance;
+
+    public async Task<AuditReply> AuditAsync() => await Admin.AuditAsync(new AuditRequest());
+
+    /// <summary>Stops the server and starts a new one on the same data directory (a clean restart).</summary>
+    public async Task StopAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var channel in _channels)
+        {
+            channel.Dispose();
+        }
+        try
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            // already stopped by the test
+        }
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+public sealed record TestCustomer(string Id, string Token, BankService.BankServiceClient Client);
+
+public static class Refusal
+{
+    /// <summary>Awaits a call that must be refused, and returns its stable reason.</summary>
+    public static async Task<(StatusCode Status, string Reason, string Message)> Of<T>(Func<Task<T>> call)
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(call);
+        var detail = RpcErrors.Describe(error);
+        return (error.StatusCode, detail.Reason, detail.Message);
+    }
+
+    public static Task<(StatusCode Status, string Reason, string Message)> Of<T>(Func<AsyncUnaryCall<T>> call) => Of(async () => await call());
+}
