@@ -31,9 +31,22 @@ public static class LedgerAuditor
         var expectedPrev = EntryHasher.GenesisHash;
         long expectedSequence = 1;
 
-        foreach (var entry in db.Entries.Query().OrderBy(e => e.Id).ToEnumerable())
+        foreach (var raw in db.RawEntries.Query().OrderBy("_id").ToEnumerable())
         {
             entries++;
+            var entry = db.TryReadEntry(raw);
+            if (entry is null)
+            {
+                var rawId = raw["_id"].IsNumber ? raw["_id"].AsInt64 : expectedSequence;
+                if (firstBroken == 0)
+                {
+                    firstBroken = rawId;
+                    Add(problems, $"broken hash chain at entry {LedgerIds.Entry(rawId)}: the entry cannot be read (a field was altered)");
+                }
+                expectedSequence = rawId + 1;
+                expectedPrev = raw["Hash"].IsString ? raw["Hash"].AsString : "";
+                continue;
+            }
             var id = LedgerIds.Entry(entry.Id);
             string? broken = null;
             if (entry.Id != expectedSequence)

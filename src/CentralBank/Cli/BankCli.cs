@@ -273,7 +273,7 @@ public static class BankCli
                 });
             }
             var output = new CliOutput(parse.GetValue(s_json));
-            return output.RunAsync("bank", directory, () =>
+            return output.RunAsync("bank", () => directory, () =>
             {
                 if (!File.Exists(Path.Combine(directory, BankDatabase.FileName)))
                 {
@@ -329,7 +329,7 @@ public static class BankCli
         var output = new CliOutput(parse.GetValue(s_json));
         var profilePath = parse.GetValue(s_profile) ?? BankProfile.DefaultPath;
         string? server = null;
-        return output.RunAsync("bank", server ?? parse.GetValue(s_server) ?? DefaultServer, async () =>
+        return output.RunAsync("bank", () => server ?? parse.GetValue(s_server) ?? DefaultServer, async () =>
         {
             var profile = BankProfile.Load(profilePath);
             server = parse.GetValue(s_server) ?? profile.Server ?? DefaultServer;

@@ -13,13 +13,17 @@ public sealed class BankDatabase : IDisposable
     public const string WriteOffAccountId = "@write-off";
 
     private readonly LiteDatabase _db;
+    private readonly BsonMapper _mapper;
 
     public BankDatabase(string dataDirectory)
     {
         Directory.CreateDirectory(dataDirectory);
         FilePath = Path.Combine(dataDirectory, FileName);
         LogFilePath = Path.Combine(dataDirectory, Path.GetFileNameWithoutExtension(FileName) + "-log" + Path.GetExtension(FileName));
-        _db = new LiteDatabase(new ConnectionString { Filename = FilePath, Connection = ConnectionType.Direct }, new BsonMapper { EmptyStringToNull = false, TrimWhitespace = false });
+        // LiteDB's default mapper trims strings and stores "" as null: either would change what the journal hashes.
+        _mapper = new BsonMapper { EmptyStringToNull = false, TrimWhitespace = false };
+        _db = new LiteDatabase(new ConnectionString { Filename = FilePath, Connection = ConnectionType.Direct }, _mapper);
+        RawEntries = _db.GetCollection("entries", BsonAutoId.Int64);
         Customers = _db.GetCollection<CustomerDoc>("customers");
         Accounts = _db.GetCollection<AccountDoc>("accounts");
         Entries = _db.GetCollection<EntryDoc>("entries", BsonAutoId.Int64);
@@ -43,6 +47,9 @@ public sealed class BankDatabase : IDisposable
     public ILiteCollection<CustomerDoc> Customers { get; }
     public ILiteCollection<AccountDoc> Accounts { get; }
     public ILiteCollection<EntryDoc> Entries { get; }
+
+    /// <summary>The journal as raw documents, for the audit: a tampered entry must be reported, not crash the reader.</summary>
+    public ILiteCollection<BsonDocument> RawEntries { get; }
     public ILiteCollection<AccountPostingDoc> AccountPostings { get; }
     public ILiteCollection<ReversalDoc> Reversals { get; }
     public ILiteCollection<IdempotencyDoc> IdempotencyKeys { get; }
@@ -67,6 +74,18 @@ public sealed class BankDatabase : IDisposable
         counter.Value++;
         Counters.Upsert(counter);
         return counter.Value;
+    }
+
+    public EntryDoc? TryReadEntry(BsonDocument raw)
+    {
+        try
+        {
+            return _mapper.ToObject<EntryDoc>(raw);
+        }
+        catch (Exception ex) when (ex is InvalidCastException or LiteException or FormatException or NullReferenceException or ArgumentException)
+        {
+            return null;
+        }
     }
 
     public EntryDoc? LastEntry() => Entries.Query().OrderByDescending(e => e.Id).Limit(1).FirstOrDefault();

@@ -16,6 +16,7 @@ public sealed class CliOutput(bool json, TextWriter? stdout = null, TextWriter? 
     public const int Refused = 1;
     public const int Unreachable = 2;
     public const int BadInput = 3;
+    public const int Internal = 4;
 
     private static readonly JsonSerializerOptions s_json = new()
     {
@@ -66,16 +67,17 @@ public sealed class CliOutput(bool json, TextWriter? stdout = null, TextWriter? 
     }
 
     /// <summary>Runs a verb and turns every expected failure into one sentence and an exit code.</summary>
-    public async Task<int> RunAsync(string serverKind, string? target, Func<Task<int>> verb)
+    public async Task<int> RunAsync(string serverKind, Func<string?> target, Func<Task<int>> verb)
     {
         ArgumentNullException.ThrowIfNull(verb);
+        ArgumentNullException.ThrowIfNull(target);
         try
         {
             return await verb().ConfigureAwait(false);
         }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded && ex.Trailers.Get(RpcErrors.TrailerKey) is null)
         {
-            return Fail(Unreachable, "UNAVAILABLE", $"Cannot reach the {serverKind} at {target}: is it running?");
+            return Fail(Unreachable, "UNAVAILABLE", $"Cannot reach the {serverKind} at {target()}: is it running?");
         }
         catch (RpcException ex)
         {
@@ -94,6 +96,12 @@ public sealed class CliOutput(bool json, TextWriter? stdout = null, TextWriter? 
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or HttpRequestException or UriFormatException)
         {
             return Fail(Unreachable, "IO_ERROR", ex.Message);
+        }
+#pragma warning disable CA1031 // The CLI's last line of defence: one sentence, never a stack trace.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return Fail(Internal, "INTERNAL", $"Unexpected error: {ex.Message}");
         }
     }
 }

@@ -1,0 +1,59 @@
+using LedgerContrast.CentralBank.Tests.Harness;
+
+namespace LedgerContrast.CentralBank.Tests.EndToEnd;
+
+/// <summary>The `bank` CLI end to end, as a person types it, against a real server process.</summary>
+public sealed class BankCliProcessTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "lc-bank-cli-" + Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public async Task A_teller_and_a_customer_work_through_the_cli_and_every_error_is_one_sentence()
+    {
+        var adminToken = "cli-admin-" + Guid.NewGuid().ToString("N");
+        using var server = await BankProcess.StartAsync(Path.Combine(_root, "data"), adminToken);
+        var environment = new Dictionary<string, string?> { ["BANK_PROFILE"] = Path.Combine(_root, "profile.json"), ["BANK_TOKEN"] = null };
+        async Task<(int ExitCode, string Stdout, string Stderr)> Bank(params string[] args) => await BankProcess.RunCliAsync(args, environment);
+
+        Assert.Equal(0, (await Bank("login", "--token", adminToken, "--server", server.Url)).ExitCode);
+        Assert.Contains("cus-1", (await Bank("customer", "create", "alice")).Stdout);
+        Assert.Contains("cus-2", (await Bank("customer", "create", "bob")).Stdout);
+        Assert.Contains("acc-1", (await Bank("account", "open", "--customer", "cus-1")).Stdout);
+        Assert.Contains("acc-2", (await Bank("account", "open", "--customer", "cus-2")).Stdout);
+        Assert.Contains("now holds 100", (await Bank("deposit", "--account", "acc-1", "--amount", "100")).Stdout);
+
+        var transfer = await Bank("transfer", "--from", "acc-1", "--to", "acc-2", "--amount", "12.5", "--as", "alice", "--json");
+        Assert.Equal(0, transfer.ExitCode);
+        Assert.Contains("\"from_balance\": \"87.5\"", transfer.Stdout);
+
+        var tooPrecise = await Bank("transfer", "--from", "acc-1", "--to", "acc-2", "--amount", "0.000000001", "--as", "alice");
+        Assert.Equal((3, "'0.000000001' has 9 decimal places; at most 8 are allowed."), (tooPrecise.ExitCode, tooPrecise.Stderr.Trim()));
+
+        var broke = await Bank("transfer", "--from", "acc-1", "--to", "acc-2", "--amount", "1000", "--as", "alice");
+        Assert.Equal((1, "The bank refused: Account acc-1 holds 87.5, less than 1000 (INSUFFICIENT_FUNDS)."), (broke.ExitCode, broke.Stderr.Trim()));
+
+        var notYours = await Bank("balance", "acc-1", "--as", "bob");
+        Assert.Equal(1, notYours.ExitCode);
+        Assert.Contains("PERMISSION_DENIED", notYours.Stderr);
+
+        var unknownCustomer = await Bank("balance", "acc-1", "--as", "carol");
+        Assert.Equal((3, "No customer named 'carol' is saved in the profile."), (unknownCustomer.ExitCode, unknownCustomer.Stderr.Trim()));
+
+        Assert.Contains("Audit passed", (await Bank("audit")).Stdout);
+
+        server.KillHard();
+        var down = await Bank("balance", "acc-1");
+        Assert.Equal((2, $"Cannot reach the bank at {server.Url}: is it running?"), (down.ExitCode, down.Stderr.Trim()));
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
