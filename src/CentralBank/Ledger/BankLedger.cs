@@ -37,14 +37,16 @@ public sealed class BankLedger : IDisposable
     public Task<AuditReport> AuditAsync() => ExecuteAsync<AuditReport>(new AuditCommand());
 
     /// <summary>A page of an account's postings, newest first, read from committed data only.</summary>
-    public IReadOnlyList<AccountPostingDoc> History(string accountId, long beforeSequence, int pageSize)
+    public IReadOnlyList<AccountPosting> History(string accountId, long beforeSequence, int pageSize)
     {
-        var low = CommandExecutor.PostingKey(accountId, 0);
-        var high = CommandExecutor.PostingKey(accountId, beforeSequence <= 0 ? long.MaxValue / 10 : beforeSequence - 1);
-        return _db.AccountPostings.Query()
-            .Where(BsonExpression.Create("_id BETWEEN @0 AND @1", low, high))
-            .OrderByDescending("_id")
+        var before = beforeSequence <= 0 ? long.MaxValue : beforeSequence;
+        return _db.Entries.Query()
+            .Where(BsonExpression.Create("$.Postings[*].AccountId ANY = @0", accountId))
+            .Where(e => e.Id < before)
+            .OrderByDescending(e => e.Id)
             .Limit(pageSize)
+            .ToEnumerable()
+            .Select(entry => AccountPosting.Of(entry, accountId))
             .ToList();
     }
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using LedgerContrast.CentralBank.Audit;
 using LedgerContrast.CentralBank.Storage;
 
@@ -168,21 +167,6 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
         };
         entry.Hash = EntryHasher.Compute(entry);
         db.Entries.Insert(entry);
-        foreach (var posting in postings)
-        {
-            var counterparty = postings.FirstOrDefault(p => Math.Sign(p.Amount) != Math.Sign(posting.Amount))?.AccountId ?? "";
-            db.AccountPostings.Insert(new AccountPostingDoc
-            {
-                Id = PostingKey(posting.AccountId, entry.Id),
-                AccountId = posting.AccountId,
-                Sequence = entry.Id,
-                Kind = kind,
-                Amount = posting.Amount,
-                Counterparty = counterparty,
-                TimeMs = nowMs,
-                ReversesEntryId = reverses,
-            });
-        }
         batch.LastSequence = entry.Id;
         batch.LastHash = entry.Hash;
         batch.Entries[entry.Id] = entry;
@@ -226,13 +210,17 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
             (record.RejectReason, record.RejectMessage) = (rejected.Rejection.Reason, rejected.Rejection.Message);
             outcome = rejected.Rejection;
         }
-        db.IdempotencyKeys.Upsert(record);
+        if (stored is null)
+        {
+            db.IdempotencyKeys.Insert(record);
+        }
+        else
+        {
+            db.IdempotencyKeys.Update(record); // an expired key, used afresh
+        }
         batch.IdempotencyKeys[id] = record;
         return outcome;
     }
-
-    public static string PostingKey(string accountId, long sequence) =>
-        accountId + ":" + sequence.ToString("D16", CultureInfo.InvariantCulture);
 
     private static long CheckedAdd(long balance, long amount, string accountId)
     {

@@ -11,6 +11,7 @@ public sealed class BankDatabase : IDisposable
     public const string FileName = "bank.db";
     public const string CashAccountId = "@cash";
     public const string WriteOffAccountId = "@write-off";
+    public const string PostingAccountsIndex = "posting_accounts";
 
     private readonly LiteDatabase _db;
     private readonly BsonMapper _mapper;
@@ -27,12 +28,13 @@ public sealed class BankDatabase : IDisposable
         Customers = _db.GetCollection<CustomerDoc>("customers");
         Accounts = _db.GetCollection<AccountDoc>("accounts");
         Entries = _db.GetCollection<EntryDoc>("entries", BsonAutoId.Int64);
-        AccountPostings = _db.GetCollection<AccountPostingDoc>("account_postings");
         Reversals = _db.GetCollection<ReversalDoc>("reversals");
         IdempotencyKeys = _db.GetCollection<IdempotencyDoc>("idempotency_keys");
         Counters = _db.GetCollection<CounterDoc>("counters");
         Customers.EnsureIndex(c => c.TokenHash, unique: true);
         IdempotencyKeys.EnsureIndex(k => k.CreatedMs);
+        // Multikey: one index node per posting, so an account's history is an index seek, at no extra document per posting.
+        Entries.EnsureIndex(PostingAccountsIndex, "$.Postings[*].AccountId");
         foreach (var systemAccount in new[] { CashAccountId, WriteOffAccountId })
         {
             if (Accounts.FindById(systemAccount) is null)
@@ -50,7 +52,6 @@ public sealed class BankDatabase : IDisposable
 
     /// <summary>The journal as raw documents, for the audit: a tampered entry must be reported, not crash the reader.</summary>
     public ILiteCollection<BsonDocument> RawEntries { get; }
-    public ILiteCollection<AccountPostingDoc> AccountPostings { get; }
     public ILiteCollection<ReversalDoc> Reversals { get; }
     public ILiteCollection<IdempotencyDoc> IdempotencyKeys { get; }
     public ILiteCollection<CounterDoc> Counters { get; }

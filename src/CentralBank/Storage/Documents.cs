@@ -38,19 +38,6 @@ public sealed class EntryDoc
     public string Hash { get; set; } = "";
 }
 
-/// <summary>Per-account view of a posting, keyed "{account}:{sequence:D16}" so a page of history is one index range.</summary>
-public sealed class AccountPostingDoc
-{
-    public string Id { get; set; } = "";
-    public string AccountId { get; set; } = "";
-    public long Sequence { get; set; }
-    public string Kind { get; set; } = "";
-    public long Amount { get; set; }
-    public string Counterparty { get; set; } = "";
-    public long TimeMs { get; set; }
-    public string ReversesEntryId { get; set; } = "";
-}
-
 /// <summary>An original entry that has been reversed, and by which entry (kept apart so the journal stays append-only).</summary>
 public sealed class ReversalDoc
 {
