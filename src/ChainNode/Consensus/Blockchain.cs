@@ -1,0 +1,634 @@
+using LedgerContrast.ChainNode.Storage;
+using LedgerContrast.Shared.Chain;
+using LedgerContrast.Shared.Hashing;
+using LedgerContrast.Shared.Money;
+
+namespace LedgerContrast.ChainNode.Consensus;
+
+public enum BlockAcceptance
+{
+    Accepted,
+    AlreadyKnown,
+    Orphan,
+}
+
+/// <summary>What processing one block did to the active chain (for the mempool, the miner and relay).</summary>
+public sealed record ChainUpdate(IReadOnlyList<Block> Disconnected, IReadOnlyList<Block> Connected, BlockIndexEntry OldTip, BlockIndexEntry NewTip);
+
+public sealed record BlockOutcome(BlockAcceptance Acceptance, Hash256 Hash, IReadOnlyList<ChainUpdate> Updates, Hash256? MissingParent = null);
+
+public sealed record ChainTipInfo(Hash256 Hash, uint Height, uint BranchLength, string Status);
+
+/// <summary>
+/// One node's view of the chain: the block tree with cumulative work, the active chain (most
+/// work, first seen on ties), the UTXO set, and the rules that move between them — connect,
+/// disconnect with undo data, reorganise, and undo a reorg that meets an invalid block. Not
+/// thread-safe: the node calls it from its chain thread, under its state lock.
+/// </summary>
+public sealed class Blockchain
+{
+    public const int MaxOrphans = 1_000;
+
+    private readonly ChainParameters _parameters;
+    private readonly ChainStore _store;
+    private readonly Dictionary<Hash256, BlockIndexEntry> _index = [];
+    private readonly List<BlockIndexEntry> _active = [];
+    private readonly Dictionary<Hash256, (Hash256 Block, uint Height, int Outputs)> _txLocations = [];
+    private readonly Dictionary<Hash256, Block> _orphans = [];
+    private readonly Dictionary<Hash256, List<Hash256>> _orphansByParent = [];
+    private readonly Queue<Hash256> _orphanOrder = new();
+    private readonly Dictionary<Hash256, string> _rejected = [];
+    private long _sequence;
+
+    public Blockchain(ChainParameters parameters, ChainStore store)
+    {
+        _parameters = parameters ?? throw new ArgumentNullException(nameof(parameters));
+        _store = store ?? throw new ArgumentNullException(nameof(store));
+        var genesis = Genesis.Create(parameters);
+        NetworkId = genesis.Hash;
+        if (_store.Tip is null or "")
+        {
+            InitialiseGenesis(genesis);
+        }
+        else
+        {
+            Load();
+        }
+        if (_active[0].Hash != NetworkId)
+        {
+            throw new InvalidOperationException($"The data directory holds a chain of another network (genesis {_active[0].Hash}, expected {NetworkId}).");
+        }
+    }
+
+    public Hash256 NetworkId { get; }
+    public ChainParameters Parameters => _parameters;
+    public UtxoSet Utxos { get; } = new();
+    public BlockIndexEntry Tip => _active[^1];
+    public IReadOnlyList<BlockIndexEntry> ActiveChain => _active;
+    public int OrphanCount => _orphans.Count;
+    public IReadOnlyDictionary<Hash256, Hash256> Conflicts => _conflicts;
+    private readonly Dictionary<Hash256, Hash256> _conflicts = [];
+
+    public BlockIndexEntry? Find(Hash256 hash) => _index.GetValueOrDefault(hash);
+
+    public bool IsOnActiveChain(BlockIndexEntry entry) => entry.Height < _active.Count && _active[(int)entry.Height] == entry;
+
+    public (Hash256 Block, uint Height, int Outputs)? FindTransaction(Hash256 txid) =>
+        _txLocations.TryGetValue(txid, out var location) ? location : null;
+
+    public Block? LoadBlock(Hash256 hash)
+    {
+        var doc = _store.Blocks.FindById(hash.ToString());
+        return doc is null ? null : Block.Decode(doc.Bytes);
+    }
+
+    /// <summary>
+    /// Takes a block from anyone, in any order; returns how it changed the active chain. A block
+    /// whose parent is unknown waits (bounded) until the parent arrives; then it and every waiting
+    /// descendant are processed too.
+    /// </summary>
+    public BlockOutcome ProcessBlock(Block block, ulong nowMs)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        var outcome = ProcessOne(block, nowMs);
+        if (outcome.Acceptance != BlockAcceptance.Accepted)
+        {
+            return outcome;
+        }
+        var updates = new List<ChainUpdate>(outcome.Updates);
+        var accepted = new Queue<Hash256>([block.Hash]);
+        while (accepted.TryDequeue(out var parent))
+        {
+            if (!_orphansByParent.Remove(parent, out var children))
+            {
+                continue;
+            }
+            foreach (var childHash in children)
+            {
+                if (!_orphans.Remove(childHash, out var child))
+                {
+                    continue;
+                }
+                try
+                {
+                    updates.AddRange(ProcessOne(child, nowMs).Updates);
+                    accepted.Enqueue(childHash);
+                }
+                catch (ConsensusException)
+                {
+                    // An invalid orphan is dropped; its sender was answered when it arrived.
+                }
+            }
+        }
+        return outcome with { Updates = updates };
+    }
+
+    private BlockOutcome ProcessOne(Block block, ulong nowMs)
+    {
+        var hash = block.Hash;
+        if (_index.TryGetValue(hash, out var known))
+        {
+            if (known.Status == BlockStatus.Invalid)
+            {
+                throw new ConsensusException(known.InvalidReason.Length > 0 ? known.InvalidReason : RejectReasons.BlockInvalidParent, $"Block {hash} is known to be invalid.");
+            }
+            return new BlockOutcome(BlockAcceptance.AlreadyKnown, hash, []);
+        }
+        if (_rejected.TryGetValue(hash, out var rejectedReason))
+        {
+            throw new ConsensusException(rejectedReason, $"Block {hash} was already rejected ({rejectedReason}).");
+        }
+        if (_orphans.ContainsKey(hash))
+        {
+            return new BlockOutcome(BlockAcceptance.Orphan, hash, [], block.Header.PreviousHash);
+        }
+        try
+        {
+            BlockRules.CheckProofOfWork(block.Header, _parameters);
+            if (!_index.TryGetValue(block.Header.PreviousHash, out var parent))
+            {
+                BlockRules.CheckBody(block, _parameters);
+                AddOrphan(block);
+                return new BlockOutcome(BlockAcceptance.Orphan, hash, [], block.Header.PreviousHash);
+            }
+            if (parent.Status == BlockStatus.Invalid)
+            {
+                throw new ConsensusException(RejectReasons.BlockInvalidParent, $"Block {hash} builds on invalid block {parent.Hash}.");
+            }
+            BlockRules.CheckBody(block, _parameters);
+            BlockRules.CheckAgainstParent(block, parent.Height + 1, NextBits(parent), MedianTimePast(parent), nowMs, _parameters);
+            var updates = new List<ChainUpdate>();
+            Store(block, parent);
+            ActivateBestChain(updates);
+            return new BlockOutcome(BlockAcceptance.Accepted, hash, updates);
+        }
+        catch (ConsensusException ex)
+        {
+            Remember(hash, ex.Reason);
+            throw;
+        }
+    }
+
+    public uint NextBits(BlockIndexEntry parent)
+    {
+        ArgumentNullException.ThrowIfNull(parent);
+        var window = new List<BlockHeader>(_parameters.RetargetWindow + 1);
+        for (var entry = parent; entry is not null && window.Count <= _parameters.RetargetWindow; entry = entry.Parent)
+        {
+            window.Add(entry.Header);
+        }
+        window.Reverse();
+        return Difficulty.NextBits(window, _parameters);
+    }
+
+    public ulong MedianTimePast(BlockIndexEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var times = new List<ulong>(_parameters.MedianTimeSpan);
+        for (var e = entry; e is not null && times.Count < _parameters.MedianTimeSpan; e = e.Parent)
+        {
+            times.Add(e.Header.TimeMs);
+        }
+        times.Sort();
+        return times[times.Count / 2];
+    }
+
+    public IReadOnlyList<ChainTipInfo> ChainTips()
+    {
+        var tips = new List<ChainTipInfo>();
+        foreach (var entry in _index.Values.Where(e => e.Children == 0))
+        {
+            var fork = entry;
+            while (fork is not null && !IsOnActiveChain(fork))
+            {
+                fork = fork.Parent;
+            }
+            var status = entry == Tip ? "active" : entry.Status == BlockStatus.Invalid ? "invalid" : "valid-fork";
+            tips.Add(new ChainTipInfo(entry.Hash, entry.Height, entry.Height - (fork?.Height ?? 0), status));
+        }
+        return [.. tips.OrderByDescending(t => t.Status == "active").ThenByDescending(t => t.Height)];
+    }
+
+    /// <summary>Rebuilds the UTXO set from the stored blocks of the active chain and lists every difference from the stored set.</summary>
+    public IReadOnlyList<string> Verify()
+    {
+        var rebuilt = new Dictionary<OutPoint, UtxoEntry>();
+        foreach (var entry in _active.Skip(1))
+        {
+            var block = LoadBlock(entry.Hash) ?? throw new InvalidOperationException($"Block {entry.Hash} of the active chain is missing from storage.");
+            foreach (var tx in block.Transactions)
+            {
+                if (!tx.IsCoinbase)
+                {
+                    foreach (var input in tx.Inputs)
+                    {
+                        rebuilt.Remove(input.PreviousOutput);
+                    }
+                }
+                for (var i = 0; i < tx.Outputs.Count; i++)
+                {
+                    rebuilt[new OutPoint(tx.Txid, (uint)i)] = UtxoEntry.From(tx.Outputs[i], entry.Height, tx.IsCoinbase);
+                }
+            }
+        }
+        var differences = new List<string>();
+        var stored = _store.Utxos.FindAll().ToDictionary(d => d.Id, StringComparer.Ordinal);
+        foreach (var (outPoint, expected) in rebuilt)
+        {
+            if (!stored.Remove(outPoint.ToString(), out var doc))
+            {
+                differences.Add($"{outPoint} is unspent in the blocks but missing from the stored UTXO set");
+            }
+            else if (doc.Amount != expected.Amount.MinorUnits || doc.Height != expected.Height || doc.Coinbase != expected.Coinbase || !doc.PublicKey.AsSpan().SequenceEqual(expected.PublicKey))
+            {
+                differences.Add($"{outPoint} differs between the blocks and the stored UTXO set");
+            }
+            var inMemory = Utxos.Find(outPoint);
+            if (inMemory is null || inMemory.Amount != expected.Amount)
+            {
+                differences.Add($"{outPoint} differs between the blocks and the in-memory UTXO set");
+            }
+        }
+        differences.AddRange(stored.Keys.Select(id => $"{id} is in the stored UTXO set but spent or unknown in the blocks"));
+        if (Utxos.Count != rebuilt.Count)
+        {
+            differences.Add($"the in-memory UTXO set holds {Utxos.Count} outputs, the blocks {rebuilt.Count}");
+        }
+        return differences;
+    }
+
+    /// <summary>Records that a transaction lost to a conflicting spend (it is reported as conflicted, naming the winner).</summary>
+    public void RecordConflicts(IReadOnlyCollection<(Hash256 Loser, Hash256 Winner)> conflicts)
+    {
+        ArgumentNullException.ThrowIfNull(conflicts);
+        if (conflicts.Count == 0)
+        {
+            return;
+        }
+        _store.Atomically(() =>
+        {
+            foreach (var (loser, winner) in conflicts)
+            {
+                _store.Conflicts.Upsert(new ConflictDoc { Id = loser.ToString(), WinnerTxid = winner.ToString() });
+            }
+        });
+        foreach (var (loser, winner) in conflicts)
+        {
+            _conflicts[loser] = winner;
+        }
+    }
+
+    public void ForgetConflict(Hash256 txid)
+    {
+        if (_conflicts.Remove(txid))
+        {
+            _store.Atomically(() => _store.Conflicts.Delete(txid.ToString()));
+        }
+    }
+
+    /// <summary>Why an output is not in the UTXO set: spent (its transaction is confirmed) or never existed.</summary>
+    public string WhyMissing(OutPoint outPoint) =>
+        _txLocations.TryGetValue(outPoint.Txid, out var location) && outPoint.Index < location.Outputs
+            ? RejectReasons.TxInputSpent
+            : RejectReasons.TxMissingInput;
+
+    private void InitialiseGenesis(Block genesis)
+    {
+        var entry = new BlockIndexEntry(genesis.Header, 0, null, _sequence++) { Status = BlockStatus.Valid };
+        _store.Atomically(() =>
+        {
+            _store.Blocks.Upsert(new BlockDoc { Id = entry.Hash.ToString(), Bytes = genesis.Encode() });
+            _store.Index.Upsert(ToDoc(entry));
+            _store.Tip = entry.Hash.ToString();
+        });
+        _index[entry.Hash] = entry;
+        _active.Add(entry);
+    }
+
+    private void Load()
+    {
+        foreach (var doc in _store.Index.FindAll().OrderBy(d => d.Height).ThenBy(d => d.Sequence))
+        {
+            var header = BlockHeader.Decode(doc.Header);
+            var parent = doc.Height == 0 ? null : _index.GetValueOrDefault(header.PreviousHash);
+            if (doc.Height > 0 && parent is null)
+            {
+                continue; // unreachable without its parent; cannot happen for blocks we stored
+            }
+            var entry = new BlockIndexEntry(header, (uint)doc.Height, parent, doc.Sequence)
+            {
+                Status = (BlockStatus)doc.Status,
+                InvalidReason = doc.InvalidReason,
+            };
+            if (parent is not null)
+            {
+                parent.Children++;
+            }
+            _index[entry.Hash] = entry;
+            _sequence = Math.Max(_sequence, doc.Sequence + 1);
+        }
+        var tip = _index[Hash256.Parse(_store.Tip!)];
+        for (var entry = tip; entry is not null; entry = entry.Parent)
+        {
+            _active.Add(entry);
+        }
+        _active.Reverse();
+        foreach (var doc in _store.Utxos.FindAll())
+        {
+            Utxos.Add(OutPoint.Parse(doc.Id), new UtxoEntry(Amount.FromMinorUnits(doc.Amount), doc.PublicKey, (uint)doc.Height, doc.Coinbase));
+        }
+        foreach (var doc in _store.TxLocations.FindAll())
+        {
+            _txLocations[Hash256.Parse(doc.Id)] = (Hash256.Parse(doc.BlockHash), (uint)doc.Height, doc.OutputCount);
+        }
+        foreach (var doc in _store.Conflicts.FindAll())
+        {
+            _conflicts[Hash256.Parse(doc.Id)] = Hash256.Parse(doc.WinnerTxid);
+        }
+    }
+
+    private void Store(Block block, BlockIndexEntry parent)
+    {
+        var entry = new BlockIndexEntry(block.Header, parent.Height + 1, parent, _sequence++);
+        _store.Atomically(() =>
+        {
+            _store.Blocks.Upsert(new BlockDoc { Id = entry.Hash.ToString(), Bytes = block.Encode() });
+            _store.Index.Upsert(ToDoc(entry));
+        });
+        _index[entry.Hash] = entry;
+        parent.Children++;
+    }
+
+    private void ActivateBestChain(List<ChainUpdate> updates)
+    {
+        while (true)
+        {
+            var best = BestCandidate();
+            if (best.ChainWork <= Tip.ChainWork)
+            {
+                return; // first seen wins ties: only strictly more work moves the tip
+            }
+            var oldTip = Tip;
+            var fork = best;
+            while (!IsOnActiveChain(fork))
+            {
+                fork = fork.Parent!;
+            }
+            var disconnected = new List<Block>();
+            while (Tip != fork)
+            {
+                disconnected.Add(DisconnectTip());
+            }
+            var path = new List<BlockIndexEntry>();
+            for (var e = best; e != fork; e = e.Parent!)
+            {
+                path.Add(e);
+            }
+            path.Reverse();
+            var connected = new List<Block>();
+            try
+            {
+                foreach (var entry in path)
+                {
+                    var block = LoadBlock(entry.Hash) ?? throw new InvalidOperationException($"Block {entry.Hash} is missing from storage.");
+                    try
+                    {
+                        ConnectTip(entry, block);
+                    }
+                    catch (ConsensusException ex)
+                    {
+                        MarkInvalid(entry, ex.Reason);
+                        throw;
+                    }
+                    connected.Add(block);
+                }
+            }
+            catch (ConsensusException)
+            {
+                // The new branch is invalid part way: put the previous chain back as it was.
+                while (Tip != fork)
+                {
+                    DisconnectTip();
+                }
+                for (var i = disconnected.Count - 1; i >= 0; i--)
+                {
+                    ConnectTip(_index[disconnected[i].Hash], disconnected[i]);
+                }
+                if (!ReferenceEquals(Tip, oldTip))
+                {
+                    throw new InvalidOperationException("Restoring the previous chain after a failed reorganisation did not reach the old tip.");
+                }
+                continue; // another candidate (e.g. the valid prefix of that branch) may still have more work
+            }
+            updates.Add(new ChainUpdate(disconnected, connected, oldTip, Tip));
+        }
+    }
+
+    /// <summary>The valid-so-far entry with the most work, earliest seen among equals; the tip unless something beats it strictly.</summary>
+    private BlockIndexEntry BestCandidate()
+    {
+        BlockIndexEntry? best = null;
+        foreach (var entry in _index.Values)
+        {
+            if (entry.Status == BlockStatus.Invalid || entry.ChainWork <= Tip.ChainWork)
+            {
+                continue;
+            }
+            if (best is null || entry.ChainWork > best.ChainWork || (entry.ChainWork == best.ChainWork && entry.Sequence < best.Sequence))
+            {
+                best = entry;
+            }
+        }
+        return best ?? Tip;
+    }
+
+    private void ConnectTip(BlockIndexEntry entry, Block block)
+    {
+        var view = new BlockUtxoView(Utxos);
+        var fees = 0L;
+        var signatureJobs = new List<(Transaction Tx, byte[][] Signers)>(block.Transactions.Count);
+        foreach (var tx in block.Transactions.Skip(1))
+        {
+            try
+            {
+                var (fee, signers) = TransactionRules.CheckInputs(tx, view, entry.Height, _parameters, WhyMissing);
+                fees += fee.MinorUnits;
+                signatureJobs.Add((tx, signers));
+            }
+            catch (ConsensusException ex)
+            {
+                throw new ConsensusException(ex.Reason, $"Transaction {tx.Txid} in block {entry.Hash}: {ex.Message}", ex.Details);
+            }
+            foreach (var input in tx.Inputs)
+            {
+                view.Spend(input.PreviousOutput);
+            }
+            view.AddOutputs(tx, entry.Height);
+        }
+        var coinbase = block.Transactions[0];
+        var allowed = _parameters.BlockReward.MinorUnits + fees;
+        if (coinbase.TotalOutput().MinorUnits > allowed)
+        {
+            throw new ConsensusException(RejectReasons.BlockCoinbasePaysTooMuch,
+                $"The coinbase pays {coinbase.TotalOutput()}, more than the reward plus fees ({Amount.FromMinorUnits(allowed)}).");
+        }
+        view.AddOutputs(coinbase, entry.Height);
+        CheckSignaturesInParallel(signatureJobs, entry);
+
+        _store.Atomically(() =>
+        {
+            foreach (var (outPoint, _) in view.Spent)
+            {
+                _store.Utxos.Delete(outPoint.ToString());
+            }
+            foreach (var (outPoint, utxo) in view.Created)
+            {
+                _store.Utxos.Upsert(ToDoc(outPoint, utxo));
+            }
+            _store.Undo.Upsert(new UndoDoc { Id = entry.Hash.ToString(), Spent = [.. view.Spent.Select(s => ToDoc(s.OutPoint, s.Entry))] });
+            foreach (var tx in block.Transactions)
+            {
+                _store.TxLocations.Upsert(new TxLocationDoc { Id = tx.Txid.ToString(), BlockHash = entry.Hash.ToString(), Height = (int)entry.Height, OutputCount = tx.Outputs.Count });
+            }
+            if (entry.Status != BlockStatus.Valid)
+            {
+                entry.Status = BlockStatus.Valid;
+                _store.Index.Upsert(ToDoc(entry));
+            }
+            _store.Tip = entry.Hash.ToString();
+        });
+        entry.Status = BlockStatus.Valid;
+        foreach (var (outPoint, _) in view.Spent)
+        {
+            Utxos.Remove(outPoint);
+        }
+        foreach (var (outPoint, utxo) in view.Created)
+        {
+            Utxos.Add(outPoint, utxo);
+        }
+        foreach (var tx in block.Transactions)
+        {
+            _txLocations[tx.Txid] = (entry.Hash, entry.Height, tx.Outputs.Count);
+        }
+        _active.Add(entry);
+    }
+
+    private Block DisconnectTip()
+    {
+        var entry = Tip;
+        var block = LoadBlock(entry.Hash) ?? throw new InvalidOperationException($"Block {entry.Hash} is missing from storage.");
+        var undo = _store.Undo.FindById(entry.Hash.ToString()) ?? throw new InvalidOperationException($"Undo data of block {entry.Hash} is missing.");
+        var created = block.Transactions.SelectMany(tx => Enumerable.Range(0, tx.Outputs.Count).Select(i => new OutPoint(tx.Txid, (uint)i))).ToList();
+        _store.Atomically(() =>
+        {
+            // Restore what the block spent, then remove what it created: an output created and
+            // spent inside the block is restored and removed again, as it should be.
+            foreach (var spent in undo.Spent)
+            {
+                _store.Utxos.Upsert(spent);
+            }
+            foreach (var outPoint in created)
+            {
+                _store.Utxos.Delete(outPoint.ToString());
+            }
+            foreach (var tx in block.Transactions)
+            {
+                _store.TxLocations.Delete(tx.Txid.ToString());
+            }
+            _store.Undo.Delete(entry.Hash.ToString());
+            _store.Tip = entry.Parent!.Hash.ToString();
+        });
+        foreach (var spent in undo.Spent)
+        {
+            Utxos.Add(OutPoint.Parse(spent.Id), new UtxoEntry(Amount.FromMinorUnits(spent.Amount), spent.PublicKey, (uint)spent.Height, spent.Coinbase));
+        }
+        foreach (var outPoint in created)
+        {
+            Utxos.Remove(outPoint);
+        }
+        foreach (var tx in block.Transactions)
+        {
+            _txLocations.Remove(tx.Txid);
+        }
+        _active.RemoveAt(_active.Count - 1);
+        return block;
+    }
+
+    private void CheckSignaturesInParallel(List<(Transaction Tx, byte[][] Signers)> jobs, BlockIndexEntry entry)
+    {
+        ConsensusException? failure = null;
+        Parallel.ForEach(jobs, (job, state) =>
+        {
+            try
+            {
+                TransactionRules.CheckSignatures(job.Tx, job.Signers, NetworkId);
+            }
+            catch (ConsensusException ex)
+            {
+                Interlocked.CompareExchange(ref failure, new ConsensusException(ex.Reason, $"Transaction {job.Tx.Txid} in block {entry.Hash}: {ex.Message}"), null);
+                state.Stop();
+            }
+        });
+        if (failure is not null)
+        {
+            throw failure;
+        }
+    }
+
+    private void MarkInvalid(BlockIndexEntry entry, string reason)
+    {
+        var marked = _index.Values.Where(e => e.Ancestor(entry.Height) == entry).ToList();
+        _store.Atomically(() =>
+        {
+            foreach (var e in marked)
+            {
+                e.Status = BlockStatus.Invalid;
+                e.InvalidReason = e == entry ? reason : RejectReasons.BlockInvalidParent;
+                _store.Index.Upsert(ToDoc(e));
+            }
+        });
+    }
+
+    private void AddOrphan(Block block)
+    {
+        while (_orphans.Count >= MaxOrphans && _orphanOrder.TryDequeue(out var oldest))
+        {
+            _orphans.Remove(oldest); // its entry in _orphansByParent is skipped when met
+        }
+        _orphans[block.Hash] = block;
+        _orphanOrder.Enqueue(block.Hash);
+        if (!_orphansByParent.TryGetValue(block.Header.PreviousHash, out var siblings))
+        {
+            _orphansByParent[block.Header.PreviousHash] = siblings = [];
+        }
+        siblings.Add(block.Hash);
+    }
+
+    private void Remember(Hash256 hash, string reason)
+    {
+        if (_rejected.Count > 10_000)
+        {
+            _rejected.Clear();
+        }
+        _rejected[hash] = reason;
+    }
+
+    private static BlockIndexDoc ToDoc(BlockIndexEntry entry) => new()
+    {
+        Id = entry.Hash.ToString(),
+        Header = entry.Header.Encode(),
+        Height = (int)entry.Height,
+        Sequence = entry.Sequence,
+        Status = (int)entry.Status,
+        InvalidReason = entry.InvalidReason,
+    };
+
+    private static UtxoDoc ToDoc(OutPoint outPoint, UtxoEntry entry) => new()
+    {
+        Id = outPoint.ToString(),
+        Amount = entry.Amount.MinorUnits,
+        PublicKey = entry.PublicKey,
+        Height = (int)entry.Height,
+        Coinbase = entry.Coinbase,
+    };
+}

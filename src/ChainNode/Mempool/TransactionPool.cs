@@ -1,0 +1,267 @@
+using LedgerContrast.ChainNode.Consensus;
+using LedgerContrast.Shared.Chain;
+using LedgerContrast.Shared.Hashing;
+using LedgerContrast.Shared.Money;
+
+namespace LedgerContrast.ChainNode.Mempool;
+
+public sealed record MempoolEntry(Transaction Transaction, Amount Fee, ulong ReceivedMs)
+{
+    public Hash256 Txid => Transaction.Txid;
+    public int Size => Transaction.Size;
+
+    /// <summary>Minor units per 1,000 bytes: what eviction and block templates order by.</summary>
+    public long FeeRate => Fee.MinorUnits * 1000 / Math.Max(Size, 1);
+}
+
+/// <summary>
+/// Unconfirmed transactions. First seen wins: a transaction spending an output that a pool
+/// transaction already spends is refused with MEMPOOL_CONFLICT naming the earlier one (and
+/// remembered, so its status can say it lost). Spending unconfirmed outputs (change) is fine.
+/// Bounded by bytes (lowest fee rate evicted first); entries expire. Not thread-safe: the node
+/// calls it under its state lock.
+/// </summary>
+public sealed class TransactionPool(ChainParameters parameters, long maxBytes = 5_000_000, TimeSpan? expiry = null)
+{
+    public const int MaxRememberedConflicts = 10_000;
+
+    private readonly Dictionary<Hash256, MempoolEntry> _entries = [];
+    private readonly Dictionary<OutPoint, Hash256> _spentBy = [];
+    private readonly Dictionary<Hash256, (Transaction Tx, Hash256 FirstSeen)> _refusedConflicts = [];
+    private readonly TimeSpan _expiry = expiry ?? TimeSpan.FromHours(1);
+
+    public int Count => _entries.Count;
+    public long Bytes { get; private set; }
+    public IEnumerable<MempoolEntry> Entries => _entries.Values;
+
+    public MempoolEntry? Find(Hash256 txid) => _entries.GetValueOrDefault(txid);
+
+    /// <summary>The pool transaction this refused one conflicted with, if it was refused for that.</summary>
+    public Hash256? RefusedConflict(Hash256 txid) => _refusedConflicts.TryGetValue(txid, out var refused) ? refused.FirstSeen : null;
+
+    /// <summary>The chain's UTXO set plus the outputs of pool transactions, minus what pool transactions spend.</summary>
+    public IUtxoView ViewOver(IUtxoView chain, uint nextHeight) => new PoolView(this, chain, nextHeight);
+
+    /// <summary>
+    /// Step one of acceptance, under the lock: every check except signatures. Returns the fee and
+    /// the key each input must be signed by.
+    /// </summary>
+    public (Amount Fee, byte[][] Signers) Check(Transaction tx, Blockchain chain)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        ArgumentNullException.ThrowIfNull(chain);
+        if (_entries.ContainsKey(tx.Txid))
+        {
+            throw new ConsensusException(RejectReasons.TxAlreadyKnown, $"Transaction {tx.Txid} is already in the mempool.");
+        }
+        if (chain.FindTransaction(tx.Txid) is { } location)
+        {
+            throw new ConsensusException(RejectReasons.TxAlreadyConfirmed, $"Transaction {tx.Txid} is already confirmed at height {location.Height}.");
+        }
+        TransactionRules.CheckStructure(tx, parameters);
+        if (tx.IsCoinbase)
+        {
+            throw new ConsensusException(RejectReasons.TxCoinbaseNotAllowed, "A coinbase is only valid as the first transaction of a block.");
+        }
+        foreach (var input in tx.Inputs)
+        {
+            if (_spentBy.TryGetValue(input.PreviousOutput, out var earlier))
+            {
+                RememberRefusedConflict(tx, earlier);
+                throw new ConsensusException(RejectReasons.MempoolConflict,
+                    $"Output {input.PreviousOutput} is already spent by mempool transaction {earlier}, seen first.",
+                    new Dictionary<string, string> { ["conflicting_txid"] = earlier.ToString(), ["out_point"] = input.PreviousOutput.ToString() });
+            }
+        }
+        return TransactionRules.CheckInputs(tx, new PoolView(this, chain.Utxos, chain.Tip.Height + 1), chain.Tip.Height + 1, parameters, chain.WhyMissing);
+    }
+
+    /// <summary>Step three, under the lock again after signatures were checked outside it.</summary>
+    public IReadOnlyList<Hash256> Add(Transaction tx, Amount fee, ulong nowMs)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        var entry = new MempoolEntry(tx, fee, nowMs);
+        var evicted = new List<Hash256>();
+        while (Bytes + entry.Size > maxBytes && _entries.Count > 0)
+        {
+            var lowest = _entries.Values.MinBy(e => e.FeeRate)!;
+            if (lowest.FeeRate >= entry.FeeRate)
+            {
+                throw new ConsensusException(RejectReasons.MempoolFull, $"The mempool is full and this transaction's fee rate ({entry.FeeRate} per kB) is not above the lowest ({lowest.FeeRate}).");
+            }
+            evicted.AddRange(RemoveWithDescendants(lowest.Txid));
+        }
+        _entries[tx.Txid] = entry;
+        Bytes += entry.Size;
+        foreach (var input in tx.Inputs)
+        {
+            _spentBy[input.PreviousOutput] = tx.Txid;
+        }
+        _refusedConflicts.Remove(tx.Txid);
+        return evicted;
+    }
+
+    /// <summary>
+    /// A block confirmed <paramref name="block"/>'s transactions: drop them, and drop as conflicted
+    /// every pool (or refused) transaction that spends one of the same outputs, naming the winner.
+    /// </summary>
+    public List<(Hash256 Loser, Hash256 Winner)> RemoveForBlock(Block block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        var conflicts = new List<(Hash256, Hash256)>();
+        foreach (var tx in block.Transactions)
+        {
+            if (_entries.ContainsKey(tx.Txid))
+            {
+                RemoveOne(tx.Txid);
+            }
+            _refusedConflicts.Remove(tx.Txid);
+            if (tx.IsCoinbase)
+            {
+                continue;
+            }
+            foreach (var input in tx.Inputs)
+            {
+                if (_spentBy.TryGetValue(input.PreviousOutput, out var loser) && loser != tx.Txid)
+                {
+                    conflicts.AddRange(RemoveWithDescendants(loser).Select(removed => (removed, tx.Txid)));
+                }
+            }
+        }
+        if (_refusedConflicts.Count > 0)
+        {
+            var spentHere = block.Transactions.Skip(1).SelectMany(t => t.Inputs.Select(i => (i.PreviousOutput, t.Txid))).ToDictionary(p => p.PreviousOutput, p => p.Txid);
+            foreach (var (txid, refused) in _refusedConflicts.ToList())
+            {
+                var winner = refused.Tx.Inputs.Select(i => spentHere.TryGetValue(i.PreviousOutput, out var w) ? w : (Hash256?)null).FirstOrDefault(w => w is not null);
+                if (winner is { } w && w != txid)
+                {
+                    conflicts.Add((txid, w));
+                    _refusedConflicts.Remove(txid);
+                }
+            }
+        }
+        return conflicts;
+    }
+
+    /// <summary>Takes everything out (for a reorganisation, which re-adds it against the new chain).</summary>
+    public List<MempoolEntry> Drain()
+    {
+        var all = _entries.Values.OrderBy(e => e.ReceivedMs).ToList();
+        _entries.Clear();
+        _spentBy.Clear();
+        Bytes = 0;
+        return all;
+    }
+
+    public List<Hash256> RemoveExpired(ulong nowMs)
+    {
+        var cutoff = nowMs - (ulong)_expiry.TotalMilliseconds;
+        var removed = new List<Hash256>();
+        foreach (var entry in _entries.Values.Where(e => e.ReceivedMs < cutoff).ToList())
+        {
+            if (_entries.ContainsKey(entry.Txid))
+            {
+                removed.AddRange(RemoveWithDescendants(entry.Txid));
+            }
+        }
+        return removed;
+    }
+
+    /// <summary>Transactions for a block: highest fee rate first, parents before children, within the limits.</summary>
+    public List<MempoolEntry> SelectForBlock(int maxBytes, int maxCount)
+    {
+        var selected = new List<MempoolEntry>();
+        var included = new HashSet<Hash256>();
+        var bytes = 0;
+        var pending = _entries.Values.OrderByDescending(e => e.FeeRate).ThenBy(e => e.ReceivedMs).ToList();
+        bool progress;
+        do
+        {
+            progress = false;
+            foreach (var entry in pending.ToList())
+            {
+                if (selected.Count >= maxCount)
+                {
+                    return selected;
+                }
+                var parentsReady = entry.Transaction.Inputs.All(i => !_entries.ContainsKey(i.PreviousOutput.Txid) || included.Contains(i.PreviousOutput.Txid));
+                if (!parentsReady)
+                {
+                    continue;
+                }
+                pending.Remove(entry);
+                if (bytes + entry.Size > maxBytes)
+                {
+                    continue;
+                }
+                selected.Add(entry);
+                included.Add(entry.Txid);
+                bytes += entry.Size;
+                progress = true;
+            }
+        }
+        while (progress && pending.Count > 0);
+        return selected;
+    }
+
+    private List<Hash256> RemoveWithDescendants(Hash256 txid)
+    {
+        var removed = new List<Hash256>();
+        var queue = new Queue<Hash256>([txid]);
+        while (queue.TryDequeue(out var next))
+        {
+            if (!_entries.TryGetValue(next, out var entry))
+            {
+                continue;
+            }
+            RemoveOne(next);
+            removed.Add(next);
+            for (var i = 0; i < entry.Transaction.Outputs.Count; i++)
+            {
+                if (_spentBy.TryGetValue(new OutPoint(next, (uint)i), out var child))
+                {
+                    queue.Enqueue(child);
+                }
+            }
+        }
+        return removed;
+    }
+
+    private void RemoveOne(Hash256 txid)
+    {
+        var entry = _entries[txid];
+        _entries.Remove(txid);
+        Bytes -= entry.Size;
+        foreach (var input in entry.Transaction.Inputs)
+        {
+            if (_spentBy.TryGetValue(input.PreviousOutput, out var spender) && spender == txid)
+            {
+                _spentBy.Remove(input.PreviousOutput);
+            }
+        }
+    }
+
+    private void RememberRefusedConflict(Transaction tx, Hash256 firstSeen)
+    {
+        if (_refusedConflicts.Count >= MaxRememberedConflicts)
+        {
+            _refusedConflicts.Clear();
+        }
+        _refusedConflicts[tx.Txid] = (tx, firstSeen);
+    }
+
+    private sealed class PoolView(TransactionPool pool, IUtxoView chain, uint nextHeight) : IUtxoView
+    {
+        public UtxoEntry? Find(OutPoint outPoint)
+        {
+            if (pool._entries.TryGetValue(outPoint.Txid, out var parent))
+            {
+                return outPoint.Index < parent.Transaction.Outputs.Count
+                    ? UtxoEntry.From(parent.Transaction.Outputs[(int)outPoint.Index], nextHeight, coinbase: false)
+                    : null;
+            }
+            return chain.Find(outPoint);
+        }
+    }
+}

@@ -1,0 +1,260 @@
+using System.Collections.Concurrent;
+using LedgerContrast.ChainNode.Consensus;
+using LedgerContrast.ChainNode.Mempool;
+using LedgerContrast.ChainNode.Storage;
+using LedgerContrast.Shared.Chain;
+using LedgerContrast.Shared.Hashing;
+using LedgerContrast.Shared.Money;
+using Microsoft.Extensions.Logging;
+
+namespace LedgerContrast.ChainNode.Node;
+
+public enum TransactionState
+{
+    Unknown,
+    Pending,
+    Confirmed,
+    Conflicted,
+}
+
+public sealed record TransactionStatus(TransactionState State, Hash256? BlockHash = null, uint BlockHeight = 0, uint Confirmations = 0, Hash256? ConflictingTxid = null);
+
+public sealed record BlockTemplate(BlockHeader Header, IReadOnlyList<Transaction> Transactions, uint Height, long Version);
+
+/// <summary>
+/// One node's engine: chain, mempool and storage behind one state lock. Blocks are processed on
+/// one dedicated chain thread (the only thread that writes the LiteDB file); transactions are
+/// checked on the caller's thread, with signatures verified outside the lock so many can be
+/// checked at once on all cores.
+/// </summary>
+public sealed partial class NodeEngine : IDisposable
+{
+    private readonly Lock _sync = new();
+    private readonly ChainStore _store;
+    private readonly BlockingCollection<Action> _chainWork = new(new ConcurrentQueue<Action>());
+    private readonly Thread _chainThread;
+    private readonly ILogger _logger;
+    private readonly Func<ulong> _clock;
+    private long _templateVersion;
+
+    public NodeEngine(ChainParameters parameters, string dataDirectory, ILogger logger, Func<ulong>? clock = null, long mempoolBytes = 5_000_000)
+    {
+        Parameters = parameters ?? throw new ArgumentNullException(nameof(parameters));
+        _logger = logger;
+        _clock = clock ?? (() => (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        _store = new ChainStore(dataDirectory);
+        Chain = new Blockchain(parameters, _store);
+        Pool = new TransactionPool(parameters, mempoolBytes);
+        _chainThread = new Thread(RunChainThread) { IsBackground = true, Name = "chain" };
+        _chainThread.Start();
+    }
+
+    public ChainParameters Parameters { get; }
+    public Hash256 NetworkId => Chain.NetworkId;
+
+    /// <summary>Read these only inside <see cref="Read{T}"/>.</summary>
+    internal Blockchain Chain { get; }
+    internal TransactionPool Pool { get; }
+
+    /// <summary>Raised (outside the lock) after a block changed the active chain.</summary>
+    public event Action<ChainUpdate>? TipChanged;
+
+    /// <summary>Raised (outside the lock) after a transaction entered the mempool.</summary>
+    public event Action<Transaction>? TransactionAccepted;
+
+    /// <summary>Changes whenever a block template would differ (new tip): miners abandon work when it does.</summary>
+    public long TemplateVersion => Interlocked.Read(ref _templateVersion);
+
+    public T Read<T>(Func<NodeEngine, T> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        lock (_sync)
+        {
+            return read(this);
+        }
+    }
+
+    /// <summary>Processes a block on the chain thread; completes when it is stored and the chain updated (or it was refused).</summary>
+    public Task<BlockOutcome> SubmitBlockAsync(Block block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        return OnChainThread(() =>
+        {
+            BlockOutcome outcome;
+            lock (_sync)
+            {
+                outcome = Chain.ProcessBlock(block, _clock());
+                foreach (var update in outcome.Updates)
+                {
+                    ApplyToMempool(update);
+                }
+            }
+            if (outcome.Updates.Count > 0)
+            {
+                Interlocked.Increment(ref _templateVersion);
+                foreach (var update in outcome.Updates)
+                {
+                    LogTip(_logger, update.NewTip.Height, update.NewTip.Hash, update.Disconnected.Count);
+                    TipChanged?.Invoke(update);
+                }
+            }
+            return outcome;
+        });
+    }
+
+    /// <summary>Mempool acceptance: checks under the lock, signatures outside it, then admission under it again.</summary>
+    public Hash256 SubmitTransaction(Transaction tx)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        byte[][] signers;
+        lock (_sync)
+        {
+            (_, signers) = Pool.Check(tx, Chain);
+        }
+        TransactionRules.CheckSignatures(tx, signers, NetworkId);
+        lock (_sync)
+        {
+            // The tip or the pool may have moved while signatures were checked: check again (cheap).
+            var (fee, again) = Pool.Check(tx, Chain);
+            if (!again.Zip(signers).All(pair => pair.First.AsSpan().SequenceEqual(pair.Second)))
+            {
+                TransactionRules.CheckSignatures(tx, again, NetworkId);
+            }
+            Pool.Add(tx, fee, _clock());
+        }
+        TransactionAccepted?.Invoke(tx);
+        return tx.Txid;
+    }
+
+    public TransactionStatus StatusOf(Hash256 txid) => Read(node =>
+    {
+        if (node.Chain.FindTransaction(txid) is { } location)
+        {
+            return new TransactionStatus(TransactionState.Confirmed, location.Block, location.Height, node.Chain.Tip.Height - location.Height + 1);
+        }
+        if (node.Pool.Find(txid) is not null)
+        {
+            return new TransactionStatus(TransactionState.Pending);
+        }
+        if (node.Chain.Conflicts.TryGetValue(txid, out var winner))
+        {
+            return new TransactionStatus(TransactionState.Conflicted, ConflictingTxid: winner);
+        }
+        return node.Pool.RefusedConflict(txid) is { } firstSeen
+            ? new TransactionStatus(TransactionState.Conflicted, ConflictingTxid: firstSeen)
+            : new TransactionStatus(TransactionState.Unknown);
+    });
+
+    /// <summary>A block to mine on the current tip: coinbase to <paramref name="minerKey"/>, then mempool transactions by fee rate.</summary>
+    public BlockTemplate CreateTemplate(byte[] minerKey)
+    {
+        ArgumentNullException.ThrowIfNull(minerKey);
+        return Read(node =>
+        {
+            var version = node.TemplateVersion;
+            var tip = node.Chain.Tip;
+            var height = tip.Height + 1;
+            var coinbaseSize = 12 + TxInput.EncodedSize + TxOutput.EncodedSize;
+            var chosen = node.Pool.SelectForBlock(Parameters.MaxBlockSize - BlockHeader.EncodedSize - 4 - coinbaseSize, Parameters.MaxBlockTransactions - 1);
+            var fees = chosen.Aggregate(Amount.Zero, (sum, e) => sum + e.Fee);
+            var coinbase = Transaction.CreateCoinbase(height, [new TxOutput(Parameters.BlockReward + fees, minerKey)]);
+            List<Transaction> txs = [coinbase, .. chosen.Select(e => e.Transaction)];
+            var time = Math.Max(_clock(), node.Chain.MedianTimePast(tip) + 1);
+            var header = new BlockHeader(BlockHeader.CurrentVersion, tip.Hash, MerkleTree.ComputeRoot(txs.Select(t => t.Wtxid).ToList()), time, node.Chain.NextBits(tip), 0);
+            return new BlockTemplate(header, txs, height, version);
+        });
+    }
+
+    public IReadOnlyList<string> Verify() => OnChainThread(() => Read(node => node.Chain.Verify())).GetAwaiter().GetResult();
+
+    private void ApplyToMempool(ChainUpdate update)
+    {
+        var conflicts = new List<(Hash256 Loser, Hash256 Winner)>();
+        if (update.Disconnected.Count == 0)
+        {
+            foreach (var block in update.Connected)
+            {
+                conflicts.AddRange(Pool.RemoveForBlock(block));
+            }
+            Chain.RecordConflicts(conflicts);
+            return;
+        }
+        // A reorganisation: every transaction of the old branch and of the pool is tried again
+        // against the new chain; one that now conflicts is recorded with the spend that won.
+        var spentByNewChain = update.Connected.SelectMany(b => b.Transactions.Skip(1))
+            .SelectMany(t => t.Inputs.Select(i => (i.PreviousOutput, t.Txid)))
+            .ToDictionary(p => p.PreviousOutput, p => p.Txid);
+        var confirmedNow = update.Connected.SelectMany(b => b.Transactions).Select(t => t.Txid).ToHashSet();
+        var candidates = update.Disconnected.AsEnumerable().Reverse().SelectMany(b => b.Transactions.Skip(1))
+            .Concat(Pool.Drain().Select(e => e.Transaction))
+            .Where(t => !confirmedNow.Contains(t.Txid))
+            .ToList();
+        foreach (var tx in candidates)
+        {
+            try
+            {
+                var (fee, signers) = Pool.Check(tx, Chain);
+                TransactionRules.CheckSignatures(tx, signers, NetworkId);
+                Pool.Add(tx, fee, _clock());
+            }
+            catch (ConsensusException)
+            {
+                var winner = tx.Inputs.Select(i => spentByNewChain.TryGetValue(i.PreviousOutput, out var w) ? w : (Hash256?)null).FirstOrDefault(w => w is not null);
+                if (winner is { } w)
+                {
+                    conflicts.Add((tx.Txid, w));
+                }
+            }
+        }
+        foreach (var block in update.Connected)
+        {
+            conflicts.AddRange(Pool.RemoveForBlock(block));
+        }
+        Chain.RecordConflicts(conflicts);
+    }
+
+    private Task<T> OnChainThread<T>(Func<T> work)
+    {
+        var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            _chainWork.Add(() =>
+            {
+                try
+                {
+                    completion.TrySetResult(work());
+                }
+#pragma warning disable CA1031 // Every failure goes to the caller; the chain thread must live on.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    completion.TrySetException(ex);
+                }
+            });
+        }
+        catch (InvalidOperationException)
+        {
+            completion.TrySetException(new ObjectDisposedException(nameof(NodeEngine), "The node is shutting down."));
+        }
+        return completion.Task;
+    }
+
+    private void RunChainThread()
+    {
+        foreach (var work in _chainWork.GetConsumingEnumerable())
+        {
+            work();
+        }
+    }
+
+    public void Dispose()
+    {
+        _chainWork.CompleteAdding();
+        _chainThread.Join();
+        _chainWork.Dispose();
+        _store.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "New tip at height {Height}: {Hash} ({Disconnected} blocks disconnected)")]
+    private static partial void LogTip(ILogger logger, uint height, Hash256 hash, int disconnected);
+}

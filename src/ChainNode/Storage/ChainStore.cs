@@ -1,0 +1,63 @@
+using LiteDB;
+
+namespace LedgerContrast.ChainNode.Storage;
+
+/// <summary>
+/// One LiteDB file per node. Written only by the node's chain thread (LiteDB transactions are
+/// bound to the thread that began them); each block connect, disconnect or store is one
+/// transaction, so a kill -9 leaves the node at its last committed tip.
+/// </summary>
+public sealed class ChainStore : IDisposable
+{
+    public const string FileName = "chain.db";
+    private readonly LiteDatabase _db;
+
+    public ChainStore(string dataDirectory)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        FilePath = Path.Combine(dataDirectory, FileName);
+        var mapper = new BsonMapper { EmptyStringToNull = false, TrimWhitespace = false };
+        _db = new LiteDatabase(new ConnectionString { Filename = FilePath, Connection = ConnectionType.Direct }, mapper);
+        Blocks = _db.GetCollection<BlockDoc>("blocks");
+        Index = _db.GetCollection<BlockIndexDoc>("block_index");
+        Utxos = _db.GetCollection<UtxoDoc>("utxos");
+        Undo = _db.GetCollection<UndoDoc>("undo");
+        TxLocations = _db.GetCollection<TxLocationDoc>("tx_locations");
+        Conflicts = _db.GetCollection<ConflictDoc>("conflicts");
+        Meta = _db.GetCollection<MetaDoc>("meta");
+    }
+
+    public string FilePath { get; }
+    public ILiteCollection<BlockDoc> Blocks { get; }
+    public ILiteCollection<BlockIndexDoc> Index { get; }
+    public ILiteCollection<UtxoDoc> Utxos { get; }
+    public ILiteCollection<UndoDoc> Undo { get; }
+    public ILiteCollection<TxLocationDoc> TxLocations { get; }
+    public ILiteCollection<ConflictDoc> Conflicts { get; }
+    public ILiteCollection<MetaDoc> Meta { get; }
+
+    public string? Tip
+    {
+        get => Meta.FindById("tip")?.Value;
+        set => Meta.Upsert(new MetaDoc { Id = "tip", Value = value ?? "" });
+    }
+
+    /// <summary>Runs <paramref name="write"/> as one transaction: all of it is stored, or none.</summary>
+    public void Atomically(Action write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        _db.BeginTrans();
+        try
+        {
+            write();
+            _db.Commit();
+        }
+        catch
+        {
+            _db.Rollback();
+            throw;
+        }
+    }
+
+    public void Dispose() => _db.Dispose();
+}
