@@ -15,7 +15,12 @@ public enum BlockAcceptance
 /// <summary>What processing one block did to the active chain (for the mempool, the miner and relay).</summary>
 public sealed record ChainUpdate(IReadOnlyList<Block> Disconnected, IReadOnlyList<Block> Connected, BlockIndexEntry OldTip, BlockIndexEntry NewTip);
 
-public sealed record BlockOutcome(BlockAcceptance Acceptance, Hash256 Hash, IReadOnlyList<ChainUpdate> Updates, Hash256? MissingParent = null);
+/// <param name="Rejection">
+/// Set when the block was stored but broke a rule only found while connecting it (a bad
+/// signature, a coinbase paying too much…). The chain is already restored and the updates
+/// still apply; the caller reports the rejection after applying them.
+/// </param>
+public sealed record BlockOutcome(BlockAcceptance Acceptance, Hash256 Hash, IReadOnlyList<ChainUpdate> Updates, Hash256? MissingParent = null, ConsensusException? Rejection = null);
 
 public sealed record ChainTipInfo(Hash256 Hash, uint Height, uint BranchLength, string Status);
 
@@ -38,6 +43,7 @@ public sealed class Blockchain
     private readonly Dictionary<Hash256, List<Hash256>> _orphansByParent = [];
     private readonly Queue<Hash256> _orphanOrder = new();
     private readonly Dictionary<Hash256, string> _rejected = [];
+    private readonly Dictionary<Hash256, ConsensusException> _connectFailures = [];
     private long _sequence;
 
     public Blockchain(ChainParameters parameters, ChainStore store)
@@ -91,7 +97,8 @@ public sealed class Blockchain
     {
         ArgumentNullException.ThrowIfNull(block);
         var outcome = ProcessOne(block, nowMs);
-        if (outcome.Acceptance != BlockAcceptance.Accepted)
+        _connectFailures.Clear();
+        if (outcome.Acceptance != BlockAcceptance.Accepted || outcome.Rejection is not null)
         {
             return outcome;
         }
@@ -111,8 +118,12 @@ public sealed class Blockchain
                 }
                 try
                 {
-                    updates.AddRange(ProcessOne(child, nowMs).Updates);
-                    accepted.Enqueue(childHash);
+                    var childOutcome = ProcessOne(child, nowMs);
+                    updates.AddRange(childOutcome.Updates);
+                    if (childOutcome.Rejection is null)
+                    {
+                        accepted.Enqueue(childHash);
+                    }
                 }
                 catch (ConsensusException)
                 {
@@ -160,7 +171,10 @@ public sealed class Blockchain
             var updates = new List<ChainUpdate>();
             Store(block, parent);
             ActivateBestChain(updates);
-            return new BlockOutcome(BlockAcceptance.Accepted, hash, updates);
+            var rejection = _connectFailures.Remove(hash, out var failure) ? failure
+                : _index[hash].Status == BlockStatus.Invalid ? new ConsensusException(RejectReasons.BlockInvalidParent, $"Block {hash} builds on a block that turned out invalid.")
+                : null;
+            return new BlockOutcome(BlockAcceptance.Accepted, hash, updates, Rejection: rejection);
         }
         catch (ConsensusException ex)
         {
@@ -398,6 +412,7 @@ public sealed class Blockchain
                     catch (ConsensusException ex)
                     {
                         MarkInvalid(entry, ex.Reason);
+                        _connectFailures[entry.Hash] = ex;
                         throw;
                     }
                     connected.Add(block);

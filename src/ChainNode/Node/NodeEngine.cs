@@ -98,6 +98,10 @@ public sealed partial class NodeEngine : IDisposable
                     TipChanged?.Invoke(update);
                 }
             }
+            if (outcome.Rejection is not null)
+            {
+                throw outcome.Rejection;
+            }
             return outcome;
         });
     }
