@@ -1,0 +1,119 @@
+using LedgerContrast.ChainNode.Consensus;
+using LedgerContrast.ChainNode.Mempool;
+using LedgerContrast.ChainNode.Node;
+using LedgerContrast.ChainNode.Tests.Harness;
+using LedgerContrast.Shared.Chain;
+using LedgerContrast.Shared.Money;
+using static LedgerContrast.ChainNode.Tests.Harness.Keys;
+
+namespace LedgerContrast.ChainNode.Tests.Mempool;
+
+public sealed class MempoolTests : IDisposable
+{
+    private readonly TestNode _node = new();
+    private const long Reward = 50 * Amount.MinorPerUnit;
+
+    private async Task<List<Transaction>> MatureCoinbasesAsync(int count)
+    {
+        var coinbases = await _node.MineManyAsync(count, Alice);
+        await _node.MineManyAsync(_node.Parameters.CoinbaseMaturity, Miner);
+        return coinbases;
+    }
+
+    [Fact]
+    public async Task First_seen_wins_and_the_second_spend_is_refused_naming_the_first()
+    {
+        var funding = (await MatureCoinbasesAsync(1))[0];
+        var toBob = _node.Spend(funding, 0, Alice, (Bob, Reward));
+        var toCarol = _node.Spend(funding, 0, Alice, (Carol, Reward));
+        _node.Engine.SubmitTransaction(toBob);
+
+        var error = Reject.Transaction(RejectReasons.MempoolConflict, () => _node.Engine.SubmitTransaction(toCarol));
+
+        Assert.Equal(toBob.Txid.ToString(), error.Details["conflicting_txid"]);
+        Assert.Contains(toBob.Txid.ToString(), error.Message);
+        Assert.Equal((TransactionState.Conflicted, toBob.Txid), (_node.StatusOf(toCarol).State, _node.StatusOf(toCarol).ConflictingTxid));
+    }
+
+    [Fact]
+    public async Task When_the_other_spend_is_mined_the_mempool_one_becomes_conflicted_by_it()
+    {
+        var funding = (await MatureCoinbasesAsync(1))[0];
+        var toBob = _node.Spend(funding, 0, Alice, (Bob, Reward));
+        var toCarol = _node.Spend(funding, 0, Alice, (Carol, Reward));
+        _node.Engine.SubmitTransaction(toBob);
+
+        await _node.MineAsync(Miner, toCarol); // another miner saw carol's first
+
+        Assert.Equal(TransactionState.Confirmed, _node.StatusOf(toCarol).State);
+        Assert.Equal((TransactionState.Conflicted, toCarol.Txid), (_node.StatusOf(toBob).State, _node.StatusOf(toBob).ConflictingTxid));
+        Assert.Equal(0, _node.Engine.Read(n => n.Pool.Count));
+    }
+
+    [Fact]
+    public async Task Unconfirmed_change_can_be_spent_and_a_conflict_takes_its_descendants_along()
+    {
+        var funding = (await MatureCoinbasesAsync(1))[0];
+        var parent = _node.Spend(funding, 0, Alice, (Bob, 10 * Amount.MinorPerUnit), (Alice, Reward - 10 * Amount.MinorPerUnit - 500));
+        var child = _node.Spend(parent, 1, Alice, (Carol, 1 * Amount.MinorPerUnit));
+        _node.Engine.SubmitTransaction(parent);
+        _node.Engine.SubmitTransaction(child);
+        Assert.Equal(2, _node.Engine.Read(n => n.Pool.Count));
+
+        var winner = _node.Spend(funding, 0, Alice, (Carol, Reward));
+        await _node.MineAsync(Miner, winner);
+
+        Assert.Equal(winner.Txid, _node.StatusOf(parent).ConflictingTxid);
+        Assert.Equal(winner.Txid, _node.StatusOf(child).ConflictingTxid);
+    }
+
+    [Fact]
+    public async Task A_full_pool_evicts_the_lowest_fee_rate_first_and_refuses_what_pays_less()
+    {
+        using var node = new TestNode();
+        var coinbases = await node.MineManyAsync(3, Alice);
+        await node.MineManyAsync(node.Parameters.CoinbaseMaturity, Miner);
+        var cheap = node.Spend(coinbases[0], 0, Alice, (Bob, Reward - 100));
+        var rich = node.Spend(coinbases[1], 0, Alice, (Bob, Reward - 10_000));
+        var cheaper = node.Spend(coinbases[2], 0, Alice, (Bob, Reward - 50));
+        var pool = new TransactionPool(node.Parameters, maxBytes: cheap.Size + 10);
+        var fee = (long minor) => Amount.FromMinorUnits(minor);
+
+        pool.Add(cheap, fee(100), 1);
+        var evicted = pool.Add(rich, fee(10_000), 2);
+        Assert.Equal([cheap.Txid], evicted);
+        Reject.Transaction(RejectReasons.MempoolFull, () => pool.Add(cheaper, fee(50), 3));
+        Assert.NotNull(pool.Find(rich.Txid));
+    }
+
+    [Fact]
+    public async Task Entries_expire()
+    {
+        var funding = (await MatureCoinbasesAsync(1))[0];
+        var pool = new TransactionPool(_node.Parameters, expiry: TimeSpan.FromMinutes(10));
+        var pay = _node.Spend(funding, 0, Alice, (Bob, Reward));
+        pool.Add(pay, Amount.Zero, 1_000);
+        Assert.Empty(pool.RemoveExpired(1_000 + 599_000));
+        Assert.Equal([pay.Txid], pool.RemoveExpired(1_000 + 601_000));
+    }
+
+    [Fact]
+    public async Task The_template_orders_by_fee_rate_keeping_parents_before_children()
+    {
+        var coinbases = await MatureCoinbasesAsync(2);
+        var parent = _node.Spend(coinbases[0], 0, Alice, (Alice, Reward - 100)); // low fee rate
+        var child = _node.Spend(parent, 0, Alice, (Bob, Reward - 100 - 90_000)); // high fee rate, needs parent
+        var middle = _node.Spend(coinbases[1], 0, Alice, (Bob, Reward - 20_000));
+        _node.Engine.SubmitTransaction(parent);
+        _node.Engine.SubmitTransaction(child);
+        _node.Engine.SubmitTransaction(middle);
+
+        var template = _node.Engine.CreateTemplate(Miner.PublicKey.ToArray());
+
+        var order = template.Transactions.Skip(1).Select(t => t.Txid).ToList();
+        Assert.Equal([middle.Txid, parent.Txid, child.Txid], order);
+        Assert.Equal(_node.Parameters.BlockReward + Amount.FromMinorUnits(100 + 90_000 + 20_000), template.Transactions[0].TotalOutput());
+    }
+
+    public void Dispose() => _node.Dispose();
+}
