@@ -1,14 +1,89 @@
 using System.CommandLine;
+using LedgerContrast.ChainNode.Bench;
+using LedgerContrast.ChainNode.Consensus;
+using LedgerContrast.ChainNode.Hosting;
+using LedgerContrast.ChainNode.Node;
+using LedgerContrast.Shared.Cli;
+using Microsoft.Extensions.Logging.Abstractions;
+using Spectre.Console;
 
 namespace LedgerContrast.ChainNode.Cli;
 
 /// <summary>The `chain` executable: a peer-to-peer node (`chain node`) and the wallet and client verbs.</summary>
-public static class ChainCli
+public static partial class ChainCli
 {
+    private static readonly Option<bool> s_json = new("--json") { Description = "Print one JSON document instead of tables.", Recursive = true };
+
     public static Task<int> RunAsync(string[] args)
     {
         var root = new RootCommand(
             "ChainNode: a peer-to-peer proof-of-work chain. Equal nodes gossip transactions and blocks; consensus by most work.");
+        root.Options.Add(s_json);
+        root.Subcommands.Add(NodeCommand.Create());
+        root.Subcommands.Add(VerifyCommand());
+        root.Subcommands.Add(BenchCommand());
         return root.Parse(args).InvokeAsync();
+    }
+
+    private static Command VerifyCommand()
+    {
+        var data = new Option<string>("--data") { Description = "Data directory of a stopped node.", Required = true };
+        var network = new Option<string>("--network") { Description = "Network name.", DefaultValueFactory = _ => ChainParameters.DefaultNetwork };
+        var regtest = new Option<bool>("--regtest") { Description = "The node ran with --regtest." };
+        var maturity = new Option<int?>("--coinbase-maturity") { Description = "As the node ran." };
+        var interval = new Option<TimeSpan>("--block-interval") { Description = "As the node ran.", DefaultValueFactory = _ => TimeSpan.FromSeconds(5) };
+        var command = new Command("verify", "Rebuild the UTXO set from a stopped node's stored blocks and compare it with the stored set.") { data, network, regtest, maturity, interval };
+        command.SetAction(parse =>
+        {
+            var output = new CliOutput(parse.GetValue(s_json));
+            return output.RunAsync("node", () => parse.GetValue(data), () =>
+            {
+                var directory = parse.GetValue(data)!;
+                if (!File.Exists(Path.Combine(directory, Storage.ChainStore.FileName)))
+                {
+                    throw new CliException("NO_CHAIN", $"There is no chain in {directory}.");
+                }
+                var parameters = new NodeOptions { DataDirectory = directory, Network = parse.GetValue(network)!, Regtest = parse.GetValue(regtest), CoinbaseMaturity = parse.GetValue(maturity), BlockInterval = parse.GetValue(interval) }.ToParameters();
+                using var engine = new NodeEngine(parameters, directory, NullLogger.Instance);
+                var differences = engine.Verify();
+                var tip = engine.Read(n => n.Chain.Tip);
+                var utxos = engine.Read(n => n.Chain.Utxos.Count);
+                var model = new { ok = differences.Count == 0, height = tip.Height, tip = tip.Hash.ToString(), utxos, differences };
+                if (differences.Count > 0)
+                {
+                    if (output.Json)
+                    {
+                        output.Success(model, _ => { });
+                        return Task.FromResult(CliOutput.Refused);
+                    }
+                    return Task.FromResult(output.Fail(CliOutput.Refused, "UTXO_MISMATCH", $"Verification FAILED at height {tip.Height}: {differences[0]} (and {differences.Count - 1} more)."));
+                }
+                return Task.FromResult(output.Success(model, console => console.MarkupLineInterpolated(
+                    $"Verified: tip {tip.Hash} at height {tip.Height}; the {utxos} unspent outputs equal a rebuild from the stored blocks.")));
+            });
+        });
+        return command;
+    }
+
+    private static Command BenchCommand()
+    {
+        var transactions = new Option<int>("--transactions") { Description = "Independent signed transactions per measurement.", DefaultValueFactory = _ => 4_000 };
+        var seconds = new Option<double>("--hash-seconds") { Description = "Length of each hash-rate run.", DefaultValueFactory = _ => 3 };
+        var command = new Command("bench", "Measure mempool acceptance, block connection and hash rate against the raw library loops.") { transactions, seconds };
+        command.SetAction(async parse =>
+        {
+            var output = new CliOutput(parse.GetValue(s_json));
+            var figures = await ChainBench.RunAsync(parse.GetValue(transactions), TimeSpan.FromSeconds(parse.GetValue(seconds))).ConfigureAwait(false);
+            return output.Success(figures.Select(f => new { f.Name, f.Value, f.Unit, f.Baseline, baseline_name = f.BaselineName, f.Ratio }), console =>
+            {
+                var table = new Table().AddColumns("Measurement", "Rate", "Raw library baseline", "Ratio");
+                foreach (var f in figures)
+                {
+                    table.AddRow(f.Name, $"{f.Value:N0} {f.Unit}", $"{f.Baseline:N0} ({f.BaselineName})", $"{f.Ratio:F2}");
+                }
+                console.Write(table);
+            });
+        });
+        return command;
     }
 }

@@ -1,0 +1,68 @@
+using System.Net;
+using LedgerContrast.ChainNode.Mining;
+using LedgerContrast.ChainNode.Node;
+using LedgerContrast.Shared.Addresses;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace LedgerContrast.ChainNode.Hosting;
+
+/// <summary>Builds a node — engine, miner, gRPC endpoints — so `chain node` and the tests host exactly the same thing.</summary>
+public static class ChainNodeHost
+{
+    public static WebApplication Build(NodeOptions options, LogLevel minimumLogLevel = LogLevel.Information)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var parameters = options.ToParameters();
+        byte[]? minerKey = null;
+        if (options.Mine)
+        {
+            if (options.MinerAddress is null)
+            {
+                throw new ArgumentException("--mine needs --miner-address: the address mined coins are paid to.");
+            }
+            minerKey = Address.Parse(options.MinerAddress, parameters.AddressPrefix).PublicKey.ToArray();
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(minimumLogLevel);
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            var address = options.Host is "0.0.0.0" or "*" ? IPAddress.Any : IPAddress.Parse(options.Host == "localhost" ? "127.0.0.1" : options.Host);
+            kestrel.Listen(address, options.Port, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Limits.MaxRequestBodySize = 8 * 1024 * 1024;
+        });
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(parameters);
+        builder.Services.AddSingleton(provider => new NodeEngine(parameters, options.DataDirectory, provider.GetRequiredService<ILoggerFactory>().CreateLogger("Chain")));
+        builder.Services.AddSingleton(provider => new Miner(provider.GetRequiredService<NodeEngine>(), provider.GetRequiredService<ILoggerFactory>().CreateLogger("Miner")));
+        builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = 8 * 1024 * 1024);
+        builder.Services.AddGrpcHealthChecks();
+        builder.Services.AddGrpcReflection();
+
+        var app = builder.Build();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        // Open the chain now, not on the first call, so a bad data directory fails the start.
+        app.Services.GetRequiredService<NodeEngine>();
+        var miner = app.Services.GetRequiredService<Miner>();
+        var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+        if (minerKey is not null)
+        {
+            lifetime.ApplicationStarted.Register(() => miner.Start(minerKey, options.MinerThreads));
+        }
+        lifetime.ApplicationStopping.Register(miner.Stop);
+        return app;
+    }
+}

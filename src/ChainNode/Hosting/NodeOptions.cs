@@ -1,0 +1,29 @@
+using LedgerContrast.ChainNode.Consensus;
+
+namespace LedgerContrast.ChainNode.Hosting;
+
+/// <summary>Everything `chain node` is told on its command line.</summary>
+public sealed record NodeOptions
+{
+    public required string DataDirectory { get; init; }
+    public int Port { get; init; }
+    public string Host { get; init; } = "127.0.0.1";
+    public IReadOnlyList<string> Peers { get; init; } = [];
+    public bool Mine { get; init; }
+    public string? MinerAddress { get; init; }
+    public int MinerThreads { get; init; } = 1;
+    public string Network { get; init; } = ChainParameters.DefaultNetwork;
+    public bool Regtest { get; init; }
+    public int? CoinbaseMaturity { get; init; }
+    public TimeSpan BlockInterval { get; init; } = TimeSpan.FromSeconds(5);
+    public int TargetOutboundPeers { get; init; } = 8;
+    public TimeSpan BanDuration { get; init; } = TimeSpan.FromMinutes(10);
+
+    public ChainParameters ToParameters() => new()
+    {
+        Network = Regtest && Network == ChainParameters.DefaultNetwork ? "lc-regtest" : Network,
+        Regtest = Regtest,
+        CoinbaseMaturity = CoinbaseMaturity ?? (Regtest ? 10 : 100),
+        BlockInterval = BlockInterval,
+    };
+}
