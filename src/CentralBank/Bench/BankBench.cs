@@ -31,6 +31,8 @@ public static class BankBench
         command.SetAction(async (parse, cancellation) =>
         {
             var output = new CliOutput(parse.GetValue(json));
+            return await output.RunAsync("bank", () => "this machine", async () =>
+            {
             var report = await RunAsync(parse.GetValue(clients), parse.GetValue(accounts), TimeSpan.FromSeconds(parse.GetValue(seconds)), cancellation).ConfigureAwait(false);
             return output.Success(report, console =>
             {
@@ -43,6 +45,7 @@ public static class BankBench
                 console.Write(table);
                 console.MarkupLineInterpolated($"Raw LiteDB baseline (100 transfers per transaction, in process): {report.BaselinePerSecond:F0} transfers/s. Hot account lost updates: {report.HotAccountLostUpdates}.");
             });
+            }).ConfigureAwait(false);
         });
         return command;
     }

@@ -16,6 +16,8 @@ namespace LedgerContrast.ChainNode.Bench;
 /// </summary>
 public static class ChainBench
 {
+    public const int BlockTransactions = 1_000;
+
     public sealed record Figure(string Name, double Value, string Unit, double Baseline, string BaselineName)
     {
         public double Ratio => Baseline == 0 ? 0 : Value / Baseline;
@@ -31,7 +33,7 @@ public static class ChainBench
             using var node = new NodeEngine(parameters, directory, NullLogger.Instance);
             using var owner = PrivateKey.Generate();
             using var miner = new Miner(node, NullLogger.Instance);
-            var payments = await FundIndependentPaymentsAsync(node, miner, owner, 2 * transactions).ConfigureAwait(false);
+            var payments = await FundIndependentPaymentsAsync(node, miner, owner, transactions + BlockTransactions).ConfigureAwait(false);
 
             // 1. Mempool acceptance of independent signed transactions, two submitting threads.
             var forPool = payments.Take(transactions).ToList();
@@ -41,9 +43,10 @@ public static class ChainBench
             figures.Add(new Figure("mempool acceptance (2 threads)", forPool.Count / stopwatch.Elapsed.TotalSeconds, "tx/s", baseline, "SigVerifyBIP340, 2 threads"));
 
             // 2. Connecting a block of the other independent payments.
-            var forBlock = payments.Skip(transactions).ToList();
+            var forBlock = payments.Skip(transactions).Take(BlockTransactions).ToList();
             var template = node.CreateTemplate(owner.PublicKey.ToArray());
-            List<Transaction> txs = [template.Transactions[0], .. forBlock];
+            var coinbase = Transaction.CreateCoinbase(template.Height, [new TxOutput(parameters.BlockReward + Amount.FromMinorUnits(100L * forBlock.Count), owner.PublicKey.ToArray())]);
+            List<Transaction> txs = [coinbase, .. forBlock];
             var header = template.Header with { MerkleRoot = MerkleTree.ComputeRoot(txs.Select(t => t.Wtxid).ToList()) };
             long hashes = 0;
             var nonce = NonceSearch.Search(header, 0, 1, () => false, ref hashes)!.Value;

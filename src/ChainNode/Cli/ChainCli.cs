@@ -73,6 +73,8 @@ public static partial class ChainCli
         command.SetAction(async parse =>
         {
             var output = new CliOutput(parse.GetValue(s_json));
+            return await output.RunAsync("node", () => "this machine", async () =>
+            {
             var figures = await ChainBench.RunAsync(parse.GetValue(transactions), TimeSpan.FromSeconds(parse.GetValue(seconds))).ConfigureAwait(false);
             return output.Success(figures.Select(f => new { f.Name, f.Value, f.Unit, f.Baseline, baseline_name = f.BaselineName, f.Ratio }), console =>
             {
@@ -83,6 +85,7 @@ public static partial class ChainCli
                 }
                 console.Write(table);
             });
+            }).ConfigureAwait(false);
         });
         return command;
     }
