@@ -1,6 +1,7 @@
 using LedgerContrast.CentralBank.Api;
 using LedgerContrast.CentralBank.Ledger;
 using LedgerContrast.CentralBank.Security;
+using LedgerContrast.Shared.Rpc;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;

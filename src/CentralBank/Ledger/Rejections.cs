@@ -1,4 +1,5 @@
 using Grpc.Core;
+using LedgerContrast.Shared.Rpc;
 
 namespace LedgerContrast.CentralBank.Ledger;
 
@@ -42,7 +43,8 @@ public static class Reasons
 public sealed record Rejection(string Reason, string Message);
 
 /// <summary>Thrown to carry a <see cref="Rejection"/> out of validation code.</summary>
-public sealed class RejectionException(string reason, string message) : Exception(message)
+public sealed class RejectionException(string reason, string message) : ReasonedException(reason, message, null)
 {
     public Rejection Rejection { get; } = new(reason, message);
+    public override StatusCode StatusCode => Reasons.StatusOf(Reason);
 }

@@ -1,13 +1,30 @@
+using Grpc.Core;
+using LedgerContrast.Shared.Rpc;
+
 namespace LedgerContrast.ChainNode.Consensus;
 
 /// <summary>
 /// A rule a block or transaction broke. <see cref="Reason"/> is stable and machine-readable
 /// (docs/PROTOCOL.md §8 lists them); peers that send such data are banned for it.
 /// </summary>
-public sealed class ConsensusException(string reason, string message, IReadOnlyDictionary<string, string>? details = null) : Exception(message)
+public sealed class ConsensusException(string reason, string message, IReadOnlyDictionary<string, string>? details = null)
+    : ReasonedException(reason, message, details)
 {
-    public string Reason { get; } = reason;
-    public IReadOnlyDictionary<string, string> Details { get; } = details ?? new Dictionary<string, string>();
+    /// <summary>Mempool policy refusals are about timing (who came first); consensus ones about validity.</summary>
+    public override StatusCode StatusCode => Reason switch
+    {
+        RejectReasons.MempoolConflict or RejectReasons.MempoolFull or RejectReasons.TxAlreadyKnown or RejectReasons.TxAlreadyConfirmed
+            or RejectReasons.TxMissingInput or RejectReasons.TxInputSpent or RejectReasons.TxImmatureCoinbaseSpend => StatusCode.FailedPrecondition,
+        _ => StatusCode.InvalidArgument,
+    };
+
+    /// <summary>
+    /// Data that no honest node would relay (as opposed to data that is merely late, early or
+    /// already known): its sender gets banned.
+    /// </summary>
+    public bool ProvesMisbehaviour => Reason is not (RejectReasons.MempoolConflict or RejectReasons.MempoolFull or RejectReasons.TxAlreadyKnown
+        or RejectReasons.TxAlreadyConfirmed or RejectReasons.TxMissingInput or RejectReasons.TxInputSpent or RejectReasons.TxImmatureCoinbaseSpend
+        or RejectReasons.BlockTimeTooNew);
 }
 
 /// <summary>Every reject reason, one per rule.</summary>

@@ -1,14 +1,13 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using LedgerContrast.CentralBank.Ledger;
-using LedgerContrast.Shared.Rpc;
 using Microsoft.Extensions.Logging;
 
-namespace LedgerContrast.CentralBank.Api;
+namespace LedgerContrast.Shared.Rpc;
 
 /// <summary>
-/// Turns every refusal into a gRPC status with its stable reason, and any unexpected failure into
-/// INTERNAL with one plain sentence: no stack trace ever reaches a client.
+/// Every server's last word on a failed call: a refusal becomes its status and stable reason,
+/// malformed input becomes INVALID_ARGUMENT with reason MALFORMED, anything unexpected becomes
+/// INTERNAL with one plain sentence. No stack trace ever reaches a client.
 /// </summary>
 public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interceptor
 {
@@ -20,9 +19,13 @@ public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) :
         {
             return await continuation(request, context).ConfigureAwait(false);
         }
-        catch (RejectionException rejected)
+        catch (ReasonedException refused)
         {
-            throw RpcErrors.Create(Reasons.StatusOf(rejected.Rejection.Reason), rejected.Rejection.Reason, rejected.Rejection.Message);
+            throw RpcErrors.Create(refused.StatusCode, refused.Reason, refused.Message, refused.Details);
+        }
+        catch (FormatException malformed)
+        {
+            throw RpcErrors.Create(StatusCode.InvalidArgument, "MALFORMED", malformed.Message);
         }
         catch (RpcException)
         {
@@ -33,7 +36,7 @@ public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) :
 #pragma warning restore CA1031
         {
             LogUnexpected(logger, context?.Method ?? "?", ex);
-            throw RpcErrors.Create(StatusCode.Internal, "INTERNAL", "The bank hit an unexpected error; nothing was changed.");
+            throw RpcErrors.Create(StatusCode.Internal, "INTERNAL", "The server hit an unexpected error; nothing was changed.");
         }
     }
 
