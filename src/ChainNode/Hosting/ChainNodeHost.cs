@@ -1,7 +1,10 @@
 using System.Net;
+using LedgerContrast.ChainNode.Api;
 using LedgerContrast.ChainNode.Mining;
+using LedgerContrast.ChainNode.Network;
 using LedgerContrast.ChainNode.Node;
 using LedgerContrast.Shared.Addresses;
+using LedgerContrast.Shared.Rpc;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -47,21 +50,35 @@ public static class ChainNodeHost
         builder.Services.AddSingleton(parameters);
         builder.Services.AddSingleton(provider => new NodeEngine(parameters, options.DataDirectory, provider.GetRequiredService<ILoggerFactory>().CreateLogger("Chain")));
         builder.Services.AddSingleton(provider => new Miner(provider.GetRequiredService<NodeEngine>(), provider.GetRequiredService<ILoggerFactory>().CreateLogger("Miner")));
-        builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = 8 * 1024 * 1024);
+        builder.Services.AddSingleton(provider => new PeerManager(provider.GetRequiredService<NodeEngine>(), options, provider.GetRequiredService<ILoggerFactory>().CreateLogger("Peers")));
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.Interceptors.Add<ErrorInterceptor>();
+            grpc.MaxReceiveMessageSize = PeerManager.MaxMessageBytes;
+            grpc.MaxSendMessageSize = PeerManager.MaxMessageBytes;
+        });
         builder.Services.AddGrpcHealthChecks();
         builder.Services.AddGrpcReflection();
 
         var app = builder.Build();
+        app.MapGrpcService<PeerGrpcService>();
+        app.MapGrpcService<NodeGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         // Open the chain now, not on the first call, so a bad data directory fails the start.
         app.Services.GetRequiredService<NodeEngine>();
         var miner = app.Services.GetRequiredService<Miner>();
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
-        if (minerKey is not null)
+        var peers = app.Services.GetRequiredService<PeerManager>();
+        lifetime.ApplicationStarted.Register(() =>
         {
-            lifetime.ApplicationStarted.Register(() => miner.Start(minerKey, options.MinerThreads));
-        }
+            // With port 0 the real port is only known now; peers are told it in the handshake.
+            peers.Start(PeerAddress.Parse(app.Urls.First()));
+            if (minerKey is not null)
+            {
+                miner.Start(minerKey, options.MinerThreads);
+            }
+        });
         lifetime.ApplicationStopping.Register(miner.Stop);
         return app;
     }

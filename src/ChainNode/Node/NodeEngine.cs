@@ -37,16 +37,28 @@ public sealed partial class NodeEngine : IDisposable
     private readonly Func<ulong> _clock;
     private long _templateVersion;
 
-    public NodeEngine(ChainParameters parameters, string dataDirectory, ILogger logger, Func<ulong>? clock = null, long mempoolBytes = 5_000_000)
+    public NodeEngine(ChainParameters parameters, string dataDirectory, ILogger logger, Func<ulong>? clock = null, long mempoolBytes = 5_000_000, TimeSpan? mempoolExpiry = null)
     {
         Parameters = parameters ?? throw new ArgumentNullException(nameof(parameters));
         _logger = logger;
         _clock = clock ?? (() => (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         _store = new ChainStore(dataDirectory);
         Chain = new Blockchain(parameters, _store);
-        Pool = new TransactionPool(parameters, mempoolBytes);
+        Pool = new TransactionPool(parameters, mempoolBytes, mempoolExpiry);
         _chainThread = new Thread(RunChainThread) { IsBackground = true, Name = "chain" };
         _chainThread.Start();
+        _expirySweep = new Timer(_ => SweepExpired(), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+    }
+
+    private readonly Timer _expirySweep;
+
+    /// <summary>Drops mempool transactions (and their descendants) older than the expiry.</summary>
+    public int SweepExpired()
+    {
+        lock (_sync)
+        {
+            return Pool.RemoveExpired(_clock()).Count;
+        }
     }
 
     public ChainParameters Parameters { get; }
@@ -253,6 +265,7 @@ public sealed partial class NodeEngine : IDisposable
 
     public void Dispose()
     {
+        _expirySweep.Dispose();
         _chainWork.CompleteAdding();
         _chainThread.Join();
         _chainWork.Dispose();

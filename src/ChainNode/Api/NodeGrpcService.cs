@@ -1,0 +1,247 @@
+using Google.Protobuf;
+using Grpc.Core;
+using LedgerContrast.ChainNode.Consensus;
+using LedgerContrast.ChainNode.Mining;
+using LedgerContrast.ChainNode.Network;
+using LedgerContrast.ChainNode.Node;
+using LedgerContrast.Protos.Chain.V1;
+using LedgerContrast.Shared.Addresses;
+using LedgerContrast.Shared.Chain;
+using LedgerContrast.Shared.Rpc;
+using ProtoStatus = LedgerContrast.Protos.Chain.V1.TransactionStatus;
+
+namespace LedgerContrast.ChainNode.Api;
+
+/// <summary>The node's API for wallets, the CLI and the contrast lab.</summary>
+public sealed class NodeGrpcService(NodeEngine engine, PeerManager peers, Miner miner) : NodeService.NodeServiceBase
+{
+    public const uint MaxGenerate = 10_000;
+
+    public override Task<ChainInfo> GetInfo(GetInfoRequest request, ServerCallContext context)
+    {
+        var (tip, mempool) = engine.Read(n => (n.Chain.Tip, n.Pool.Count));
+        return Task.FromResult(new ChainInfo
+        {
+            Network = engine.Parameters.Network,
+            NetworkId = engine.NetworkId.ToByteString(),
+            Height = tip.Height,
+            TipHash = tip.Hash.ToByteString(),
+            CumulativeWork = ByteString.CopyFrom(tip.ChainWork.ToByteArray(isUnsigned: true, isBigEndian: true)),
+            Difficulty = Difficulty.ToDifficulty(tip.Header.Bits, engine.Parameters),
+            EstimatedHashRate = EstimateHashRate(),
+            MempoolSize = (uint)mempool,
+            PeerCount = (uint)peers.Peers.Count,
+            Mining = miner.IsMining,
+        });
+    }
+
+    public override Task<GetChainTipsReply> GetChainTips(GetChainTipsRequest request, ServerCallContext context)
+    {
+        var reply = new GetChainTipsReply();
+        foreach (var tip in engine.Read(n => n.Chain.ChainTips()))
+        {
+            reply.Tips.Add(new ChainTip
+            {
+                Hash = tip.Hash.ToByteString(),
+                Height = tip.Height,
+                BranchLength = tip.BranchLength,
+                Status = tip.Status switch { "active" => ChainTip.Types.Status.Active, "invalid" => ChainTip.Types.Status.Invalid, _ => ChainTip.Types.Status.ValidFork },
+            });
+        }
+        return Task.FromResult(reply);
+    }
+
+    public override Task<GetBlockReply> GetBlock(GetBlockRequest request, ServerCallContext context)
+    {
+        var found = request.SelectorCase switch
+        {
+            GetBlockRequest.SelectorOneofCase.Hash => engine.Read(n =>
+            {
+                var entry = n.Chain.Find(ChainProto.HashFromProto(request.Hash, "block hash"));
+                return entry is null ? ((Shared.Chain.Block, BlockIndexEntry)?)null : (n.Chain.LoadBlock(entry.Hash)!, entry);
+            }),
+            GetBlockRequest.SelectorOneofCase.Height => engine.FindBlockAtHeight(request.Height),
+            _ => throw new NodeApiException("INVALID_ARGUMENT", StatusCode.InvalidArgument, "Give a block hash or a height."),
+        };
+        if (found is not { } pair)
+        {
+            throw new NodeApiException("BLOCK_NOT_FOUND", StatusCode.NotFound, "No such block.");
+        }
+        var (tipHeight, active) = engine.Read(n => (n.Chain.Tip.Height, n.Chain.IsOnActiveChain(pair.Item2)));
+        return Task.FromResult(new GetBlockReply
+        {
+            Block = pair.Item1.ToProto(),
+            Hash = pair.Item2.Hash.ToByteString(),
+            Height = pair.Item2.Height,
+            Confirmations = active ? tipHeight - pair.Item2.Height + 1 : 0,
+        });
+    }
+
+    public override Task<GetTransactionReply> GetTransaction(GetTransactionRequest request, ServerCallContext context)
+    {
+        var txid = ChainProto.HashFromProto(request.Txid, "txid");
+        var status = engine.StatusOf(txid);
+        var reply = new GetTransactionReply { Status = ToProto(status) };
+        if (engine.FindTransaction(txid) is { } tx)
+        {
+            reply.Transaction = tx.ToProto();
+        }
+        return Task.FromResult(reply);
+    }
+
+    public override Task<BalanceReply> GetBalance(AddressRequest request, ServerCallContext context)
+    {
+        var balance = engine.BalanceOf(ParseAddress(request.Address));
+        return Task.FromResult(new BalanceReply { Confirmed = balance.Confirmed.MinorUnits, Unconfirmed = balance.Unconfirmed.MinorUnits, Immature = balance.Immature.MinorUnits });
+    }
+
+    public override Task<UtxosReply> ListUtxos(AddressRequest request, ServerCallContext context)
+    {
+        var key = ParseAddress(request.Address);
+        var reply = new UtxosReply();
+        foreach (var coin in engine.CoinsOf(key))
+        {
+            reply.Utxos.Add(new Utxo
+            {
+                OutPoint = coin.OutPoint.ToProto(),
+                Amount = coin.Amount.MinorUnits,
+                Height = coin.Height,
+                Coinbase = coin.Coinbase,
+                Mature = coin.Mature,
+                SpentInMempool = coin.SpentInMempool,
+                PublicKey = ByteString.CopyFrom(key),
+            });
+        }
+        return Task.FromResult(reply);
+    }
+
+    public override Task<SubmitTransactionReply> SubmitTransaction(SubmitTransactionRequest request, ServerCallContext context)
+    {
+        if (request.Transaction is null)
+        {
+            throw new NodeApiException("INVALID_ARGUMENT", StatusCode.InvalidArgument, "No transaction given.");
+        }
+        Shared.Chain.Transaction tx;
+        try
+        {
+            tx = ChainProto.FromProto(request.Transaction);
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException)
+        {
+            throw new ConsensusException(RejectReasons.TxMalformed, ex.Message);
+        }
+        return Task.FromResult(new SubmitTransactionReply { Txid = engine.SubmitTransaction(tx).ToByteString() });
+    }
+
+    public override Task<GetMempoolReply> GetMempool(GetMempoolRequest request, ServerCallContext context)
+    {
+        var reply = new GetMempoolReply();
+        reply.Entries.AddRange(engine.MempoolEntries().Select(e => new MempoolEntry
+        {
+            Txid = e.Txid.ToByteString(),
+            Fee = e.Fee.MinorUnits,
+            Size = (uint)e.Size,
+            ReceivedMs = e.ReceivedMs,
+        }));
+        return Task.FromResult(reply);
+    }
+
+    public override Task<ListPeersReply> ListPeers(ListPeersRequest request, ServerCallContext context)
+    {
+        var reply = new ListPeersReply();
+        reply.Peers.AddRange(peers.Peers.Select(p => new PeerInfo
+        {
+            Address = p.Address.ToString(),
+            NodeId = p.NodeId,
+            Outbound = p.Outbound,
+            BestHeight = p.BestHeight,
+            ConnectedMs = p.ConnectedMs,
+        }));
+        return Task.FromResult(reply);
+    }
+
+    public override async Task<PeerReply> AddPeer(PeerRequest request, ServerCallContext context)
+    {
+        await peers.AddPeerAsync(request.Address).ConfigureAwait(false);
+        return new PeerReply();
+    }
+
+    public override Task<PeerReply> RemovePeer(PeerRequest request, ServerCallContext context)
+    {
+        peers.RemovePeer(request.Address);
+        return Task.FromResult(new PeerReply());
+    }
+
+    public override Task<SetMiningReply> SetMining(SetMiningRequest request, ServerCallContext context)
+    {
+        if (request.Enabled)
+        {
+            miner.Start(ParseAddress(request.MinerAddress), (int)Math.Clamp(request.Threads == 0 ? 1 : request.Threads, 1, 64));
+        }
+        else
+        {
+            miner.Stop();
+        }
+        return Task.FromResult(new SetMiningReply());
+    }
+
+    public override async Task<GenerateBlocksReply> GenerateBlocks(GenerateBlocksRequest request, ServerCallContext context)
+    {
+        if (request.Count is 0 or > MaxGenerate)
+        {
+            throw new NodeApiException("INVALID_ARGUMENT", StatusCode.InvalidArgument, $"Mine between 1 and {MaxGenerate} blocks.");
+        }
+        var key = ParseAddress(request.Address);
+        var hashes = await miner.GenerateAsync((int)request.Count, key, Environment.ProcessorCount, context.CancellationToken).ConfigureAwait(false);
+        var reply = new GenerateBlocksReply();
+        reply.BlockHashes.AddRange(hashes.Select(h => h.ToByteString()));
+        return reply;
+    }
+
+    private byte[] ParseAddress(string text)
+    {
+        if (!Address.TryParse(text, engine.Parameters.AddressPrefix, out var address, out var error))
+        {
+            throw new NodeApiException("INVALID_ADDRESS", StatusCode.InvalidArgument, error);
+        }
+        return address.PublicKey.ToArray();
+    }
+
+    private double EstimateHashRate()
+    {
+        // Work of the last blocks over the time they took: what the whole network hashes, not this node.
+        return engine.Read(n =>
+        {
+            var chain = n.Chain.ActiveChain;
+            if (chain.Count < 3)
+            {
+                return 0d;
+            }
+            var first = chain[Math.Max(1, chain.Count - 21)];
+            var tip = chain[^1];
+            var seconds = (tip.Header.TimeMs - first.Header.TimeMs) / 1000d;
+            return seconds <= 0 ? 0 : (double)(tip.ChainWork - first.ChainWork) / seconds;
+        });
+    }
+
+    private static ProtoStatus ToProto(Node.TransactionStatus status) => new()
+    {
+        State = status.State switch
+        {
+            TransactionState.Pending => ProtoStatus.Types.State.Pending,
+            TransactionState.Confirmed => ProtoStatus.Types.State.Confirmed,
+            TransactionState.Conflicted => ProtoStatus.Types.State.Conflicted,
+            _ => ProtoStatus.Types.State.Unknown,
+        },
+        BlockHash = status.BlockHash?.ToByteString() ?? ByteString.Empty,
+        BlockHeight = status.BlockHeight,
+        Confirmations = status.Confirmations,
+        ConflictingTxid = status.ConflictingTxid?.ToByteString() ?? ByteString.Empty,
+    };
+}
+
+/// <summary>A refusal by the node API that is not a consensus rule (unknown block, bad address…).</summary>
+public sealed class NodeApiException(string reason, StatusCode status, string message) : ReasonedException(reason, message, null)
+{
+    public override StatusCode StatusCode { get; } = status;
+}

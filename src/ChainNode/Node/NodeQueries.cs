@@ -1,0 +1,109 @@
+using LedgerContrast.ChainNode.Consensus;
+using LedgerContrast.ChainNode.Mempool;
+using LedgerContrast.Shared.Chain;
+using LedgerContrast.Shared.Hashing;
+using LedgerContrast.Shared.Money;
+
+namespace LedgerContrast.ChainNode.Node;
+
+public sealed record AddressCoin(OutPoint OutPoint, Amount Amount, uint Height, bool Coinbase, bool Mature, bool SpentInMempool);
+
+public sealed record AddressBalance(Amount Confirmed, Amount Unconfirmed, Amount Immature);
+
+/// <summary>Read-only questions about one node's chain and mempool, each answered under the state lock.</summary>
+public sealed partial class NodeEngine
+{
+    /// <summary>Active-chain hashes, tip first, ten one apart then exponentially spaced, ending at genesis (Bitcoin's block locator).</summary>
+    public IReadOnlyList<Hash256> Locator() => Read(node =>
+    {
+        var chain = node.Chain.ActiveChain;
+        var hashes = new List<Hash256>();
+        long step = 1;
+        for (long height = chain.Count - 1; height > 0; height -= step)
+        {
+            hashes.Add(chain[(int)height].Hash);
+            if (hashes.Count >= 10)
+            {
+                step *= 2;
+            }
+        }
+        hashes.Add(chain[0].Hash);
+        return hashes;
+    });
+
+    /// <summary>What a peer with this locator lacks: active-chain hashes after the last one we share, oldest first.</summary>
+    public IReadOnlyList<Hash256> BlocksAfter(IEnumerable<Hash256> locator, int max) => Read(node =>
+    {
+        var fork = locator.Select(node.Chain.Find).FirstOrDefault(e => e is not null && node.Chain.IsOnActiveChain(e)) ?? node.Chain.ActiveChain[0];
+        return node.Chain.ActiveChain.Skip((int)fork.Height + 1).Take(max).Select(e => e.Hash).ToList();
+    });
+
+    public bool HasBlock(Hash256 hash) => Read(node => node.Chain.Find(hash) is not null);
+
+    public bool KnowsTransaction(Hash256 txid) => Read(node => node.Pool.Find(txid) is not null || node.Chain.FindTransaction(txid) is not null);
+
+    public Block? FindBlock(Hash256 hash) => Read(node => node.Chain.Find(hash) is null ? null : node.Chain.LoadBlock(hash));
+
+    public (Block Block, BlockIndexEntry Entry)? FindBlockAtHeight(uint height) => Read(node =>
+    {
+        if (height >= node.Chain.ActiveChain.Count)
+        {
+            return ((Block, BlockIndexEntry)?)null;
+        }
+        var entry = node.Chain.ActiveChain[(int)height];
+        return (node.Chain.LoadBlock(entry.Hash)!, entry);
+    });
+
+    public Transaction? FindTransaction(Hash256 txid) => Read(node =>
+    {
+        if (node.Pool.Find(txid) is { } pending)
+        {
+            return pending.Transaction;
+        }
+        if (node.Chain.FindTransaction(txid) is { } location)
+        {
+            return node.Chain.LoadBlock(location.Block)?.Transactions.FirstOrDefault(t => t.Txid == txid);
+        }
+        return null;
+    });
+
+    public IReadOnlyList<MempoolEntry> MempoolEntries() => Read(node => node.Pool.Entries.OrderBy(e => e.ReceivedMs).ToList());
+
+    /// <summary>Confirmed outputs of a key (marked when a pending transaction spends them) and outputs of pending transactions to it.</summary>
+    public IReadOnlyList<AddressCoin> CoinsOf(ReadOnlySpan<byte> publicKey)
+    {
+        var key = publicKey.ToArray();
+        return Read(node =>
+        {
+            var nextHeight = node.Chain.Tip.Height + 1;
+            var spentInPool = node.Pool.Entries.SelectMany(e => e.Transaction.Inputs.Select(i => i.PreviousOutput)).ToHashSet();
+            var coins = node.Chain.Utxos.All
+                .Where(p => p.Value.PublicKey.AsSpan().SequenceEqual(key))
+                .Select(p => new AddressCoin(p.Key, p.Value.Amount, p.Value.Height, p.Value.Coinbase,
+                    !p.Value.Coinbase || nextHeight - p.Value.Height >= node.Parameters.CoinbaseMaturity, spentInPool.Contains(p.Key)))
+                .ToList();
+            foreach (var entry in node.Pool.Entries)
+            {
+                for (var i = 0; i < entry.Transaction.Outputs.Count; i++)
+                {
+                    var outPoint = new OutPoint(entry.Txid, (uint)i);
+                    if (entry.Transaction.Outputs[i].PublicKey.Span.SequenceEqual(key))
+                    {
+                        coins.Add(new AddressCoin(outPoint, entry.Transaction.Outputs[i].Amount, 0, false, true, spentInPool.Contains(outPoint)));
+                    }
+                }
+            }
+            return coins.OrderBy(c => c.Height == 0).ThenBy(c => c.Height).ToList();
+        });
+    }
+
+    public AddressBalance BalanceOf(ReadOnlySpan<byte> publicKey)
+    {
+        var coins = CoinsOf(publicKey);
+        var confirmed = coins.Where(c => c.Height > 0 && c.Mature).Aggregate(Amount.Zero, (sum, c) => sum + c.Amount);
+        var immature = coins.Where(c => c.Height > 0 && !c.Mature).Aggregate(Amount.Zero, (sum, c) => sum + c.Amount);
+        var incoming = coins.Where(c => c.Height == 0).Aggregate(Amount.Zero, (sum, c) => sum + c.Amount);
+        var outgoing = coins.Where(c => c.SpentInMempool).Aggregate(Amount.Zero, (sum, c) => sum + c.Amount);
+        return new AddressBalance(confirmed, incoming - outgoing, immature);
+    }
+}
