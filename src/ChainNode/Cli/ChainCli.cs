@@ -22,6 +22,7 @@ public static partial class ChainCli
         root.Subcommands.Add(NodeCommand.Create());
         root.Subcommands.Add(VerifyCommand());
         root.Subcommands.Add(BenchCommand());
+        ClientCommands.AddTo(root, s_json);
         return root.Parse(args).InvokeAsync();
     }
 

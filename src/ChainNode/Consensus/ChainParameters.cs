@@ -32,7 +32,10 @@ public sealed record ChainParameters
     /// <summary>Each retarget changes the target by at most this factor, so a burst can't swing difficulty wildly.</summary>
     public int MaxRetargetFactor { get; init; } = 2;
 
-    public string AddressPrefix => Network == DefaultNetwork ? Address.MainHrp : Address.TestHrp;
+    public string AddressPrefix => PrefixFor(Network);
+
+    /// <summary>Addresses of the demo network start "lc1"; of every other (test, regtest) network "lct1".</summary>
+    public static string PrefixFor(string network) => network == DefaultNetwork ? Address.MainHrp : Address.TestHrp;
 
     public static readonly uint RegtestBits = 0x207fffff;
 

@@ -1,0 +1,430 @@
+using System.CommandLine;
+using System.Globalization;
+using LedgerContrast.ChainNode.Consensus;
+using LedgerContrast.Protos.Chain.V1;
+using LedgerContrast.Shared.Addresses;
+using LedgerContrast.Shared.Chain;
+using LedgerContrast.Shared.Cli;
+using LedgerContrast.Shared.Crypto;
+using LedgerContrast.Shared.Hashing;
+using LedgerContrast.Shared.Money;
+using OutPoint = LedgerContrast.Shared.Chain.OutPoint;
+using Transaction = LedgerContrast.Shared.Chain.Transaction;
+using TxInput = LedgerContrast.Shared.Chain.TxInput;
+using TxOutput = LedgerContrast.Shared.Chain.TxOutput;
+using Spectre.Console;
+
+namespace LedgerContrast.ChainNode.Cli;
+
+/// <summary>The `chain` client verbs: wallets, and questions and orders for one node.</summary>
+internal static class ClientCommands
+{
+    public static readonly Amount DefaultFee = Amount.Parse("0.0001");
+
+    private static readonly Option<string?> s_node = new("--node") { Description = $"Node URL (default {NodeClient.DefaultNode}).", Recursive = true };
+    private static readonly Option<string?> s_walletDir = new("--wallet-dir") { Description = "Wallet directory (default $CHAIN_WALLET_DIR or ~/.ledgercontrast/wallets).", Recursive = true };
+
+    public static void AddTo(RootCommand root, Option<bool> json)
+    {
+        root.Options.Add(s_node);
+        root.Options.Add(s_walletDir);
+        root.Subcommands.Add(Wallet(json));
+        root.Subcommands.Add(Balance(json));
+        root.Subcommands.Add(Utxos(json));
+        root.Subcommands.Add(Send(json));
+        root.Subcommands.Add(Tx(json));
+        root.Subcommands.Add(Info(json));
+        root.Subcommands.Add(Tips(json));
+        root.Subcommands.Add(Peers(json));
+        root.Subcommands.Add(Mempool(json));
+        root.Subcommands.Add(Mine(json));
+        root.Subcommands.Add(Peer(json));
+    }
+
+    private static Command Wallet(Option<bool> json)
+    {
+        var network = new Option<string>("--network") { Description = "Network the address is shown for.", DefaultValueFactory = _ => ChainParameters.DefaultNetwork };
+        var name = new Argument<string>("name") { Description = "Wallet name." };
+        var create = new Command("new", "Create a wallet (a new secret key, stored owner-only).") { name, network };
+        create.SetAction(parse => Offline(parse, json, output =>
+        {
+            using var key = Store(parse).Create(parse.GetValue(name)!);
+            var address = new Address(ChainParameters.PrefixFor(parse.GetValue(network)!), key.PublicKey).ToString();
+            return output.Success(new { wallet = parse.GetValue(name), address }, c => c.MarkupLineInterpolated($"Created wallet [bold]{parse.GetValue(name)}[/]: {address}"));
+        }));
+        var list = new Command("list", "List wallets and their addresses.") { network };
+        list.SetAction(parse => Offline(parse, json, output =>
+        {
+            var store = Store(parse);
+            var rows = store.Names().Select(n =>
+            {
+                using var key = store.Load(n);
+                return new { wallet = n, address = new Address(ChainParameters.PrefixFor(parse.GetValue(network)!), key.PublicKey).ToString() };
+            }).ToList();
+            return output.Success(new { wallets = rows }, c =>
+            {
+                var table = new Table().AddColumns("Wallet", "Address");
+                rows.ForEach(r => table.AddRow(r.wallet, r.address));
+                c.Write(table);
+            });
+        }));
+        var addressName = new Argument<string>("name") { Description = "Wallet name." };
+        var address = new Command("address", "Show a wallet's address.") { addressName, network };
+        address.SetAction(parse => Offline(parse, json, output =>
+        {
+            using var key = Store(parse).Load(parse.GetValue(addressName)!);
+            var text = new Address(ChainParameters.PrefixFor(parse.GetValue(network)!), key.PublicKey).ToString();
+            return output.Success(new { wallet = parse.GetValue(addressName), address = text }, c => c.WriteLine(text));
+        }));
+        return new Command("wallet", "Local wallets.") { create, list, address };
+    }
+
+    private static Command Balance(Option<bool> json)
+    {
+        var (address, wallet) = AddressOrWallet();
+        var command = new Command("balance", "Balance of an address or wallet: confirmed, pending, immature.") { address, wallet };
+        command.SetAction(parse => Online(parse, json, async (node, output) =>
+        {
+            var who = await ResolveAddressAsync(parse, node, address, wallet).ConfigureAwait(false);
+            var reply = await node.Api.GetBalanceAsync(new AddressRequest { Address = who }, deadline: NodeClient.Deadline());
+            var model = new { address = who, confirmed = Show(reply.Confirmed), unconfirmed = Show(reply.Unconfirmed), immature = Show(reply.Immature) };
+            return output.Success(model, c => c.MarkupLineInterpolated($"{who}: [bold]{model.confirmed}[/] confirmed, {model.unconfirmed} pending, {model.immature} immature (coinbase)"));
+        }));
+        return command;
+    }
+
+    private static Command Utxos(Option<bool> json)
+    {
+        var (address, wallet) = AddressOrWallet();
+        var command = new Command("utxos", "Unspent outputs of an address or wallet.") { address, wallet };
+        command.SetAction(parse => Online(parse, json, async (node, output) =>
+        {
+            var who = await ResolveAddressAsync(parse, node, address, wallet).ConfigureAwait(false);
+            var reply = await node.Api.ListUtxosAsync(new AddressRequest { Address = who }, deadline: NodeClient.Deadline());
+            var rows = reply.Utxos.Select(u => new
+            {
+                out_point = $"{Hex(u.OutPoint.Txid)}:{u.OutPoint.Index}",
+                amount = Show(u.Amount),
+                height = u.Height,
+                coinbase = u.Coinbase,
+                mature = u.Mature,
+                spent_in_mempool = u.SpentInMempool,
+            }).ToList();
+            return output.Success(new { address = who, utxos = rows }, c =>
+            {
+                var table = new Table().AddColumns("Output", "Amount", "Height", "Note");
+                rows.ForEach(r => table.AddRow(r.out_point, r.amount, r.height == 0 ? "pending" : $"{r.height}",
+                    r.spent_in_mempool ? "being spent" : r.coinbase && !r.mature ? "immature coinbase" : ""));
+                c.Write(table);
+            });
+        }));
+        return command;
+    }
+
+    private static Command Send(Option<bool> json)
+    {
+        var wallet = new Option<string>("--wallet") { Description = "Wallet to pay from.", Required = true };
+        var to = new Option<string>("--to") { Description = "Address to pay.", Required = true };
+        var amount = new Option<string>("--amount") { Description = "Amount, e.g. 12.5.", Required = true };
+        var fee = new Option<string?>("--fee") { Description = $"Fee (default {DefaultFee})." };
+        var inputs = new Option<string[]>("--input") { Description = "Spend exactly this output, TXID:INDEX (repeatable; how a double spend is built on purpose)." };
+        var command = new Command("send", "Pay from a wallet; change goes back to it. Prints the txid.") { wallet, to, amount, fee, inputs };
+        command.SetAction(parse => Online(parse, json, async (node, output) =>
+        {
+            var info = await node.Api.GetInfoAsync(new GetInfoRequest(), deadline: NodeClient.Deadline());
+            var prefix = ChainParameters.PrefixFor(info.Network);
+            using var key = Store(parse).Load(parse.GetValue(wallet)!);
+            var from = new Address(prefix, key.PublicKey);
+            var payee = ParseAddress(parse.GetValue(to)!, prefix);
+            var value = ParseAmount(parse.GetValue(amount), "amount");
+            var fees = parse.GetValue(fee) is { } f ? ParseAmount(f, "fee", allowZero: true) : DefaultFee;
+            if (!value.IsPositive)
+            {
+                throw new CliException("INVALID_AMOUNT", "The amount must be more than zero.");
+            }
+            var coins = (await node.Api.ListUtxosAsync(new AddressRequest { Address = from.ToString() }, deadline: NodeClient.Deadline())).Utxos;
+            var chosen = ChooseCoins(coins, parse.GetValue(inputs) ?? [], value + fees, parse.GetValue(wallet)!);
+            var total = chosen.Aggregate(Amount.Zero, (sum, c) => sum + Amount.FromMinorUnits(c.Amount));
+            List<TxOutput> outputs = [new TxOutput(value, payee.PublicKey.ToArray())];
+            var change = total - value - fees;
+            if (change.IsPositive)
+            {
+                outputs.Add(new TxOutput(change, key.PublicKey.ToArray()));
+            }
+            var unsigned = new Transaction(Transaction.CurrentVersion, [.. chosen.Select(c => TxInput.WithoutSignature(ChainProto.OutPointFromProto(c.OutPoint)))], outputs);
+            var signed = TransactionSigner.Sign(unsigned, ChainProto.HashFromProto(info.NetworkId, "network id"), [.. chosen.Select(_ => key)]);
+            await node.Api.SubmitTransactionAsync(new SubmitTransactionRequest { Transaction = signed.ToProto() }, deadline: NodeClient.Deadline());
+            var model = new { txid = signed.Txid.ToString(), amount = value.ToString(), fee = fees.ToString(), change = change.ToString(), inputs = chosen.Select(c => $"{Hex(c.OutPoint.Txid)}:{c.OutPoint.Index}").ToList() };
+            return output.Success(model, c => c.MarkupLineInterpolated($"Sent {value} to {payee} (fee {fees}): txid [bold]{signed.Txid}[/] — pending until mined."));
+        }));
+        return command;
+    }
+
+    private static Command Tx(Option<bool> json)
+    {
+        var txid = new Argument<string>("txid") { Description = "Transaction id." };
+        var command = new Command("tx", "A transaction and its status: pending, confirmed (with confirmations), conflicted (by which txid) or unknown.") { txid };
+        command.SetAction(parse => Online(parse, json, async (node, output) =>
+        {
+            var id = Hash256.Parse(parse.GetValue(txid)!.Trim());
+            var reply = await node.Api.GetTransactionAsync(new GetTransactionRequest { Txid = id.ToByteString() }, deadline: NodeClient.Deadline());
+            var s = reply.Status;
+            var state = s.State.ToString().ToLowerInvariant();
+            var model = new
+            {
+                txid = id.ToString(),
+                status = state,
+                block = s.BlockHash.IsEmpty ? null : Hex(s.BlockHash),
+                height = s.BlockHeight,
+                confirmations = s.Confirmations,
+                conflicted_by = s.ConflictingTxid.IsEmpty ? null : Hex(s.ConflictingTxid),
+                outputs = reply.Transaction?.Outputs.Select(o => new { amount = Show(o.Amount), public_key = Hex(o.PublicKey) }).ToList(),
+            };
+            return output.Success(model, c => c.MarkupLineInterpolated(s.State switch
+            {
+                Protos.Chain.V1.TransactionStatus.Types.State.Confirmed => $"{id}: confirmed in block {model.block} at height {s.BlockHeight} ({s.Confirmations} confirmations)",
+                Protos.Chain.V1.TransactionStatus.Types.State.Conflicted => $"{id}: conflicted — lost to {model.conflicted_by}",
+                Protos.Chain.V1.TransactionStatus.Types.State.Pending => $"{id}: pending in the mempool",
+                _ => $"{id}: unknown to this node",
+            }));
+        }));
+        return command;
+    }
+
+    private static Command Info(Option<bool> json)
+    {
+        var command = new Command("info", "Height, tip, work, difficulty, hash rate, mempool and peers of a node.");
+        command.SetAction(parse => Online(parse, json, async (node, output) =>
+        {
+            var i = await node.Api.GetInfoAsync(new GetInfoRequest(), deadline: NodeClient.Deadline());
+            var model = new
+            {
+                network = i.Network,
+                network_id = Hex(i.NetworkId),
+                height = i.Height,
+                tip = Hex(i.TipHash),
+                cumulative_work = new System.Numerics.BigInteger(i.CumulativeWork.Span, isUnsigned: true, isBigEndian: true).ToString(CultureInfo.InvariantCulture),
+                difficulty = i.Difficulty,
+                estimated_hash_rate = i.EstimatedHashRate,
+                mempool = i.MempoolSize,
+                peers = i.PeerCount,
+                mining = i.Mining,
+            };
+            return output.Success(model, c =>
+            {
+                var table = new Table().AddColumns("Node", node.Url).HideHeaders();
+                table.AddRow("network", $"{model.network} ({model.network_id[..16]}…)");
+                table.AddRow("height", $"{model.height}");
+                table.AddRow("tip", model.tip);
+                table.AddRow("cumulative work", model.cumulative_work);
+                table.AddRow("difficulty", model.difficulty.ToString("G4", CultureInfo.InvariantCulture));
+                table.AddRow("network hash rate", $"{model.estimated_hash_rate:N0} hash/s");
+                table.AddRow("mempool", $"{model.mempool} transactions");
+                table.AddRow("peers", $"{model.peers}");
+                table.AddRow("mining", model.mining ? "yes" : "no");
+                c.Write(table);
+            });
+        }));
+        return command;
+    }
+
+    private static Command Tips(Option<bool> json)
+    {
+        var command = new Command("tips", "Every chain tip: active, valid fork or invalid, with its branch length.");
+        command.SetAction(parse => Online(parse, json, async (node, output) =>
+        {
+            var reply = await node.Api.GetChainTipsAsync(new GetChainTipsRequest(), deadline: NodeClient.Deadline());
+            var rows = reply.Tips.Select(t => new { hash = Hex(t.Hash), height = t.Height, branch_length = t.BranchLength, status = TipStatus(t.Status) }).ToList();
+            return output.Success(new { tips = rows }, c =>
+            {
+                var table = new Table().AddColumns("Status", "Height", "Branch length", "Hash");
+                rows.ForEach(r => table.AddRow(r.status, $"{r.height}", $"{r.branch_length}", r.hash));
+                c.Write(table);
+            });
+        }));
+        return command;
+    }
+
+    private static Command Peers(Option<bool> json)
+    {
+        var command = new Command("peers", "Connected peers.");
+        command.SetAction(parse => Online(parse, json, async (node, output) =>
+        {
+            var reply = await node.Api.ListPeersAsync(new ListPeersRequest(), deadline: NodeClient.Deadline());
+            var rows = reply.Peers.Select(p => new { address = p.Address, node_id = p.NodeId, direction = p.Outbound ? "outbound" : "inbound", best_height = p.BestHeight }).ToList();
+            return output.Success(new { peers = rows }, c =>
+            {
+                var table = new Table().AddColumns("Address", "Direction", "Height at handshake", "Node id");
+                rows.ForEach(r => table.AddRow(r.address, r.direction, $"{r.best_height}", r.node_id));
+                c.Write(table);
+            });
+        }));
+        return command;
+    }
+
+    private static Command Mempool(Option<bool> json)
+    {
+        var command = new Command("mempool", "Pending transactions of a node.");
+        command.SetAction(parse => Online(parse, json, async (node, output) =>
+        {
+            var reply = await node.Api.GetMempoolAsync(new GetMempoolRequest(), deadline: NodeClient.Deadline());
+            var rows = reply.Entries.Select(e => new { txid = Hex(e.Txid), fee = Show(e.Fee), size = e.Size, received_ms = e.ReceivedMs }).ToList();
+            return output.Success(new { transactions = rows }, c =>
+            {
+                var table = new Table().AddColumns("Txid", "Fee", "Bytes");
+                rows.ForEach(r => table.AddRow(r.txid, r.fee, $"{r.size}"));
+                c.Write(table);
+            });
+        }));
+        return command;
+    }
+
+    private static Command Mine(Option<bool> json)
+    {
+        var blocks = new Option<uint>("--blocks") { Description = "How many blocks to mine now.", Required = true };
+        var to = new Option<string?>("--to") { Description = "Address paid the rewards." };
+        var wallet = new Option<string?>("--wallet") { Description = "Wallet paid the rewards (instead of --to)." };
+        var command = new Command("mine", "Mine N blocks now on the node (like regtest's generatetoaddress).") { blocks, to, wallet };
+        command.SetAction(parse => Online(parse, json, async (node, output) =>
+        {
+            var who = await ResolveAddressAsync(parse, node, to, wallet).ConfigureAwait(false);
+            var reply = await node.Api.GenerateBlocksAsync(new GenerateBlocksRequest { Count = parse.GetValue(blocks), Address = who }, deadline: NodeClient.Deadline(600));
+            var hashes = reply.BlockHashes.Select(Hex).ToList();
+            return output.Success(new { blocks = hashes }, c => c.MarkupLineInterpolated($"Mined {hashes.Count} blocks to {who}; tip {hashes.LastOrDefault()}"));
+        }));
+        return command;
+    }
+
+    private static Command Peer(Option<bool> json)
+    {
+        var addAddress = new Argument<string>("address") { Description = "HOST:PORT of the peer." };
+        var add = new Command("add", "Connect to a peer (and undo an earlier remove).") { addAddress };
+        add.SetAction(parse => Online(parse, json, async (node, output) =>
+        {
+            await node.Api.AddPeerAsync(new PeerRequest { Address = parse.GetValue(addAddress) }, deadline: NodeClient.Deadline());
+            return output.Success(new { added = parse.GetValue(addAddress) }, c => c.MarkupLineInterpolated($"Connected to {parse.GetValue(addAddress)}."));
+        }));
+        var removeAddress = new Argument<string>("address") { Description = "HOST:PORT of the peer." };
+        var remove = new Command("remove", "Disconnect a peer and refuse it until added again (to make a partition).") { removeAddress };
+        remove.SetAction(parse => Online(parse, json, async (node, output) =>
+        {
+            await node.Api.RemovePeerAsync(new PeerRequest { Address = parse.GetValue(removeAddress) }, deadline: NodeClient.Deadline());
+            return output.Success(new { removed = parse.GetValue(removeAddress) }, c => c.MarkupLineInterpolated($"Removed {parse.GetValue(removeAddress)}; it is refused until added again."));
+        }));
+        return new Command("peer", "Add or remove peers.") { add, remove };
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static List<Utxo> ChooseCoins(IEnumerable<Utxo> coins, string[] forced, Amount needed, string walletName)
+    {
+        var all = coins.ToList();
+        if (forced.Length > 0)
+        {
+            var chosen = new List<Utxo>();
+            foreach (var text in forced)
+            {
+                var wanted = OutPoint.Parse(text);
+                var coin = all.FirstOrDefault(c => ChainProto.OutPointFromProto(c.OutPoint) == wanted)
+                    ?? throw new CliException("UNKNOWN_INPUT", $"{wanted} is not an unspent output of wallet '{walletName}'.");
+                chosen.Add(coin);
+            }
+            var forcedTotal = chosen.Sum(c => c.Amount);
+            if (forcedTotal < needed.MinorUnits)
+            {
+                throw new CliException("INSUFFICIENT_FUNDS", $"The chosen inputs hold {Show(forcedTotal)}, less than amount plus fee ({needed}).");
+            }
+            return chosen;
+        }
+        var spendable = all.Where(c => c.Mature && !c.SpentInMempool).OrderByDescending(c => c.Amount).ToList();
+        var picked = new List<Utxo>();
+        long sum = 0;
+        foreach (var coin in spendable)
+        {
+            if (sum >= needed.MinorUnits)
+            {
+                break;
+            }
+            picked.Add(coin);
+            sum += coin.Amount;
+        }
+        if (sum < needed.MinorUnits)
+        {
+            throw new CliException("INSUFFICIENT_FUNDS", $"Wallet '{walletName}' can spend {Show(spendable.Sum(c => c.Amount))}, less than amount plus fee ({needed}).");
+        }
+        return picked;
+    }
+
+    private static (Argument<string?> Address, Option<string?> Wallet) AddressOrWallet() =>
+        (new Argument<string?>("address") { Description = "An address (or give --wallet).", Arity = ArgumentArity.ZeroOrOne },
+         new Option<string?>("--wallet") { Description = "A wallet name instead of an address." });
+
+    private static async Task<string> ResolveAddressAsync(ParseResult parse, NodeClient node, Symbol addressSymbol, Option<string?> wallet)
+    {
+        var info = await node.Api.GetInfoAsync(new GetInfoRequest(), deadline: NodeClient.Deadline());
+        var prefix = ChainParameters.PrefixFor(info.Network);
+        var given = addressSymbol switch
+        {
+            Argument<string?> argument => parse.GetValue(argument),
+            Option<string?> option => parse.GetValue(option),
+            _ => null,
+        };
+        var walletName = parse.GetValue(wallet);
+        if (given is not null)
+        {
+            return ParseAddress(given, prefix).ToString();
+        }
+        if (walletName is not null)
+        {
+            using var key = Store(parse).Load(walletName);
+            return new Address(prefix, key.PublicKey).ToString();
+        }
+        throw new CliException("NO_ADDRESS", "Give an address or --wallet NAME.");
+    }
+
+    private static Address ParseAddress(string text, string prefix) =>
+        Address.TryParse(text, prefix, out var address, out var error) ? address : throw new CliException("INVALID_ADDRESS", error);
+
+    private static Amount ParseAmount(string? text, string what, bool allowZero = false)
+    {
+        if (!Amount.TryParse(text, out var amount, out var error))
+        {
+            throw new CliException("INVALID_AMOUNT", $"The {what} is invalid: {error}");
+        }
+        if (!allowZero && !amount.IsPositive)
+        {
+            throw new CliException("INVALID_AMOUNT", $"The {what} must be more than zero.");
+        }
+        return amount;
+    }
+
+    private static WalletStore Store(ParseResult parse) => new(parse.GetValue(s_walletDir) ?? WalletStore.DefaultDirectory);
+
+    private static Task<int> Offline(ParseResult parse, Option<bool> json, Func<CliOutput, int> verb)
+    {
+        var output = new CliOutput(parse.GetValue(json));
+        return output.RunAsync("node", () => null, () => Task.FromResult(verb(output)));
+    }
+
+    private static Task<int> Online(ParseResult parse, Option<bool> json, Func<NodeClient, CliOutput, Task<int>> verb)
+    {
+        var output = new CliOutput(parse.GetValue(json));
+        var url = parse.GetValue(s_node) ?? NodeClient.DefaultNode;
+        return output.RunAsync("node", () => url, async () =>
+        {
+            using var node = new NodeClient(url);
+            return await verb(node, output).ConfigureAwait(false);
+        });
+    }
+
+    private static string Show(long minorUnits) => Amount.FromMinorUnits(minorUnits).ToString();
+
+    private static string Hex(Google.Protobuf.ByteString bytes) => Convert.ToHexStringLower(bytes.Span);
+
+    private static string TipStatus(ChainTip.Types.Status status) => status switch
+    {
+        ChainTip.Types.Status.Active => "active",
+        ChainTip.Types.Status.Invalid => "invalid",
+        _ => "valid-fork",
+    };
+}
