@@ -162,8 +162,8 @@ public sealed class NodeGrpcService(NodeEngine engine, PeerManager peers, Miner 
 
     public override async Task<PeerReply> AddPeer(PeerRequest request, ServerCallContext context)
     {
-        await peers.AddPeerAsync(request.Address).ConfigureAwait(false);
-        return new PeerReply();
+        var (peer, detail) = await peers.AddPeerAsync(request.Address).ConfigureAwait(false);
+        return new PeerReply { Connected = peer is not null, Detail = detail };
     }
 
     public override Task<PeerReply> RemovePeer(PeerRequest request, ServerCallContext context)

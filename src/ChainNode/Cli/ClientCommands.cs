@@ -301,8 +301,8 @@ internal static class ClientCommands
         var add = new Command("add", "Connect to a peer (and undo an earlier remove).") { addAddress };
         add.SetAction(parse => Online(parse, json, async (node, output) =>
         {
-            await node.Api.AddPeerAsync(new PeerRequest { Address = parse.GetValue(addAddress) }, deadline: NodeClient.Deadline());
-            return output.Success(new { added = parse.GetValue(addAddress) }, c => c.MarkupLineInterpolated($"Connected to {parse.GetValue(addAddress)}."));
+            var reply = await node.Api.AddPeerAsync(new PeerRequest { Address = parse.GetValue(addAddress) }, deadline: NodeClient.Deadline());
+            return output.Success(new { added = parse.GetValue(addAddress), connected = reply.Connected, detail = reply.Detail }, c => c.WriteLine(reply.Detail));
         }));
         var removeAddress = new Argument<string>("address") { Description = "HOST:PORT of the peer." };
         var remove = new Command("remove", "Disconnect a peer and refuse it until added again (to make a partition).") { removeAddress };

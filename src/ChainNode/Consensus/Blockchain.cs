@@ -300,6 +300,26 @@ public sealed class Blockchain
         }
     }
 
+    /// <summary>Which transaction of the active chain spent <paramref name="outPoint"/> (searching the most recent blocks).</summary>
+    public Hash256? FindSpender(OutPoint outPoint, int maxBlocks = 1_000)
+    {
+        if (_txLocations.TryGetValue(outPoint.Txid, out var created))
+        {
+            for (var height = _active.Count - 1; height > (int)created.Height && height >= _active.Count - maxBlocks; height--)
+            {
+                var spender = LoadBlock(_active[height].Hash)?.Transactions.Skip(1)
+                    .FirstOrDefault(tx => tx.Inputs.Any(i => i.PreviousOutput == outPoint));
+                if (spender is not null)
+                {
+                    return spender.Txid;
+                }
+            }
+            // Spent in the block that created it? Only a later transaction of that block can.
+            return LoadBlock(created.Block)?.Transactions.FirstOrDefault(tx => !tx.IsCoinbase && tx.Inputs.Any(i => i.PreviousOutput == outPoint))?.Txid;
+        }
+        return null;
+    }
+
     /// <summary>Why an output is not in the UTXO set: spent (its transaction is confirmed) or never existed.</summary>
     public string WhyMissing(OutPoint outPoint) =>
         _txLocations.TryGetValue(outPoint.Txid, out var location) && outPoint.Index < location.Outputs

@@ -84,8 +84,11 @@ public sealed partial class PeerManager : IAsyncDisposable
 
     // ------------------------------------------------------------------ admin
 
-    /// <summary>Connects now (and keeps reconnecting); undoes an earlier remove.</summary>
-    public async Task<Peer> AddPeerAsync(string addressText)
+    /// <summary>
+    /// Connects now, and keeps reconnecting with back-off; undoes an earlier remove. Returns null
+    /// if the first attempt failed (e.g. the other side still refuses us): it is retried.
+    /// </summary>
+    public async Task<(Peer? Peer, string Detail)> AddPeerAsync(string addressText)
     {
         var address = PeerAddress.Parse(addressText);
         lock (_lock)
@@ -95,8 +98,8 @@ public sealed partial class PeerManager : IAsyncDisposable
             _backoff.Remove(address);
         }
         _bannedAddresses.TryRemove(address, out _);
-        return await ConnectAsync(address, _stopping.Token).ConfigureAwait(false)
-            ?? throw new PeerException("PEER_UNREACHABLE", StatusCode.Unavailable, $"Could not connect to {address}.");
+        var (peer, failure) = await TryConnectAsync(address, _stopping.Token).ConfigureAwait(false);
+        return (peer, peer is not null ? $"Connected to {address}." : $"Not connected to {address} yet ({failure}); retrying with back-off.");
     }
 
     /// <summary>Disconnects and refuses this peer until it is added again: how a partition is made on purpose.</summary>
@@ -457,7 +460,10 @@ public sealed partial class PeerManager : IAsyncDisposable
         }
     }
 
-    private async Task<Peer?> ConnectAsync(PeerAddress address, CancellationToken stopping)
+    private async Task<Peer?> ConnectAsync(PeerAddress address, CancellationToken stopping) =>
+        (await TryConnectAsync(address, stopping).ConfigureAwait(false)).Peer;
+
+    private async Task<(Peer? Peer, string Failure)> TryConnectAsync(PeerAddress address, CancellationToken stopping)
     {
         var candidate = new Peer("?", address, outbound: true);
         try
@@ -471,7 +477,7 @@ public sealed partial class PeerManager : IAsyncDisposable
                     _self.Add(address);
                 }
                 candidate.Dispose();
-                return null;
+                return (null, "that is this node itself");
             }
             CheckHello(hello);
             candidate.Dispose();
@@ -482,13 +488,14 @@ public sealed partial class PeerManager : IAsyncDisposable
                 _backoff.Remove(address);
             }
             MaybeSyncFrom(peer, hello);
-            return peer;
+            return (peer, "");
         }
         catch (Exception ex) when (ex is RpcException or PeerException or OperationCanceledException)
         {
             candidate.Dispose();
-            LogConnectFailed(_logger, address, ex is RpcException rpc ? RpcErrors.Describe(rpc).Message : ex.Message);
-            return null;
+            var failure = ex is RpcException rpc ? RpcErrors.Describe(rpc).Message : ex.Message;
+            LogConnectFailed(_logger, address, failure);
+            return (null, failure);
         }
     }
 

@@ -122,6 +122,33 @@ public sealed partial class NodeEngine : IDisposable
     public Hash256 SubmitTransaction(Transaction tx)
     {
         ArgumentNullException.ThrowIfNull(tx);
+        try
+        {
+            return Admit(tx);
+        }
+        catch (ConsensusException ex) when (ex.Reason == RejectReasons.TxInputSpent && ex.Details.TryGetValue("out_point", out var spent))
+        {
+            // It arrived after a block spent the same output: it lost; say so, naming the winner.
+            var winner = Read(node => node.Chain.FindSpender(OutPoint.Parse(spent)));
+            if (winner is { } w && w != tx.Txid)
+            {
+                _ = OnChainThread(() =>
+                {
+                    lock (_sync)
+                    {
+                        Chain.RecordConflicts([(tx.Txid, w)]);
+                    }
+                    return true;
+                });
+                throw new ConsensusException(ex.Reason, $"{ex.Message.TrimEnd('.')} by transaction {w}.",
+                    new Dictionary<string, string>(ex.Details) { ["conflicting_txid"] = w.ToString() });
+            }
+            throw;
+        }
+    }
+
+    private Hash256 Admit(Transaction tx)
+    {
         byte[][] signers;
         lock (_sync)
         {

@@ -81,8 +81,12 @@ public sealed class TransactionRuleTests : IDisposable
         var funding = await MatureCoinbaseAsync();
         var first = _node.Spend(funding, 0, Alice, (Bob, Reward));
         await _node.MineAsync(Miner, first);
+        await _node.MineAsync(Miner); // the spend is no longer in the tip block
         var again = _node.Spend(funding, 0, Alice, (Carol, Reward));
-        Reject.Transaction(RejectReasons.TxInputSpent, () => _node.Engine.SubmitTransaction(again));
+        var error = Reject.Transaction(RejectReasons.TxInputSpent, () => _node.Engine.SubmitTransaction(again));
+        Assert.Equal(first.Txid.ToString(), error.Details["conflicting_txid"]);
+        // Arriving after the block that decided, it is reported as having lost to that spend.
+        await Poll.UntilAsync(() => _node.StatusOf(again).ConflictingTxid == first.Txid, TimeSpan.FromSeconds(10));
     }
 
     [Fact]

@@ -1,0 +1,166 @@
+using LedgerContrast.ChainNode.Node;
+using LedgerContrast.ChainNode.Tests.Harness;
+using LedgerContrast.Protos.Chain.V1;
+using LedgerContrast.Shared.Chain;
+using LedgerContrast.Shared.Hashing;
+using static LedgerContrast.ChainNode.Tests.Harness.Keys;
+using OutPoint = LedgerContrast.Shared.Chain.OutPoint;
+using Transaction = LedgerContrast.Shared.Chain.Transaction;
+using TxInput = LedgerContrast.Shared.Chain.TxInput;
+using TxOutput = LedgerContrast.Shared.Chain.TxOutput;
+
+namespace LedgerContrast.ChainNode.Tests.Network;
+
+/// <summary>Several real nodes on loopback; each scenario is named for what it proves.</summary>
+public class NetworkScenarioTests
+{
+    private const long Reward = 50 * 100_000_000L;
+
+    [Fact]
+    public async Task Five_nodes_in_a_line_converge_on_one_tip_after_mining_at_both_ends()
+    {
+        await using var network = await TestNetwork.LineAsync(5);
+
+        await Task.WhenAll(network[0].MineAsync(3, Alice), network[4].MineAsync(4, Bob));
+
+        // Branches of equal work can stand side by side (first seen wins ties): as in any
+        // proof-of-work network, the next block decides. The middle node mines until all agree.
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await network.WaitForSameTipAsync(timeout: TimeSpan.FromSeconds(3));
+                break;
+            }
+            catch (TimeoutException) when (attempt < 10)
+            {
+                await network[2].MineAsync(1, Carol);
+            }
+        }
+        Assert.True(network[2].Tip.Height >= 4); // at least the longer of the two branches
+        Assert.All(network.Nodes, n => Assert.Empty(n.Engine.Verify()));
+    }
+
+    [Fact]
+    public async Task A_node_started_after_200_blocks_catches_up_by_locator_sync()
+    {
+        await using var network = new TestNetwork();
+        var first = await network.StartNodeAsync([]);
+        await first.MineAsync(200, Alice);
+
+        var late = await network.StartNodeAsync([first.Address]);
+
+        await network.WaitForSameTipAsync();
+        Assert.Equal(200u, late.Tip.Height);
+    }
+
+    [Fact]
+    public async Task Conflicting_spends_sent_to_two_nodes_at_once_end_with_one_winner_everywhere()
+    {
+        await using var network = await TestNetwork.MeshAsync(3);
+        var coinbase = await FundAsync(network, network[0], Alice);
+        var toBob = Sign(network[0], coinbase, Bob);
+        var toCarol = Sign(network[0], coinbase, Carol);
+
+        // Both at the same moment: whichever reaches a node first (directly or relayed) is the one it keeps.
+        using var start = new Barrier(2);
+        async Task<bool> SubmitAsync(NetworkNode node, Transaction tx)
+        {
+            start.SignalAndWait();
+            try
+            {
+                await node.Api.SubmitTransactionAsync(new SubmitTransactionRequest { Transaction = tx.ToProto() });
+                return true;
+            }
+            catch (Grpc.Core.RpcException ex) when (Shared.Rpc.RpcErrors.Describe(ex).Reason == "MEMPOOL_CONFLICT")
+            {
+                return false;
+            }
+        }
+        var accepted = await Task.WhenAll(Task.Run(() => SubmitAsync(network[0], toBob)), Task.Run(() => SubmitAsync(network[1], toCarol)));
+
+        Assert.Contains(true, accepted);
+        await Poll.UntilAsync(() => network.Nodes.All(n => (n.Pending(toBob.Txid) is null) != (n.Pending(toCarol.Txid) is null)), TestNetwork.DefaultTimeout,
+            () => $"accepted {accepted[0]},{accepted[1]}; pools: " + string.Join(" | ", network.Nodes.Select(n => $"bob={n.Pending(toBob.Txid) is not null} carol={n.Pending(toCarol.Txid) is not null} peers={n.Peers.Peers.Count} status={n.StatusOf(toBob).State}/{n.StatusOf(toCarol).State}")));
+        Assert.NotNull(network[0].Pending(accepted[0] ? toBob.Txid : toCarol.Txid));
+        Assert.NotNull(network[1].Pending(accepted[1] ? toCarol.Txid : toBob.Txid));
+
+        await network[2].MineAsync(1, Miner);
+        await network.WaitForSameTipAsync();
+
+        var winner = network[2].StatusOf(toBob).State == TransactionState.Confirmed ? toBob : toCarol;
+        var loser = winner == toBob ? toCarol : toBob;
+        await Poll.UntilAsync(() => network.Nodes.All(n => n.StatusOf(loser).ConflictingTxid == winner.Txid), TimeSpan.FromSeconds(10),
+            () => $"winner {(winner == toBob ? "bob" : "carol")}; " + string.Join(" | ", network.Nodes.Select(n => $"{n.StatusOf(loser)} / {n.StatusOf(winner).State}")));
+        Assert.All(network.Nodes, n =>
+        {
+            Assert.Equal(TransactionState.Confirmed, n.StatusOf(winner).State);
+            Assert.Equal((TransactionState.Conflicted, winner.Txid), (n.StatusOf(loser).State, n.StatusOf(loser).ConflictingTxid));
+        });
+    }
+
+    [Fact]
+    public async Task After_a_partition_heals_the_heavier_side_wins_and_the_minority_payment_is_reversed()
+    {
+        await using var network = await TestNetwork.MeshAsync(4);
+        var coinbase = await FundAsync(network, network[0], Alice);
+        NetworkNode[] minority = [network[0], network[1]], majority = [network[2], network[3]];
+
+        // Partition: each side removes the other.
+        foreach (var a in minority)
+        {
+            foreach (var b in majority)
+            {
+                await a.Api.RemovePeerAsync(new PeerRequest { Address = b.Address });
+                await b.Api.RemovePeerAsync(new PeerRequest { Address = a.Address });
+            }
+        }
+        await Poll.UntilAsync(() => minority.All(n => n.Peers.Peers.Count == 1) && majority.All(n => n.Peers.Peers.Count == 1), TestNetwork.DefaultTimeout);
+
+        var toBob = Sign(network[0], coinbase, Bob);
+        await minority[0].Api.SubmitTransactionAsync(new SubmitTransactionRequest { Transaction = toBob.ToProto() });
+        await minority[0].MineAsync(2, Miner);
+        await network.WaitForSameTipAsync(minority);
+        Assert.Equal(2u, minority[1].StatusOf(toBob).Confirmations);
+
+        var toCarol = Sign(network[0], coinbase, Carol);
+        await majority[0].Api.SubmitTransactionAsync(new SubmitTransactionRequest { Transaction = toCarol.ToProto() });
+        await majority[0].MineAsync(4, Miner);
+        await network.WaitForSameTipAsync(majority);
+
+        // Heal.
+        foreach (var a in minority)
+        {
+            foreach (var b in majority)
+            {
+                await b.Api.AddPeerAsync(new PeerRequest { Address = a.Address });
+                await a.Api.AddPeerAsync(new PeerRequest { Address = b.Address });
+            }
+        }
+
+        await network.WaitForSameTipAsync();
+        Assert.Equal(majority[0].Tip.Hash, minority[0].Tip.Hash);
+        foreach (var node in minority)
+        {
+            Assert.Equal((TransactionState.Conflicted, toCarol.Txid), (node.StatusOf(toBob).State, node.StatusOf(toBob).ConflictingTxid));
+            var tips = await node.Api.GetChainTipsAsync(new GetChainTipsRequest());
+            Assert.Contains(tips.Tips, t => t.Status == ChainTip.Types.Status.ValidFork && t.BranchLength == 2);
+        }
+    }
+
+    /// <summary>Mines a coinbase to <paramref name="owner"/> and matures it, everywhere.</summary>
+    private static async Task<Transaction> FundAsync(TestNetwork network, NetworkNode node, Shared.Crypto.PrivateKey owner)
+    {
+        var hashes = await node.MineAsync(1, owner);
+        await node.MineAsync(node.Engine.Parameters.CoinbaseMaturity, Miner);
+        await network.WaitForSameTipAsync();
+        return node.Engine.FindBlock(hashes[0])!.Transactions[0];
+    }
+
+    private static Transaction Sign(NetworkNode node, Transaction funding, Shared.Crypto.PrivateKey to)
+    {
+        var unsigned = new Transaction(1, [TxInput.WithoutSignature(new OutPoint(funding.Txid, 0))],
+            [new TxOutput(Shared.Money.Amount.FromMinorUnits(Reward - 1_000), to.PublicKey.ToArray())]);
+        return TransactionSigner.Sign(unsigned, node.Engine.NetworkId, [Alice]);
+    }
+}
