@@ -36,7 +36,7 @@ public sealed class TestNetwork : IAsyncDisposable
         {
             await network.StartNodeAsync(i == 0 ? [] : [network[i - 1].Address], coinbaseMaturity);
         }
-        await network.WaitForPeersAsync(n => n == network.Nodes[0] || n == network.Nodes[^1] ? 1 : 2);
+        await network.WaitForPeersAsync(n => count == 1 ? 0 : n == network.Nodes[0] || n == network.Nodes[^1] ? 1 : 2);
         return network;
     }
 

@@ -1,0 +1,114 @@
+using System.Text.Json;
+using Grpc.Net.Client;
+using LedgerContrast.ChainNode.Tests.Harness;
+using LedgerContrast.Protos.Chain.V1;
+using LedgerContrast.TestSupport;
+
+namespace LedgerContrast.ChainNode.Tests.EndToEnd;
+
+/// <summary>The real `chain` executable: a node process that is killed and comes back, and the CLI as a person types it.</summary>
+public sealed class ProcessNodeTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "lc-chain-e2e-" + Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public async Task A_node_killed_and_restarted_syncs_back_to_the_tip()
+    {
+        await using var network = new TestNetwork();
+        var miner = await network.StartNodeAsync([]);
+        await miner.MineAsync(50, Keys.Miner);
+        var data = Path.Combine(_root, "late");
+        string[] args = ["node", "--data", data, "--port", "0", "--regtest", "--coinbase-maturity", "2", "--peer", miner.Address];
+
+        using (var node = await ServerProcess.StartAsync("chain.dll", args))
+        {
+            await WaitForHeightAsync(node.Url, 50);
+            node.KillHard();
+        }
+        await miner.MineAsync(100, Keys.Miner);
+
+        using var restarted = await ServerProcess.StartAsync("chain.dll", args);
+        await WaitForHeightAsync(restarted.Url, 150);
+        var info = await Api(restarted.Url).GetInfoAsync(new GetInfoRequest());
+        Assert.Equal(miner.Tip.Hash.ToArray(), info.TipHash.ToByteArray());
+    }
+
+    [Fact]
+    public async Task Wallet_new_mine_send_and_the_payment_confirms_through_the_cli()
+    {
+        using var node = await ServerProcess.StartAsync("chain.dll", ["node", "--data", Path.Combine(_root, "node"), "--port", "0", "--regtest", "--coinbase-maturity", "2"]);
+        var wallets = Path.Combine(_root, "wallets");
+        async Task<(int Exit, string Out, string Err)> Chain(params string[] args) =>
+            await ServerProcess.RunAsync("chain.dll", [.. args, "--wallet-dir", wallets, "--node", node.Url]);
+
+        var alice = await Chain("wallet", "new", "alice", "--network", "lc-regtest", "--json");
+        Assert.Equal(0, alice.Exit);
+        var bobAddress = Field(( await Chain("wallet", "new", "bob", "--network", "lc-regtest", "--json")).Out, "address");
+        Assert.Equal(0, (await Chain("mine", "--blocks", "3", "--wallet", "alice")).Exit);
+
+        var sent = await Chain("send", "--wallet", "alice", "--to", bobAddress, "--amount", "12.5", "--json");
+        Assert.True(sent.Exit == 0, sent.Err + sent.Out);
+        var txid = Field(sent.Out, "txid");
+        Assert.Contains("pending", (await Chain("tx", txid)).Out);
+
+        Assert.Equal(0, (await Chain("mine", "--blocks", "1", "--wallet", "bob")).Exit);
+        var tx = await Chain("tx", txid, "--json");
+        Assert.Equal("confirmed", Field(tx.Out, "status"));
+        Assert.Equal("12.5", Field((await Chain("balance", "--wallet", "bob", "--json")).Out, "confirmed"));
+
+        // Every failure: one sentence, a non-zero exit code.
+        var typo = await Chain("send", "--wallet", "alice", "--to", bobAddress[..^1] + (bobAddress[^1] == 'q' ? 'p' : 'q'), "--amount", "1");
+        Assert.Equal(3, typo.Exit);
+        Assert.Contains("checksum does not match", typo.Err);
+        var nobody = await Chain("balance", "--wallet", "nobody");
+        Assert.Equal((3, "There is no wallet named 'nobody'"), (nobody.Exit, nobody.Err[..33]));
+        var tooMuch = await Chain("send", "--wallet", "alice", "--to", bobAddress, "--amount", "100000");
+        Assert.Equal(3, tooMuch.Exit);
+        Assert.Contains("less than amount plus fee", tooMuch.Err);
+        Assert.Equal(0, (await Chain("mine", "--blocks", "1", "--wallet", "alice")).Exit); // a coinbase too young to spend
+        var utxos = JsonDocument.Parse((await Chain("utxos", "--wallet", "alice", "--json")).Out).RootElement.GetProperty("utxos");
+        var immature = utxos.EnumerateArray().First(u => !u.GetProperty("mature").GetBoolean()).GetProperty("out_point").GetString()!;
+        var refused = await Chain("send", "--wallet", "alice", "--to", bobAddress, "--amount", "1", "--input", immature);
+        Assert.Equal(1, refused.Exit);
+        Assert.Contains("The node refused", refused.Err);
+        Assert.Contains("(TX_IMMATURE_COINBASE_SPEND)", refused.Err);
+        Assert.DoesNotContain("   at ", refused.Err);
+
+        node.KillHard();
+        var down = await Chain("info");
+        Assert.Equal(2, down.Exit);
+        Assert.Contains("Cannot reach the node", down.Err);
+    }
+
+    private static NodeService.NodeServiceClient Api(string url) => new(GrpcChannel.ForAddress(url));
+
+    private static Task WaitForHeightAsync(string url, uint height)
+    {
+        var api = Api(url);
+        uint last = 0;
+        return Poll.UntilAsync(() =>
+        {
+            try
+            {
+                last = api.GetInfo(new GetInfoRequest(), deadline: DateTime.UtcNow.AddSeconds(5)).Height;
+            }
+            catch (Grpc.Core.RpcException)
+            {
+            }
+            return last >= height;
+        }, TestNetwork.DefaultTimeout, () => $"height {last}");
+    }
+
+    private static string Field(string json, string name) => JsonDocument.Parse(json).RootElement.GetProperty(name).ToString();
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

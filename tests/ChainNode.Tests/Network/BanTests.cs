@@ -1,0 +1,132 @@
+using System.Net;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using LedgerContrast.ChainNode.Network;
+using LedgerContrast.ChainNode.Tests.Harness;
+using LedgerContrast.Protos.Chain.V1;
+using LedgerContrast.Shared.Chain;
+using LedgerContrast.Shared.Money;
+using LedgerContrast.Shared.Rpc;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Block = LedgerContrast.Shared.Chain.Block;
+using Transaction = LedgerContrast.Shared.Chain.Transaction;
+using TxOutput = LedgerContrast.Shared.Chain.TxOutput;
+
+namespace LedgerContrast.ChainNode.Tests.Network;
+
+/// <summary>No perimeter, so every node defends itself: a peer that sends invalid data is banned, and the data goes no further.</summary>
+public class BanTests
+{
+    [Fact]
+    public async Task A_peer_that_sends_an_invalid_block_is_banned_and_the_block_is_not_relayed()
+    {
+        await using var network = await TestNetwork.LineAsync(2);
+        var victim = network[0];
+        await victim.MineAsync(3, Keys.Miner);
+        await network.WaitForSameTipAsync();
+        var tipBefore = victim.Tip.Hash;
+
+        // A well-formed block with valid proof of work whose coinbase pays itself 1,000 units.
+        var greedy = Transaction.CreateCoinbase(victim.Tip.Height + 1, [new TxOutput(Amount.FromUnits(1_000), Keys.Carol.PublicKey.ToArray())]);
+        var template = victim.Engine.CreateTemplate(Keys.Carol.PublicKey.ToArray());
+        var header = template.Header with { MerkleRoot = MerkleTree.ComputeRoot([greedy.Wtxid]) };
+        var invalid = Mine(new Block(header, [greedy]));
+
+        await using var evil = await EvilPeer.StartAsync(invalid);
+        var victimPeers = new PeerService.PeerServiceClient(GrpcChannel.ForAddress(victim.Url));
+        await victimPeers.HandshakeAsync(new Hello
+        {
+            NetworkId = ByteString.CopyFrom(victim.Engine.NetworkId.ToArray()),
+            ProtocolVersion = PeerManager.ProtocolVersion,
+            NodeId = "evil",
+            ListenAddress = evil.Address,
+            BestHash = ByteString.CopyFrom(new byte[32]),
+            BestWork = ByteString.CopyFrom([0]),
+        });
+        Assert.Contains(victim.Peers.Peers, p => p.NodeId == "evil");
+
+        var inventory = new Inventory { FromNodeId = "evil" };
+        inventory.BlockHashes.Add(ByteString.CopyFrom(invalid.Hash.ToArray()));
+        await victimPeers.AnnounceAsync(inventory);
+
+        await Poll.UntilAsync(() => victim.Peers.IsBanned("evil"), TestNetwork.DefaultTimeout);
+        Assert.DoesNotContain(victim.Peers.Peers, p => p.NodeId == "evil");
+        var again = await Assert.ThrowsAsync<RpcException>(async () => await victimPeers.AnnounceAsync(inventory));
+        Assert.Equal("BANNED", RpcErrors.Describe(again).Reason);
+        Assert.Equal(tipBefore, victim.Tip.Hash);
+
+        // The honest neighbour never hears of it: relay happens only for blocks that joined the chain.
+        await network[1].MineAsync(1, Keys.Bob);
+        await network.WaitForSameTipAsync();
+        Assert.False(network[1].Engine.HasBlock(invalid.Hash));
+    }
+
+    [Fact]
+    public async Task A_node_of_another_network_is_refused_at_the_handshake()
+    {
+        await using var network = await TestNetwork.LineAsync(1);
+        var client = new PeerService.PeerServiceClient(GrpcChannel.ForAddress(network[0].Url));
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await client.HandshakeAsync(new Hello
+        {
+            NetworkId = ByteString.CopyFrom(new byte[32]),
+            ProtocolVersion = PeerManager.ProtocolVersion,
+            NodeId = "stranger",
+            ListenAddress = "127.0.0.1:1",
+        }));
+        Assert.Equal("WRONG_NETWORK", RpcErrors.Describe(error).Reason);
+        Assert.Empty(network[0].Peers.Peers);
+    }
+
+    private static Block Mine(Block block)
+    {
+        var target = Target.FromCompact(block.Header.Bits);
+        for (ulong nonce = 0; ; nonce++)
+        {
+            var header = block.Header with { Nonce = nonce };
+            if (Target.MeetsTarget(header.Hash, target))
+            {
+                return new Block(header, block.Transactions);
+            }
+        }
+    }
+
+    /// <summary>A real gRPC server speaking the peer protocol that hands out one crafted block.</summary>
+    private sealed class EvilPeer : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+
+        private EvilPeer(WebApplication app) => _app = app;
+
+        public string Address => PeerAddress.Parse(_app.Urls.First()).ToString();
+
+        public static async Task<EvilPeer> StartAsync(Block block)
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
+            builder.Services.AddGrpc();
+            builder.Services.AddSingleton(block);
+            var app = builder.Build();
+            app.MapGrpcService<EvilPeerService>();
+            await app.StartAsync();
+            return new EvilPeer(app);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    private sealed class EvilPeerService(Block block) : PeerService.PeerServiceBase
+    {
+        public override Task<GetBlocksReply> GetBlocks(GetBlocksRequest request, ServerCallContext context) =>
+            Task.FromResult(new GetBlocksReply { Blocks = { block.ToProto() } });
+
+        public override Task<InventoryReply> Announce(Inventory request, ServerCallContext context) => Task.FromResult(new InventoryReply());
+    }
+}
