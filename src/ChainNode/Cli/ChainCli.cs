@@ -70,12 +70,27 @@ public static partial class ChainCli
     {
         var transactions = new Option<int>("--transactions") { Description = "Independent signed transactions per measurement.", DefaultValueFactory = _ => 4_000 };
         var seconds = new Option<double>("--hash-seconds") { Description = "Length of each hash-rate run.", DefaultValueFactory = _ => 3 };
-        var command = new Command("bench", "Measure mempool acceptance, block connection and hash rate against the raw library loops.") { transactions, seconds };
+        var network = new Option<bool>("--network") { Description = "Instead: block propagation over 8-node line and mesh networks on loopback, and catch-up sync of 2,000 blocks." };
+        var command = new Command("bench", "Measure mempool acceptance, block connection and hash rate against the raw library loops.") { transactions, seconds, network };
         command.SetAction(async parse =>
         {
             var output = new CliOutput(parse.GetValue(s_json));
             return await output.RunAsync("node", () => "this machine", async () =>
             {
+            if (parse.GetValue(network))
+            {
+                var report = await NetworkBench.RunAsync().ConfigureAwait(false);
+                return output.Success(new { propagation = report.Propagation, sync_blocks = report.SyncBlocks, sync_seconds = report.SyncSeconds, sync_blocks_per_second = report.SyncBlocksPerSecond }, console =>
+                {
+                    var table = new Table().AddColumns("Topology", "Nodes", "Blocks", "p50 to farthest node", "p90", "max");
+                    foreach (var p in report.Propagation)
+                    {
+                        table.AddRow(p.Topology, $"{p.Nodes}", $"{p.Blocks}", $"{p.P50Ms:F1} ms", $"{p.P90Ms:F1} ms", $"{p.MaxMs:F1} ms");
+                    }
+                    console.Write(table);
+                    console.MarkupLineInterpolated($"Catch-up sync of a fresh node: {report.SyncBlocks} blocks in {report.SyncSeconds:F1} s = {report.SyncBlocksPerSecond:F0} blocks/s.");
+                });
+            }
             var figures = await ChainBench.RunAsync(parse.GetValue(transactions), TimeSpan.FromSeconds(parse.GetValue(seconds))).ConfigureAwait(false);
             return output.Success(figures.Select(f => new { f.Name, f.Value, f.Unit, f.Baseline, baseline_name = f.BaselineName, f.Ratio }), console =>
             {
