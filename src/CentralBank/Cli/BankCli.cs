@@ -45,6 +45,7 @@ public static class BankCli
         root.Subcommands.Add(ReverseCommand());
         root.Subcommands.Add(AuditCommand());
         root.Subcommands.Add(BankBench.Command(s_json));
+        root.Subcommands.Add(HealthCommand());
         return root.Parse(args).InvokeAsync();
     }
 
@@ -85,6 +86,24 @@ public static class BankCli
         });
         return command;
     }
+
+    private static Command HealthCommand()
+    {
+        var command = new Command("health", "Ask the bank's gRPC health service whether it is serving (exit 0) or not (exit 2).");
+        command.SetAction(parse =>
+        {
+            var output = new CliOutput(parse.GetValue(s_json));
+            var url = ServerUrl(parse, BankProfile.Load(parse.GetValue(s_profile) ?? BankProfile.DefaultPath));
+            return output.RunAsync("bank", () => url, async () => await HealthProbe.IsServingAsync(url, TimeSpan.FromSeconds(3)).ConfigureAwait(false)
+                ? output.Success(new { url, serving = true }, c => c.WriteLine($"{url} is serving."))
+                : output.Fail(CliOutput.Unreachable, "NOT_SERVING", $"{url} is not serving."));
+        });
+        return command;
+    }
+
+    /// <summary>--server, else the profile's, else the bank of .network/network.json, else the default.</summary>
+    private static string ServerUrl(ParseResult parse, BankProfile profile) =>
+        parse.GetValue(s_server) ?? profile.Server ?? NetworkFile.TryFind()?.Bank?.Url ?? DefaultServer;
 
     private static Command LoginCommand()
     {
@@ -332,7 +351,7 @@ public static class BankCli
         return output.RunAsync("bank", () => server ?? parse.GetValue(s_server) ?? DefaultServer, async () =>
         {
             var profile = BankProfile.Load(profilePath);
-            server = parse.GetValue(s_server) ?? profile.Server ?? DefaultServer;
+            server = ServerUrl(parse, profile);
             var token = ResolveToken(parse, profile);
             using var client = new BankClient(server, token);
             return await verb(client, output).ConfigureAwait(false);
@@ -347,13 +366,18 @@ public static class BankCli
             return explicitToken;
         }
         var customer = parse.GetValue(s_as);
+        var network = NetworkFile.TryFind();
         if (customer is not null)
         {
-            return profile.Customers.TryGetValue(customer, out var saved)
-                ? saved.Token
+            if (profile.Customers.TryGetValue(customer, out var saved))
+            {
+                return saved.Token;
+            }
+            return network?.Customers.TryGetValue(customer, out var prepared) == true
+                ? prepared.Token
                 : throw new CliException("UNKNOWN_CUSTOMER", $"No customer named '{customer}' is saved in the profile.");
         }
-        return profile.Token;
+        return profile.Token ?? network?.ReadAdminToken();
     }
 }
 

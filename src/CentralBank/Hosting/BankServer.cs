@@ -47,7 +47,7 @@ public static class BankServer
             grpc.MaxReceiveMessageSize = 64 * 1024;
             grpc.EnableDetailedErrors = false;
         });
-        builder.Services.AddGrpcHealthChecks();
+        builder.Services.AddGrpcHealthChecks().AddCheck<LedgerHealthCheck>("ledger");
         builder.Services.AddGrpcReflection();
 
         var app = builder.Build();
@@ -58,4 +58,14 @@ public static class BankServer
         _ = app.Services.GetRequiredService<BankLedger>();
         return app;
     }
+}
+
+/// <summary>Serving while the ledger writer thread takes commands.</summary>
+internal sealed class LedgerHealthCheck(BankLedger ledger) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+{
+    public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
+        Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(ledger.IsHealthy
+            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy("The ledger writer is running.")
+            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("The ledger writer has stopped."));
 }

@@ -22,6 +22,9 @@ public sealed class BankLedger : IDisposable
 
     public long BatchesCommitted => _writer.BatchesCommitted;
 
+    /// <summary>Whether the writer thread is taking commands (what the gRPC health check reports).</summary>
+    public bool IsHealthy => _writer.IsRunning;
+
     /// <summary>Queues a command; the task completes once it is durable (or refused).</summary>
     public async Task<T> ExecuteAsync<T>(LedgerCommand command)
     {

@@ -36,6 +36,8 @@ public sealed partial class LedgerWriter : IDisposable
 
     public long BatchesCommitted { get; private set; }
 
+    public bool IsRunning => _thread.IsAlive && !_queue.IsAddingCompleted;
+
     public Task<object> SubmitAsync(LedgerCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);

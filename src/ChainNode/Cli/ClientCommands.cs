@@ -39,6 +39,20 @@ internal static class ClientCommands
         root.Subcommands.Add(Mempool(json));
         root.Subcommands.Add(Mine(json));
         root.Subcommands.Add(Peer(json));
+        root.Subcommands.Add(Health(json));
+    }
+
+    private static Command Health(Option<bool> json)
+    {
+        var command = new Command("health", "Ask a node's gRPC health service whether it is serving (exit 0) or not (exit 2).");
+        command.SetAction(parse => Online(parse, json, async (node, output) =>
+        {
+            var serving = await HealthProbe.IsServingAsync(node.Url, TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+            return serving
+                ? output.Success(new { url = node.Url, serving }, c => c.WriteLine($"{node.Url} is serving."))
+                : output.Fail(CliOutput.Unreachable, "NOT_SERVING", $"{node.Url} is not serving.");
+        }));
+        return command;
     }
 
     private static Command Wallet(Option<bool> json)
@@ -398,7 +412,12 @@ internal static class ClientCommands
         return amount;
     }
 
-    private static WalletStore Store(ParseResult parse) => new(parse.GetValue(s_walletDir) ?? WalletStore.DefaultDirectory);
+    private static WalletStore Store(ParseResult parse) => new(parse.GetValue(s_walletDir)
+        ?? Environment.GetEnvironmentVariable(WalletStore.EnvironmentVariable)
+        ?? NullIfEmpty(NetworkFile.TryFind()?.WalletDir)
+        ?? WalletStore.DefaultDirectory);
+
+    private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 
     private static Task<int> Offline(ParseResult parse, Option<bool> json, Func<CliOutput, int> verb)
     {
@@ -409,7 +428,7 @@ internal static class ClientCommands
     private static Task<int> Online(ParseResult parse, Option<bool> json, Func<NodeClient, CliOutput, Task<int>> verb)
     {
         var output = new CliOutput(parse.GetValue(json));
-        var url = parse.GetValue(s_node) ?? NodeClient.DefaultNode;
+        var url = parse.GetValue(s_node) ?? NetworkFile.TryFind()?.Nodes.FirstOrDefault()?.Url ?? NodeClient.DefaultNode;
         return output.RunAsync("node", () => url, async () =>
         {
             using var node = new NodeClient(url);

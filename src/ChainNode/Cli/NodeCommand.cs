@@ -19,7 +19,8 @@ internal static class NodeCommand
         var maturity = new Option<int?>("--coinbase-maturity") { Description = "Blocks before a coinbase can be spent (default 100, regtest 10)." };
         var interval = new Option<TimeSpan>("--block-interval") { Description = "Target time between blocks, e.g. 5s.", DefaultValueFactory = _ => TimeSpan.FromSeconds(5), CustomParser = ParseDuration };
         var threads = new Option<int>("--miner-threads") { Description = "Mining threads.", DefaultValueFactory = _ => 1 };
-        var command = new Command("node", "Run a node.") { port, data, host, peers, mine, minerAddress, network, regtest, maturity, interval, threads };
+        var outbound = new Option<int>("--outbound") { Description = "Target number of outbound peers (addresses learned from peers are dialled up to it).", DefaultValueFactory = _ => 8 };
+        var command = new Command("node", "Run a node.") { port, data, host, peers, mine, minerAddress, network, regtest, maturity, interval, threads, outbound };
         command.SetAction(async (parse, cancellation) =>
         {
             var options = new NodeOptions
@@ -35,6 +36,7 @@ internal static class NodeCommand
                 Regtest = parse.GetValue(regtest),
                 CoinbaseMaturity = parse.GetValue(maturity),
                 BlockInterval = parse.GetValue(interval),
+                TargetOutboundPeers = Math.Max(0, parse.GetValue(outbound)),
             };
             return await NodeRunner.RunAsync(options, cancellation).ConfigureAwait(false);
         });

@@ -57,7 +57,7 @@ public static class ChainNodeHost
             grpc.MaxReceiveMessageSize = PeerManager.MaxMessageBytes;
             grpc.MaxSendMessageSize = PeerManager.MaxMessageBytes;
         });
-        builder.Services.AddGrpcHealthChecks();
+        builder.Services.AddGrpcHealthChecks().AddCheck<ChainHealthCheck>("chain");
         builder.Services.AddGrpcReflection();
 
         var app = builder.Build();
@@ -82,4 +82,14 @@ public static class ChainNodeHost
         lifetime.ApplicationStopping.Register(miner.Stop);
         return app;
     }
+}
+
+/// <summary>Serving while the node's chain thread takes blocks.</summary>
+internal sealed class ChainHealthCheck(NodeEngine engine) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+{
+    public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
+        Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(engine.IsHealthy
+            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy("The chain thread is running.")
+            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("The chain thread has stopped."));
 }

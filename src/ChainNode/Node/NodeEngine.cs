@@ -62,6 +62,9 @@ public sealed partial class NodeEngine : IDisposable
     }
 
     public ChainParameters Parameters { get; }
+
+    /// <summary>Whether the chain thread takes blocks (what the gRPC health check reports).</summary>
+    public bool IsHealthy => _chainThread.IsAlive && !_chainWork.IsAddingCompleted;
     public Hash256 NetworkId => Chain.NetworkId;
 
     /// <summary>Read these only inside <see cref="Read{T}"/>.</summary>

@@ -1,0 +1,257 @@
+#!/usr/bin/env pwsh
+<#
+.SYNOPSIS
+  Launches a CentralBank and N ChainNode miners on this machine, wired in a topology, and
+  prepares customers and wallets for the walk-through (README.md).
+
+.EXAMPLE
+  dotnet tool restore && dotnet pwsh ./run-network.ps1 -Demo
+  dotnet pwsh ./run-network.ps1 -Nodes 5 -Topology line
+  dotnet pwsh ./run-network.ps1 -Status
+  dotnet pwsh ./run-network.ps1 -Stop
+#>
+[CmdletBinding()]
+param(
+    [ValidateRange(1, 16)][int]$Nodes = 3,
+    [ValidateSet('mesh', 'line', 'ring')][string]$Topology = 'mesh',
+    [ValidateRange(1024, 65000)][int]$BasePort = 7100,
+    [string]$BlockInterval = '5s',
+    [ValidateRange(1, 16)][int]$MinerThreads = 1,
+    [ValidateRange(1, 1000)][int]$CoinbaseMaturity = 5,
+    [switch]$NoBank,
+    [string]$DataDir = '.network',
+    [switch]$Status,
+    [switch]$Stop,
+    [switch]$Clean,
+    [switch]$Demo,
+    [switch]$NoBuild
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$Root = $PSScriptRoot
+if (-not [System.IO.Path]::IsPathRooted($DataDir)) { $DataDir = Join-Path (Get-Location) $DataDir }
+$DataDir = [System.IO.Path]::GetFullPath($DataDir)
+$NetworkFile = Join-Path $DataDir 'network.json'
+$BankDll = Join-Path $Root 'src/CentralBank/bin/Release/net10.0/bank.dll'
+$ChainDll = Join-Path $Root 'src/ChainNode/bin/Release/net10.0/chain.dll'
+$ContrastDll = Join-Path $Root 'src/Contrast/bin/Release/net10.0/contrast.dll'
+$Network = 'lc-local'
+
+function Write-Step([string]$Text) { Write-Host "==> $Text" -ForegroundColor Cyan }
+function Fail([string]$Text) { Write-Host "run-network: $Text" -ForegroundColor Red; exit 1 }
+
+function Read-Network {
+    if (-not (Test-Path $NetworkFile)) { return $null }
+    return Get-Content $NetworkFile -Raw | ConvertFrom-Json -AsHashtable
+}
+
+# A pid is ours only if that process still runs our dll on our data directory (pids get reused).
+function Test-OurProcess([int]$ProcessId, [string]$Marker) {
+    $p = Get-Process -Id $ProcessId -ErrorAction SilentlyContinue
+    if (-not $p) { return $false }
+    $cmd = try { $p.CommandLine } catch { $null }
+    return (-not $cmd) -or $cmd.Contains($Marker)
+}
+
+function Get-Processes($net) {
+    $all = @()
+    if ($net.bank) { $all += , $net.bank }
+    $all += @($net.nodes)
+    return $all
+}
+
+function Stop-Network {
+    $net = Read-Network
+    if (-not $net) { Write-Host 'No network is running (no network.json).'; return }
+    foreach ($proc in (Get-Processes $net)) {
+        if (Test-OurProcess $proc.pid $proc.data_dir) {
+            Stop-Process -Id $proc.pid -Force -ErrorAction SilentlyContinue
+            Write-Host "stopped $($proc.name) (pid $($proc.pid))"
+        }
+    }
+    foreach ($proc in (Get-Processes $net)) {
+        $deadline = (Get-Date).AddSeconds(15)
+        while ((Get-Process -Id $proc.pid -ErrorAction SilentlyContinue) -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
+    }
+    Remove-Item $NetworkFile -ErrorAction SilentlyContinue
+}
+
+function Test-Running {
+    $net = Read-Network
+    if (-not $net) { return $false }
+    foreach ($proc in (Get-Processes $net)) { if (Test-OurProcess $proc.pid $proc.data_dir) { return $true } }
+    return $false
+}
+
+function Test-PortFree([int]$Port) {
+    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, $Port)
+    try { $listener.Start(); return $true } catch { return $false } finally { try { $listener.Stop() } catch { } }
+}
+
+function Invoke-Cli([string]$Dll, [string[]]$CliArgs) {
+    $out = & dotnet $Dll @CliArgs 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "$([System.IO.Path]::GetFileNameWithoutExtension($Dll)) $($CliArgs -join ' ') failed: $out" }
+    return ($out -join "`n")
+}
+
+function Start-Server([string]$Name, [string]$Dll, [string[]]$ServerArgs, [string]$Dir) {
+    New-Item -ItemType Directory -Force -Path $Dir | Out-Null
+    $log = Join-Path $DataDir "$Name.log"
+    $err = Join-Path $DataDir "$Name.err.log"
+    $all = @($Dll) + $ServerArgs
+    $proc = Start-Process -FilePath 'dotnet' -ArgumentList $all -RedirectStandardOutput $log -RedirectStandardError $err -PassThru -WorkingDirectory $Root
+    return [ordered]@{ name = $Name; pid = $proc.Id; data_dir = $Dir; log = $log; command = @('dotnet') + $all; url = '' }
+}
+
+function Wait-Healthy($proc, [string]$HealthDll, [string]$UrlOption) {
+    $deadline = (Get-Date).AddSeconds(60)
+    while ((Get-Date) -lt $deadline) {
+        if (-not (Get-Process -Id $proc.pid -ErrorAction SilentlyContinue)) {
+            $why = (Get-Content (Join-Path $DataDir "$($proc.name).err.log") -Raw -ErrorAction SilentlyContinue) + (Get-Content $proc.log -Raw -ErrorAction SilentlyContinue)
+            throw "$($proc.name) exited during start: $why"
+        }
+        & dotnet $HealthDll health $UrlOption $proc.url *> $null
+        if ($LASTEXITCODE -eq 0) { return }
+        Start-Sleep -Milliseconds 300
+    }
+    throw "$($proc.name) did not become healthy within 60 s (see $($proc.log))"
+}
+
+function Show-Status {
+    $net = Read-Network
+    if (-not $net) { Write-Host 'No network is running.'; return }
+    $rows = foreach ($proc in (Get-Processes $net)) {
+        $alive = Test-OurProcess $proc.pid $proc.data_dir
+        $row = [ordered]@{ Name = $proc.name; Url = $proc.url; Pid = $proc.pid; Alive = $alive; Height = ''; Peers = ''; Mempool = '' }
+        if ($alive -and $proc.name -like 'node*') {
+            $info = & dotnet $ChainDll info --node $proc.url --json 2>$null
+            if ($LASTEXITCODE -eq 0) {
+                $i = ($info -join "`n") | ConvertFrom-Json
+                $row.Height = $i.height; $row.Peers = $i.peers; $row.Mempool = $i.mempool
+            }
+        }
+        elseif ($alive) {
+            & dotnet $BankDll health --server $proc.url *> $null
+            $row.Height = if ($LASTEXITCODE -eq 0) { 'serving' } else { 'not serving' }
+        }
+        [pscustomobject]$row
+    }
+    $rows | Format-Table -AutoSize | Out-String | Write-Host
+}
+
+function Start-Network {
+    if (Test-Running) {
+        Write-Host "A network is already running from $NetworkFile; not starting another." -ForegroundColor Yellow
+        Show-Status
+        return
+    }
+    $ports = @(if (-not $NoBank) { $BasePort }) + @(1..$Nodes | ForEach-Object { $BasePort + $_ })
+    $busy = @($ports | Where-Object { -not (Test-PortFree $_) })
+    if ($busy.Count -gt 0) { Fail "port(s) $($busy -join ', ') already in use; choose another -BasePort or stop what uses them." }
+
+    if (-not $NoBuild) {
+        Write-Step 'Building (Release)'
+        & dotnet build (Join-Path $Root 'LedgerContrast.sln') -c Release -nologo -v quiet | Out-Host
+        if ($LASTEXITCODE -ne 0) { Fail 'the build failed.' }
+    }
+    New-Item -ItemType Directory -Force -Path $DataDir | Out-Null
+    $walletDir = Join-Path $DataDir 'wallets'
+    foreach ($w in 'alice', 'bob', 'carol', 'miner') {
+        if (-not (Test-Path (Join-Path $walletDir "$w.json"))) { Invoke-Cli $ChainDll @('wallet', 'new', $w, '--wallet-dir', $walletDir, '--network', $Network) | Out-Null }
+    }
+    $addresses = @{}
+    foreach ($w in 'alice', 'bob', 'carol', 'miner') {
+        $addresses[$w] = (Invoke-Cli $ChainDll @('wallet', 'address', $w, '--wallet-dir', $walletDir, '--network', $Network, '--json') | ConvertFrom-Json).address
+    }
+
+    $started = @()
+    try {
+        $net = [ordered]@{ network = $Network; topology = $Topology; data_dir = $DataDir; wallet_dir = $walletDir; bank = $null; admin_token_file = $null; customers = [ordered]@{}; nodes = @() }
+        if (-not $NoBank) {
+            Write-Step "Starting the bank on port $BasePort"
+            $bankDir = Join-Path $DataDir 'bank'
+            $bank = Start-Server 'bank' $BankDll @('serve', '--port', "$BasePort", '--data', $bankDir) $bankDir
+            $bank.url = "http://127.0.0.1:$BasePort"
+            $started += , $bank
+            Wait-Healthy $bank $BankDll '--server'
+            $net.bank = $bank
+            $net.admin_token_file = Join-Path $bankDir 'admin.token'
+        }
+
+        $miners = @('alice', 'bob', 'miner')
+        for ($i = 1; $i -le $Nodes; $i++) {
+            $port = $BasePort + $i
+            $peers = switch ($Topology) {
+                'mesh' { @(if ($i -gt 1) { 1..($i - 1) | ForEach-Object { $BasePort + $_ } }) }
+                'line' { @(if ($i -gt 1) { $port - 1 }) }
+                'ring' { @(if ($i -gt 1) { $port - 1 }) + @(if ($i -eq $Nodes -and $Nodes -gt 2) { $BasePort + 1 }) }
+            }
+            $outbound = if ($Topology -eq 'mesh') { $Nodes } else { 1 }
+            $nodeDir = Join-Path $DataDir "node$i"
+            $nodeArgs = @('node', '--port', "$port", '--data', $nodeDir, '--mine', '--miner-address', $addresses[$miners[[Math]::Min($i - 1, 2)]],
+                '--block-interval', $BlockInterval, '--miner-threads', "$MinerThreads", '--coinbase-maturity', "$CoinbaseMaturity",
+                '--network', $Network, '--outbound', "$outbound")
+            foreach ($p in $peers) { $nodeArgs += @('--peer', "127.0.0.1:$p") }
+            Write-Step "Starting node$i on port $port$(if ($peers) { ' (peers ' + (($peers | ForEach-Object { $_ }) -join ', ') + ')' })"
+            $node = Start-Server "node$i" $ChainDll $nodeArgs $nodeDir
+            $node.url = "http://127.0.0.1:$port"
+            $started += , $node
+            Wait-Healthy $node $ChainDll '--node'
+            $net.nodes += , $node
+        }
+        $net | ConvertTo-Json -Depth 6 | Set-Content $NetworkFile
+
+        if (-not $NoBank) {
+            Write-Step 'Preparing bank customers alice, bob and carol'
+            $admin = (Get-Content $net.admin_token_file -Raw).Trim()
+            $bankArgs = @('--server', $net.bank.url, '--token', $admin, '--profile', (Join-Path $DataDir 'bank-profile.json'), '--json')
+            foreach ($c in 'alice', 'bob', 'carol') {
+                $customer = Invoke-Cli $BankDll (@('customer', 'create', $c) + $bankArgs) | ConvertFrom-Json
+                $account = Invoke-Cli $BankDll (@('account', 'open', '--customer', $customer.customer_id) + $bankArgs) | ConvertFrom-Json
+                Invoke-Cli $BankDll (@('deposit', '--account', $account.account_id, '--amount', '1000') + $bankArgs) | Out-Null
+                $net.customers[$c] = [ordered]@{ customer_id = $customer.customer_id; account_id = $account.account_id; token = $customer.token }
+            }
+            $net | ConvertTo-Json -Depth 6 | Set-Content $NetworkFile
+            if (-not $IsWindows) { & chmod 600 $NetworkFile }
+        }
+    }
+    catch {
+        Write-Host "run-network: $($_.Exception.Message)" -ForegroundColor Red
+        Write-Host 'Stopping everything this run started.' -ForegroundColor Red
+        foreach ($proc in $started) { Stop-Process -Id $proc.pid -Force -ErrorAction SilentlyContinue }
+        Remove-Item $NetworkFile -ErrorAction SilentlyContinue
+        exit 1
+    }
+
+    Write-Host ''
+    Show-Status
+    $first = $net.nodes[0].url
+    Write-Host "Network file: $NetworkFile (the CLIs and contrast read it when run from this directory)"
+    Write-Host ''
+    Write-Host 'Try:' -ForegroundColor Green
+    if (-not $NoBank) {
+        $a = $net.customers.alice.account_id; $b = $net.customers.bob.account_id
+        Write-Host "  dotnet $BankDll balance $a --as alice"
+        Write-Host "  dotnet $BankDll transfer --from $a --to $b --amount 12.5 --as alice"
+        Write-Host "  dotnet $BankDll history $a --as alice"
+    }
+    Write-Host "  dotnet $ChainDll info --node $first"
+    Write-Host "  dotnet $ChainDll balance --wallet alice --node $first      (coins mature after $CoinbaseMaturity blocks)"
+    Write-Host "  dotnet $ChainDll send --wallet alice --to $($addresses.bob) --amount 12.5 --node $first"
+    Write-Host "  dotnet $ChainDll tips --node $first"
+    Write-Host "  dotnet $ContrastDll all"
+    Write-Host "  dotnet pwsh ./run-network.ps1 -Status | -Stop | -Clean"
+}
+
+if ($Stop) { Stop-Network; exit 0 }
+if ($Clean) { Stop-Network; Remove-Item $DataDir -Recurse -Force -ErrorAction SilentlyContinue; Write-Host "Removed $DataDir"; exit 0 }
+if ($Status) { Show-Status; exit 0 }
+
+Start-Network
+if ($Demo) {
+    Write-Step 'Running every contrast experiment (contrast all)'
+    & dotnet $ContrastDll all --network-file $NetworkFile --out (Join-Path $DataDir 'report')
+    if ($LASTEXITCODE -ne 0) { Fail 'contrast all failed; the network is left running for a look (-Status, -Stop).' }
+    Write-Host "Report: $(Join-Path $DataDir 'report/report.html') (also report.md, report.json). The network is still running: explore, then -Stop."
+}

@@ -1,0 +1,79 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace LedgerContrast.Shared.Cli;
+
+/// <summary>
+/// `.network/network.json`, written by run-network.ps1: endpoints, pids, data directories, logs
+/// and where the bank's admin token is. The CLIs and `contrast` use it when no --node/--server
+/// is given. Found via $LC_NETWORK_FILE, else .network/network.json in the current directory or
+/// any parent.
+/// </summary>
+public sealed record NetworkFile
+{
+    public const string EnvironmentVariable = "LC_NETWORK_FILE";
+
+    private static readonly JsonSerializerOptions s_json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, PropertyNameCaseInsensitive = true };
+
+    public string Network { get; init; } = "";
+    public string Topology { get; init; } = "";
+    public string DataDir { get; init; } = "";
+    public string WalletDir { get; init; } = "";
+    public NetworkProcess? Bank { get; init; }
+    public string? AdminTokenFile { get; init; }
+    public Dictionary<string, BankCustomer> Customers { get; init; } = [];
+    public List<NetworkProcess> Nodes { get; init; } = [];
+
+    [JsonIgnore]
+    public string? Path { get; init; }
+
+    public sealed record NetworkProcess
+    {
+        public string Name { get; init; } = "";
+        public string Url { get; init; } = "";
+        public int Pid { get; init; }
+        public string DataDir { get; init; } = "";
+        public string Log { get; init; } = "";
+        public List<string> Command { get; init; } = [];
+    }
+
+    public sealed record BankCustomer
+    {
+        public string CustomerId { get; init; } = "";
+        public string AccountId { get; init; } = "";
+        public string Token { get; init; } = "";
+    }
+
+    public static NetworkFile? TryFind(string? explicitPath = null)
+    {
+        var fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        var path = explicitPath ?? (string.IsNullOrEmpty(fromEnvironment) ? null : fromEnvironment);
+        if (path is null)
+        {
+            for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
+            {
+                var candidate = System.IO.Path.Combine(dir.FullName, ".network", "network.json");
+                if (File.Exists(candidate))
+                {
+                    path = candidate;
+                    break;
+                }
+            }
+        }
+        if (path is null || !File.Exists(path))
+        {
+            return null;
+        }
+        try
+        {
+            return (JsonSerializer.Deserialize<NetworkFile>(File.ReadAllText(path), s_json) ?? new NetworkFile()) with { Path = path };
+        }
+        catch (JsonException)
+        {
+            throw new CliException("BAD_NETWORK_FILE", $"{path} is not valid JSON; run run-network.ps1 -Clean and start again.");
+        }
+    }
+
+    public string? ReadAdminToken() =>
+        AdminTokenFile is not null && File.Exists(AdminTokenFile) ? File.ReadAllText(AdminTokenFile).Trim() : null;
+}
