@@ -35,7 +35,7 @@ public sealed record ChainParameters
     public string AddressPrefix => PrefixFor(Network);
 
     /// <summary>Addresses of the demo network start "lc1"; of every other (test, regtest) network "lct1".</summary>
-    public static string PrefixFor(string network) => network == DefaultNetwork ? Address.MainHrp : Address.TestHrp;
+    public static string PrefixFor(string network) => Address.PrefixForNetwork(network);
 
     public static readonly uint RegtestBits = 0x207fffff;
 

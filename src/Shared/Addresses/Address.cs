@@ -14,6 +14,9 @@ public sealed record Address(string Hrp, PublicKey PublicKey)
     public const string TestHrp = "lct";
     public const byte Version = 0;
 
+    /// <summary>The demo network "lc-local" uses "lc"; every other (test, regtest) network "lct".</summary>
+    public static string PrefixForNetwork(string network) => network == "lc-local" ? MainHrp : TestHrp;
+
     public override string ToString()
     {
         Bech32m.TryConvertBits(PublicKey.Bytes, 8, 5, pad: true, out var data5);

@@ -1,9 +1,8 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using LedgerContrast.Shared.Cli;
 using LedgerContrast.Shared.Crypto;
 
-namespace LedgerContrast.ChainNode.Cli;
+namespace LedgerContrast.Shared.Cli;
 
 /// <summary>
 /// Local wallets: one owner-only JSON file per wallet holding its secret key. Location:

@@ -1,0 +1,72 @@
+using System.Numerics;
+using LedgerContrast.Protos.Chain.V1;
+using LedgerContrast.Shared.Addresses;
+using LedgerContrast.Shared.Chain;
+using LedgerContrast.Shared.Crypto;
+using LedgerContrast.Shared.Hashing;
+using LedgerContrast.Shared.Money;
+using OutPoint = LedgerContrast.Shared.Chain.OutPoint;
+using Transaction = LedgerContrast.Shared.Chain.Transaction;
+using TxInput = LedgerContrast.Shared.Chain.TxInput;
+using TxOutput = LedgerContrast.Shared.Chain.TxOutput;
+
+namespace LedgerContrast.Contrast.Lab;
+
+/// <summary>What the scenarios do on the chain, as a wallet would: find coins, sign, submit, watch.</summary>
+public static class ChainLab
+{
+    public static readonly Amount Fee = Amount.Parse("0.0001");
+
+    public static async Task<ChainInfo> InfoAsync(LabNode node) =>
+        await node.Api.GetInfoAsync(new GetInfoRequest(), deadline: LabNode.Deadline());
+
+    public static BigInteger Work(ChainInfo info) => new(info.CumulativeWork.Span, isUnsigned: true, isBigEndian: true);
+
+    public static async Task<string> AddressAsync(LabNode node, PrivateKey key) =>
+        new Address(Address.PrefixForNetwork((await InfoAsync(node)).Network), key.PublicKey).ToString();
+
+    /// <summary>Confirmed, mature coins not already being spent, largest first.</summary>
+    public static async Task<List<Utxo>> SpendableAsync(LabNode node, PrivateKey key)
+    {
+        var reply = await node.Api.ListUtxosAsync(new AddressRequest { Address = await AddressAsync(node, key) }, deadline: LabNode.Deadline());
+        return [.. reply.Utxos.Where(u => u.Height > 0 && u.Mature && !u.SpentInMempool).OrderByDescending(u => u.Amount)];
+    }
+
+    public static Transaction Pay(Utxo coin, PrivateKey owner, PrivateKey payee, Hash256 networkId)
+    {
+        ArgumentNullException.ThrowIfNull(coin);
+        var value = Amount.FromMinorUnits(coin.Amount) - Fee;
+        var unsigned = new Transaction(Transaction.CurrentVersion, [TxInput.WithoutSignature(ChainProto.OutPointFromProto(coin.OutPoint))],
+            [new TxOutput(value, payee.PublicKey.ToArray())]);
+        return TransactionSigner.Sign(unsigned, networkId, [owner]);
+    }
+
+    /// <summary>Splits one coin into <paramref name="parts"/> equal outputs back to its owner (for independent payments).</summary>
+    public static Transaction Split(Utxo coin, PrivateKey owner, int parts, Hash256 networkId)
+    {
+        ArgumentNullException.ThrowIfNull(coin);
+        var each = Amount.FromMinorUnits((coin.Amount - Fee.MinorUnits) / parts);
+        var unsigned = new Transaction(Transaction.CurrentVersion, [TxInput.WithoutSignature(ChainProto.OutPointFromProto(coin.OutPoint))],
+            [.. Enumerable.Range(0, parts).Select(_ => new TxOutput(each, owner.PublicKey.ToArray()))]);
+        return TransactionSigner.Sign(unsigned, networkId, [owner]);
+    }
+
+    public static Transaction Pay(OutPoint outPoint, Amount amount, PrivateKey owner, PrivateKey payee, Hash256 networkId)
+    {
+        var unsigned = new Transaction(Transaction.CurrentVersion, [TxInput.WithoutSignature(outPoint)], [new TxOutput(amount - Fee, payee.PublicKey.ToArray())]);
+        return TransactionSigner.Sign(unsigned, networkId, [owner]);
+    }
+
+    public static async Task SubmitAsync(LabNode node, Transaction tx) =>
+        await node.Api.SubmitTransactionAsync(new SubmitTransactionRequest { Transaction = tx.ToProto() }, deadline: LabNode.Deadline());
+
+    public static async Task<Protos.Chain.V1.TransactionStatus> StatusAsync(LabNode node, Hash256 txid) =>
+        (await node.Api.GetTransactionAsync(new GetTransactionRequest { Txid = txid.ToByteString() }, deadline: LabNode.Deadline())).Status;
+
+    public static async Task<HashSet<Hash256>> MempoolAsync(LabNode node) =>
+        [.. (await node.Api.GetMempoolAsync(new GetMempoolRequest(), deadline: LabNode.Deadline())).Entries.Select(e => ChainProto.HashFromProto(e.Txid, "txid"))];
+
+    public static Hash256 NetworkId(ChainInfo info) => ChainProto.HashFromProto(info.NetworkId, "network id");
+
+    public static string Abbreviate(Hash256 hash) => hash.ToString()[..12];
+}

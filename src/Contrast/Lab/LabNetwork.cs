@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
+using LedgerContrast.Protos.Bank.V1;
+using LedgerContrast.Protos.Chain.V1;
+using LedgerContrast.Shared.Cli;
+
+namespace LedgerContrast.Contrast.Lab;
+
+/// <summary>
+/// The running network of network.json, seen only through public gRPC APIs: a bank client per
+/// credential and a client per node. Stopping and restarting a process (outage) uses the pid
+/// and command recorded by run-network.ps1, and records the new pid back.
+/// </summary>
+public sealed class LabNetwork : IDisposable
+{
+    private static readonly JsonSerializerOptions s_json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+    private readonly List<GrpcChannel> _channels = [];
+
+    public LabNetwork(NetworkFile file)
+    {
+        File = file ?? throw new ArgumentNullException(nameof(file));
+        if (file.Nodes.Count == 0)
+        {
+            throw new CliException("NO_NODES", $"{file.Path} lists no chain nodes.");
+        }
+        Nodes = [.. file.Nodes.Select(n => new LabNode(n.Name, n.Url, new NodeService.NodeServiceClient(Channel(n.Url))))];
+        Wallets = new WalletStore(file.WalletDir);
+        if (file.Bank is not null)
+        {
+            AdminToken = file.ReadAdminToken() ?? throw new CliException("NO_ADMIN_TOKEN", $"The bank's admin token file {file.AdminTokenFile} is missing.");
+            Admin = Bank(AdminToken);
+        }
+    }
+
+    public NetworkFile File { get; private set; }
+    public IReadOnlyList<LabNode> Nodes { get; }
+    public WalletStore Wallets { get; }
+    public string? AdminToken { get; }
+    public BankService.BankServiceClient? Admin { get; }
+    public bool HasBank => Admin is not null;
+
+    public BankService.BankServiceClient RequireAdmin() =>
+        Admin ?? throw new CliException("NO_BANK", "This network was started with -NoBank; the bank half of the experiment cannot run.");
+
+    public BankService.BankServiceClient Bank(string token, string? url = null)
+    {
+        var invoker = Channel(url ?? File.Bank!.Url).CreateCallInvoker().Intercept(metadata =>
+        {
+            metadata.Add("authorization", "Bearer " + token);
+            return metadata;
+        });
+        return new BankService.BankServiceClient(invoker);
+    }
+
+    /// <summary>kill -9 of a process this network runs; returns when it is gone.</summary>
+    public static void Kill(NetworkFile.NetworkProcess process)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        try
+        {
+            using var running = Process.GetProcessById(process.Pid);
+            running.Kill(entireProcessTree: true);
+            running.WaitForExit(30_000);
+        }
+        catch (ArgumentException)
+        {
+            // already gone
+        }
+    }
+
+    /// <summary>Starts a process again exactly as run-network.ps1 did, appending to its log, and records its new pid.</summary>
+    public NetworkFile.NetworkProcess Restart(NetworkFile.NetworkProcess process)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        Process child;
+        if (OperatingSystem.IsWindows())
+        {
+            var start = new ProcessStartInfo(process.Command[0]) { UseShellExecute = true, WindowStyle = ProcessWindowStyle.Hidden };
+            foreach (var arg in process.Command.Skip(1))
+            {
+                start.ArgumentList.Add(arg);
+            }
+            child = Process.Start(start) ?? throw new CliException("RESTART_FAILED", $"Could not restart {process.Name}.");
+        }
+        else
+        {
+            // exec through the shell so the server writes straight to its log files and outlives this process.
+            var command = string.Join(' ', process.Command.Select(Quote)) + $" >>{Quote(process.Log)} 2>>{Quote(Path.ChangeExtension(process.Log, ".err.log"))}";
+            var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add("exec " + command);
+            child = Process.Start(start) ?? throw new CliException("RESTART_FAILED", $"Could not restart {process.Name}.");
+        }
+        var restarted = process with { Pid = child.Id };
+        File = File with
+        {
+            Bank = File.Bank?.Name == process.Name ? restarted : File.Bank,
+            Nodes = [.. File.Nodes.Select(n => n.Name == process.Name ? restarted : n)],
+        };
+        Save();
+        return restarted;
+    }
+
+    private void Save()
+    {
+        if (File.Path is not null)
+        {
+            OwnerOnlyFile.WriteAllText(File.Path, JsonSerializer.Serialize(File, s_json));
+        }
+    }
+
+    private static string Quote(string text) => "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    private GrpcChannel Channel(string url)
+    {
+        var channel = GrpcChannel.ForAddress(url);
+        _channels.Add(channel);
+        return channel;
+    }
+
+    public void Dispose()
+    {
+        foreach (var channel in _channels)
+        {
+            channel.Dispose();
+        }
+    }
+}
+
+public sealed record LabNode(string Name, string Url, NodeService.NodeServiceClient Api)
+{
+    public static DateTime Deadline(double seconds = 10) => DateTime.UtcNow.AddSeconds(seconds);
+}

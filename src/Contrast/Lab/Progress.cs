@@ -1,0 +1,28 @@
+using System.Diagnostics;
+
+namespace LedgerContrast.Contrast.Lab;
+
+/// <summary>One live line per step, on stderr (so `--json` output on stdout stays one clean document).</summary>
+public sealed class Progress(string scenario)
+{
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    public TimeSpan Elapsed => _clock.Elapsed;
+
+    public void Step(string text) => Console.Error.WriteLine($"[{scenario} {_clock.Elapsed.TotalSeconds,6:F1}s] {text}");
+
+    /// <summary>Polls every 100 ms until <paramref name="done"/> holds, or fails saying what never happened.</summary>
+    public async Task UntilAsync(string what, Func<Task<bool>> done, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(done);
+        var deadline = Stopwatch.StartNew();
+        while (!await done().ConfigureAwait(false))
+        {
+            if (deadline.Elapsed > timeout)
+            {
+                throw new TimeoutException($"{scenario}: {what} did not happen within {timeout.TotalSeconds:F0} s.");
+            }
+            await Task.Delay(100).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using LedgerContrast.Contrast.Cli;
+
+return await ContrastCli.RunAsync(args).ConfigureAwait(false);

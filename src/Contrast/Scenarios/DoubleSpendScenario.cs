@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using Grpc.Core;
+using LedgerContrast.Contrast.Lab;
+using LedgerContrast.Protos.Bank.V1;
+using LedgerContrast.Shared.Hashing;
+using LedgerContrast.Shared.Rpc;
+using ChainState = LedgerContrast.Protos.Chain.V1.TransactionStatus.Types.State;
+
+namespace LedgerContrast.Contrast.Scenarios;
+
+/// <summary>
+/// Two spends of the same money at the same moment. The bank serialises them at its one ledger;
+/// the chain lets each node keep the one it saw first until a block decides.
+/// </summary>
+public static class DoubleSpendScenario
+{
+    public static async Task<ScenarioResult> RunAsync(LabNetwork lab, int confirmations)
+    {
+        ArgumentNullException.ThrowIfNull(lab);
+        var result = new ScenarioResult("double-spend");
+        var progress = new Progress("double-spend");
+        var bankVerdict = lab.HasBank ? await RunBankAsync(lab, result, progress).ConfigureAwait(false) : "(no bank in this network)";
+        var chainVerdict = await RunChainAsync(lab, result, progress, confirmations).ConfigureAwait(false);
+        result.Verdicts.Add(new Verdict("Double spend", bankVerdict, chainVerdict));
+        result.Seconds = progress.Elapsed.TotalSeconds;
+        return result;
+    }
+
+    private static async Task<string> RunBankAsync(LabNetwork lab, ScenarioResult result, Progress progress)
+    {
+        var admin = lab.RequireAdmin();
+        var decidedMs = 0d;
+        foreach (var racers in new[] { 2, 32 })
+        {
+            progress.Step($"bank: alice holds 100; {racers} concurrent transfers of 100 to bob and carol");
+            var alice = await BankLab.NewCustomerAsync(lab, $"ds-alice-{racers}", 100_00000000).ConfigureAwait(false);
+            var bob = await BankLab.NewCustomerAsync(lab, $"ds-bob-{racers}", 0).ConfigureAwait(false);
+            var carol = await BankLab.NewCustomerAsync(lab, $"ds-carol-{racers}", 0).ConfigureAwait(false);
+            var client = lab.Bank(alice.Token);
+            using var start = new Barrier(racers);
+            var outcomes = await Task.WhenAll(Enumerable.Range(0, racers).Select(i => Task.Run(async () =>
+            {
+                start.SignalAndWait();
+                var clock = Stopwatch.StartNew();
+                try
+                {
+                    var to = i % 2 == 0 ? bob.AccountId : carol.AccountId;
+                    await client.TransferAsync(new TransferRequest { FromAccountId = alice.AccountId, ToAccountId = to, Amount = 100_00000000, IdempotencyKey = Guid.NewGuid().ToString("N") });
+                    return (Reason: "OK", Ms: clock.Elapsed.TotalMilliseconds);
+                }
+                catch (RpcException ex)
+                {
+                    return (Reason: RpcErrors.Describe(ex).Reason, Ms: clock.Elapsed.TotalMilliseconds);
+                }
+            }))).ConfigureAwait(false);
+            var succeeded = outcomes.Count(o => o.Reason == "OK");
+            var reasons = outcomes.Where(o => o.Reason != "OK").GroupBy(o => o.Reason).ToDictionary(g => g.Key, g => g.Count());
+            var latencies = outcomes.Select(o => o.Ms).ToList();
+            var balance = (await admin.GetBalanceAsync(new GetBalanceRequest { AccountId = alice.AccountId })).Balance;
+            result.Bank[$"racers_{racers}"] = new { racers, succeeded, rejections = reasons, p50_ms = ScenarioResult.Percentile(latencies, 0.5), p99_ms = ScenarioResult.Percentile(latencies, 0.99), alice_balance_after = balance };
+            result.Latencies.Add(new LatencySeries("bank", $"{racers} racing transfers", ScenarioResult.Percentile(latencies, 0.5), ScenarioResult.Percentile(latencies, 0.99)));
+            result.Expect(succeeded == 1 && reasons.GetValueOrDefault("INSUFFICIENT_FUNDS") == racers - 1 && balance == 0,
+                $"bank: {succeeded} of {racers} succeeded (expected exactly 1, the rest INSUFFICIENT_FUNDS)");
+            decidedMs = Math.Max(decidedMs, ScenarioResult.Percentile(latencies, 0.99));
+            progress.Step($"bank: {succeeded} succeeded, {racers - succeeded} refused ({string.Join(", ", reasons.Select(r => $"{r.Value}× {r.Key}"))}); p99 {ScenarioResult.Percentile(latencies, 0.99):F1} ms");
+        }
+        return $"exactly one of 2 (and of 32) concurrent transfers succeeded; the rest got INSUFFICIENT_FUNDS; decided within {decidedMs:F1} ms, for ever";
+    }
+
+    private static async Task<string> RunChainAsync(LabNetwork lab, ScenarioResult result, Progress progress, int k)
+    {
+        var nodes = lab.Nodes;
+        var first = nodes[0];
+        var second = nodes.Count > 1 ? nodes[1] : nodes[0];
+        using var alice = lab.Wallets.Load("alice");
+        using var bob = lab.Wallets.Load("bob");
+        using var carol = lab.Wallets.Load("carol");
+        var info = await ChainLab.InfoAsync(first).ConfigureAwait(false);
+        Protos.Chain.V1.Utxo? coin = null;
+        await progress.UntilAsync("alice having a mature coin", async () => (coin = (await ChainLab.SpendableAsync(first, alice).ConfigureAwait(false)).FirstOrDefault()) is not null, TimeSpan.FromMinutes(5)).ConfigureAwait(false);
+        var toBob = ChainLab.Pay(coin!, alice, bob, ChainLab.NetworkId(info));
+        var toCarol = ChainLab.Pay(coin!, alice, carol, ChainLab.NetworkId(info));
+        progress.Step($"chain: alice's coin {ChainLab.Abbreviate(toBob.Inputs[0].PreviousOutput.Txid)}… signed twice: to bob ({ChainLab.Abbreviate(toBob.Txid)}) via {first.Name}, to carol ({ChainLab.Abbreviate(toCarol.Txid)}) via {second.Name}, at the same moment");
+
+        using var start = new Barrier(2);
+        var clock = Stopwatch.StartNew();
+        async Task<string> Submit(LabNode node, Shared.Chain.Transaction tx)
+        {
+            start.SignalAndWait();
+            try
+            {
+                await ChainLab.SubmitAsync(node, tx).ConfigureAwait(false);
+                return "accepted";
+            }
+            catch (RpcException ex)
+            {
+                return RpcErrors.Describe(ex).Reason;
+            }
+        }
+        var answers = await Task.WhenAll(Task.Run(() => Submit(first, toBob)), Task.Run(() => Submit(second, toCarol))).ConfigureAwait(false);
+
+        // Watch every node's view until the winner has k confirmations everywhere.
+        var views = new List<object>();
+        double? disagreementEndsMs = null, firstConfirmationMs = null, kConfirmationsMs = null;
+        Hash256? winner = null;
+        uint winnerHeight = 0;
+        await progress.UntilAsync($"the winner reaching {k} confirmations on every node", async () =>
+        {
+            var snapshot = new List<(string Node, string Holds, ChainState Bob, ChainState Carol, uint Confirmations, Hash256? ConflictedBy)>();
+            foreach (var node in nodes)
+            {
+                var pool = await ChainLab.MempoolAsync(node).ConfigureAwait(false);
+                var bobStatus = await ChainLab.StatusAsync(node, toBob.Txid).ConfigureAwait(false);
+                var carolStatus = await ChainLab.StatusAsync(node, toCarol.Txid).ConfigureAwait(false);
+                var holds = pool.Contains(toBob.Txid) ? "bob" : pool.Contains(toCarol.Txid) ? "carol" : "-";
+                var confirmed = bobStatus.State == ChainState.Confirmed ? bobStatus : carolStatus.State == ChainState.Confirmed ? carolStatus : null;
+                snapshot.Add((node.Name, holds, bobStatus.State, carolStatus.State, confirmed?.Confirmations ?? 0, null));
+                if (confirmed is not null && winner is null)
+                {
+                    winner = confirmed == bobStatus ? toBob.Txid : toCarol.Txid;
+                    winnerHeight = confirmed.BlockHeight;
+                }
+            }
+            var ms = clock.Elapsed.TotalMilliseconds;
+            views.Add(new { at_ms = Math.Round(ms), nodes = snapshot.Select(s => new { node = s.Node, mempool_holds = s.Holds, bob = s.Bob.ToString(), carol = s.Carol.ToString(), confirmations = s.Confirmations }) });
+            if (disagreementEndsMs is null && snapshot.Select(s => s.Holds).Distinct().Count() == 1 && snapshot.All(s => s.Holds != "-"))
+            {
+                disagreementEndsMs = ms;
+            }
+            if (firstConfirmationMs is null && snapshot.Any(s => s.Confirmations >= 1))
+            {
+                firstConfirmationMs = ms;
+                progress.Step($"chain: first confirmation after {ms / 1000:F1} s: {(winner == toBob.Txid ? "bob" : "carol")} wins at height {winnerHeight}");
+            }
+            if (kConfirmationsMs is null && snapshot.All(s => s.Confirmations >= k))
+            {
+                kConfirmationsMs = ms;
+                return true;
+            }
+            return false;
+        }, TimeSpan.FromMinutes(10)).ConfigureAwait(false);
+
+        var loser = winner == toBob.Txid ? toCarol.Txid : toBob.Txid;
+        var conflictedEverywhere = true;
+        await progress.UntilAsync("every node reporting the loser as conflicted by the winner", async () =>
+        {
+            conflictedEverywhere = true;
+            foreach (var node in nodes)
+            {
+                var status = await ChainLab.StatusAsync(node, loser).ConfigureAwait(false);
+                conflictedEverywhere &= status.State == ChainState.Conflicted && ChainProto(status) == winner;
+            }
+            return conflictedEverywhere;
+        }, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        progress.Step($"chain: {k} confirmations on all {nodes.Count} nodes after {kConfirmationsMs / 1000:F1} s; every node reports {ChainLab.Abbreviate(loser)} conflicted by {ChainLab.Abbreviate(winner!.Value)}");
+
+        result.Chain["submissions"] = new { to_bob = new { node = first.Name, txid = toBob.Txid.ToString(), answer = answers[0] }, to_carol = new { node = second.Name, txid = toCarol.Txid.ToString(), answer = answers[1] } };
+        result.Chain["winner"] = winner.ToString();
+        result.Chain["winner_is"] = winner == toBob.Txid ? "bob" : "carol";
+        result.Chain["loser"] = loser.ToString();
+        result.Chain["mined_at_height"] = winnerHeight;
+        result.Chain["time_to_first_confirmation_ms"] = firstConfirmationMs;
+        result.Chain["time_to_k_confirmations_ms"] = kConfirmationsMs;
+        result.Chain["k"] = k;
+        result.Chain["loser_conflicted_on_every_node"] = conflictedEverywhere;
+        result.Chain["mempool_views"] = views.Take(200).ToList();
+        result.Latencies.Add(new LatencySeries("chain", $"{k} confirmations", firstConfirmationMs ?? 0, kConfirmationsMs ?? 0));
+        result.Expect(conflictedEverywhere, "chain: some node does not report the loser as conflicted by the winner");
+        return $"each node kept the spend it saw first ({answers[0]} / {answers[1]}); a block chose {(winner == toBob.Txid ? "bob" : "carol")} at height {winnerHeight} after {firstConfirmationMs / 1000:F1} s; {k} confirmations after {kConfirmationsMs / 1000:F1} s; the other is conflicted on all {nodes.Count} nodes";
+    }
+
+    private static Hash256? ChainProto(Protos.Chain.V1.TransactionStatus status) =>
+        status.ConflictingTxid.IsEmpty ? null : Shared.Chain.ChainProto.HashFromProto(status.ConflictingTxid, "txid");
+}

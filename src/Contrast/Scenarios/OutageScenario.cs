@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using Grpc.Core;
+using LedgerContrast.Contrast.Lab;
+using LedgerContrast.Protos.Bank.V1;
+using LedgerContrast.Shared.Cli;
+using LedgerContrast.Shared.Rpc;
+using ChainState = LedgerContrast.Protos.Chain.V1.TransactionStatus.Types.State;
+
+namespace LedgerContrast.Contrast.Scenarios;
+
+/// <summary>
+/// Reliability: kill the bank and every client fails until it is back (a single point of
+/// failure); kill one node and the others keep accepting and confirming.
+/// </summary>
+public static class OutageScenario
+{
+    public static readonly TimeSpan DownTime = TimeSpan.FromSeconds(3);
+
+    public static async Task<ScenarioResult> RunAsync(LabNetwork lab)
+    {
+        ArgumentNullException.ThrowIfNull(lab);
+        var result = new ScenarioResult("outage");
+        var progress = new Progress("outage");
+        var bankVerdict = lab.HasBank ? await RunBankAsync(lab, result, progress).ConfigureAwait(false) : "(no bank in this network)";
+        var chainVerdict = lab.Nodes.Count >= 2 ? await RunChainAsync(lab, result, progress).ConfigureAwait(false) : "(needs 2 nodes)";
+        result.Verdicts.Add(new Verdict("Reliability", bankVerdict, chainVerdict));
+        result.Seconds = progress.Elapsed.TotalSeconds;
+        return result;
+    }
+
+    private static async Task<string> RunBankAsync(LabNetwork lab, ScenarioResult result, Progress progress)
+    {
+        var alice = await BankLab.NewCustomerAsync(lab, "out-alice", 1_000_00000000).ConfigureAwait(false);
+        var bob = await BankLab.NewCustomerAsync(lab, "out-bob", 0).ConfigureAwait(false);
+        var client = lab.Bank(alice.Token);
+        var bankProcess = lab.File.Bank!;
+        progress.Step($"bank: kill -9 the bank (pid {bankProcess.Pid}) while a client keeps transferring");
+        var stop = new CancellationTokenSource();
+        var attempts = new List<(double AtMs, string Outcome)>();
+        var clock = Stopwatch.StartNew();
+        var load = Task.Run(async () =>
+        {
+            var n = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                string outcome;
+                try
+                {
+                    await client.TransferAsync(new TransferRequest { FromAccountId = alice.AccountId, ToAccountId = bob.AccountId, Amount = 1, IdempotencyKey = $"outage-{n++}-{Guid.NewGuid():N}" }, deadline: DateTime.UtcNow.AddSeconds(2));
+                    outcome = "ok";
+                }
+                catch (RpcException ex)
+                {
+                    outcome = RpcErrors.Describe(ex).Reason;
+                }
+                lock (attempts)
+                {
+                    attempts.Add((clock.Elapsed.TotalMilliseconds, outcome));
+                }
+                await Task.Delay(50).ConfigureAwait(false);
+            }
+        });
+        await Task.Delay(500).ConfigureAwait(false);
+        var killedAt = clock.Elapsed.TotalMilliseconds;
+        LabNetwork.Kill(bankProcess);
+        await Task.Delay(DownTime).ConfigureAwait(false);
+        progress.Step("bank: restart it");
+        lab.Restart(bankProcess);
+        await progress.UntilAsync("the bank serving again", async () => await HealthProbe.IsServingAsync(bankProcess.Url, TimeSpan.FromSeconds(1)).ConfigureAwait(false), TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        await progress.UntilAsync("a client transfer succeeding again", () =>
+        {
+            lock (attempts)
+            {
+                return Task.FromResult(attempts.Any(a => a.AtMs > killedAt && a.Outcome == "ok"));
+            }
+        }, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+        await load.ConfigureAwait(false);
+        List<(double AtMs, string Outcome)> seen;
+        lock (attempts)
+        {
+            seen = [.. attempts];
+        }
+        var failures = seen.Where(a => a.Outcome != "ok").ToList();
+        var firstFailure = failures.Count > 0 ? failures.Min(a => a.AtMs) : killedAt;
+        var recovered = seen.Where(a => a.AtMs > killedAt && a.Outcome == "ok").Min(a => a.AtMs);
+        var downtime = recovered - firstFailure;
+        var audit = await lab.RequireAdmin().AuditAsync(new AuditRequest()).ConfigureAwait(false);
+        result.Bank["attempts"] = seen.Count;
+        result.Bank["failed_attempts"] = failures.Count;
+        result.Bank["failure_reasons"] = failures.GroupBy(f => f.Outcome).ToDictionary(g => g.Key, g => g.Count());
+        result.Bank["downtime_seen_by_client_ms"] = Math.Round(downtime);
+        result.Bank["audit_after_restart_ok"] = audit.Ok;
+        result.Expect(failures.Count > 0 && audit.Ok, "bank: clients did not fail during the outage, or the audit failed after it");
+        progress.Step($"bank: {failures.Count} of {seen.Count} client requests failed; downtime seen by the client {downtime / 1000:F1} s; audit after restart: {(audit.Ok ? "passed" : "FAILED")}");
+        return $"single point of failure: with the server down every client request failed ({failures.Count} of {seen.Count}); clients saw {downtime / 1000:F1} s of downtime; nothing acknowledged was lost (audit passed)";
+    }
+
+    private static async Task<string> RunChainAsync(LabNetwork lab, ScenarioResult result, Progress progress)
+    {
+        var victim = lab.File.Nodes[^1];
+        var survivors = lab.Nodes.Take(lab.Nodes.Count - 1).ToList();
+        using var alice = lab.Wallets.Load("alice");
+        using var bob = lab.Wallets.Load("bob");
+        progress.Step($"chain: kill -9 {victim.Name} (pid {victim.Pid})");
+        LabNetwork.Kill(victim);
+        var info = await ChainLab.InfoAsync(survivors[0]).ConfigureAwait(false);
+        Protos.Chain.V1.Utxo? coin = null;
+        await progress.UntilAsync("alice having a mature coin", async () => (coin = (await ChainLab.SpendableAsync(survivors[0], alice).ConfigureAwait(false)).FirstOrDefault()) is not null, TimeSpan.FromMinutes(5)).ConfigureAwait(false);
+        var pay = ChainLab.Pay(coin!, alice, bob, ChainLab.NetworkId(info));
+        var clock = Stopwatch.StartNew();
+        await ChainLab.SubmitAsync(survivors[0], pay).ConfigureAwait(false);
+        await progress.UntilAsync("the payment confirming on the surviving nodes", async () =>
+        {
+            foreach (var node in survivors)
+            {
+                if ((await ChainLab.StatusAsync(node, pay.Txid).ConfigureAwait(false)).State != ChainState.Confirmed)
+                {
+                    return false;
+                }
+            }
+            return true;
+        }, TimeSpan.FromMinutes(5)).ConfigureAwait(false);
+        var confirmedMs = clock.Elapsed.TotalMilliseconds;
+        progress.Step($"chain: with {victim.Name} down, the others accepted and confirmed a payment in {confirmedMs / 1000:F1} s; restarting {victim.Name}");
+        lab.Restart(victim);
+        var victimNode = lab.Nodes[^1];
+        var rejoin = Stopwatch.StartNew();
+        await progress.UntilAsync($"{victim.Name} catching up", async () =>
+        {
+            try
+            {
+                var status = await ChainLab.StatusAsync(victimNode, pay.Txid).ConfigureAwait(false);
+                return status.State == ChainState.Confirmed;
+            }
+            catch (RpcException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromMinutes(5)).ConfigureAwait(false);
+        result.Chain["stopped_node"] = victim.Name;
+        result.Chain["confirmed_without_it_ms"] = Math.Round(confirmedMs);
+        result.Chain["restarted_node_caught_up_ms"] = Math.Round(rejoin.Elapsed.TotalMilliseconds);
+        progress.Step($"chain: {victim.Name} restarted and caught up in {rejoin.Elapsed.TotalSeconds:F1} s");
+        return $"no single point of failure: with {victim.Name} killed, the other {survivors.Count} kept accepting and confirmed a payment in {confirmedMs / 1000:F1} s; the restarted node caught up in {rejoin.Elapsed.TotalSeconds:F1} s";
+    }
+}

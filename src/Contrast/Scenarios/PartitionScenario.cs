@@ -1,0 +1,204 @@
+using Grpc.Core;
+using LedgerContrast.Contrast.Lab;
+using LedgerContrast.Protos.Bank.V1;
+using LedgerContrast.Protos.Chain.V1;
+using LedgerContrast.Shared.Chain;
+using LedgerContrast.Shared.Hashing;
+using LedgerContrast.Shared.Rpc;
+using ChainState = LedgerContrast.Protos.Chain.V1.TransactionStatus.Types.State;
+
+namespace LedgerContrast.Contrast.Scenarios;
+
+/// <summary>
+/// A 51 % attack after a partition: bob is paid on the minority side and sees k confirmations;
+/// the majority spends the same coins to carol and out-mines it; when the network heals, bob's
+/// "confirmed" payment is reversed. The bank's counterpart: a cut-off client gets errors, not a
+/// double spend (consistency over availability).
+/// </summary>
+public static class PartitionScenario
+{
+    public static async Task<ScenarioResult> RunAsync(LabNetwork lab, int confirmations)
+    {
+        ArgumentNullException.ThrowIfNull(lab);
+        if (lab.Nodes.Count < 3)
+        {
+            throw new Shared.Cli.CliException("TOO_FEW_NODES", "The partition experiment needs at least 3 nodes (a minority of 1 and a majority of 2).");
+        }
+        var result = new ScenarioResult("partition");
+        var progress = new Progress("partition");
+        var bankVerdict = lab.HasBank ? await RunBankAsync(lab, result, progress).ConfigureAwait(false) : "(no bank in this network)";
+        var chainVerdict = await RunChainAsync(lab, result, progress, confirmations).ConfigureAwait(false);
+        result.Verdicts.Add(new Verdict("Finality", bankVerdict, chainVerdict));
+        result.Seconds = progress.Elapsed.TotalSeconds;
+        return result;
+    }
+
+    private static async Task<string> RunBankAsync(LabNetwork lab, ScenarioResult result, Progress progress)
+    {
+        var alice = await BankLab.NewCustomerAsync(lab, "pt-alice", 100_00000000).ConfigureAwait(false);
+        var bob = await BankLab.NewCustomerAsync(lab, "pt-bob", 0).ConfigureAwait(false);
+        var carol = await BankLab.NewCustomerAsync(lab, "pt-carol", 0).ConfigureAwait(false);
+        // A client on the far side of a partition: its requests cannot reach the one server.
+        var cutOff = lab.Bank(alice.Token, "http://127.0.0.1:9");
+        var reachable = lab.Bank(alice.Token);
+        progress.Step("bank: alice pays bob from a connected client; a cut-off client tries to pay carol the same money");
+        var paid = await reachable.TransferAsync(new TransferRequest { FromAccountId = alice.AccountId, ToAccountId = bob.AccountId, Amount = 100_00000000, IdempotencyKey = Guid.NewGuid().ToString("N") });
+        string cutOffAnswer;
+        try
+        {
+            await cutOff.TransferAsync(new TransferRequest { FromAccountId = alice.AccountId, ToAccountId = carol.AccountId, Amount = 100_00000000, IdempotencyKey = "pt-carol" }, deadline: DateTime.UtcNow.AddSeconds(3));
+            cutOffAnswer = "accepted";
+        }
+        catch (RpcException ex)
+        {
+            cutOffAnswer = ex.StatusCode.ToString().ToUpperInvariant();
+        }
+        string healedAnswer;
+        try
+        {
+            await reachable.TransferAsync(new TransferRequest { FromAccountId = alice.AccountId, ToAccountId = carol.AccountId, Amount = 100_00000000, IdempotencyKey = "pt-carol" });
+            healedAnswer = "accepted";
+        }
+        catch (RpcException ex)
+        {
+            healedAnswer = RpcErrors.Describe(ex).Reason;
+        }
+        result.Bank["transfer_to_bob"] = paid.EntryId;
+        result.Bank["cut_off_client_answer"] = cutOffAnswer;
+        result.Bank["after_reconnecting"] = healedAnswer;
+        result.Expect(cutOffAnswer == "UNAVAILABLE" && healedAnswer == "INSUFFICIENT_FUNDS", $"bank: cut-off client got {cutOffAnswer}, then {healedAnswer}");
+        progress.Step($"bank: the cut-off client got {cutOffAnswer}; once reconnected, {healedAnswer}: bob's payment {paid.EntryId} stays final");
+        return $"final at commit: bob's payment {paid.EntryId} can never be undone by a partition; a cut-off client just gets {cutOffAnswer} (consistency over availability), and after reconnecting {healedAnswer}";
+    }
+
+    private static async Task<string> RunChainAsync(LabNetwork lab, ScenarioResult result, Progress progress, int k)
+    {
+        LabNode[] minority = [lab.Nodes[0]];
+        LabNode[] majority = [.. lab.Nodes.Skip(1)];
+        using var alice = lab.Wallets.Load("alice");
+        using var bob = lab.Wallets.Load("bob");
+        using var carol = lab.Wallets.Load("carol");
+        var info = await ChainLab.InfoAsync(minority[0]).ConfigureAwait(false);
+        Utxo? coin = null;
+        await progress.UntilAsync("alice having a mature coin", async () => (coin = (await ChainLab.SpendableAsync(minority[0], alice).ConfigureAwait(false)).FirstOrDefault()) is not null, TimeSpan.FromMinutes(5)).ConfigureAwait(false);
+        var toBob = ChainLab.Pay(coin!, alice, bob, ChainLab.NetworkId(info));
+        var toCarol = ChainLab.Pay(coin!, alice, carol, ChainLab.NetworkId(info));
+
+        progress.Step($"chain: partition: {string.Join(",", minority.Select(n => n.Name))} | {string.Join(",", majority.Select(n => n.Name))} (remove-peer both ways)");
+        await SetLinksAsync(minority, majority, connect: false).ConfigureAwait(false);
+        await progress.UntilAsync("the two sides to be disconnected", async () =>
+        {
+            foreach (var node in minority.Concat(majority))
+            {
+                var peers = await node.Api.ListPeersAsync(new ListPeersRequest()).ConfigureAwait(false);
+                var others = node == minority[0] ? majority : minority;
+                if (peers.Peers.Any(p => others.Any(o => o.Url.EndsWith(p.Address, StringComparison.Ordinal))))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+
+        await ChainLab.SubmitAsync(minority[0], toBob).ConfigureAwait(false);
+        progress.Step($"chain: minority: pay bob {ChainLab.Abbreviate(toBob.Txid)}; waiting for {k} confirmations");
+        await progress.UntilAsync($"bob's payment reaching {k} confirmations on the minority", async () =>
+            (await ChainLab.StatusAsync(minority[0], toBob.Txid).ConfigureAwait(false)).Confirmations >= k, TimeSpan.FromMinutes(10)).ConfigureAwait(false);
+        var bobConfirmed = await ChainLab.StatusAsync(minority[0], toBob.Txid).ConfigureAwait(false);
+        progress.Step($"chain: bob sees {bobConfirmed.Confirmations} confirmations at height {bobConfirmed.BlockHeight}: a merchant would ship");
+
+        await ChainLab.SubmitAsync(majority[0], toCarol).ConfigureAwait(false);
+        progress.Step($"chain: majority: the same coins to carol {ChainLab.Abbreviate(toCarol.Txid)}; waiting for it to out-mine the minority");
+        await progress.UntilAsync("the majority chain to carry more work than the minority's", async () =>
+        {
+            var carolStatus = await ChainLab.StatusAsync(majority[0], toCarol.Txid).ConfigureAwait(false);
+            var minorityWork = ChainLab.Work(await ChainLab.InfoAsync(minority[0]).ConfigureAwait(false));
+            var majorityWork = ChainLab.Work(await ChainLab.InfoAsync(majority[0]).ConfigureAwait(false));
+            return carolStatus.State == ChainState.Confirmed && majorityWork > minorityWork * 11 / 10;
+        }, TimeSpan.FromMinutes(10)).ConfigureAwait(false);
+        var minorityTipBefore = await ChainLab.InfoAsync(minority[0]).ConfigureAwait(false);
+
+        progress.Step("chain: heal (add-peer both ways)");
+        await SetLinksAsync(minority, majority, connect: true).ConfigureAwait(false);
+        await progress.UntilAsync("the minority to reorganise onto the heavier chain and report bob's payment reversed", async () =>
+        {
+            var status = await ChainLab.StatusAsync(minority[0], toBob.Txid).ConfigureAwait(false);
+            return status.State == ChainState.Conflicted;
+        }, TimeSpan.FromMinutes(5)).ConfigureAwait(false);
+        var reversed = await ChainLab.StatusAsync(minority[0], toBob.Txid).ConfigureAwait(false);
+        var tips = await minority[0].Api.GetChainTipsAsync(new GetChainTipsRequest()).ConfigureAwait(false);
+        var orphaned = tips.Tips.Where(t => t.Status == ChainTip.Types.Status.ValidFork).OrderByDescending(t => t.Height).FirstOrDefault();
+        var reorganised = orphaned?.BranchLength ?? 0;
+        progress.Step($"chain: bob's payment, once {bobConfirmed.Confirmations}-confirmed, is now conflicted by {ChainLab.Abbreviate(ChainProto.HashFromProto(reversed.ConflictingTxid, "txid"))}; {reorganised} blocks were reorganised");
+
+        await DrawTreeAsync(minority[0], tips, toBob.Txid, result).ConfigureAwait(false);
+        result.Chain["minority"] = minority.Select(n => n.Name).ToList();
+        result.Chain["majority"] = majority.Select(n => n.Name).ToList();
+        result.Chain["payment_to_bob"] = toBob.Txid.ToString();
+        result.Chain["payment_to_carol"] = toCarol.Txid.ToString();
+        result.Chain["bob_confirmations_before_heal"] = bobConfirmed.Confirmations;
+        result.Chain["bob_block_height"] = bobConfirmed.BlockHeight;
+        result.Chain["minority_height_before_heal"] = minorityTipBefore.Height;
+        result.Chain["bob_status_after_heal"] = reversed.State.ToString().ToLowerInvariant();
+        result.Chain["bob_conflicted_by"] = Convert.ToHexStringLower(reversed.ConflictingTxid.Span);
+        result.Chain["blocks_reorganised"] = reorganised;
+        result.Expect(reversed.State == ChainState.Conflicted && ChainProto.HashFromProto(reversed.ConflictingTxid, "txid") == toCarol.Txid,
+            "chain: bob's payment was not reported conflicted by carol's after the heal");
+        return $"probabilistic: bob's payment had {bobConfirmed.Confirmations} confirmations on the minority, then the majority's heavier branch reversed it ({reorganised} blocks reorganised; it is now conflicted by carol's payment)";
+    }
+
+    private static async Task SetLinksAsync(LabNode[] minority, LabNode[] majority, bool connect)
+    {
+        foreach (var a in minority)
+        {
+            foreach (var b in majority)
+            {
+                foreach (var (from, to) in new[] { (a, b), (b, a) })
+                {
+                    var request = new PeerRequest { Address = new Uri(to.Url).Authority };
+                    if (connect)
+                    {
+                        await from.Api.AddPeerAsync(request).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await from.Api.RemovePeerAsync(request).ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The block tree around the fork, for the report's drawing: the active chain, the orphaned branch, bob's block marked.</summary>
+    private static async Task DrawTreeAsync(LabNode node, GetChainTipsReply tips, Hash256 bobTxid, ScenarioResult result)
+    {
+        var orphaned = tips.Tips.Where(t => t.Status == ChainTip.Types.Status.ValidFork).OrderByDescending(t => t.Height).FirstOrDefault();
+        var active = tips.Tips.First(t => t.Status == ChainTip.Types.Status.Active);
+        var forkHeight = orphaned is null ? active.Height : orphaned.Height - orphaned.BranchLength;
+        async Task WalkAsync(Google.Protobuf.ByteString tip, bool isActive, uint downTo)
+        {
+            var hash = tip;
+            while (true)
+            {
+                var reply = await node.Api.GetBlockAsync(new GetBlockRequest { Hash = hash }).ConfigureAwait(false);
+                if (reply.Height < downTo || result.BlockTree.Any(b => b.Hash == Convert.ToHexStringLower(reply.Hash.Span)))
+                {
+                    return;
+                }
+                var holdsBob = reply.Block.Transactions.Any(t => ChainProto.FromProto(t).Txid == bobTxid);
+                result.BlockTree.Add(new TreeBlock(Convert.ToHexStringLower(reply.Hash.Span), reply.Height, Convert.ToHexStringLower(reply.Block.Header.PreviousHash.Span), isActive, holdsBob));
+                if (reply.Height == 0)
+                {
+                    return;
+                }
+                hash = reply.Block.Header.PreviousHash;
+            }
+        }
+        var from = forkHeight > 2 ? forkHeight - 2 : 0;
+        await WalkAsync(active.Hash, true, from).ConfigureAwait(false);
+        if (orphaned is not null)
+        {
+            await WalkAsync(orphaned.Hash, false, forkHeight + 1).ConfigureAwait(false);
+        }
+    }
+}
