@@ -39,6 +39,11 @@ public sealed class TransactionPool(ChainParameters parameters, long maxBytes = 
     /// <summary>The pool transaction this refused one conflicted with, if it was refused for that.</summary>
     public Hash256? RefusedConflict(Hash256 txid) => _refusedConflicts.TryGetValue(txid, out var refused) ? refused.FirstSeen : null;
 
+    /// <summary>A transaction refused for conflicting with the pool, kept so peers can be told of the double spend.</summary>
+    public Transaction? RefusedTransaction(Hash256 txid) => _refusedConflicts.TryGetValue(txid, out var refused) ? refused.Tx : null;
+
+    public void ForgetRefused(Hash256 txid) => _refusedConflicts.Remove(txid);
+
     /// <summary>The chain's UTXO set plus the outputs of pool transactions, minus what pool transactions spend.</summary>
     public IUtxoView ViewOver(IUtxoView chain, uint nextHeight) => new PoolView(this, chain, nextHeight);
 

@@ -56,6 +56,7 @@ public sealed partial class PeerManager : IAsyncDisposable
         }
         _engine.TipChanged += OnTipChanged;
         _engine.TransactionAccepted += OnTransactionAccepted;
+        _engine.DoubleSpendSeen += OnTransactionAccepted;
     }
 
     public string NodeId { get; } = Guid.NewGuid().ToString("N");
@@ -625,6 +626,7 @@ public sealed partial class PeerManager : IAsyncDisposable
     {
         _engine.TipChanged -= OnTipChanged;
         _engine.TransactionAccepted -= OnTransactionAccepted;
+        _engine.DoubleSpendSeen -= OnTransactionAccepted;
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_maintenance is not null)
         {

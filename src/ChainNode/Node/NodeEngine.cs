@@ -77,6 +77,13 @@ public sealed partial class NodeEngine : IDisposable
     /// <summary>Raised (outside the lock) after a transaction entered the mempool.</summary>
     public event Action<Transaction>? TransactionAccepted;
 
+    /// <summary>
+    /// Raised once per valid transaction refused because the mempool already holds a spend of the
+    /// same output: relayed like a transaction (double-spend relay), so every node can report it
+    /// as conflicted rather than never hear of it.
+    /// </summary>
+    public event Action<Transaction>? DoubleSpendSeen;
+
     /// <summary>Changes whenever a block template would differ (new tip): miners abandon work when it does.</summary>
     public long TemplateVersion => Interlocked.Read(ref _templateVersion);
 
@@ -125,9 +132,27 @@ public sealed partial class NodeEngine : IDisposable
     public Hash256 SubmitTransaction(Transaction tx)
     {
         ArgumentNullException.ThrowIfNull(tx);
+        var alreadyRefused = Read(node => node.Pool.RefusedConflict(tx.Txid) is not null);
         try
         {
             return Admit(tx);
+        }
+        catch (ConsensusException ex) when (ex.Reason == RejectReasons.MempoolConflict && !alreadyRefused)
+        {
+            // Only a validly signed spend of a real output is worth telling the network about.
+            byte[][] signers;
+            try
+            {
+                signers = Read(node => TransactionRules.CheckInputs(tx, node.Chain.Utxos, node.Chain.Tip.Height + 1, Parameters, node.Chain.WhyMissing).Signers);
+                TransactionRules.CheckSignatures(tx, signers, NetworkId);
+            }
+            catch (ConsensusException invalid)
+            {
+                Read(node => { node.Pool.ForgetRefused(tx.Txid); return true; });
+                throw invalid.ProvesMisbehaviour ? invalid : ex;
+            }
+            DoubleSpendSeen?.Invoke(tx);
+            throw;
         }
         catch (ConsensusException ex) when (ex.Reason == RejectReasons.TxInputSpent && ex.Details.TryGetValue("out_point", out var spent))
         {

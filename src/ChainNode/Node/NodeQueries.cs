@@ -40,7 +40,8 @@ public sealed partial class NodeEngine
 
     public bool HasBlock(Hash256 hash) => Read(node => node.Chain.Find(hash) is not null);
 
-    public bool KnowsTransaction(Hash256 txid) => Read(node => node.Pool.Find(txid) is not null || node.Chain.FindTransaction(txid) is not null);
+    public bool KnowsTransaction(Hash256 txid) => Read(node =>
+        node.Pool.Find(txid) is not null || node.Pool.RefusedConflict(txid) is not null || node.Chain.FindTransaction(txid) is not null || node.Chain.Conflicts.ContainsKey(txid));
 
     public Block? FindBlock(Hash256 hash) => Read(node => node.Chain.Find(hash) is null ? null : node.Chain.LoadBlock(hash));
 
@@ -59,6 +60,10 @@ public sealed partial class NodeEngine
         if (node.Pool.Find(txid) is { } pending)
         {
             return pending.Transaction;
+        }
+        if (node.Pool.RefusedTransaction(txid) is { } refused)
+        {
+            return refused;
         }
         if (node.Chain.FindTransaction(txid) is { } location)
         {

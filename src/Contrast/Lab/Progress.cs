@@ -12,7 +12,7 @@ public sealed class Progress(string scenario)
     public void Step(string text) => Console.Error.WriteLine($"[{scenario} {_clock.Elapsed.TotalSeconds,6:F1}s] {text}");
 
     /// <summary>Polls every 100 ms until <paramref name="done"/> holds, or fails saying what never happened.</summary>
-    public async Task UntilAsync(string what, Func<Task<bool>> done, TimeSpan timeout)
+    public async Task UntilAsync(string what, Func<Task<bool>> done, TimeSpan timeout, Func<Task<string>>? describe = null)
     {
         ArgumentNullException.ThrowIfNull(done);
         var deadline = Stopwatch.StartNew();
@@ -20,7 +20,8 @@ public sealed class Progress(string scenario)
         {
             if (deadline.Elapsed > timeout)
             {
-                throw new TimeoutException($"{scenario}: {what} did not happen within {timeout.TotalSeconds:F0} s.");
+                var state = describe is null ? "" : " Last seen: " + await describe().ConfigureAwait(false);
+                throw new TimeoutException($"{scenario}: {what} did not happen within {timeout.TotalSeconds:F0} s.{state}");
             }
             await Task.Delay(100).ConfigureAwait(false);
         }

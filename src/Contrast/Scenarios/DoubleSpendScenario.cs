@@ -37,10 +37,10 @@ public static class DoubleSpendScenario
             var bob = await BankLab.NewCustomerAsync(lab, $"ds-bob-{racers}", 0).ConfigureAwait(false);
             var carol = await BankLab.NewCustomerAsync(lab, $"ds-carol-{racers}", 0).ConfigureAwait(false);
             var client = lab.Bank(alice.Token);
-            using var start = new Barrier(racers);
-            var outcomes = await Task.WhenAll(Enumerable.Range(0, racers).Select(i => Task.Run(async () =>
+            var gun = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var racing = Enumerable.Range(0, racers).Select(i => Task.Run(async () =>
             {
-                start.SignalAndWait();
+                await gun.Task.ConfigureAwait(false);
                 var clock = Stopwatch.StartNew();
                 try
                 {
@@ -52,7 +52,9 @@ public static class DoubleSpendScenario
                 {
                     return (Reason: RpcErrors.Describe(ex).Reason, Ms: clock.Elapsed.TotalMilliseconds);
                 }
-            }))).ConfigureAwait(false);
+            })).ToList();
+            gun.SetResult(); // every racer is waiting on the same signal: they go at the same moment
+            var outcomes = await Task.WhenAll(racing).ConfigureAwait(false);
             var succeeded = outcomes.Count(o => o.Reason == "OK");
             var reasons = outcomes.Where(o => o.Reason != "OK").GroupBy(o => o.Reason).ToDictionary(g => g.Key, g => g.Count());
             var latencies = outcomes.Select(o => o.Ms).ToList();
@@ -82,11 +84,11 @@ public static class DoubleSpendScenario
         var toCarol = ChainLab.Pay(coin!, alice, carol, ChainLab.NetworkId(info));
         progress.Step($"chain: alice's coin {ChainLab.Abbreviate(toBob.Inputs[0].PreviousOutput.Txid)}… signed twice: to bob ({ChainLab.Abbreviate(toBob.Txid)}) via {first.Name}, to carol ({ChainLab.Abbreviate(toCarol.Txid)}) via {second.Name}, at the same moment");
 
-        using var start = new Barrier(2);
+        var gun = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var clock = Stopwatch.StartNew();
         async Task<string> Submit(LabNode node, Shared.Chain.Transaction tx)
         {
-            start.SignalAndWait();
+            await gun.Task.ConfigureAwait(false);
             try
             {
                 await ChainLab.SubmitAsync(node, tx).ConfigureAwait(false);
@@ -97,7 +99,9 @@ public static class DoubleSpendScenario
                 return RpcErrors.Describe(ex).Reason;
             }
         }
-        var answers = await Task.WhenAll(Task.Run(() => Submit(first, toBob)), Task.Run(() => Submit(second, toCarol))).ConfigureAwait(false);
+        var submissions = new[] { Task.Run(() => Submit(first, toBob)), Task.Run(() => Submit(second, toCarol)) };
+        gun.SetResult();
+        var answers = await Task.WhenAll(submissions).ConfigureAwait(false);
 
         // Watch every node's view until the winner has k confirmations everywhere.
         var views = new List<object>();
@@ -151,7 +155,16 @@ public static class DoubleSpendScenario
                 conflictedEverywhere &= status.State == ChainState.Conflicted && ChainProto(status) == winner;
             }
             return conflictedEverywhere;
-        }, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        }, TimeSpan.FromSeconds(30), async () =>
+        {
+            var states = new List<string>();
+            foreach (var node in nodes)
+            {
+                var status = await ChainLab.StatusAsync(node, loser).ConfigureAwait(false);
+                states.Add($"{node.Name}: {status.State} {Convert.ToHexStringLower(status.ConflictingTxid.Span)}");
+            }
+            return $"loser {loser}, winner {winner}; " + string.Join("; ", states);
+        }).ConfigureAwait(false);
         progress.Step($"chain: {k} confirmations on all {nodes.Count} nodes after {kConfirmationsMs / 1000:F1} s; every node reports {ChainLab.Abbreviate(loser)} conflicted by {ChainLab.Abbreviate(winner!.Value)}");
 
         result.Chain["submissions"] = new { to_bob = new { node = first.Name, txid = toBob.Txid.ToString(), answer = answers[0] }, to_carol = new { node = second.Name, txid = toCarol.Txid.ToString(), answer = answers[1] } };

@@ -100,6 +100,30 @@ public class NetworkScenarioTests
     }
 
     [Fact]
+    public async Task A_double_spend_refused_where_it_entered_is_still_relayed_so_every_node_reports_it_conflicted()
+    {
+        await using var network = await TestNetwork.MeshAsync(3);
+        var coinbase = await FundAsync(network, network[0], Alice);
+        var toBob = Sign(network[0], coinbase, Bob);
+        var toCarol = Sign(network[0], coinbase, Carol);
+        await network[0].Api.SubmitTransactionAsync(new SubmitTransactionRequest { Transaction = toBob.ToProto() });
+        await Poll.UntilAsync(() => network.Nodes.All(n => n.Pending(toBob.Txid) is not null), TestNetwork.DefaultTimeout);
+
+        var refused = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () =>
+            await network[1].Api.SubmitTransactionAsync(new SubmitTransactionRequest { Transaction = toCarol.ToProto() }));
+        Assert.Equal("MEMPOOL_CONFLICT", Shared.Rpc.RpcErrors.Describe(refused).Reason);
+
+        // Every node hears of the attempt (double-spend relay) and flags it before any block…
+        await Poll.UntilAsync(() => network.Nodes.All(n => n.StatusOf(toCarol).State == TransactionState.Conflicted), TestNetwork.DefaultTimeout);
+        // …and once a block decides, names the winner.
+        await network[0].MineAsync(1, Miner);
+        await network.WaitForSameTipAsync();
+        await Poll.UntilAsync(() => network.Nodes.All(n => n.StatusOf(toCarol).ConflictingTxid == toBob.Txid
+            && n.StatusOf(toBob).State == TransactionState.Confirmed), TestNetwork.DefaultTimeout);
+        Assert.All(network.Nodes, n => Assert.DoesNotContain(n.Peers.Peers, p => n.Peers.IsBanned(p.NodeId))); // relaying it is not misbehaviour
+    }
+
+    [Fact]
     public async Task After_a_partition_heals_the_heavier_side_wins_and_the_minority_payment_is_reversed()
     {
         await using var network = await TestNetwork.MeshAsync(4);
