@@ -155,7 +155,7 @@ public static class ContrastReport
             var fill = block.HoldsReversedPayment ? "#ffd6d6" : block.Active ? "#dcefff" : "#eeeeee";
             var stroke = block.HoldsReversedPayment ? "#b00020" : block.Active ? "#2a6fb0" : "#999";
             svg.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"{X(block.Height)}\" y=\"{Y(block)}\" width=\"{w}\" height=\"{h}\" rx=\"6\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"2\"/>");
-            svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{X(block.Height) + 8}\" y=\"{Y(block) + 18}\">#{block.Height}</text><text x=\"{X(block.Height) + 8}\" y=\"{Y(block) + 34}\">{block.Hash[..10]}</text>");
+            svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{X(block.Height) + 8}\" y=\"{Y(block) + 18}\">#{block.Height}</text><text x=\"{X(block.Height) + 8}\" y=\"{Y(block) + 34}\">{block.Hash[..Math.Min(10, block.Hash.Length)]}</text>");
             if (block.HoldsReversedPayment)
             {
                 svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{X(block.Height)}\" y=\"{Y(block) + h + 16}\" fill=\"#b00020\">bob's payment (reversed)</text>");

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Text.Json;
+using LedgerContrast.TestSupport;
+
+namespace LedgerContrast.Contrast.Tests.EndToEnd;
+
+/// <summary>
+/// The product as a person uses it: run-network.ps1 launches a bank and 3 mining nodes as real
+/// processes, `contrast` runs the double-spend and partition experiments against them, and
+/// -Stop leaves no process behind.
+/// </summary>
+public sealed class RunNetworkEndToEndTests : IDisposable
+{
+    private readonly string _data = Path.Combine(Path.GetTempPath(), "lc-e2e-" + Guid.NewGuid().ToString("N"), ".network");
+    private readonly string _root = FindRepositoryRoot();
+    private readonly int _basePort = 17_000 + Random.Shared.Next(0, 40) * 20;
+
+    [Fact]
+    public async Task Launch_run_the_double_spend_and_partition_experiments_and_stop_cleanly()
+    {
+        var start = await RunNetworkAsync("-Nodes", "3", "-Topology", "mesh", "-BasePort", $"{_basePort}", "-BlockInterval", "1s", "-CoinbaseMaturity", "3");
+        Assert.True(start.ExitCode == 0, start.Output);
+        var network = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_data, "network.json"))).RootElement;
+        var pids = new[] { network.GetProperty("bank").GetProperty("pid").GetInt32() }
+            .Concat(network.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("pid").GetInt32())).ToList();
+        Assert.Equal(4, pids.Count);
+
+        try
+        {
+            var doubleSpend = await ContrastAsync("double-spend");
+            var bank = doubleSpend.GetProperty("experiments")[0].GetProperty("bank").GetProperty("racers_2");
+            Assert.Equal(1, bank.GetProperty("succeeded").GetInt32());
+            Assert.Equal(1, bank.GetProperty("rejections").GetProperty("INSUFFICIENT_FUNDS").GetInt32());
+            var chain = doubleSpend.GetProperty("experiments")[0].GetProperty("chain");
+            Assert.True(chain.GetProperty("loser_conflicted_on_every_node").GetBoolean());
+            Assert.NotEqual(chain.GetProperty("winner").GetString(), chain.GetProperty("loser").GetString());
+            Assert.True(doubleSpend.GetProperty("passed").GetBoolean());
+
+            var partition = await ContrastAsync("partition");
+            var reversed = partition.GetProperty("experiments")[0].GetProperty("chain");
+            Assert.Equal("conflicted", reversed.GetProperty("bob_status_after_heal").GetString());
+            Assert.True(reversed.GetProperty("bob_confirmations_before_heal").GetUInt32() >= 3);
+            Assert.True(reversed.GetProperty("blocks_reorganised").GetUInt32() >= 1);
+            Assert.Equal("UNAVAILABLE", partition.GetProperty("experiments")[0].GetProperty("bank").GetProperty("cut_off_client_answer").GetString());
+            Assert.True(File.Exists(Path.Combine(_data, "report", "report.html")));
+        }
+        finally
+        {
+            var stop = await RunNetworkAsync("-Stop");
+            Assert.True(stop.ExitCode == 0, stop.Output);
+        }
+        Assert.All(pids, pid => Assert.False(IsRunning(pid), $"process {pid} is still running after -Stop"));
+        Assert.False(File.Exists(Path.Combine(_data, "network.json")));
+    }
+
+    private async Task<JsonElement> ContrastAsync(string experiment)
+    {
+        var run = await ServerProcess.RunAsync("contrast.dll", [experiment, "--json", "--network-file", Path.Combine(_data, "network.json"), "-k", "3"],
+            timeout: TimeSpan.FromMinutes(8));
+        Assert.True(run.ExitCode == 0, $"contrast {experiment} exited {run.ExitCode}: {run.Stderr}\n{run.Stdout}");
+        return JsonDocument.Parse(run.Stdout).RootElement.Clone();
+    }
+
+    private async Task<(int ExitCode, string Output)> RunNetworkAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = _root, // where the local tool manifest (PowerShell) is
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { "pwsh", "-NoProfile", "-File", Path.Combine(_root, "run-network.ps1"), "-DataDir", _data }.Concat(args))
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start)!;
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+        var stdout = process.StandardOutput.ReadToEndAsync(deadline.Token);
+        var stderr = process.StandardError.ReadToEndAsync(deadline.Token);
+        await process.WaitForExitAsync(deadline.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "LedgerContrast.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("Cannot find the repository root (LedgerContrast.sln).");
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path.GetDirectoryName(_data)!, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

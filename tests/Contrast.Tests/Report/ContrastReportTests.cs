@@ -1,0 +1,56 @@
+using System.Text.Json;
+using System.Xml.Linq;
+using LedgerContrast.Contrast.Report;
+using LedgerContrast.Contrast.Scenarios;
+
+namespace LedgerContrast.Contrast.Tests.Report;
+
+public class ContrastReportTests
+{
+    private static ScenarioResult Partition()
+    {
+        var result = new ScenarioResult("partition");
+        result.Verdicts.Add(new Verdict("Finality", "final at commit", "reversed after 3 confirmations"));
+        result.Chain["blocks_reorganised"] = 3;
+        result.BlockTree.Add(new TreeBlock("aa01", 10, "aa00", true, false));
+        result.BlockTree.Add(new TreeBlock("aa02", 11, "aa01", true, false));
+        result.BlockTree.Add(new TreeBlock("bb02", 11, "aa01", false, true));
+        result.Latencies.Add(new LatencySeries("bank", "transfer", 1.5, 9));
+        result.Latencies.Add(new LatencySeries("chain", "3 confirmations", 2_000, 6_000));
+        return result;
+    }
+
+    [Fact]
+    public void The_table_has_every_dimension_of_the_design_in_its_order()
+    {
+        var rows = ContrastReport.Rows([Partition()], 3, "mesh");
+        Assert.Equal(["Topology", "Finality", "Security"], rows.Select(r => r.Dimension));
+    }
+
+    [Fact]
+    public void The_html_is_self_contained_and_its_block_tree_marks_the_reversed_payment()
+    {
+        var html = ContrastReport.Html([Partition()], ContrastReport.Rows([Partition()], 3, "mesh"));
+        Assert.DoesNotContain("<script", html);
+        Assert.DoesNotContain("http://", html.Replace("http://www.w3.org/2000/svg", "", StringComparison.Ordinal));
+        var svg = html[html.IndexOf("<svg", StringComparison.Ordinal)..(html.IndexOf("</svg>", StringComparison.Ordinal) + 6)];
+        var tree = XElement.Parse(svg); // well-formed SVG
+        var boxes = tree.Elements().Where(e => e.Name.LocalName == "rect").ToList();
+        Assert.Equal(3, boxes.Count);
+        Assert.Single(boxes, b => (string?)b.Attribute("stroke") == "#b00020");
+        Assert.Contains("bob's payment (reversed)", svg);
+    }
+
+    [Fact]
+    public void The_json_report_holds_every_figure_and_the_verdict()
+    {
+        var failed = Partition();
+        failed.Expect(false, "something did not happen");
+        var json = JsonSerializer.Serialize(ContrastReport.Json([failed], ContrastReport.Rows([failed], 3, "mesh")));
+        using var document = JsonDocument.Parse(json);
+        Assert.False(document.RootElement.GetProperty("passed").GetBoolean());
+        var experiment = document.RootElement.GetProperty("experiments")[0];
+        Assert.Equal(3, experiment.GetProperty("chain").GetProperty("blocks_reorganised").GetInt32());
+        Assert.Contains("UNEXPECTED", experiment.GetProperty("notes")[0].GetString());
+    }
+}
