@@ -13,6 +13,7 @@ public static class ContrastCli
     private static readonly Option<bool> s_json = new("--json") { Description = "Print report.json's content instead of the table.", Recursive = true };
     private static readonly Option<string?> s_networkFile = new("--network-file") { Description = "network.json of run-network.ps1 (default: $LC_NETWORK_FILE or .network/network.json here or above).", Recursive = true };
     private static readonly Option<string?> s_out = new("--out") { Description = "Where report.md/json/html go (default: a 'report' folder beside network.json).", Recursive = true };
+    private static readonly Option<bool> s_selfHost = new("--self-host") { Description = "Start a private network for this run (run-network.ps1 with its own ports and data), and remove it after.", Recursive = true };
     private static readonly Option<int> s_k = new("--confirmations", "-k") { Description = "Confirmations a merchant waits for.", DefaultValueFactory = _ => 3, Recursive = true };
 
     public static Task<int> RunAsync(string[] args)
@@ -22,6 +23,7 @@ public static class ContrastCli
         root.Options.Add(s_networkFile);
         root.Options.Add(s_out);
         root.Options.Add(s_k);
+        root.Options.Add(s_selfHost);
         root.Subcommands.Add(Experiment("double-spend", "Two spends of the same money at the same moment.", (lab, k) => DoubleSpendScenario.RunAsync(lab, k)));
         root.Subcommands.Add(Experiment("partition", "A 51% attack after a partition heals; the bank under a partition.", (lab, k) => PartitionScenario.RunAsync(lab, k)));
         root.Subcommands.Add(Experiment("outage", "Kill the bank; kill a node.", (lab, _) => OutageScenario.RunAsync(lab)));
@@ -53,8 +55,9 @@ public static class ContrastCli
         NetworkFile? file = null;
         return output.RunAsync("network", () => file?.Path ?? "the network of network.json", async () =>
         {
-            file = NetworkFile.TryFind(parse.GetValue(s_networkFile))
-                ?? throw new CliException("NO_NETWORK", "No network.json found: start one with `dotnet pwsh ./run-network.ps1` (or give --network-file).");
+            await using var privateNetwork = parse.GetValue(s_selfHost) ? await PrivateNetwork.StartAsync(new Lab.Progress("self-host")).ConfigureAwait(false) : null;
+            file = NetworkFile.TryFind(privateNetwork?.NetworkFilePath ?? parse.GetValue(s_networkFile))
+                ?? throw new CliException("NO_NETWORK", "No network.json found: start one with `dotnet pwsh ./run-network.ps1`, give --network-file, or use --self-host.");
             using var lab = new LabNetwork(file);
             var results = new List<ScenarioResult>();
             foreach (var experiment in experiments)
@@ -62,7 +65,8 @@ public static class ContrastCli
                 results.Add(await experiment(lab, Math.Max(1, parse.GetValue(s_k))).ConfigureAwait(false));
             }
             var rows = ContrastReport.Rows(results, file.Nodes.Count, file.Topology);
-            var directory = parse.GetValue(s_out) ?? Path.Combine(Path.GetDirectoryName(file.Path!)!, "report");
+            var directory = parse.GetValue(s_out)
+                ?? (privateNetwork is not null ? Path.Combine(Environment.CurrentDirectory, "contrast-report") : Path.Combine(Path.GetDirectoryName(file.Path!)!, "report"));
             ContrastReport.Write(directory, results, rows);
             var exit = output.Success(ContrastReport.Json(results, rows), console =>
             {

@@ -114,7 +114,7 @@ public static class PartitionScenario
             var carolStatus = await ChainLab.StatusAsync(majority[0], toCarol.Txid).ConfigureAwait(false);
             var minorityWork = ChainLab.Work(await ChainLab.InfoAsync(minority[0]).ConfigureAwait(false));
             var majorityWork = ChainLab.Work(await ChainLab.InfoAsync(majority[0]).ConfigureAwait(false));
-            return carolStatus.State == ChainState.Confirmed && majorityWork > minorityWork * 11 / 10;
+            return carolStatus.State == ChainState.Confirmed && majorityWork > minorityWork; // strictly more: nodes switch on nothing less
         }, TimeSpan.FromMinutes(10)).ConfigureAwait(false);
         var minorityTipBefore = await ChainLab.InfoAsync(minority[0]).ConfigureAwait(false);
 
