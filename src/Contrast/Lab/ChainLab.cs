@@ -32,6 +32,16 @@ public static class ChainLab
         return [.. reply.Utxos.Where(u => u.Height > 0 && u.Mature && !u.SpentInMempool).OrderByDescending(u => u.Amount)];
     }
 
+    /// <summary>Waits (mining is running) until <paramref name="owner"/> has a spendable coin, and returns the largest.</summary>
+    public static async Task<Utxo> WaitForCoinAsync(Progress progress, LabNode node, PrivateKey owner)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        Utxo? coin = null;
+        await progress.UntilAsync("a mature coin in the wallet", async () => (coin = (await SpendableAsync(node, owner).ConfigureAwait(false)).FirstOrDefault()) is not null,
+            TimeSpan.FromMinutes(5)).ConfigureAwait(false);
+        return coin!;
+    }
+
     public static Transaction Pay(Utxo coin, PrivateKey owner, PrivateKey payee, Hash256 networkId)
     {
         ArgumentNullException.ThrowIfNull(coin);

@@ -78,10 +78,9 @@ public static class DoubleSpendScenario
         using var bob = lab.Wallets.Load("bob");
         using var carol = lab.Wallets.Load("carol");
         var info = await ChainLab.InfoAsync(first).ConfigureAwait(false);
-        Protos.Chain.V1.Utxo? coin = null;
-        await progress.UntilAsync("alice having a mature coin", async () => (coin = (await ChainLab.SpendableAsync(first, alice).ConfigureAwait(false)).FirstOrDefault()) is not null, TimeSpan.FromMinutes(5)).ConfigureAwait(false);
-        var toBob = ChainLab.Pay(coin!, alice, bob, ChainLab.NetworkId(info));
-        var toCarol = ChainLab.Pay(coin!, alice, carol, ChainLab.NetworkId(info));
+        var coin = await ChainLab.WaitForCoinAsync(progress, first, alice).ConfigureAwait(false);
+        var toBob = ChainLab.Pay(coin, alice, bob, ChainLab.NetworkId(info));
+        var toCarol = ChainLab.Pay(coin, alice, carol, ChainLab.NetworkId(info));
         progress.Step($"chain: alice's coin {ChainLab.Abbreviate(toBob.Inputs[0].PreviousOutput.Txid)}… signed twice: to bob ({ChainLab.Abbreviate(toBob.Txid)}) via {first.Name}, to carol ({ChainLab.Abbreviate(toCarol.Txid)}) via {second.Name}, at the same moment");
 
         var gun = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -105,9 +105,8 @@ public static class OutageScenario
         progress.Step($"chain: kill -9 {victim.Name} (pid {victim.Pid})");
         LabNetwork.Kill(victim);
         var info = await ChainLab.InfoAsync(survivors[0]).ConfigureAwait(false);
-        Protos.Chain.V1.Utxo? coin = null;
-        await progress.UntilAsync("alice having a mature coin", async () => (coin = (await ChainLab.SpendableAsync(survivors[0], alice).ConfigureAwait(false)).FirstOrDefault()) is not null, TimeSpan.FromMinutes(5)).ConfigureAwait(false);
-        var pay = ChainLab.Pay(coin!, alice, bob, ChainLab.NetworkId(info));
+        var coin = await ChainLab.WaitForCoinAsync(progress, survivors[0], alice).ConfigureAwait(false);
+        var pay = ChainLab.Pay(coin, alice, bob, ChainLab.NetworkId(info));
         var clock = Stopwatch.StartNew();
         await ChainLab.SubmitAsync(survivors[0], pay).ConfigureAwait(false);
         await progress.UntilAsync("the payment confirming on the surviving nodes", async () =>

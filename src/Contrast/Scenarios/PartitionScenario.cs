@@ -79,10 +79,9 @@ public static class PartitionScenario
         using var bob = lab.Wallets.Load("bob");
         using var carol = lab.Wallets.Load("carol");
         var info = await ChainLab.InfoAsync(minority[0]).ConfigureAwait(false);
-        Utxo? coin = null;
-        await progress.UntilAsync("alice having a mature coin", async () => (coin = (await ChainLab.SpendableAsync(minority[0], alice).ConfigureAwait(false)).FirstOrDefault()) is not null, TimeSpan.FromMinutes(5)).ConfigureAwait(false);
-        var toBob = ChainLab.Pay(coin!, alice, bob, ChainLab.NetworkId(info));
-        var toCarol = ChainLab.Pay(coin!, alice, carol, ChainLab.NetworkId(info));
+        var coin = await ChainLab.WaitForCoinAsync(progress, minority[0], alice).ConfigureAwait(false);
+        var toBob = ChainLab.Pay(coin, alice, bob, ChainLab.NetworkId(info));
+        var toCarol = ChainLab.Pay(coin, alice, carol, ChainLab.NetworkId(info));
 
         progress.Step($"chain: partition: {string.Join(",", minority.Select(n => n.Name))} | {string.Join(",", majority.Select(n => n.Name))} (remove-peer both ways)");
         await SetLinksAsync(minority, majority, connect: false).ConfigureAwait(false);

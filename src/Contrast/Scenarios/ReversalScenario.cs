@@ -40,9 +40,8 @@ public static class ReversalScenario
         using var alicesKey = lab.Wallets.Load("alice");
         using var mallorysKey = lab.Wallets.Load("carol");
         var info = await ChainLab.InfoAsync(node).ConfigureAwait(false);
-        Protos.Chain.V1.Utxo? coin = null;
-        await progress.UntilAsync("alice having a mature coin", async () => (coin = (await ChainLab.SpendableAsync(node, alicesKey).ConfigureAwait(false)).FirstOrDefault()) is not null, TimeSpan.FromMinutes(5)).ConfigureAwait(false);
-        var fraudTx = ChainLab.Pay(coin!, alicesKey, mallorysKey, ChainLab.NetworkId(info));
+        var coin = await ChainLab.WaitForCoinAsync(progress, node, alicesKey).ConfigureAwait(false);
+        var fraudTx = ChainLab.Pay(coin, alicesKey, mallorysKey, ChainLab.NetworkId(info));
         await ChainLab.SubmitAsync(node, fraudTx).ConfigureAwait(false);
         progress.Step($"chain: alice is tricked into paying mallory ({ChainLab.Abbreviate(fraudTx.Txid)}); waiting for {confirmations} confirmations");
         await progress.UntilAsync($"{confirmations} confirmations", async () => (await ChainLab.StatusAsync(node, fraudTx.Txid).ConfigureAwait(false)).Confirmations >= confirmations, TimeSpan.FromMinutes(10)).ConfigureAwait(false);

@@ -64,9 +64,8 @@ public static class ThroughputScenario
         using var alice = lab.Wallets.Load("alice");
         using var bob = lab.Wallets.Load("bob");
         var info = await ChainLab.InfoAsync(node).ConfigureAwait(false);
-        Protos.Chain.V1.Utxo? coin = null;
-        await progress.UntilAsync("alice having a mature coin", async () => (coin = (await ChainLab.SpendableAsync(node, alice).ConfigureAwait(false)).FirstOrDefault()) is not null, TimeSpan.FromMinutes(5)).ConfigureAwait(false);
-        var split = ChainLab.Split(coin!, alice, chainPayments, ChainLab.NetworkId(info));
+        var coin = await ChainLab.WaitForCoinAsync(progress, node, alice).ConfigureAwait(false);
+        var split = ChainLab.Split(coin, alice, chainPayments, ChainLab.NetworkId(info));
         await ChainLab.SubmitAsync(node, split).ConfigureAwait(false);
         progress.Step($"chain: split one coin into {chainPayments} outputs; waiting for it to confirm");
         await progress.UntilAsync("the split confirming", async () => (await ChainLab.StatusAsync(node, split.Txid).ConfigureAwait(false)).State == ChainState.Confirmed, TimeSpan.FromMinutes(5)).ConfigureAwait(false);
