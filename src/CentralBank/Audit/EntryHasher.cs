@@ -8,7 +8,8 @@ namespace LedgerContrast.CentralBank.Audit;
 /// <summary>
 /// The journal's hash chain: hash(n) = SHA-256(hash(n-1) || canonical text of entry n), hex.
 /// Editing, inserting or deleting any entry breaks every later link, which `bank audit` finds.
-/// Canonical text: "seq|kind|time_ms|reverses|memo|account:amount;account:amount;…" (UTF-8).
+/// Canonical text: "prev_hash|seq|kind|time_ms|reverses|memo|account:amount:previous;…" (UTF-8), where
+/// previous is the account's preceding entry (its history list).
 /// </summary>
 public static class EntryHasher
 {
@@ -26,7 +27,8 @@ public static class EntryHasher
             .Append(entry.Memo).Append('|');
         foreach (var posting in entry.Postings)
         {
-            text.Append(posting.AccountId).Append(':').Append(posting.Amount.ToString(CultureInfo.InvariantCulture)).Append(';');
+            text.Append(posting.AccountId).Append(':').Append(posting.Amount.ToString(CultureInfo.InvariantCulture))
+                .Append(':').Append(posting.Previous.ToString(CultureInfo.InvariantCulture)).Append(';');
         }
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }

@@ -27,6 +27,7 @@ public static class LedgerAuditor
         ArgumentNullException.ThrowIfNull(db);
         var problems = new List<string>();
         var balances = new Dictionary<string, long>(StringComparer.Ordinal);
+        var lastEntryOf = new Dictionary<string, long>(StringComparer.Ordinal);
         long entries = 0, deposits = 0, withdrawals = 0, writeOffs = 0, firstBroken = 0;
         var expectedPrev = EntryHasher.GenesisHash;
         long expectedSequence = 1;
@@ -74,6 +75,11 @@ public static class LedgerAuditor
             {
                 sum += posting.Amount;
                 balances[posting.AccountId] = balances.GetValueOrDefault(posting.AccountId) + posting.Amount;
+                if (posting.Previous != lastEntryOf.GetValueOrDefault(posting.AccountId))
+                {
+                    Add(problems, $"entry {id}: the history link of account {posting.AccountId} skips or repeats entries");
+                }
+                lastEntryOf[posting.AccountId] = entry.Id;
             }
             if (sum != 0)
             {
@@ -97,6 +103,10 @@ public static class LedgerAuditor
             if (recomputed != account.Balance)
             {
                 Add(problems, $"account {account.Id}: stored balance {Amount.FromMinorUnits(account.Balance)} but its postings sum to {Amount.FromMinorUnits(recomputed)}");
+            }
+            if (account.LastSequence != lastEntryOf.GetValueOrDefault(account.Id))
+            {
+                Add(problems, $"account {account.Id}: its history starts at the wrong entry");
             }
             if (!BankDatabase.IsSystemAccount(account.Id))
             {

@@ -1,6 +1,5 @@
 using LedgerContrast.CentralBank.Audit;
 using LedgerContrast.CentralBank.Storage;
-using LiteDB;
 using Microsoft.Extensions.Logging;
 
 namespace LedgerContrast.CentralBank.Ledger;
@@ -39,18 +38,28 @@ public sealed class BankLedger : IDisposable
 
     public Task<AuditReport> AuditAsync() => ExecuteAsync<AuditReport>(new AuditCommand());
 
-    /// <summary>A page of an account's postings, newest first, read from committed data only.</summary>
+    /// <summary>
+    /// A page of an account's postings, newest first, from committed data only: follows the
+    /// account's list through the journal from its newest entry, or from the entry before
+    /// <paramref name="beforeSequence"/> (the last one of the previous page).
+    /// </summary>
     public IReadOnlyList<AccountPosting> History(string accountId, long beforeSequence, int pageSize)
     {
-        var before = beforeSequence <= 0 ? long.MaxValue : beforeSequence;
-        return _db.Entries.Query()
-            .Where(BsonExpression.Create("$.Postings[*].AccountId ANY = @0", accountId))
-            .Where(e => e.Id < before)
-            .OrderByDescending(e => e.Id)
-            .Limit(pageSize)
-            .ToEnumerable()
-            .Select(entry => AccountPosting.Of(entry, accountId))
-            .ToList();
+        var page = new List<AccountPosting>(pageSize);
+        var next = beforeSequence <= 0
+            ? State.FindAccount(accountId)?.LastSequence ?? 0
+            : _db.Entries.FindById(beforeSequence)?.Postings.FirstOrDefault(p => p.AccountId == accountId)?.Previous ?? 0;
+        while (next > 0 && page.Count < pageSize)
+        {
+            var entry = _db.Entries.FindById(next);
+            if (entry is null)
+            {
+                break;
+            }
+            page.Add(AccountPosting.Of(entry, accountId));
+            next = entry.Postings.FirstOrDefault(p => p.AccountId == accountId)?.Previous ?? 0;
+        }
+        return page;
     }
 
     public void Dispose()

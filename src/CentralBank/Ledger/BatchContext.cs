@@ -35,5 +35,7 @@ internal sealed class BatchContext(LedgerState state)
         return account;
     }
 
-    public void SetBalance(AccountView account, long balance) => Accounts[account.AccountId] = account with { Balance = balance };
+    public void SetBalance(string accountId, long balance) => Accounts[accountId] = FindAccount(accountId)! with { Balance = balance };
+
+    public void SetLastSequence(string accountId, long sequence) => Accounts[accountId] = FindAccount(accountId)! with { LastSequence = sequence };
 }

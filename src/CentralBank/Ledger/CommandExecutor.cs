@@ -7,7 +7,7 @@ namespace LedgerContrast.CentralBank.Ledger;
 /// Runs commands inside the writer's open transaction. Each command is validated completely
 /// before it writes anything, so a refusal leaves the batch exactly as it was.
 /// </summary>
-internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long nowMs, TimeSpan keyRetention)
+internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long nowMs, TimeSpan keyRetention, KeyFilter knownKeys)
 {
     public object Execute(LedgerCommand command)
     {
@@ -34,7 +34,7 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
     {
         foreach (var account in batch.Accounts.Values)
         {
-            db.Accounts.Upsert(new AccountDoc { Id = account.AccountId, CustomerId = account.CustomerId, Balance = account.Balance });
+            db.Accounts.Upsert(new AccountDoc { Id = account.AccountId, CustomerId = account.CustomerId, Balance = account.Balance, LastSequence = account.LastSequence });
         }
     }
 
@@ -102,8 +102,8 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
         var toBalance = CheckedAdd(to.Balance, amount, to.AccountId);
         var fromBalance = from.Balance - amount;
         var entry = Append(kind, [new PostingDoc { AccountId = from.AccountId, Amount = -amount }, new PostingDoc { AccountId = to.AccountId, Amount = amount }], "", "");
-        batch.SetBalance(from, fromBalance);
-        batch.SetBalance(to, toBalance);
+        batch.SetBalance(from.AccountId, fromBalance);
+        batch.SetBalance(to.AccountId, toBalance);
         return new EntryCommitted(LedgerIds.Entry(entry.Id), entry.Id, fromBalance, toBalance, entry.TimeMs);
     }
 
@@ -140,13 +140,13 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
         {
             postings.Add(new PostingDoc { AccountId = BankDatabase.WriteOffAccountId, Amount = -shortfall });
             var writeOff = batch.FindAccount(BankDatabase.WriteOffAccountId)!;
-            batch.SetBalance(writeOff, writeOff.Balance - shortfall);
+            batch.SetBalance(writeOff.AccountId, writeOff.Balance - shortfall);
         }
         postings.Add(new PostingDoc { AccountId = sender.AccountId, Amount = amount });
         var entry = Append(EntryKinds.Reversal, postings, command.EntryId, command.Memo);
         var receiverBalance = receiver.Balance - (amount - shortfall);
-        batch.SetBalance(receiver, receiverBalance);
-        batch.SetBalance(batch.FindAccount(sender.AccountId)!, senderBalance);
+        batch.SetBalance(receiver.AccountId, receiverBalance);
+        batch.SetBalance(sender.AccountId, senderBalance);
         var reversalId = LedgerIds.Entry(entry.Id);
         db.Reversals.Insert(new ReversalDoc { Id = command.EntryId, ReversalEntryId = reversalId });
         batch.Reversed[command.EntryId] = reversalId;
@@ -155,9 +155,15 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
 
     private EntryDoc Append(string kind, List<PostingDoc> postings, string reverses, string memo)
     {
+        var sequence = batch.LastSequence + 1;
+        foreach (var posting in postings)
+        {
+            posting.Previous = batch.FindAccount(posting.AccountId)!.LastSequence;
+            batch.SetLastSequence(posting.AccountId, sequence);
+        }
         var entry = new EntryDoc
         {
-            Id = batch.LastSequence + 1,
+            Id = sequence,
             Kind = kind,
             Postings = postings,
             TimeMs = nowMs,
@@ -184,7 +190,7 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
             return execute();
         }
         var id = principal.Scope + ":" + key;
-        var stored = batch.IdempotencyKeys.GetValueOrDefault(id) ?? db.IdempotencyKeys.FindById(id);
+        var stored = batch.IdempotencyKeys.GetValueOrDefault(id) ?? (knownKeys.MightContain(id) ? db.IdempotencyKeys.FindById(id) : null);
         if (stored is not null && stored.CreatedMs >= nowMs - (long)keyRetention.TotalMilliseconds)
         {
             if (!string.Equals(stored.Fingerprint, fingerprint, StringComparison.Ordinal))
@@ -213,6 +219,7 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
         if (stored is null)
         {
             db.IdempotencyKeys.Insert(record);
+            knownKeys.Add(id); // before the commit: if it rolls back, a false positive costs only a lookup
         }
         else
         {

@@ -3,7 +3,7 @@ using LedgerContrast.CentralBank.Storage;
 
 namespace LedgerContrast.CentralBank.Ledger;
 
-public sealed record AccountView(string AccountId, string CustomerId, long Balance);
+public sealed record AccountView(string AccountId, string CustomerId, long Balance, long LastSequence = 0);
 
 /// <summary>
 /// The committed state, in memory: what reads are answered from. Only the writer thread changes
@@ -17,6 +17,9 @@ public sealed class LedgerState
     private readonly ConcurrentDictionary<string, string> _customerByTokenHash = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _customerNames = new(StringComparer.Ordinal);
 
+    /// <summary>Every stored idempotency key, so the writer looks up only keys that might repeat.</summary>
+    public KeyFilter IdempotencyKeys { get; } = new();
+
     public long LastSequence { get; private set; }
     public string LastHash { get; private set; } = Audit.EntryHasher.GenesisHash;
     public long CustomerCounter { get; private set; }
@@ -28,12 +31,16 @@ public sealed class LedgerState
         var state = new LedgerState();
         foreach (var account in db.Accounts.FindAll())
         {
-            state._accounts[account.Id] = new AccountView(account.Id, account.CustomerId, account.Balance);
+            state._accounts[account.Id] = new AccountView(account.Id, account.CustomerId, account.Balance, account.LastSequence);
         }
         foreach (var customer in db.Customers.FindAll())
         {
             state._customerByTokenHash[customer.TokenHash] = customer.Id;
             state._customerNames[customer.Id] = customer.Name;
+        }
+        foreach (var key in db.IdempotencyKeys.Query().Select(k => k.Id).ToEnumerable())
+        {
+            state.IdempotencyKeys.Add(key);
         }
         var last = db.LastEntry();
         state.LastSequence = last?.Id ?? 0;

@@ -108,7 +108,7 @@ public sealed partial class LedgerWriter : IDisposable
         {
             _db.BeginTransaction();
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            var executor = new CommandExecutor(_db, context, now, _keyRetention);
+            var executor = new CommandExecutor(_db, context, now, _keyRetention, _state.IdempotencyKeys);
             for (var i = 0; i < batch.Count; i++)
             {
                 results[i] = executor.Execute(batch[i]);

@@ -11,7 +11,6 @@ public sealed class BankDatabase : IDisposable
     public const string FileName = "bank.db";
     public const string CashAccountId = "@cash";
     public const string WriteOffAccountId = "@write-off";
-    public const string PostingAccountsIndex = "posting_accounts";
 
     private readonly LiteDatabase _db;
     private readonly BsonMapper _mapper;
@@ -33,8 +32,6 @@ public sealed class BankDatabase : IDisposable
         Counters = _db.GetCollection<CounterDoc>("counters");
         Customers.EnsureIndex(c => c.TokenHash, unique: true);
         IdempotencyKeys.EnsureIndex(k => k.CreatedMs);
-        // Multikey: one index node per posting, so an account's history is an index seek, at no extra document per posting.
-        Entries.EnsureIndex(PostingAccountsIndex, "$.Postings[*].AccountId");
         foreach (var systemAccount in new[] { CashAccountId, WriteOffAccountId })
         {
             if (Accounts.FindById(systemAccount) is null)

@@ -16,6 +16,9 @@ public sealed class AccountDoc
     public string Id { get; set; } = "";
     public string CustomerId { get; set; } = "";
     public long Balance { get; set; }
+
+    /// <summary>The account's newest journal entry: the head of its history list.</summary>
+    public long LastSequence { get; set; }
     public long CreatedMs { get; set; }
 }
 
@@ -23,6 +26,12 @@ public sealed class PostingDoc
 {
     public string AccountId { get; set; } = "";
     public long Amount { get; set; }
+
+    /// <summary>
+    /// The account's previous journal entry (0 for its first): each account's history is a list
+    /// through the journal, so paging it costs one lookup per posting and writing it no index.
+    /// </summary>
+    public long Previous { get; set; }
 }
 
 public sealed class EntryDoc
