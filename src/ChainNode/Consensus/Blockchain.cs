@@ -44,6 +44,7 @@ public sealed class Blockchain
     private readonly Queue<Hash256> _orphanOrder = new();
     private readonly Dictionary<Hash256, string> _rejected = [];
     private readonly Dictionary<Hash256, ConsensusException> _connectFailures = [];
+    private readonly Dictionary<Hash256, Hash256> _conflicts = [];
     private long _sequence;
 
     public Blockchain(ChainParameters parameters, ChainStore store)
@@ -73,7 +74,6 @@ public sealed class Blockchain
     public IReadOnlyList<BlockIndexEntry> ActiveChain => _active;
     public int OrphanCount => _orphans.Count;
     public IReadOnlyDictionary<Hash256, Hash256> Conflicts => _conflicts;
-    private readonly Dictionary<Hash256, Hash256> _conflicts = [];
 
     public BlockIndexEntry? Find(Hash256 hash) => _index.GetValueOrDefault(hash);
 
@@ -289,14 +289,6 @@ public sealed class Blockchain
         foreach (var (loser, winner) in conflicts)
         {
             _conflicts[loser] = winner;
-        }
-    }
-
-    public void ForgetConflict(Hash256 txid)
-    {
-        if (_conflicts.Remove(txid))
-        {
-            _store.Atomically(() => _store.Conflicts.Delete(txid.ToString()));
         }
     }
 

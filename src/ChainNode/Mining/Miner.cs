@@ -23,7 +23,6 @@ public sealed partial class Miner(NodeEngine node, ILogger logger) : IDisposable
 
     public bool IsMining => _loop is not null;
     public double HashRate => Volatile.Read(ref _hashRate);
-    public long BlocksFound { get; private set; }
 
     public void Start(byte[] minerKey, int threads)
     {
@@ -92,7 +91,6 @@ public sealed partial class Miner(NodeEngine node, ILogger logger) : IDisposable
                 var outcome = node.SubmitBlockAsync(block).GetAwaiter().GetResult();
                 if (outcome.Acceptance == BlockAcceptance.Accepted)
                 {
-                    BlocksFound++;
                     LogFound(logger, template.Height, block.Hash);
                 }
             }

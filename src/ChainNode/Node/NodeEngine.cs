@@ -148,7 +148,10 @@ public sealed partial class NodeEngine : IDisposable
             }
             catch (ConsensusException invalid)
             {
-                Read(node => { node.Pool.ForgetRefused(tx.Txid); return true; });
+                lock (_sync)
+                {
+                    Pool.ForgetRefused(tx.Txid);
+                }
                 throw invalid.ProvesMisbehaviour ? invalid : ex;
             }
             DoubleSpendSeen?.Invoke(tx);
