@@ -268,7 +268,7 @@ internal static class ClientCommands
             var rows = reply.Peers.Select(p => new { address = p.Address, node_id = p.NodeId, direction = p.Outbound ? "outbound" : "inbound", best_height = p.BestHeight }).ToList();
             return output.Success(new { peers = rows }, c =>
             {
-                var table = new Table().AddColumns("Address", "Direction", "Height at handshake", "Node id");
+                var table = new Table().AddColumns("Address", "Direction", "Best height seen", "Node id");
                 rows.ForEach(r => table.AddRow(r.address, r.direction, $"{r.best_height}", r.node_id));
                 c.Write(table);
             });

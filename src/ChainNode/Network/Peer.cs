@@ -26,7 +26,14 @@ public sealed class Peer : IDisposable
     public bool Outbound { get; }
     public PeerService.PeerServiceClient Client { get; }
     public ulong ConnectedMs { get; } = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-    public uint BestHeight { get; set; }
+    private uint _bestHeight;
+
+    /// <summary>The highest block this peer has told us of (handshake or announcement).</summary>
+    public uint BestHeight
+    {
+        get => Volatile.Read(ref _bestHeight);
+        set => Volatile.Write(ref _bestHeight, value);
+    }
     private int _consecutiveFailures;
 
     public void CallSucceeded() => Interlocked.Exchange(ref _consecutiveFailures, 0);

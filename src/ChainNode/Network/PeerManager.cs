@@ -154,7 +154,9 @@ public sealed partial class PeerManager : IAsyncDisposable
             Ban(peer, "announced more than 10,000 items at once");
             return;
         }
-        var blocks = inventory.BlockHashes.Select(h => ChainProto.HashFromProto(h, "block hash")).Where(h => !_engine.HasBlock(h)).ToList();
+        var announced = inventory.BlockHashes.Select(h => ChainProto.HashFromProto(h, "block hash")).ToList();
+        NoteHeight(peer, announced);
+        var blocks = announced.Where(h => !_engine.HasBlock(h)).ToList();
         var txids = inventory.Txids.Select(h => ChainProto.HashFromProto(h, "txid")).Where(h => !_engine.KnowsTransaction(h)).ToList();
         if (blocks.Count > 0)
         {
@@ -280,6 +282,7 @@ public sealed partial class PeerManager : IAsyncDisposable
                 var outcome = await SubmitFromPeerAsync(peer, proto).ConfigureAwait(false);
                 needSync |= outcome?.Acceptance == BlockAcceptance.Orphan;
             }
+            NoteHeight(peer, hashes);
             if (needSync)
             {
                 await SyncFromAsync(peer).ConfigureAwait(false);
@@ -289,6 +292,13 @@ public sealed partial class PeerManager : IAsyncDisposable
         {
             LogFetchFailed(_logger, peer.Address, ex.Message);
         }
+    }
+
+    /// <summary>A peer that announces a block has it: its best height is at least that block's.</summary>
+    private void NoteHeight(Peer peer, IEnumerable<Hash256> blocks)
+    {
+        var height = _engine.Read(n => blocks.Select(n.Chain.Find).Where(e => e is not null).Select(e => e!.Height).DefaultIfEmpty(0u).Max());
+        peer.BestHeight = Math.Max(peer.BestHeight, height);
     }
 
     private async Task FetchTransactionsAsync(Peer peer, List<Hash256> txids)

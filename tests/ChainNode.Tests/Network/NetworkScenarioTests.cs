@@ -39,6 +39,8 @@ public class NetworkScenarioTests
         }
         Assert.True(network[2].Tip.Height >= 4); // at least the longer of the two branches
         Assert.All(network.Nodes, n => Assert.Empty(n.Engine.Verify()));
+        // Every node has heard its neighbours announce blocks, and says how far they are.
+        await Poll.UntilAsync(() => network.Nodes.All(n => n.Peers.Peers.All(p => p.BestHeight >= 3)), TestNetwork.DefaultTimeout);
     }
 
     [Fact]
