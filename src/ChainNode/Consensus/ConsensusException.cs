@@ -56,7 +56,6 @@ public static class RejectReasons
     public const string TxAlreadyConfirmed = "TX_ALREADY_CONFIRMED";
 
     // Blocks
-    public const string BlockMalformed = "BLOCK_MALFORMED";
     public const string BlockOversize = "BLOCK_OVERSIZE";
     public const string BlockTooManyTransactions = "BLOCK_TOO_MANY_TRANSACTIONS";
     public const string BlockNoCoinbase = "BLOCK_NO_COINBASE";

@@ -21,8 +21,6 @@ public sealed class CanonicalWriter
 
     public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
 
-    public void Reset() => _length = 0;
-
     public void WriteUInt32(uint value) => BinaryPrimitives.WriteUInt32LittleEndian(Take(4), value);
 
     public void WriteUInt64(ulong value) => BinaryPrimitives.WriteUInt64LittleEndian(Take(8), value);

@@ -10,7 +10,6 @@ namespace LedgerContrast.Shared.Chain;
 public sealed class Transaction
 {
     public const uint CurrentVersion = 1;
-    public const uint MaxItems = 100_000;
 
     private Hash256? _txid;
     private Hash256? _wtxid;

@@ -5,7 +5,6 @@ public sealed record TxInput(OutPoint PreviousOutput, ReadOnlyMemory<byte> Signa
 {
     public const int SignatureSize = 64;
     public const int EncodedSize = OutPoint.EncodedSize + SignatureSize;
-    public const int UnsignedEncodedSize = OutPoint.EncodedSize;
 
     public static TxInput WithoutSignature(OutPoint previousOutput) => new(previousOutput, new byte[SignatureSize]);
 }

@@ -31,7 +31,7 @@ public sealed class CliOutput(bool json, TextWriter? stdout = null, TextWriter? 
 
     public bool Json => json;
 
-    public static string ToJson(object value) => JsonSerializer.Serialize(value, s_json);
+    private static string ToJson(object value) => JsonSerializer.Serialize(value, s_json);
 
     /// <summary>Writes <paramref name="model"/> as JSON, or runs <paramref name="human"/> for people.</summary>
     public int Success(object model, Action<IAnsiConsole> human)

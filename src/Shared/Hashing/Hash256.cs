@@ -70,8 +70,6 @@ public readonly struct Hash256 : IEquatable<Hash256>, IComparable<Hash256>
         return true;
     }
 
-    public static Hash256 FromBytes(ReadOnlySpan<byte> bytes) => new(bytes);
-
     public override string ToString()
     {
         Span<byte> bytes = stackalloc byte[Size];

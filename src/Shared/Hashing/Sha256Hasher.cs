@@ -16,13 +16,6 @@ public static class Sha256Hasher
 
     private static IncrementalHash Hasher => s_hasher ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
-    public static void Hash(ReadOnlySpan<byte> data, Span<byte> destination)
-    {
-        var hasher = Hasher;
-        hasher.AppendData(data);
-        Finish(hasher, destination);
-    }
-
     /// <summary>SHA256(SHA256(data)): Bitcoin's "hash256", used for txids, block hashes and merkle nodes.</summary>
     public static void DoubleHash(ReadOnlySpan<byte> data, Span<byte> destination)
     {

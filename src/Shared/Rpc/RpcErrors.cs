@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Grpc.Core;
 using LedgerContrast.Protos.Common.V1;
 
@@ -21,7 +22,7 @@ public static class RpcErrors
                 detail.Metadata[key] = value;
             }
         }
-        var trailers = new Metadata { { TrailerKey, detail.ToByteArrayHelper() } };
+        var trailers = new Metadata { { TrailerKey, detail.ToByteArray() } };
         return new RpcException(new Status(code, $"{reason}: {message}"), trailers);
     }
 
@@ -48,6 +49,4 @@ public static class RpcErrors
             _ => new ErrorDetail { Reason = exception.StatusCode.ToString().ToUpperInvariant(), Message = exception.Status.Detail },
         };
     }
-
-    private static byte[] ToByteArrayHelper(this ErrorDetail detail) => Google.Protobuf.MessageExtensions.ToByteArray(detail);
 }
