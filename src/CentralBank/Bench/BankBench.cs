@@ -6,6 +6,7 @@ using LedgerContrast.CentralBank.Hosting;
 using LedgerContrast.CentralBank.Ledger;
 using LedgerContrast.Protos.Bank.V1;
 using LedgerContrast.Shared.Cli;
+using LedgerContrast.Shared.Measurement;
 using LiteDB;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -132,10 +133,9 @@ public static class BankBench
         }).ToList();
         await Task.WhenAll(tasks).ConfigureAwait(false);
         var seconds = stopwatch.Elapsed.TotalSeconds;
-        var all = latencies.SelectMany(l => l).Order().ToArray();
+        var p = Percentiles.Of(latencies.SelectMany(l => l), 0.50, 0.99);
         var batches = Math.Max(1, ledger.BatchesCommitted - batchesBefore);
-        return new RunResult(name, clients, succeeded, refused, seconds, succeeded / seconds,
-            Percentile(all, 0.50), Percentile(all, 0.99), (double)(succeeded + refused) / batches);
+        return new RunResult(name, clients, succeeded, refused, seconds, succeeded / seconds, p[0], p[1], (double)(succeeded + refused) / batches);
     }
 
     /// <summary>The raw library ceiling: 2 reads, 2 updates, 1 insert per transfer, 100 per transaction, one thread, no server.</summary>
@@ -178,8 +178,6 @@ public static class BankBench
             TryDelete(directory);
         }
     }
-
-    private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
 
     private static void TryDelete(string directory)
     {

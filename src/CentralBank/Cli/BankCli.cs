@@ -172,7 +172,7 @@ public static class BankCli
             var request = new CashRequest
             {
                 AccountId = parse.GetValue(account),
-                Amount = ParseAmount(parse.GetValue(amount)),
+                Amount = CliAmount.Parse(parse.GetValue(amount)).MinorUnits,
                 IdempotencyKey = parse.GetValue(key) ?? NewKey(),
             };
             var reply = await BankClient.WithRetry(() => deposit
@@ -198,7 +198,7 @@ public static class BankCli
             {
                 FromAccountId = parse.GetValue(from),
                 ToAccountId = parse.GetValue(to),
-                Amount = ParseAmount(parse.GetValue(amount)),
+                Amount = CliAmount.Parse(parse.GetValue(amount)).MinorUnits,
                 IdempotencyKey = parse.GetValue(key) ?? NewKey(),
             };
             var reply = await BankClient.WithRetry(() => client.Bank.TransferAsync(request, client.Headers, BankClient.CallDeadline).ResponseAsync).ConfigureAwait(false);
@@ -331,15 +331,6 @@ public static class BankCli
         committed_ms = reply.CommittedMs,
         idempotency_key = key,
     };
-
-    private static long ParseAmount(string? text)
-    {
-        if (!Amount.TryParse(text, out var amount, out var error))
-        {
-            throw new CliException("INVALID_AMOUNT", error);
-        }
-        return amount.MinorUnits;
-    }
 
     private static string NewKey() => "cli-" + Guid.NewGuid().ToString("N");
 

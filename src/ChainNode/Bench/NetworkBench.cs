@@ -5,6 +5,7 @@ using LedgerContrast.ChainNode.Mining;
 using LedgerContrast.ChainNode.Network;
 using LedgerContrast.ChainNode.Node;
 using LedgerContrast.Shared.Crypto;
+using LedgerContrast.Shared.Measurement;
 using LedgerContrast.Shared.Hashing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -61,8 +62,8 @@ public static class NetworkBench
                 await WaitAsync(() => arrivals.ContainsKey(hash)).ConfigureAwait(false);
                 delays.Add(Stopwatch.GetElapsedTime(mined, arrivals[hash]).TotalMilliseconds);
             }
-            delays.Sort();
-            return new Propagation(topology, count, blocks, delays[delays.Count / 2], delays[(int)(delays.Count * 0.9)], delays[^1]);
+            var p = Percentiles.Of(delays, 0.5, 0.9, 1.0);
+            return new Propagation(topology, count, blocks, p[0], p[1], p[2]);
         }
         finally
         {

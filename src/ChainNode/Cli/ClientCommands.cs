@@ -150,12 +150,8 @@ internal static class ClientCommands
             using var key = Store(parse).Load(parse.GetValue(wallet)!);
             var from = new Address(prefix, key.PublicKey);
             var payee = ParseAddress(parse.GetValue(to)!, prefix);
-            var value = ParseAmount(parse.GetValue(amount), "amount");
-            var fees = parse.GetValue(fee) is { } f ? ParseAmount(f, "fee", allowZero: true) : DefaultFee;
-            if (!value.IsPositive)
-            {
-                throw new CliException("INVALID_AMOUNT", "The amount must be more than zero.");
-            }
+            var value = CliAmount.Parse(parse.GetValue(amount));
+            var fees = parse.GetValue(fee) is { } f ? CliAmount.Parse(f, "fee", allowZero: true) : DefaultFee;
             var coins = (await node.Api.ListUtxosAsync(new AddressRequest { Address = from.ToString() }, deadline: NodeClient.Deadline())).Utxos;
             var chosen = ChooseCoins(coins, parse.GetValue(inputs) ?? [], value + fees, parse.GetValue(wallet)!);
             var total = chosen.Aggregate(Amount.Zero, (sum, c) => sum + Amount.FromMinorUnits(c.Amount));
@@ -398,19 +394,6 @@ internal static class ClientCommands
 
     private static Address ParseAddress(string text, string prefix) =>
         Address.TryParse(text, prefix, out var address, out var error) ? address : throw new CliException("INVALID_ADDRESS", error);
-
-    private static Amount ParseAmount(string? text, string what, bool allowZero = false)
-    {
-        if (!Amount.TryParse(text, out var amount, out var error))
-        {
-            throw new CliException("INVALID_AMOUNT", $"The {what} is invalid: {error}");
-        }
-        if (!allowZero && !amount.IsPositive)
-        {
-            throw new CliException("INVALID_AMOUNT", $"The {what} must be more than zero.");
-        }
-        return amount;
-    }
 
     private static WalletStore Store(ParseResult parse) => new(parse.GetValue(s_walletDir)
         ?? Environment.GetEnvironmentVariable(WalletStore.EnvironmentVariable)

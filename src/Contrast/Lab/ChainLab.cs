@@ -42,13 +42,11 @@ public static class ChainLab
         return coin!;
     }
 
+    /// <summary>Pays a whole coin, less the fee, to <paramref name="payee"/>.</summary>
     public static Transaction Pay(Utxo coin, PrivateKey owner, PrivateKey payee, Hash256 networkId)
     {
         ArgumentNullException.ThrowIfNull(coin);
-        var value = Amount.FromMinorUnits(coin.Amount) - Fee;
-        var unsigned = new Transaction(Transaction.CurrentVersion, [TxInput.WithoutSignature(ChainProto.OutPointFromProto(coin.OutPoint))],
-            [new TxOutput(value, payee.PublicKey.ToArray())]);
-        return TransactionSigner.Sign(unsigned, networkId, [owner]);
+        return Pay(ChainProto.OutPointFromProto(coin.OutPoint), Amount.FromMinorUnits(coin.Amount), owner, payee, networkId);
     }
 
     /// <summary>Splits one coin into <paramref name="parts"/> equal outputs back to its owner (for independent payments).</summary>

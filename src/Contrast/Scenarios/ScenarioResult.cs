@@ -31,14 +31,4 @@ public sealed class ScenarioResult(string name)
             Notes.Add("UNEXPECTED: " + what);
         }
     }
-
-    public static double Percentile(IReadOnlyList<double> values, double p)
-    {
-        if (values.Count == 0)
-        {
-            return 0;
-        }
-        var sorted = values.Order().ToList();
-        return sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
-    }
 }

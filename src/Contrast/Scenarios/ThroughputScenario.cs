@@ -5,6 +5,7 @@ using LedgerContrast.Contrast.Lab;
 using LedgerContrast.Protos.Bank.V1;
 using LedgerContrast.Shared.Chain;
 using LedgerContrast.Shared.Hashing;
+using LedgerContrast.Shared.Measurement;
 using ChainState = LedgerContrast.Protos.Chain.V1.TransactionStatus.Types.State;
 
 namespace LedgerContrast.Contrast.Scenarios;
@@ -48,9 +49,8 @@ public static class ThroughputScenario
                 }
             }))).ConfigureAwait(false);
             var seconds = clock.Elapsed.TotalSeconds;
-            var all = latencies.ToList();
-            var p50 = ScenarioResult.Percentile(all, 0.5);
-            var p99 = ScenarioResult.Percentile(all, 0.99);
+            var p50p99 = Percentiles.Of(latencies, 0.5, 0.99);
+            var (p50, p99) = (p50p99[0], p50p99[1]);
             result.Bank["transfers"] = ok;
             result.Bank["transfers_per_second"] = Math.Round(ok / seconds);
             result.Bank["p50_ms"] = Math.Round(p50, 2);
@@ -94,8 +94,8 @@ public static class ThroughputScenario
         }, TimeSpan.FromMinutes(10)).ConfigureAwait(false);
         var total = clock2.Elapsed.TotalSeconds;
         var chainLatencies = payments.Select(p => Stopwatch.GetElapsedTime(submitted[p.Txid], confirmedAt[p.Txid]).TotalMilliseconds).ToList();
-        var c50 = ScenarioResult.Percentile(chainLatencies, 0.5);
-        var c99 = ScenarioResult.Percentile(chainLatencies, 0.99);
+        var c50c99 = Percentiles.Of(chainLatencies, 0.5, 0.99);
+        var (c50, c99) = (c50c99[0], c50c99[1]);
         result.Chain["payments"] = chainPayments;
         result.Chain["mempool_acceptance_per_second"] = Math.Round(chainPayments / submitSeconds);
         result.Chain["confirmed_per_second"] = Math.Round(chainPayments / total, 1);
