@@ -51,6 +51,7 @@ public sealed partial class NodeEngine : IDisposable
     }
 
     private readonly Timer _expirySweep;
+    private readonly HashSet<Hash256> _doubleSpendsSeen = [];
 
     /// <summary>Drops mempool transactions (and their descendants) older than the expiry.</summary>
     public int SweepExpired()
@@ -132,13 +133,16 @@ public sealed partial class NodeEngine : IDisposable
     public Hash256 SubmitTransaction(Transaction tx)
     {
         ArgumentNullException.ThrowIfNull(tx);
-        var alreadyRefused = Read(node => node.Pool.RefusedConflict(tx.Txid) is not null);
         try
         {
             return Admit(tx);
         }
-        catch (ConsensusException ex) when (ex.Reason == RejectReasons.MempoolConflict && !alreadyRefused)
+        catch (ConsensusException ex) when (ex.Reason == RejectReasons.MempoolConflict)
         {
+            if (!FirstTimeSeen(tx.Txid))
+            {
+                throw; // already relayed (or found invalid) once
+            }
             // Only a validly signed spend of a real output is worth telling the network about.
             byte[][] signers;
             try
@@ -175,6 +179,19 @@ public sealed partial class NodeEngine : IDisposable
                     new Dictionary<string, string>(ex.Details) { ["conflicting_txid"] = w.ToString() });
             }
             throw;
+        }
+    }
+
+    /// <summary>Whether this double spend is new to this node: each is checked and relayed at most once.</summary>
+    private bool FirstTimeSeen(Hash256 txid)
+    {
+        lock (_sync)
+        {
+            if (_doubleSpendsSeen.Count >= TransactionPool.MaxRememberedConflicts)
+            {
+                _doubleSpendsSeen.Clear();
+            }
+            return _doubleSpendsSeen.Add(txid);
         }
     }
 
