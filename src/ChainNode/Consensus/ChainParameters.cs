@@ -11,7 +11,7 @@ namespace LedgerContrast.ChainNode.Consensus;
 /// </summary>
 public sealed record ChainParameters
 {
-    public const string DefaultNetwork = "lc-local";
+    public const string DefaultNetwork = Address.MainNetwork;
 
     public string Network { get; init; } = DefaultNetwork;
 

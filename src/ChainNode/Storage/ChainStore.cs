@@ -16,6 +16,7 @@ public sealed class ChainStore : IDisposable
     {
         Directory.CreateDirectory(dataDirectory);
         FilePath = Path.Combine(dataDirectory, FileName);
+        // As in the bank: LiteDB's default mapper trims strings and turns "" into null.
         var mapper = new BsonMapper { EmptyStringToNull = false, TrimWhitespace = false };
         _db = new LiteDatabase(new ConnectionString { Filename = FilePath, Connection = ConnectionType.Direct }, mapper);
         Blocks = _db.GetCollection<BlockDoc>("blocks");

@@ -51,7 +51,10 @@ public sealed class PrivateNetwork : IAsyncDisposable
     private async Task<(int Exit, string Output)> RunScriptAsync(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = _root, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "pwsh", "-NoProfile", "-File", Path.Combine(_root, "run-network.ps1"), "-DataDir", _directory, "-NoBuild" }.Concat(args))
+        // Reuse the Release build when it is there; otherwise (e.g. contrast run from a Debug build) let the script build it.
+        var built = File.Exists(Path.Combine(_root, "src/ChainNode/bin/Release/net10.0/chain.dll"))
+            && File.Exists(Path.Combine(_root, "src/CentralBank/bin/Release/net10.0/bank.dll"));
+        foreach (var arg in new[] { "pwsh", "-NoProfile", "-File", Path.Combine(_root, "run-network.ps1"), "-DataDir", _directory }.Concat(built ? ["-NoBuild"] : []).Concat(args))
         {
             start.ArgumentList.Add(arg);
         }

@@ -14,8 +14,11 @@ public sealed record Address(string Hrp, PublicKey PublicKey)
     public const string TestHrp = "lct";
     public const byte Version = 0;
 
-    /// <summary>The demo network "lc-local" uses "lc"; every other (test, regtest) network "lct".</summary>
-    public static string PrefixForNetwork(string network) => network == "lc-local" ? MainHrp : TestHrp;
+    /// <summary>The name of the demo network, whose addresses use <see cref="MainHrp"/>.</summary>
+    public const string MainNetwork = "lc-local";
+
+    /// <summary>The demo network uses "lc"; every other (test, regtest) network "lct".</summary>
+    public static string PrefixForNetwork(string network) => network == MainNetwork ? MainHrp : TestHrp;
 
     public override string ToString()
     {
