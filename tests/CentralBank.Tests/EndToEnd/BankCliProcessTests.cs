@@ -1,11 +1,12 @@
 using LedgerContrast.CentralBank.Tests.Harness;
+using LedgerContrast.TestSupport;
 
 namespace LedgerContrast.CentralBank.Tests.EndToEnd;
 
 /// <summary>The `bank` CLI end to end, as a person types it, against a real server process.</summary>
 public sealed class BankCliProcessTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "lc-bank-cli-" + Guid.NewGuid().ToString("N"));
+    private readonly string _root = TempDirectory.NewPath("lc-bank-cli-");
 
     [Fact]
     public async Task A_teller_and_a_customer_work_through_the_cli_and_every_error_is_one_sentence()
@@ -48,12 +49,6 @@ public sealed class BankCliProcessTests : IDisposable
 
     public void Dispose()
     {
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        TempDirectory.Delete(_root);
     }
 }

@@ -1,3 +1,4 @@
+using LedgerContrast.TestSupport;
 using System.Collections.Concurrent;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
@@ -13,7 +14,7 @@ namespace LedgerContrast.CentralBank.Tests.EndToEnd;
 /// </summary>
 public sealed class CrashRecoveryTests : IDisposable
 {
-    private readonly string _data = Path.Combine(Path.GetTempPath(), "lc-bank-crash-" + Guid.NewGuid().ToString("N"));
+    private readonly string _data = TempDirectory.NewPath("lc-bank-crash-");
     private readonly string _token = "crash-admin-" + Guid.NewGuid().ToString("N");
 
     [Fact]
@@ -104,12 +105,6 @@ public sealed class CrashRecoveryTests : IDisposable
 
     public void Dispose()
     {
-        try
-        {
-            Directory.Delete(_data, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        TempDirectory.Delete(_data);
     }
 }

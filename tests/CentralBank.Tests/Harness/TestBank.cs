@@ -4,6 +4,7 @@ using Grpc.Net.Client;
 using LedgerContrast.CentralBank.Hosting;
 using LedgerContrast.Protos.Bank.V1;
 using LedgerContrast.Shared.Rpc;
+using LedgerContrast.TestSupport;
 using Microsoft.AspNetCore.Builder;
 
 namespace LedgerContrast.CentralBank.Tests.Harness;
@@ -32,7 +33,7 @@ public sealed class TestBank : IAsyncDisposable
 
     public static async Task<TestBank> StartAsync()
     {
-        var directory = Path.Combine(Path.GetTempPath(), "lc-bank-test-" + Guid.NewGuid().ToString("N"));
+        var directory = TempDirectory.NewPath("lc-bank-test-");
         var token = "test-admin-" + Guid.NewGuid().ToString("N");
         var app = await StartServerAsync(directory, token);
         return new TestBank(app, directory, token);
@@ -98,13 +99,7 @@ public sealed class TestBank : IAsyncDisposable
         {
             // already stopped by the test
         }
-        try
-        {
-            Directory.Delete(DataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        TempDirectory.Delete(DataDirectory);
     }
 }
 

@@ -3,6 +3,7 @@ using LedgerContrast.ChainNode.Node;
 using LedgerContrast.ChainNode.Tests.Harness;
 using LedgerContrast.Shared.Chain;
 using LedgerContrast.Shared.Money;
+using LedgerContrast.TestSupport;
 using static LedgerContrast.ChainNode.Tests.Harness.Keys;
 
 namespace LedgerContrast.ChainNode.Tests.Consensus;
@@ -136,7 +137,7 @@ public sealed class ReorgScenarioTests : IDisposable
     [Fact]
     public async Task A_restarted_node_comes_back_at_its_tip_with_the_same_state()
     {
-        var directory = Path.Combine(Path.GetTempPath(), "lc-chain-restart-" + Guid.NewGuid().ToString("N"));
+        var directory = TempDirectory.NewPath("lc-chain-restart-");
         Transaction toBob, toCarol;
         BlockIndexEntry tipBefore;
         using (var node = new TestNode(dataDirectory: directory))
@@ -165,7 +166,7 @@ public sealed class ReorgScenarioTests : IDisposable
         }
         finally
         {
-            Directory.Delete(directory, recursive: true);
+            TempDirectory.Delete(directory);
         }
     }
 

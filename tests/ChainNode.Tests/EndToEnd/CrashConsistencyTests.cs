@@ -1,6 +1,6 @@
+using LedgerContrast.TestSupport;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using LedgerContrast.TestSupport;
 
 namespace LedgerContrast.ChainNode.Tests.EndToEnd;
 
@@ -12,7 +12,7 @@ namespace LedgerContrast.ChainNode.Tests.EndToEnd;
 public sealed partial class CrashConsistencyTests : IDisposable
 {
     private const string MinerAddress = "lct1qlycg5qvjtrp3qjf5f7zl382j9x6nrjz9sdhenvyxq8c3808qxmus9creje";
-    private readonly string _data = Path.Combine(Path.GetTempPath(), "lc-chain-crash-" + Guid.NewGuid().ToString("N"));
+    private readonly string _data = TempDirectory.NewPath("lc-chain-crash-");
 
     [Fact]
     public async Task A_node_killed_mid_mining_restarts_consistent_at_its_last_committed_tip()
@@ -48,12 +48,6 @@ public sealed partial class CrashConsistencyTests : IDisposable
 
     public void Dispose()
     {
-        try
-        {
-            Directory.Delete(_data, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        TempDirectory.Delete(_data);
     }
 }

@@ -1,15 +1,15 @@
+using LedgerContrast.TestSupport;
 using System.Text.Json;
 using Grpc.Net.Client;
 using LedgerContrast.ChainNode.Tests.Harness;
 using LedgerContrast.Protos.Chain.V1;
-using LedgerContrast.TestSupport;
 
 namespace LedgerContrast.ChainNode.Tests.EndToEnd;
 
 /// <summary>The real `chain` executable: a node process that is killed and comes back, and the CLI as a person types it.</summary>
 public sealed class ProcessNodeTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "lc-chain-e2e-" + Guid.NewGuid().ToString("N"));
+    private readonly string _root = TempDirectory.NewPath("lc-chain-e2e-");
 
     [Fact]
     public async Task A_node_killed_and_restarted_syncs_back_to_the_tip()
@@ -103,12 +103,6 @@ public sealed class ProcessNodeTests : IDisposable
 
     public void Dispose()
     {
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        TempDirectory.Delete(_root);
     }
 }

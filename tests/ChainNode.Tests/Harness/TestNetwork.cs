@@ -1,3 +1,4 @@
+using LedgerContrast.TestSupport;
 using System.Diagnostics;
 using Grpc.Net.Client;
 using LedgerContrast.ChainNode.Hosting;
@@ -55,7 +56,7 @@ public sealed class TestNetwork : IAsyncDisposable
     {
         var node = await NetworkNode.StartAsync(new NodeOptions
         {
-            DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "lc-net-test-" + Guid.NewGuid().ToString("N")),
+            DataDirectory = dataDirectory ?? TempDirectory.NewPath("lc-net-test-"),
             Port = 0,
             Peers = peers,
             Regtest = true,
@@ -147,13 +148,7 @@ public sealed class NetworkNode : IAsyncDisposable
     {
         _channel.Dispose();
         await StopAsync();
-        try
-        {
-            Directory.Delete(Options.DataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        TempDirectory.Delete(Options.DataDirectory);
     }
 }
 

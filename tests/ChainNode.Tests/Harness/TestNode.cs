@@ -3,6 +3,7 @@ using LedgerContrast.ChainNode.Node;
 using LedgerContrast.Shared.Chain;
 using LedgerContrast.Shared.Crypto;
 using LedgerContrast.Shared.Hashing;
+using LedgerContrast.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LedgerContrast.ChainNode.Tests.Harness;
@@ -18,7 +19,7 @@ public sealed class TestNode : IDisposable
     public TestNode(ChainParameters? parameters = null, string? dataDirectory = null)
     {
         Parameters = parameters ?? ChainParameters.ForRegtest(coinbaseMaturity: 2);
-        DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "lc-chain-test-" + Guid.NewGuid().ToString("N"));
+        DataDirectory = dataDirectory ?? TempDirectory.NewPath("lc-chain-test-");
         _ownsDirectory = dataDirectory is null;
         Engine = new NodeEngine(Parameters, DataDirectory, NullLogger.Instance, () => Now);
     }
@@ -74,13 +75,7 @@ public sealed class TestNode : IDisposable
         Engine.Dispose();
         if (_ownsDirectory)
         {
-            try
-            {
-                Directory.Delete(DataDirectory, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
+            TempDirectory.Delete(DataDirectory);
         }
     }
 }

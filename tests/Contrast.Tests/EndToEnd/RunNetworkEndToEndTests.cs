@@ -1,6 +1,6 @@
+using LedgerContrast.TestSupport;
 using System.Diagnostics;
 using System.Text.Json;
-using LedgerContrast.TestSupport;
 
 namespace LedgerContrast.Contrast.Tests.EndToEnd;
 
@@ -11,7 +11,7 @@ namespace LedgerContrast.Contrast.Tests.EndToEnd;
 /// </summary>
 public sealed class RunNetworkEndToEndTests : IDisposable
 {
-    private readonly string _data = Path.Combine(Path.GetTempPath(), "lc-e2e-" + Guid.NewGuid().ToString("N"), ".network");
+    private readonly string _data = Path.Combine(TempDirectory.NewPath("lc-e2e-"), ".network");
     private readonly string _root = FindRepositoryRoot();
     private readonly int _basePort = 17_000 + Random.Shared.Next(0, 40) * 20;
 
@@ -109,12 +109,6 @@ public sealed class RunNetworkEndToEndTests : IDisposable
 
     public void Dispose()
     {
-        try
-        {
-            Directory.Delete(Path.GetDirectoryName(_data)!, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        TempDirectory.Delete(Path.GetDirectoryName(_data)!);
     }
 }
