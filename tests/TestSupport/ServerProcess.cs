@@ -35,9 +35,10 @@ public sealed partial class ServerProcess : IDisposable
         }
     }
 
-    public static async Task<ServerProcess> StartAsync(string dll, IEnumerable<string> args, Dictionary<string, string?>? environment = null)
+    /// <param name="fileDescriptorLimit">Runs the server under `prlimit --nofile=N:N` (Linux), as a host with few descriptors would.</param>
+    public static async Task<ServerProcess> StartAsync(string dll, IEnumerable<string> args, Dictionary<string, string?>? environment = null, int? fileDescriptorLimit = null)
     {
-        var process = Process.Start(Start(dll, args, environment ?? [])) ?? throw new InvalidOperationException($"Could not start {dll}.");
+        var process = Process.Start(Start(dll, args, environment ?? [], fileDescriptorLimit)) ?? throw new InvalidOperationException($"Could not start {dll}.");
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         while (true)
         {
@@ -93,7 +94,15 @@ public sealed partial class ServerProcess : IDisposable
         using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(120));
         var stdout = process.StandardOutput.ReadToEndAsync(deadline.Token);
         var stderr = process.StandardError.ReadToEndAsync(deadline.Token);
-        await process.WaitForExitAsync(deadline.Token);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true); // a verb that never ends must not outlive its test
+            throw new TimeoutException($"{dll} {string.Join(' ', args)} did not exit in time.");
+        }
         return (process.ExitCode, await stdout, await stderr);
     }
 
@@ -113,14 +122,19 @@ public sealed partial class ServerProcess : IDisposable
         _ = _process.StandardError.ReadToEndAsync();
     }
 
-    private static ProcessStartInfo Start(string dll, IEnumerable<string> args, Dictionary<string, string?> environment)
+    private static ProcessStartInfo Start(string dll, IEnumerable<string> args, Dictionary<string, string?> environment, int? fileDescriptorLimit = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(fileDescriptorLimit is null ? "dotnet" : "prlimit")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (fileDescriptorLimit is { } limit)
+        {
+            start.ArgumentList.Add($"--nofile={limit}:{limit}");
+            start.ArgumentList.Add("dotnet");
+        }
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
         foreach (var arg in args)
         {

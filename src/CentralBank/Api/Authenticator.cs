@@ -39,17 +39,17 @@ public sealed class Authenticator(string adminToken, LedgerState state)
         }
     }
 
-    /// <summary>A customer may read and debit only its own accounts; the admin any.</summary>
+    /// <summary>
+    /// A customer may read and debit only its own accounts; the admin any. Another customer's
+    /// account is answered exactly like a missing one, so ids cannot be probed for existence.
+    /// </summary>
     public static AccountView RequireAccountAccess(Principal principal, LedgerState state, string accountId)
     {
         var account = state.FindAccount(accountId);
-        if (account is null || Storage.BankDatabase.IsSystemAccount(accountId) && !principal.IsAdmin)
+        if (account is null
+            || !principal.IsAdmin && (Storage.BankDatabase.IsSystemAccount(accountId) || !string.Equals(account.CustomerId, principal.CustomerId, StringComparison.Ordinal)))
         {
-            throw new RejectionException(Reasons.AccountNotFound, $"Account {accountId} does not exist.");
-        }
-        if (!principal.IsAdmin && !string.Equals(account.CustomerId, principal.CustomerId, StringComparison.Ordinal))
-        {
-            throw new RejectionException(Reasons.PermissionDenied, $"Account {accountId} belongs to another customer.");
+            throw new RejectionException(Reasons.AccountNotFound, $"You have no account {accountId}.");
         }
         return account;
     }

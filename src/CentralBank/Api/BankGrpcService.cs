@@ -40,7 +40,7 @@ public sealed class BankGrpcService(BankLedger ledger, Authenticator authenticat
             RequestValidation.Id(request.AccountId, "account id"),
             RequestValidation.Amount(request.Amount),
             principal,
-            RequestValidation.IdempotencyKey(request.IdempotencyKey, required: false));
+            RequestValidation.IdempotencyKey(request.IdempotencyKey, required: true));
         return ToReply(await ledger.ExecuteAsync<EntryCommitted>(command).ConfigureAwait(false));
     }
 
@@ -101,21 +101,27 @@ public sealed class BankGrpcService(BankLedger ledger, Authenticator authenticat
     public override async Task<AuditReply> Audit(AuditRequest request, ServerCallContext context)
     {
         Authenticator.RequireAdmin(authenticator.Authenticate(context));
-        var report = await ledger.AuditAsync().ConfigureAwait(false);
+        var report = await ledger.AuditAsync(RequestValidation.Anchor(request.ExpectSequence, request.ExpectHash)).ConfigureAwait(false);
         var reply = new AuditReply
         {
             Ok = report.Ok,
             Entries = (ulong)report.Entries,
-            TotalBalances = report.CustomerBalances,
-            Issued = report.Issued,
+            TotalBalances = Saturate(report.CustomerBalances),
+            Issued = Saturate(report.Issued),
             FirstBrokenSequence = (ulong)report.FirstBrokenSequence,
+            HeadSequence = (ulong)report.HeadSequence,
+            HeadHash = report.HeadHash,
         };
         reply.Problems.AddRange(report.Problems);
         return reply;
     }
 
+    /// <summary>A total beyond 64 bits is reported as the nearest 64-bit value; the audit's problems say why.</summary>
+    private static long Saturate(Int128 value) => (long)Int128.Clamp(value, long.MinValue, long.MaxValue);
+
     private static EntryReply ToReply(EntryCommitted committed) => new()
     {
+        EntryHash = committed.EntryHash,
         EntryId = committed.EntryId,
         Sequence = (ulong)committed.Sequence,
         FromBalance = committed.FromBalance,

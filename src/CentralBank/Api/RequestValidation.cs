@@ -21,11 +21,48 @@ internal static class RequestValidation
         {
             throw Invalid($"A customer name is at most {MaxNameLength} characters, got {trimmed.Length}.");
         }
-        if (trimmed.Any(char.IsControl))
+        if (HasInvisibleCharacters(trimmed))
         {
-            throw Invalid("A customer name cannot contain control characters.");
+            throw Invalid("A customer name cannot contain control, format (e.g. bidi override U+202E) or separator characters.");
         }
         return trimmed;
+    }
+
+    /// <summary>
+    /// Names and reasons go into the permanent journal and onto tellers' screens: a bidi override
+    /// makes one name display as another, and ESC sequences drive the terminal that prints them.
+    /// </summary>
+    private static bool HasInvisibleCharacters(string text)
+    {
+        foreach (var rune in text.EnumerateRunes())
+        {
+            switch (System.Text.Rune.GetUnicodeCategory(rune))
+            {
+                case System.Globalization.UnicodeCategory.Control:
+                case System.Globalization.UnicodeCategory.Format:
+                case System.Globalization.UnicodeCategory.LineSeparator:
+                case System.Globalization.UnicodeCategory.ParagraphSeparator:
+                case System.Globalization.UnicodeCategory.Surrogate:
+                case System.Globalization.UnicodeCategory.PrivateUse:
+                case System.Globalization.UnicodeCategory.OtherNotAssigned:
+                    return true;
+            }
+        }
+        return text.Contains('\uFFFD', StringComparison.Ordinal); // what invalid UTF-8 decodes to
+    }
+
+    /// <summary>An anchor from an earlier receipt, or null when none was sent.</summary>
+    public static Audit.JournalAnchor? Anchor(ulong sequence, string? hash)
+    {
+        if (sequence == 0 && string.IsNullOrEmpty(hash))
+        {
+            return null;
+        }
+        if (sequence == 0 || sequence > long.MaxValue || !Audit.JournalAnchor.TryParse($"{sequence}:{hash}", out var anchor))
+        {
+            throw Invalid("An anchor is a receipt's sequence (more than 0) and its 64-hex-digit entry hash.");
+        }
+        return anchor;
     }
 
     public static string Id(string? id, string what)
@@ -75,6 +112,10 @@ internal static class RequestValidation
         if (memo.Length > MaxMemoLength)
         {
             throw Invalid($"A reason is at most {MaxMemoLength} characters, got {memo.Length}.");
+        }
+        if (HasInvisibleCharacters(memo))
+        {
+            throw Invalid("A reason cannot contain control (NUL, ESC, newline), format (bidi) or separator characters.");
         }
         return memo.Replace('|', '/');
     }

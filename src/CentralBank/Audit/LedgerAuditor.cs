@@ -5,32 +5,67 @@ using LedgerContrast.Shared.Money;
 
 namespace LedgerContrast.CentralBank.Audit;
 
+/// <summary>
+/// A point of the journal a client saw on a receipt: entry <see cref="Sequence"/> had hash
+/// <see cref="Hash"/>. Whoever can write the file can re-hash the whole chain after an edit or
+/// drop its newest entries, and the chain alone still verifies; an anchor kept outside the file
+/// cannot be forged that way.
+/// </summary>
+public sealed record JournalAnchor(long Sequence, string Hash)
+{
+    /// <summary>Parses "SEQ:HASH" (what `bank audit` and receipts print) or "e-SEQ:HASH".</summary>
+    public static bool TryParse(string? text, out JournalAnchor? anchor)
+    {
+        anchor = null;
+        var parts = text?.Split(':') ?? [];
+        if (parts.Length != 2 || parts[1].Length != 64 || !parts[1].All(Uri.IsHexDigit))
+        {
+            return false;
+        }
+        var sequenceText = parts[0].StartsWith("e-", StringComparison.Ordinal) ? parts[0][2..] : parts[0];
+        if (!long.TryParse(sequenceText, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) || sequence <= 0)
+        {
+            return false;
+        }
+        anchor = new JournalAnchor(sequence, parts[1].ToLowerInvariant());
+        return true;
+    }
+
+    public override string ToString() => Sequence.ToString(CultureInfo.InvariantCulture) + ":" + Hash;
+}
+
 public sealed record AuditReport(
-    bool Ok, long Entries, long CustomerBalances, long Deposits, long Withdrawals, long WriteOffs,
-    IReadOnlyList<string> Problems, long FirstBrokenSequence)
+    bool Ok, long Entries, Int128 CustomerBalances, Int128 Deposits, Int128 Withdrawals, Int128 WriteOffs,
+    IReadOnlyList<string> Problems, long FirstBrokenSequence, long HeadSequence, string HeadHash)
 {
     /// <summary>Money in customer accounts must equal cash deposited minus cash withdrawn plus what the bank wrote off.</summary>
-    public long Issued => Deposits - Withdrawals;
+    public Int128 Issued => Deposits - Withdrawals;
 }
 
 /// <summary>
 /// Proves the ledger from its journal alone: every hash link, every entry balanced (postings
 /// sum to zero), every cached balance equal to the sum of its postings, no customer balance
-/// negative, and conservation of money.
+/// negative, every reversal naming an existing transfer and no transfer reversed twice,
+/// conservation of money, and — given an anchor from an earlier receipt — that the journal
+/// still holds that entry with that hash. Sums are 128-bit: a wrapped 64-bit total must be
+/// reported, never balance by accident.
 /// </summary>
 public static class LedgerAuditor
 {
     private const int MaxProblems = 20;
 
-    public static AuditReport Run(BankDatabase db)
+    public static AuditReport Run(BankDatabase db, JournalAnchor? expect = null)
     {
         ArgumentNullException.ThrowIfNull(db);
         var problems = new List<string>();
-        var balances = new Dictionary<string, long>(StringComparer.Ordinal);
+        var balances = new Dictionary<string, Int128>(StringComparer.Ordinal);
         var lastEntryOf = new Dictionary<string, long>(StringComparer.Ordinal);
-        long entries = 0, deposits = 0, withdrawals = 0, writeOffs = 0, firstBroken = 0;
+        var reversedBy = new Dictionary<string, string>(StringComparer.Ordinal);
+        long entries = 0, firstBroken = 0;
+        Int128 deposits = 0, withdrawals = 0, writeOffs = 0;
         var expectedPrev = EntryHasher.GenesisHash;
         long expectedSequence = 1;
+        string? anchorHashSeen = null;
 
         foreach (var raw in db.RawEntries.Query().OrderBy("_id").ToEnumerable())
         {
@@ -69,11 +104,19 @@ public static class LedgerAuditor
             }
             expectedSequence = entry.Id + 1;
             expectedPrev = entry.Hash;
+            if (expect is not null && entry.Id == expect.Sequence)
+            {
+                anchorHashSeen = entry.Hash;
+            }
 
-            long sum = 0;
+            Int128 sum = 0, moved = 0;
             foreach (var posting in entry.Postings)
             {
                 sum += posting.Amount;
+                if (posting.Amount > 0)
+                {
+                    moved += posting.Amount;
+                }
                 balances[posting.AccountId] = balances.GetValueOrDefault(posting.AccountId) + posting.Amount;
                 if (posting.Previous != lastEntryOf.GetValueOrDefault(posting.AccountId))
                 {
@@ -83,26 +126,51 @@ public static class LedgerAuditor
             }
             if (sum != 0)
             {
-                Add(problems, $"entry {id} is unbalanced: its postings sum to {Amount.FromMinorUnits(sum)}");
+                Add(problems, $"entry {id} is unbalanced: its postings sum to {Format(sum)}");
             }
-            var moved = entry.Postings.Where(p => p.Amount > 0).Sum(p => p.Amount);
             switch (entry.Kind)
             {
                 case EntryKinds.Deposit: deposits += moved; break;
                 case EntryKinds.Withdrawal: withdrawals += moved; break;
+                case EntryKinds.Transfer: break;
                 case EntryKinds.Reversal:
-                    writeOffs -= entry.Postings.Where(p => p.AccountId == BankDatabase.WriteOffAccountId).Sum(p => p.Amount);
+                    foreach (var posting in entry.Postings.Where(p => p.AccountId == BankDatabase.WriteOffAccountId))
+                    {
+                        writeOffs -= posting.Amount;
+                    }
+                    CheckReversal(db, entry, id, reversedBy, problems);
+                    break;
+                default:
+                    Add(problems, $"entry {id} has an unknown kind '{entry.Kind}'");
                     break;
             }
         }
 
-        long customerTotal = 0;
+        // The "already reversed?" check reads this collection: it must agree with the journal exactly.
+        foreach (var reversal in db.Reversals.FindAll())
+        {
+            if (!reversedBy.TryGetValue(reversal.Id, out var journalSays) || !string.Equals(journalSays, reversal.ReversalEntryId, StringComparison.Ordinal))
+            {
+                Add(problems, $"the reversal index says {reversal.Id} was reversed by {reversal.ReversalEntryId}, but the journal does not");
+            }
+            reversedBy.Remove(reversal.Id);
+        }
+        foreach (var (original, reversal) in reversedBy)
+        {
+            Add(problems, $"reversal {reversal} of {original} is missing from the reversal index (it could be reversed again)");
+        }
+
+        Int128 customerTotal = 0;
         foreach (var account in db.Accounts.FindAll())
         {
             var recomputed = balances.GetValueOrDefault(account.Id);
             if (recomputed != account.Balance)
             {
-                Add(problems, $"account {account.Id}: stored balance {Amount.FromMinorUnits(account.Balance)} but its postings sum to {Amount.FromMinorUnits(recomputed)}");
+                Add(problems, $"account {account.Id}: stored balance {Format(account.Balance)} but its postings sum to {Format(recomputed)}");
+            }
+            if (recomputed > long.MaxValue || recomputed < long.MinValue)
+            {
+                Add(problems, $"account {account.Id}: its postings sum to {Format(recomputed)}, outside the 64-bit range (a balance wrapped)");
             }
             if (account.LastSequence != lastEntryOf.GetValueOrDefault(account.Id))
             {
@@ -113,7 +181,7 @@ public static class LedgerAuditor
                 customerTotal += recomputed;
                 if (recomputed < 0)
                 {
-                    Add(problems, $"account {account.Id} is negative: {Amount.FromMinorUnits(recomputed)}");
+                    Add(problems, $"account {account.Id} is negative: {Format(recomputed)}");
                 }
             }
             balances.Remove(account.Id);
@@ -124,10 +192,56 @@ public static class LedgerAuditor
         }
         if (customerTotal != deposits - withdrawals + writeOffs)
         {
-            Add(problems, $"conservation fails: customer balances total {Amount.FromMinorUnits(customerTotal)}, but deposits − withdrawals + write-offs = {Amount.FromMinorUnits(deposits - withdrawals + writeOffs)}");
+            Add(problems, $"conservation fails: customer balances total {Format(customerTotal)}, but deposits − withdrawals + write-offs = {Format(deposits - withdrawals + writeOffs)}");
         }
-        return new AuditReport(problems.Count == 0, entries, customerTotal, deposits, withdrawals, writeOffs, problems, firstBroken);
+        var headSequence = expectedSequence - 1;
+        if (expect is not null)
+        {
+            if (anchorHashSeen is null)
+            {
+                Add(problems, $"the anchor names entry {LedgerIds.Entry(expect.Sequence)}, but the journal ends at {LedgerIds.Entry(headSequence)}: entries were deleted");
+            }
+            else if (!string.Equals(anchorHashSeen, expect.Hash, StringComparison.Ordinal))
+            {
+                Add(problems, $"entry {LedgerIds.Entry(expect.Sequence)} no longer has the anchored hash {expect.Hash[..12]}…: the journal was rewritten up to there");
+            }
+        }
+        return new AuditReport(problems.Count == 0, entries, customerTotal, deposits, withdrawals, writeOffs, problems, firstBroken, headSequence, expectedPrev);
     }
+
+    /// <summary>A reversal must name, canonically, an earlier transfer not reversed before, and give its sender back exactly its amount.</summary>
+    private static void CheckReversal(BankDatabase db, EntryDoc reversal, string id, Dictionary<string, string> reversedBy, List<string> problems)
+    {
+        if (!LedgerIds.IsCanonicalEntry(reversal.ReversesEntryId) || !LedgerIds.TryParseEntry(reversal.ReversesEntryId, out var originalSequence)
+            || originalSequence >= reversal.Id)
+        {
+            Add(problems, $"reversal {id} names '{reversal.ReversesEntryId}', which is not the canonical name of an earlier entry");
+            return;
+        }
+        if (reversedBy.TryGetValue(reversal.ReversesEntryId, out var earlier))
+        {
+            Add(problems, $"entry {reversal.ReversesEntryId} is reversed twice: by {earlier} and by {id}");
+            return;
+        }
+        reversedBy[reversal.ReversesEntryId] = id;
+        var original = db.Entries.FindById(originalSequence);
+        if (original is null || original.Kind != EntryKinds.Transfer)
+        {
+            Add(problems, $"reversal {id} reverses {reversal.ReversesEntryId}, which is not a transfer");
+            return;
+        }
+        var sent = original.Postings.FirstOrDefault(p => p.Amount < 0);
+        var given = reversal.Postings.Where(p => p.Amount > 0).ToList();
+        if (sent is null || given.Count != 1 || given[0].AccountId != sent.AccountId || given[0].Amount != -sent.Amount)
+        {
+            Add(problems, $"reversal {id} does not give the sender of {reversal.ReversesEntryId} back exactly what it sent");
+        }
+    }
+
+    private static string Format(Int128 minorUnits) =>
+        minorUnits >= long.MinValue && minorUnits <= long.MaxValue
+            ? Amount.FromMinorUnits((long)minorUnits).ToString()
+            : minorUnits.ToString(CultureInfo.InvariantCulture) + " minor units";
 
     private static void Add(List<string> problems, string problem)
     {

@@ -71,7 +71,7 @@ public static class BankBench
             for (var i = 0; i < accountCount; i++)
             {
                 var account = await bank.OpenAccountAsync(new OpenAccountRequest { CustomerId = customer.CustomerId }, headers, cancellationToken: cancellation);
-                await bank.DepositAsync(new CashRequest { AccountId = account.AccountId, Amount = opening }, headers, cancellationToken: cancellation);
+                await bank.DepositAsync(new CashRequest { AccountId = account.AccountId, Amount = opening, IdempotencyKey = "bench-open-" + account.AccountId }, headers, cancellationToken: cancellation);
                 accounts.Add(account.AccountId);
             }
             var ledger = app.Services.GetRequiredService<BankLedger>();

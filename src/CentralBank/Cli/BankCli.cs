@@ -46,8 +46,12 @@ public static class BankCli
         root.Subcommands.Add(AuditCommand());
         root.Subcommands.Add(BankBench.Command(s_json));
         root.Subcommands.Add(HealthCommand());
-        return root.Parse(args).InvokeAsync();
+        // No response files: "@cash" is an account id here, not a file of arguments to read.
+        return root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null }).InvokeAsync();
     }
+
+    /// <summary>The exit code of a fail-stop (EX_SOFTWARE): a supervisor restarts the bank, which recovers from its file.</summary>
+    public const int StoppedAfterStorageFault = 70;
 
     private static Command ServeCommand()
     {
@@ -55,7 +59,9 @@ public static class BankCli
         var data = new Option<string>("--data") { Description = "Data directory (ledger file, admin token).", Required = true };
         var host = new Option<string>("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
         var retention = new Option<double>("--key-retention-hours") { Description = "How long idempotency keys are kept.", DefaultValueFactory = _ => 24 };
-        var command = new Command("serve", "Run the bank server.") { port, data, host, retention };
+        var minFree = new Option<long>("--min-free-mb") { Description = "Refuse writes (STORAGE_FULL) while the data disk has less free space than this.", DefaultValueFactory = _ => 64 };
+        var reserve = new Option<long>("--reserve-mb") { Description = "Disk space held back in DIR/space.reserve, released if the disk fills anyway.", DefaultValueFactory = _ => 16 };
+        var command = new Command("serve", "Run the bank server.") { port, data, host, retention, minFree, reserve };
         command.SetAction(async (parse, cancellation) =>
         {
             var options = new BankServerOptions
@@ -64,6 +70,8 @@ public static class BankCli
                 Port = parse.GetValue(port),
                 Host = parse.GetValue(host)!,
                 IdempotencyKeyRetention = TimeSpan.FromHours(parse.GetValue(retention)),
+                MinFreeBytes = Math.Max(0, parse.GetValue(minFree)) * 1024 * 1024,
+                ReserveBytes = Math.Max(0, parse.GetValue(reserve)) * 1024 * 1024,
                 MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
             };
             WebApplication app;
@@ -72,15 +80,25 @@ public static class BankCli
                 app = BankServer.Build(options);
                 await app.StartAsync(cancellation).ConfigureAwait(false);
             }
-            catch (IOException ex)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 await Console.Error.WriteLineAsync($"The bank could not start: {ex.Message}").ConfigureAwait(false);
                 return CliOutput.Unreachable;
+            }
+            catch (InvalidOperationException ex)
+            {
+                await Console.Error.WriteLineAsync($"The bank could not start: {ex.Message}").ConfigureAwait(false);
+                return CliOutput.BadInput;
             }
             await using (app.ConfigureAwait(false))
             {
                 await Console.Out.WriteLineAsync($"CentralBank listening on {string.Join(", ", app.Urls)} (data: {Path.GetFullPath(options.DataDirectory)})").ConfigureAwait(false);
                 await app.WaitForShutdownAsync(cancellation).ConfigureAwait(false);
+                if (Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Ledger.BankLedger>(app.Services).Fatal is { } fatal)
+                {
+                    await Console.Error.WriteLineAsync($"The bank stopped after a storage fault ({fatal.Message}); restart it to recover from the file.").ConfigureAwait(false);
+                    return StoppedAfterStorageFault;
+                }
             }
             return 0;
         });
@@ -279,19 +297,30 @@ public static class BankCli
     private static Command AuditCommand()
     {
         var data = new Option<string?>("--data") { Description = "Audit a stopped bank's data directory directly instead of asking the server." };
-        var command = new Command("audit", "Verify the journal's hash chain, every balance and conservation of money.") { data };
+        var expect = new Option<string?>("--expect")
+        {
+            Description = "An anchor SEQ:HASH from an earlier receipt or audit: fail if the journal no longer holds entry SEQ with that hash (deleted or re-hashed entries).",
+        };
+        var command = new Command("audit", "Verify the journal's hash chain, every balance, every reversal and conservation of money.") { data, expect };
         command.SetAction(parse =>
         {
             var directory = parse.GetValue(data);
+            var output = new CliOutput(parse.GetValue(s_json));
+            JournalAnchor? anchor = null;
+            if (parse.GetValue(expect) is { } anchorText && !JournalAnchor.TryParse(anchorText, out anchor))
+            {
+                return Task.FromResult(output.Fail(CliOutput.BadInput, "INVALID_ARGUMENT", $"'{anchorText}' is not an anchor; it looks like 42:<64 hex digits> (a receipt's sequence and entry hash)."));
+            }
             if (directory is null)
             {
                 return Run(parse, async (client, output) =>
                 {
-                    var reply = await client.Bank.AuditAsync(new AuditRequest(), client.Headers, new DateTime?(DateTime.UtcNow.AddMinutes(5))).ConfigureAwait(false);
-                    return ReportAudit(output, reply.Ok, (long)reply.Entries, reply.TotalBalances, reply.Issued, [.. reply.Problems], (long)reply.FirstBrokenSequence);
+                    var request = new AuditRequest { ExpectSequence = (ulong)(anchor?.Sequence ?? 0), ExpectHash = anchor?.Hash ?? "" };
+                    var reply = await client.Bank.AuditAsync(request, client.Headers, new DateTime?(DateTime.UtcNow.AddMinutes(5))).ConfigureAwait(false);
+                    return ReportAudit(output, reply.Ok, (long)reply.Entries, reply.TotalBalances, reply.Issued, [.. reply.Problems], (long)reply.FirstBrokenSequence,
+                        new JournalAnchor((long)reply.HeadSequence, reply.HeadHash));
                 });
             }
-            var output = new CliOutput(parse.GetValue(s_json));
             return output.RunAsync("bank", () => directory, () =>
             {
                 if (!File.Exists(Path.Combine(directory, BankDatabase.FileName)))
@@ -299,16 +328,23 @@ public static class BankCli
                     throw new CliException("NO_LEDGER", $"There is no ledger in {directory}.");
                 }
                 using var db = new BankDatabase(directory);
-                var report = LedgerAuditor.Run(db);
-                return Task.FromResult(ReportAudit(output, report.Ok, report.Entries, report.CustomerBalances, report.Issued, report.Problems, report.FirstBrokenSequence));
+                var report = LedgerAuditor.Run(db, anchor);
+                return Task.FromResult(ReportAudit(output, report.Ok, report.Entries, Saturate(report.CustomerBalances), Saturate(report.Issued), report.Problems, report.FirstBrokenSequence,
+                    new JournalAnchor(report.HeadSequence, report.HeadHash)));
             });
         });
         return command;
     }
 
-    private static int ReportAudit(CliOutput output, bool ok, long entries, long balances, long issued, IReadOnlyList<string> problems, long firstBroken)
+    private static long Saturate(Int128 value) => (long)Int128.Clamp(value, long.MinValue, long.MaxValue);
+
+    private static int ReportAudit(CliOutput output, bool ok, long entries, long balances, long issued, IReadOnlyList<string> problems, long firstBroken, JournalAnchor head)
     {
-        var model = new { ok, entries, customer_balances = Amount.FromMinorUnits(balances).ToString(), issued = Amount.FromMinorUnits(issued).ToString(), first_broken_entry = firstBroken == 0 ? null : Ledger.LedgerIds.Entry(firstBroken), problems };
+        var model = new
+        {
+            ok, entries, customer_balances = Amount.FromMinorUnits(balances).ToString(), issued = Amount.FromMinorUnits(issued).ToString(),
+            first_broken_entry = firstBroken == 0 ? null : Ledger.LedgerIds.Entry(firstBroken), problems, anchor = head.Sequence == 0 ? null : head.ToString(),
+        };
         if (!ok)
         {
             if (output.Json)
@@ -319,7 +355,7 @@ public static class BankCli
             return output.Fail(CliOutput.Refused, "AUDIT_FAILED", $"The audit FAILED over {entries} entries: {problems[0]}{(problems.Count > 1 ? $" (and {problems.Count - 1} more problems)" : "")}.");
         }
         return output.Success(model, console => console.MarkupLineInterpolated(
-            $"Audit passed: {entries} entries, hash chain intact, every balance matches its postings, customer balances {Amount.FromMinorUnits(balances)} = deposits − withdrawals + write-offs."));
+            $"Audit passed: {entries} entries, hash chain intact, every balance matches its postings, customer balances {Amount.FromMinorUnits(balances)} = deposits − withdrawals + write-offs. Anchor for the next audit: --expect {head}"));
     }
 
     private static object EntryJson(EntryReply reply, string key) => new
@@ -329,6 +365,7 @@ public static class BankCli
         from_balance = Amount.FromMinorUnits(reply.FromBalance).ToString(),
         to_balance = Amount.FromMinorUnits(reply.ToBalance).ToString(),
         committed_ms = reply.CommittedMs,
+        anchor = reply.Sequence + ":" + reply.EntryHash,
         idempotency_key = key,
     };
 

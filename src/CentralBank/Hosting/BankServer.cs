@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using System.Net;
 
@@ -19,6 +20,15 @@ public sealed record BankServerOptions
     public TimeSpan IdempotencyKeyRetention { get; init; } = TimeSpan.FromHours(24);
     public LogLevel MinimumLogLevel { get; init; } = LogLevel.Warning;
 
+    /// <summary>Below this much free disk, writes are refused with STORAGE_FULL; reads go on.</summary>
+    public long MinFreeBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>Space held back in a reserve file, released if the disk fills anyway so a rollback has room.</summary>
+    public long ReserveBytes { get; init; } = 16L * 1024 * 1024;
+
+    /// <summary>Tests only: fails storage steps on purpose (fault injection).</summary>
+    public Storage.IStorageFaultInjector? StorageFaults { get; init; }
+
     /// <summary>Overrides BANK_ADMIN_TOKEN and DIR/admin.token (tests and the bench host several banks in one process).</summary>
     public string? AdminToken { get; init; }
 }
@@ -26,6 +36,8 @@ public sealed record BankServerOptions
 /// <summary>Builds the bank server so `bank serve` and the tests host exactly the same thing.</summary>
 public static class BankServer
 {
+    public const int MaxMessageBytes = 64 * 1024;
+
     public static WebApplication Build(BankServerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -34,19 +46,31 @@ public static class BankServer
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var address = options.Host is "0.0.0.0" or "*" ? IPAddress.Any : IPAddress.Parse(options.Host == "localhost" ? "127.0.0.1" : options.Host);
-            // Cleartext gRPC must be HTTP/2 only (DESIGN.md §3).
+            // Cleartext gRPC must be HTTP/2 only (docs/ARCHITECTURE.md).
             kestrel.Listen(address, options.Port, listen => listen.Protocols = HttpProtocols.Http2);
+            ServerLimits.Apply(kestrel, MaxMessageBytes);
         });
-        var adminToken = options.AdminToken ?? Tokens.LoadOrCreateAdminToken(options.DataDirectory);
-        builder.Services.AddSingleton(provider =>
-            new BankLedger(options.DataDirectory, options.IdempotencyKeyRetention, provider.GetRequiredService<ILoggerFactory>().CreateLogger("Ledger")));
+        var adminToken = options.AdminToken is { } given
+            ? Tokens.RequireStrong(given, "the server options")
+            : Tokens.LoadOrCreateAdminToken(options.DataDirectory);
+        builder.Services.AddSingleton(provider => new BankLedger(
+            new LedgerOptions
+            {
+                DataDirectory = options.DataDirectory,
+                IdempotencyKeyRetention = options.IdempotencyKeyRetention,
+                MinFreeBytes = options.MinFreeBytes,
+                ReserveBytes = options.ReserveBytes,
+                Faults = options.StorageFaults,
+            },
+            provider.GetRequiredService<ILoggerFactory>().CreateLogger("Ledger")));
         builder.Services.AddSingleton(provider => new Authenticator(adminToken, provider.GetRequiredService<BankLedger>().State));
         builder.Services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<ErrorInterceptor>();
-            grpc.MaxReceiveMessageSize = 64 * 1024;
+            grpc.MaxReceiveMessageSize = MaxMessageBytes;
             grpc.EnableDetailedErrors = false;
         });
+        builder.Services.AddMalformedRequestRefusal();
         builder.Services.AddGrpcHealthChecks().AddCheck<LedgerHealthCheck>("ledger");
         builder.Services.AddGrpcReflection();
 
@@ -55,7 +79,11 @@ public static class BankServer
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         // Open the ledger now, not on the first call, so a bad data directory fails the start.
-        _ = app.Services.GetRequiredService<BankLedger>();
+        var ledger = app.Services.GetRequiredService<BankLedger>();
+        // Fail-stop: once storage failed at or after a commit, this process must not serve another
+        // request; the restart reads the truth from the file.
+        var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+        ledger.Stopped.Register(lifetime.StopApplication);
         return app;
     }
 }

@@ -4,17 +4,37 @@ using Microsoft.Extensions.Logging;
 
 namespace LedgerContrast.CentralBank.Ledger;
 
+/// <summary>How the ledger stores: where, how long keys live, how much disk it keeps free.</summary>
+public sealed record LedgerOptions
+{
+    public required string DataDirectory { get; init; }
+    public TimeSpan IdempotencyKeyRetention { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>Below this much free space, writes are refused with STORAGE_FULL (room for a batch and a LiteDB checkpoint).</summary>
+    public long MinFreeBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>Held back in a reserve file and released when the disk fills anyway, so a rollback never lacks space.</summary>
+    public long ReserveBytes { get; init; } = 16L * 1024 * 1024;
+
+    /// <summary>Tests only: fails storage steps on purpose.</summary>
+    public IStorageFaultInjector? Faults { get; init; }
+}
+
 /// <summary>The bank's ledger: the database, its committed in-memory state, and the one writer.</summary>
 public sealed class BankLedger : IDisposable
 {
     private readonly BankDatabase _db;
     private readonly LedgerWriter _writer;
+    private readonly SemaphoreSlim _oneAuditAtATime = new(1, 1);
+    private readonly CancellationTokenSource _stopped = new();
 
-    public BankLedger(string dataDirectory, TimeSpan idempotencyKeyRetention, ILogger logger)
+    public BankLedger(LedgerOptions options, ILogger logger)
     {
-        _db = new BankDatabase(dataDirectory);
-        State = LedgerState.Load(_db);
-        _writer = new LedgerWriter(_db, State, idempotencyKeyRetention, logger);
+        ArgumentNullException.ThrowIfNull(options);
+        _db = new BankDatabase(options.DataDirectory, options.Faults);
+        State = LedgerState.Load(_db, options.IdempotencyKeyRetention);
+        var disk = new DiskSpaceGuard(options.DataDirectory, options.MinFreeBytes, options.ReserveBytes);
+        _writer = new LedgerWriter(_db, State, disk, options.IdempotencyKeyRetention, logger, _ => _stopped.Cancel());
     }
 
     public LedgerState State { get; }
@@ -24,6 +44,12 @@ public sealed class BankLedger : IDisposable
     /// <summary>Whether the writer thread is taking commands (what the gRPC health check reports).</summary>
     public bool IsHealthy => _writer.IsRunning;
 
+    /// <summary>The storage fault that stopped the ledger, if one did: the host must exit and be restarted.</summary>
+    public Exception? Fatal => _writer.Fatal;
+
+    /// <summary>Cancelled when a storage fault stops the writer.</summary>
+    public CancellationToken Stopped => _stopped.Token;
+
     /// <summary>Queues a command; the task completes once it is durable (or refused).</summary>
     public async Task<T> ExecuteAsync<T>(LedgerCommand command)
     {
@@ -31,12 +57,29 @@ public sealed class BankLedger : IDisposable
         return outcome switch
         {
             T result => result,
-            Rejection rejection => throw new RejectionException(rejection.Reason, rejection.Message),
+            Rejection rejection => throw new RejectionException(rejection),
             _ => throw new InvalidOperationException($"Unexpected ledger outcome {outcome.GetType().Name}."),
         };
     }
 
-    public Task<AuditReport> AuditAsync() => ExecuteAsync<AuditReport>(new AuditCommand());
+    /// <summary>
+    /// Audits a snapshot of the committed ledger on a thread of its own, so transfers go on while
+    /// it reads the journal. One audit at a time: it is the most expensive thing a caller can ask.
+    /// </summary>
+    public async Task<AuditReport> AuditAsync(JournalAnchor? expect = null)
+    {
+        await _oneAuditAtATime.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            return await Task.Factory.StartNew(
+                () => _db.ReadSnapshot(_writer.CommitGate, () => LedgerAuditor.Run(_db, expect)),
+                CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+        }
+        finally
+        {
+            _oneAuditAtATime.Release();
+        }
+    }
 
     /// <summary>
     /// A page of an account's postings, newest first, from committed data only: follows the
@@ -66,5 +109,7 @@ public sealed class BankLedger : IDisposable
     {
         _writer.Dispose();
         _db.Dispose();
+        _oneAuditAtATime.Dispose();
+        _stopped.Dispose();
     }
 }

@@ -99,12 +99,14 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
             throw new RejectionException(Reasons.InsufficientFunds,
                 $"Account {from.AccountId} holds {Format(from.Balance)}, less than {Format(amount)}.");
         }
+        // Both sides are checked, system accounts too: @cash goes negative by design, and a wrapped
+        // @cash would still balance the journal while every total built on it is nonsense.
         var toBalance = CheckedAdd(to.Balance, amount, to.AccountId);
-        var fromBalance = from.Balance - amount;
+        var fromBalance = CheckedAdd(from.Balance, -amount, from.AccountId);
         var entry = Append(kind, [new PostingDoc { AccountId = from.AccountId, Amount = -amount }, new PostingDoc { AccountId = to.AccountId, Amount = amount }], "", "");
         batch.SetBalance(from.AccountId, fromBalance);
         batch.SetBalance(to.AccountId, toBalance);
-        return new EntryCommitted(LedgerIds.Entry(entry.Id), entry.Id, fromBalance, toBalance, entry.TimeMs);
+        return new EntryCommitted(LedgerIds.Entry(entry.Id), entry.Id, fromBalance, toBalance, entry.TimeMs, entry.Hash);
     }
 
     private EntryCommitted Reverse(ReverseCommand command)
@@ -113,16 +115,17 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
         {
             throw new RejectionException(Reasons.InvalidArgument, $"'{command.EntryId}' is not an entry id; entry ids look like e-42.");
         }
+        var originalId = LedgerIds.Entry(sequence);
         var original = batch.Entries.GetValueOrDefault(sequence) ?? db.Entries.FindById(sequence)
-            ?? throw new RejectionException(Reasons.EntryNotFound, $"Entry {command.EntryId} does not exist.");
+            ?? throw new RejectionException(Reasons.EntryNotFound, $"Entry {originalId} does not exist.");
         if (original.Kind != EntryKinds.Transfer)
         {
-            throw new RejectionException(Reasons.NotReversible, $"Entry {command.EntryId} is a {original.Kind.ToLowerInvariant()}; only transfers can be reversed.");
+            throw new RejectionException(Reasons.NotReversible, $"Entry {originalId} is a {original.Kind.ToLowerInvariant()}; only transfers can be reversed.");
         }
-        var reversedBy = batch.Reversed.GetValueOrDefault(command.EntryId) ?? db.Reversals.FindById(command.EntryId)?.ReversalEntryId;
+        var reversedBy = batch.Reversed.GetValueOrDefault(originalId) ?? db.Reversals.FindById(originalId)?.ReversalEntryId;
         if (reversedBy is not null)
         {
-            throw new RejectionException(Reasons.AlreadyReversed, $"Entry {command.EntryId} was already reversed by {reversedBy}.");
+            throw new RejectionException(Reasons.AlreadyReversed, $"Entry {originalId} was already reversed by {reversedBy}.");
         }
         var amount = original.Postings.Single(p => p.Amount > 0).Amount;
         var receiver = batch.FindAccount(original.Postings.Single(p => p.Amount > 0).AccountId)!;
@@ -134,23 +137,24 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
                 $"Account {receiver.AccountId} holds {Format(receiver.Balance)}, less than the {Format(amount)} to take back; use force to have the bank cover the difference.");
         }
         var senderBalance = CheckedAdd(sender.Balance, amount, sender.AccountId);
+        var writeOff = batch.FindAccount(BankDatabase.WriteOffAccountId)!;
+        var writeOffBalance = CheckedAdd(writeOff.Balance, -shortfall, writeOff.AccountId);
         // Overdraft-to-bank: the receiver gives back what it has; the bank's write-off account covers the rest.
         List<PostingDoc> postings = [new PostingDoc { AccountId = receiver.AccountId, Amount = -(amount - shortfall) }];
         if (shortfall > 0)
         {
             postings.Add(new PostingDoc { AccountId = BankDatabase.WriteOffAccountId, Amount = -shortfall });
-            var writeOff = batch.FindAccount(BankDatabase.WriteOffAccountId)!;
-            batch.SetBalance(writeOff.AccountId, writeOff.Balance - shortfall);
+            batch.SetBalance(writeOff.AccountId, writeOffBalance);
         }
         postings.Add(new PostingDoc { AccountId = sender.AccountId, Amount = amount });
-        var entry = Append(EntryKinds.Reversal, postings, command.EntryId, command.Memo);
+        var entry = Append(EntryKinds.Reversal, postings, originalId, command.Memo);
         var receiverBalance = receiver.Balance - (amount - shortfall);
         batch.SetBalance(receiver.AccountId, receiverBalance);
         batch.SetBalance(sender.AccountId, senderBalance);
         var reversalId = LedgerIds.Entry(entry.Id);
-        db.Reversals.Insert(new ReversalDoc { Id = command.EntryId, ReversalEntryId = reversalId });
-        batch.Reversed[command.EntryId] = reversalId;
-        return new EntryCommitted(reversalId, entry.Id, receiverBalance, senderBalance, entry.TimeMs);
+        db.Reversals.Insert(new ReversalDoc { Id = originalId, ReversalEntryId = reversalId });
+        batch.Reversed[originalId] = reversalId;
+        return new EntryCommitted(reversalId, entry.Id, receiverBalance, senderBalance, entry.TimeMs, entry.Hash);
     }
 
     private EntryDoc Append(string kind, List<PostingDoc> postings, string reverses, string memo)
@@ -190,7 +194,7 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
             return execute();
         }
         var id = principal.Scope + ":" + key;
-        var stored = batch.IdempotencyKeys.GetValueOrDefault(id) ?? (knownKeys.MightContain(id) ? db.IdempotencyKeys.FindById(id) : null);
+        var stored = batch.IdempotencyKeys.GetValueOrDefault(id) ?? (knownKeys.MightContain(id, nowMs) ? db.IdempotencyKeys.FindById(id) : null);
         if (stored is not null && stored.CreatedMs >= nowMs - (long)keyRetention.TotalMilliseconds)
         {
             if (!string.Equals(stored.Fingerprint, fingerprint, StringComparison.Ordinal))
@@ -200,15 +204,15 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
             }
             return stored.RejectReason.Length > 0
                 ? new Rejection(stored.RejectReason, stored.RejectMessage)
-                : new EntryCommitted(stored.EntryId, stored.Sequence, stored.FromBalance, stored.ToBalance, stored.CommittedMs);
+                : new EntryCommitted(stored.EntryId, stored.Sequence, stored.FromBalance, stored.ToBalance, stored.CommittedMs, stored.EntryHash);
         }
         var record = new IdempotencyDoc { Id = id, Fingerprint = fingerprint, CreatedMs = nowMs };
         object outcome;
         try
         {
             var committed = execute();
-            (record.EntryId, record.Sequence, record.FromBalance, record.ToBalance, record.CommittedMs) =
-                (committed.EntryId, committed.Sequence, committed.FromBalance, committed.ToBalance, committed.CommittedMs);
+            (record.EntryId, record.Sequence, record.FromBalance, record.ToBalance, record.CommittedMs, record.EntryHash) =
+                (committed.EntryId, committed.Sequence, committed.FromBalance, committed.ToBalance, committed.CommittedMs, committed.EntryHash);
             outcome = committed;
         }
         catch (RejectionException rejected)
@@ -219,7 +223,7 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
         if (stored is null)
         {
             db.IdempotencyKeys.Insert(record);
-            knownKeys.Add(id); // before the commit: if it rolls back, a false positive costs only a lookup
+            knownKeys.Add(id, nowMs); // before the commit: if it rolls back, a false positive costs only a lookup
         }
         else
         {
@@ -229,13 +233,16 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
         return outcome;
     }
 
-    private static long CheckedAdd(long balance, long amount, string accountId)
+    /// <summary>A balance change that would leave the 64-bit range is refused before anything is written.</summary>
+    private static long CheckedAdd(long balance, long change, string accountId)
     {
-        if (balance > long.MaxValue - amount)
+        var result = (Int128)balance + change;
+        if (result > long.MaxValue || result < long.MinValue)
         {
-            throw new RejectionException(Reasons.BalanceOverflow, $"Account {accountId} cannot hold more money.");
+            throw new RejectionException(Reasons.BalanceOverflow,
+                change > 0 ? $"Account {accountId} cannot hold more money." : $"Account {accountId} cannot record a larger debit.");
         }
-        return balance + amount;
+        return (long)result;
     }
 
     private static string Format(long minorUnits) => LedgerContrast.Shared.Money.Amount.FromMinorUnits(minorUnits).ToString();

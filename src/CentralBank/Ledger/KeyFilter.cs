@@ -3,39 +3,93 @@ namespace LedgerContrast.CentralBank.Ledger;
 /// <summary>
 /// A Bloom filter of every stored idempotency key. Almost every transfer brings a new key, and
 /// looking a missing key up in LiteDB costs ~50 µs on the writer thread; the filter answers
-/// "certainly new" from memory, so only possible repeats are looked up. False positives only
-/// cost a lookup; there are no false negatives.
+/// "certainly new" from memory, so only possible repeats are looked up.
+/// <para>
+/// One filter only ever fills: at ten million keys nearly every lookup is a false positive and
+/// the speed-up fades without a word. So keys go into generations: a new one starts when the
+/// current is full or older than the key retention, and a generation is dropped once all of its
+/// keys have expired. Memory is bounded by <see cref="MaxGenerations"/>; if even that is not
+/// enough, the oldest is dropped and, until its keys would have expired, every key "might" be
+/// known — slower, never wrong. There are no false negatives.
+/// </para>
+/// <para>Used by the writer thread only.</para>
 /// </summary>
-public sealed class KeyFilter
+public sealed class KeyFilter(TimeSpan retention)
 {
-    private const int Bits = 1 << 24; // 2 MiB: (1 - e^(-4n/m))^4 ≈ 1.2 % false positives at n = 1.7 M keys (computed, not measured)
+    public const int MaxGenerations = 4;
+    private const int Bits = 1 << 24; // 2 MiB each: (1 - e^(-4n/m))^4 ≈ 1.2 % false positives at n = 1.7 M keys (computed, not measured)
+    private const int Capacity = 1_700_000;
     private const int Hashes = 4;
-    private readonly ulong[] _words = new ulong[Bits / 64];
 
-    public void Add(string key)
+    private readonly List<Generation> _generations = [];
+    private readonly long _retentionMs = (long)retention.TotalMilliseconds;
+    private long _allKnownUntilMs;
+
+    public int Generations => _generations.Count;
+
+    public void Add(string key, long nowMs)
     {
         ArgumentNullException.ThrowIfNull(key);
+        var generation = Current(nowMs);
         var (a, b) = Seeds(key);
         for (var i = 0; i < Hashes; i++)
         {
             var bit = (uint)(a + i * b) % Bits;
-            _words[bit / 64] |= 1UL << (int)(bit % 64);
+            generation.Words[bit / 64] |= 1UL << (int)(bit % 64);
         }
+        generation.Count++;
+        generation.NewestMs = Math.Max(generation.NewestMs, nowMs);
     }
 
-    public bool MightContain(string key)
+    public bool MightContain(string key, long nowMs)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var (a, b) = Seeds(key);
-        for (var i = 0; i < Hashes; i++)
+        if (nowMs < _allKnownUntilMs)
         {
-            var bit = (uint)(a + i * b) % Bits;
-            if ((_words[bit / 64] & (1UL << (int)(bit % 64))) == 0)
+            return true;
+        }
+        var (a, b) = Seeds(key);
+        foreach (var generation in _generations)
+        {
+            if (generation.Contains(a, b))
             {
-                return false;
+                return true;
             }
         }
-        return true;
+        return false;
+    }
+
+    /// <summary>Drops generations whose every key has passed its retention (and was pruned from the store).</summary>
+    public void Rotate(long nowMs)
+    {
+        if (_generations.Count == 0)
+        {
+            return;
+        }
+        var current = _generations[^1];
+        _generations.RemoveAll(g => g != current && g.NewestMs < nowMs - _retentionMs);
+    }
+
+    private Generation Current(long nowMs)
+    {
+        if (_generations.Count > 0)
+        {
+            var newest = _generations[^1];
+            if (newest.Count < Capacity && nowMs - newest.StartedMs < _retentionMs)
+            {
+                return newest;
+            }
+        }
+        Rotate(nowMs);
+        if (_generations.Count >= MaxGenerations)
+        {
+            var dropped = _generations[0];
+            _generations.RemoveAt(0);
+            _allKnownUntilMs = Math.Max(_allKnownUntilMs, dropped.NewestMs + _retentionMs);
+        }
+        var generation = new Generation(nowMs);
+        _generations.Add(generation);
+        return generation;
     }
 
     /// <summary>Two independent hashes (Kirsch–Mitzenmacher double hashing): FNV-1a and .NET's seeded string hash.</summary>
@@ -47,5 +101,26 @@ public sealed class KeyFilter
             fnv = (fnv ^ c) * 16777619u;
         }
         return (fnv, (uint)key.GetHashCode(StringComparison.Ordinal) | 1u);
+    }
+
+    private sealed class Generation(long startedMs)
+    {
+        public ulong[] Words { get; } = new ulong[Bits / 64];
+        public long StartedMs { get; } = startedMs;
+        public long NewestMs { get; set; } = startedMs;
+        public int Count { get; set; }
+
+        public bool Contains(uint a, uint b)
+        {
+            for (var i = 0; i < Hashes; i++)
+            {
+                var bit = (uint)(a + i * b) % Bits;
+                if ((Words[bit / 64] & (1UL << (int)(bit % 64))) == 0)
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 }

@@ -24,12 +24,13 @@ public sealed record TransferCommand(string FromAccountId, string ToAccountId, l
 
 public sealed record ReverseCommand(string EntryId, string Memo, bool Force, Principal Principal) : LedgerCommand;
 
-/// <summary>Runs the audit on the writer thread, between batches, so it sees exactly the committed ledger.</summary>
-public sealed record AuditCommand : LedgerCommand;
-
 public sealed record CustomerCreated(string CustomerId);
 
 public sealed record AccountOpened(string AccountId, string CustomerId);
 
-/// <summary>A committed money movement, as the client is told (and told again on an idempotent retry).</summary>
-public sealed record EntryCommitted(string EntryId, long Sequence, long FromBalance, long ToBalance, long CommittedMs);
+/// <summary>
+/// A committed money movement, as the client is told (and told again on an idempotent retry).
+/// <paramref name="EntryHash"/> is the journal's hash at this entry: the client's anchor, which
+/// `bank audit --expect` later checks the file against.
+/// </summary>
+public sealed record EntryCommitted(string EntryId, long Sequence, long FromBalance, long ToBalance, long CommittedMs, string EntryHash);

@@ -17,18 +17,21 @@ public sealed class LedgerState
     private readonly ConcurrentDictionary<string, string> _customerByTokenHash = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _customerNames = new(StringComparer.Ordinal);
 
+    private LedgerState(TimeSpan keyRetention) => IdempotencyKeys = new KeyFilter(keyRetention);
+
     /// <summary>Every stored idempotency key, so the writer looks up only keys that might repeat.</summary>
-    public KeyFilter IdempotencyKeys { get; } = new();
+    public KeyFilter IdempotencyKeys { get; }
 
     public long LastSequence { get; private set; }
     public string LastHash { get; private set; } = Audit.EntryHasher.GenesisHash;
     public long CustomerCounter { get; private set; }
     public long AccountCounter { get; private set; }
 
-    public static LedgerState Load(BankDatabase db)
+    public static LedgerState Load(BankDatabase db, TimeSpan keyRetention)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var state = new LedgerState();
+        var state = new LedgerState(keyRetention);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         foreach (var account in db.Accounts.FindAll())
         {
             state._accounts[account.Id] = new AccountView(account.Id, account.CustomerId, account.Balance, account.LastSequence);
@@ -40,7 +43,7 @@ public sealed class LedgerState
         }
         foreach (var key in db.IdempotencyKeys.Query().Select(k => k.Id).ToEnumerable())
         {
-            state.IdempotencyKeys.Add(key);
+            state.IdempotencyKeys.Add(key, now); // kept a full retention from now: late, never early
         }
         var last = db.LastEntry();
         state.LastSequence = last?.Id ?? 0;

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using LedgerContrast.CentralBank.Audit;
 using LedgerContrast.CentralBank.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -10,40 +9,73 @@ namespace LedgerContrast.CentralBank.Ledger;
 /// <see cref="MaxBatch"/>), runs them inside one LiteDB transaction, commits, fsyncs, then
 /// publishes the new state and answers every caller: group commit. One writer makes
 /// read-modify-write safe without locks, and LiteDB's thread-bound transactions never cross an
-/// await (DESIGN.md §3).
+/// await (docs/ARCHITECTURE.md).
+/// <para>
+/// Storage failures are split at the commit. Before it, nothing reached the file: the batch is
+/// rolled back and refused (STORAGE_FULL when the disk is full). From the commit on, the batch
+/// may be on disk while memory says it is not, so the writer stops for good (fail-stop, as
+/// TigerBeetle and PostgreSQL after fsyncgate): callers hear LEDGER_STOPPED, the host exits, and
+/// the restart recovers the truth from the file, where a retried idempotency key replays.
+/// </para>
 /// </summary>
 public sealed partial class LedgerWriter : IDisposable
 {
     public const int MaxBatch = 1000;
 
+    /// <summary>Commands waiting beyond this are refused with OVERLOADED instead of growing memory without bound.</summary>
+    public const int MaxQueued = 20_000;
+
     private readonly BankDatabase _db;
     private readonly LedgerState _state;
+    private readonly DiskSpaceGuard _disk;
     private readonly TimeSpan _keyRetention;
     private readonly ILogger _logger;
-    private readonly BlockingCollection<LedgerCommand> _queue = new(new ConcurrentQueue<LedgerCommand>());
+    private readonly Action<Exception> _onFatal;
+    private readonly BlockingCollection<LedgerCommand> _queue = new(new ConcurrentQueue<LedgerCommand>(), MaxQueued);
     private readonly Thread _thread;
     private long _lastKeyPruneMs;
+    private volatile Exception? _fatal;
+    private bool _refusingForSpace;
+    private bool _reserveHeld;
 
-    public LedgerWriter(BankDatabase db, LedgerState state, TimeSpan keyRetention, ILogger logger)
+    public LedgerWriter(BankDatabase db, LedgerState state, DiskSpaceGuard disk, TimeSpan keyRetention, ILogger logger, Action<Exception> onFatal)
     {
         _db = db;
         _state = state;
+        _disk = disk;
         _keyRetention = keyRetention;
         _logger = logger;
+        _onFatal = onFatal;
+        _reserveHeld = disk.TryEnsureReserve();
         _thread = new Thread(Run) { IsBackground = true, Name = "ledger-writer" };
         _thread.Start();
     }
 
     public long BatchesCommitted { get; private set; }
 
-    public bool IsRunning => _thread.IsAlive && !_queue.IsAddingCompleted;
+    /// <summary>The storage fault that stopped the writer, or null while it runs.</summary>
+    public Exception? Fatal => _fatal;
+
+    public bool IsRunning => _fatal is null && _thread.IsAlive && !_queue.IsAddingCompleted;
+
+    /// <summary>Held by the writer across each commit, so a reader can open a snapshot of several collections between commits.</summary>
+    internal Lock CommitGate { get; } = new();
 
     public Task<object> SubmitAsync(LedgerCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
+        if (_fatal is not null)
+        {
+            command.Completion.TrySetResult(Stopped);
+            return command.Completion.Task;
+        }
         try
         {
-            _queue.Add(command);
+            if (!_queue.TryAdd(command))
+            {
+                command.Completion.TrySetResult(new Rejection(Reasons.Overloaded,
+                    $"The bank has {MaxQueued} requests waiting; retry after a short pause.", RetryAfterMs: 100));
+            }
         }
         catch (InvalidOperationException)
         {
@@ -52,61 +84,46 @@ public sealed partial class LedgerWriter : IDisposable
         return command.Completion.Task;
     }
 
+    private static Rejection Stopped { get; } = new(Reasons.LedgerStopped,
+        "The bank stopped after a storage fault; this request may or may not have been recorded. Retry it with the same idempotency key once the bank is back: it is answered from the ledger, never applied twice.");
+
     private void Run()
     {
         var batch = new List<LedgerCommand>(MaxBatch);
         foreach (var first in _queue.GetConsumingEnumerable())
         {
-            var next = first;
-            while (true)
+            if (_fatal is not null)
             {
-                if (next is AuditCommand audit)
-                {
-                    ExecuteBatch(batch);
-                    batch.Clear();
-                    RunAudit(audit);
-                }
-                else
-                {
-                    batch.Add(next);
-                }
-                if (batch.Count >= MaxBatch || !_queue.TryTake(out next!))
-                {
-                    break;
-                }
+                first.Completion.TrySetResult(Stopped);
+                continue;
+            }
+            batch.Add(first);
+            while (batch.Count < MaxBatch && _queue.TryTake(out var next))
+            {
+                batch.Add(next);
             }
             ExecuteBatch(batch);
             batch.Clear();
-            PruneExpiredKeys();
-        }
-    }
-
-    private void RunAudit(AuditCommand command)
-    {
-        try
-        {
-            command.Completion.TrySetResult(LedgerAuditor.Run(_db));
-        }
-#pragma warning disable CA1031 // An audit that cannot read the file is reported to its caller, not fatal to the writer.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            LogAuditFailed(_logger, ex);
-            command.Completion.TrySetResult(new Rejection(Reasons.StorageFailure, "The ledger file could not be read for the audit."));
+            if (_fatal is null)
+            {
+                PruneExpiredKeys();
+            }
         }
     }
 
     private void ExecuteBatch(List<LedgerCommand> batch)
     {
-        if (batch.Count == 0)
+        if (!HasRoomForWrites())
         {
+            Answer(batch, new Rejection(Reasons.StorageFull,
+                "The bank's disk is full: it is refusing changes until space is freed; reads and the audit still work. Nothing was changed."));
             return;
         }
         var context = new BatchContext(_state);
         var results = new object[batch.Count];
+        _db.BeginTransaction();
         try
         {
-            _db.BeginTransaction();
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             var executor = new CommandExecutor(_db, context, now, _keyRetention, _state.IdempotencyKeys);
             for (var i = 0; i < batch.Count; i++)
@@ -114,19 +131,28 @@ public sealed partial class LedgerWriter : IDisposable
                 results[i] = executor.Execute(batch[i]);
             }
             executor.WriteBalances();
-            _db.Commit();
-            _db.FlushToDisk();
+            _db.BeforeCommit();
         }
-#pragma warning disable CA1031 // A storage failure must fail this batch's callers, never kill the writer thread.
+#pragma warning disable CA1031 // Before the commit nothing reached the file: refuse this batch, keep serving.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            _db.Rollback();
-            LogBatchFailed(_logger, batch.Count, ex);
-            foreach (var command in batch)
+            RollBack(batch, ex);
+            return;
+        }
+        try
+        {
+            lock (CommitGate)
             {
-                command.Completion.TrySetResult(new Rejection(Reasons.StorageFailure, "The bank could not store the request; nothing was changed. Try again."));
+                _db.Commit();
             }
+            _db.FlushToDisk();
+        }
+#pragma warning disable CA1031 // From the commit on, the file may hold the batch: stop, never guess.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Stop(batch, ex);
             return;
         }
         _state.Publish(context);
@@ -135,18 +161,115 @@ public sealed partial class LedgerWriter : IDisposable
         {
             batch[i].Completion.TrySetResult(results[i]);
         }
+        if (!_reserveHeld)
+        {
+            _reserveHeld = _disk.TryEnsureReserve();
+        }
     }
 
+    private void RollBack(List<LedgerCommand> batch, Exception cause)
+    {
+        var diskFull = StorageErrors.IsDiskFull(cause);
+        if (diskFull)
+        {
+            // LiteDB's rollback may itself need to write: give it the reserve's space.
+            _disk.Release();
+            _reserveHeld = false;
+        }
+        try
+        {
+            _db.Rollback();
+        }
+#pragma warning disable CA1031 // A rollback that fails leaves LiteDB in an unknown state: stop.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Stop(batch, new AggregateException(cause, ex));
+            return;
+        }
+        LogBatchRolledBack(_logger, batch.Count, cause.GetType().Name, cause.Message);
+        Answer(batch, diskFull
+            ? new Rejection(Reasons.StorageFull, "The bank's disk filled up while storing the request; nothing was changed. Retry once space is freed.")
+            : new Rejection(Reasons.StorageFailure, "The bank could not store the request; nothing was changed. Try again."));
+    }
+
+    private void Stop(List<LedgerCommand> batch, Exception cause)
+    {
+        _fatal = cause;
+        LogStopped(_logger, cause);
+        Answer(batch, Stopped);
+        while (_queue.TryTake(out var waiting))
+        {
+            waiting.Completion.TrySetResult(Stopped);
+        }
+        _onFatal(cause);
+    }
+
+    private bool HasRoomForWrites()
+    {
+        var room = _disk.HasRoomForWrites;
+        if (room == _refusingForSpace)
+        {
+            _refusingForSpace = !room;
+            if (room)
+            {
+                LogSpaceReturned(_logger, _disk.FreeBytes / (1024 * 1024));
+            }
+            else
+            {
+                LogStorageFull(_logger, _disk.FreeBytes / (1024 * 1024), _disk.MinFreeBytes / (1024 * 1024));
+            }
+        }
+        return room;
+    }
+
+    private static void Answer(List<LedgerCommand> batch, Rejection rejection)
+    {
+        foreach (var command in batch)
+        {
+            command.Completion.TrySetResult(rejection);
+        }
+    }
+
+    /// <summary>Deletes expired keys in a transaction of its own, under the same commit discipline as a batch.</summary>
     private void PruneExpiredKeys()
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        if (now - _lastKeyPruneMs < 60_000)
+        if (now - _lastKeyPruneMs < 60_000 || !_disk.HasRoomForWrites)
         {
             return;
         }
         _lastKeyPruneMs = now;
         var cutoff = now - (long)_keyRetention.TotalMilliseconds;
-        var removed = _db.IdempotencyKeys.DeleteMany(k => k.CreatedMs < cutoff);
+        int removed;
+        _db.BeginTransaction();
+        try
+        {
+            removed = _db.IdempotencyKeys.DeleteMany(k => k.CreatedMs < cutoff);
+        }
+#pragma warning disable CA1031 // Pruning is housekeeping: a failure before commit is retried a minute later.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            RollBack([], ex);
+            return;
+        }
+        try
+        {
+            lock (CommitGate)
+            {
+                _db.Commit();
+            }
+            _db.FlushToDisk();
+        }
+#pragma warning disable CA1031 // Same as a batch: from the commit on, stop.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Stop([], ex);
+            return;
+        }
+        _state.IdempotencyKeys.Rotate(now);
         if (removed > 0)
         {
             LogKeysPruned(_logger, removed);
@@ -160,11 +283,17 @@ public sealed partial class LedgerWriter : IDisposable
         _queue.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "A batch of {Count} ledger commands failed to commit and was rolled back")]
-    private static partial void LogBatchFailed(ILogger logger, int count, Exception exception);
+    [LoggerMessage(Level = LogLevel.Error, Message = "A batch of {Count} ledger commands was rolled back before commit ({Error}: {Detail}); nothing was changed")]
+    private static partial void LogBatchRolledBack(ILogger logger, int count, string error, string detail);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "The audit could not read the ledger")]
-    private static partial void LogAuditFailed(ILogger logger, Exception exception);
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Storage failed at or after commit: the ledger writer has stopped and the bank is shutting down; restart it to recover from the file")]
+    private static partial void LogStopped(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Disk nearly full ({FreeMiB} MiB free, {MinMiB} MiB needed): refusing writes with STORAGE_FULL; reads continue")]
+    private static partial void LogStorageFull(ILogger logger, long freeMiB, long minMiB);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Disk space is back ({FreeMiB} MiB free): accepting writes again")]
+    private static partial void LogSpaceReturned(ILogger logger, long freeMiB);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pruned {Count} expired idempotency keys")]
     private static partial void LogKeysPruned(ILogger logger, int count);

@@ -25,6 +25,9 @@ public static class Reasons
     public const string BalanceOverflow = "BALANCE_OVERFLOW";
     public const string ShuttingDown = "SHUTTING_DOWN";
     public const string StorageFailure = "STORAGE_FAILURE";
+    public const string StorageFull = "STORAGE_FULL";
+    public const string LedgerStopped = "LEDGER_STOPPED";
+    public const string Overloaded = "OVERLOADED";
 
     public static StatusCode StatusOf(string reason) => reason switch
     {
@@ -34,17 +37,26 @@ public static class Reasons
         SameAccount or InvalidAmount or InvalidArgument => StatusCode.InvalidArgument,
         Unauthenticated => StatusCode.Unauthenticated,
         PermissionDenied => StatusCode.PermissionDenied,
-        ShuttingDown => StatusCode.Unavailable,
+        ShuttingDown or LedgerStopped => StatusCode.Unavailable,
+        StorageFull or Overloaded => StatusCode.ResourceExhausted,
         _ => StatusCode.Internal,
     };
 }
 
-/// <summary>A refusal decided by the ledger; it is an outcome (stored for idempotent replays), not a crash.</summary>
-public sealed record Rejection(string Reason, string Message);
+/// <summary>
+/// A refusal decided by the ledger; it is an outcome (stored for idempotent replays), not a crash.
+/// <paramref name="RetryAfterMs"/> &gt; 0 tells the client when a retry may succeed (OVERLOADED).
+/// </summary>
+public sealed record Rejection(string Reason, string Message, long RetryAfterMs = 0);
 
 /// <summary>Thrown to carry a <see cref="Rejection"/> out of validation code.</summary>
-public sealed class RejectionException(string reason, string message) : ReasonedException(reason, message, null)
+public sealed class RejectionException(string reason, string message, long retryAfterMs = 0)
+    : ReasonedException(reason, message, retryAfterMs > 0 ? new Dictionary<string, string> { ["retry_after_ms"] = retryAfterMs.ToString(System.Globalization.CultureInfo.InvariantCulture) } : null)
 {
-    public Rejection Rejection { get; } = new(reason, message);
+    public RejectionException(Rejection rejection) : this(rejection?.Reason ?? "", rejection?.Message ?? "", rejection?.RetryAfterMs ?? 0)
+    {
+    }
+
+    public Rejection Rejection { get; } = new(reason, message, retryAfterMs);
     public override StatusCode StatusCode => Reasons.StatusOf(Reason);
 }

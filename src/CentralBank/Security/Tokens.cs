@@ -27,7 +27,7 @@ public static class Tokens
         var fromEnvironment = Environment.GetEnvironmentVariable(AdminEnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(fromEnvironment))
         {
-            return fromEnvironment.Trim();
+            return RequireStrong(fromEnvironment.Trim(), AdminEnvironmentVariable);
         }
         var path = Path.Combine(dataDirectory, AdminTokenFile);
         if (File.Exists(path))
@@ -36,6 +36,27 @@ public static class Tokens
         }
         var token = "lca_" + NewSecret();
         OwnerOnlyFile.WriteAllText(path, token);
+        return token;
+    }
+
+    public const int MinimumBits = 128;
+
+    /// <summary>
+    /// The admin token opens every account: refuse one a guesser could find. The estimate is
+    /// length × log2(size of the character classes used) — generous to the token, so a token it
+    /// refuses is certainly weak — plus at least 8 distinct characters against repetition.
+    /// </summary>
+    public static string RequireStrong(string token, string source)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        var alphabet = (token.Any(char.IsAsciiDigit) ? 10 : 0) + (token.Any(char.IsAsciiLetterLower) ? 26 : 0)
+            + (token.Any(char.IsAsciiLetterUpper) ? 26 : 0) + (token.Any(c => !char.IsAsciiLetterOrDigit(c)) ? 32 : 0);
+        var bits = alphabet == 0 ? 0 : token.Length * Math.Log2(alphabet);
+        if (bits < MinimumBits || token.Distinct().Count() < 8)
+        {
+            throw new InvalidOperationException(
+                $"The admin token from {source} is too weak: it must carry at least {MinimumBits} bits (e.g. 22 random base64url or 32 random hex characters). Unset it to have the bank generate one.");
+        }
         return token;
     }
 

@@ -4,7 +4,7 @@ namespace LedgerContrast.CentralBank.Storage;
 
 /// <summary>
 /// The bank's single LiteDB file. Only the ledger writer thread writes to it (LiteDB
-/// transactions belong to the OS thread that began them, DESIGN.md §3); any thread may read.
+/// transactions belong to the OS thread that began them, docs/ARCHITECTURE.md §4); any thread may read.
 /// </summary>
 public sealed class BankDatabase : IDisposable
 {
@@ -12,12 +12,18 @@ public sealed class BankDatabase : IDisposable
     public const string CashAccountId = "@cash";
     public const string WriteOffAccountId = "@write-off";
 
+    private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
     private readonly LiteDatabase _db;
     private readonly BsonMapper _mapper;
+    private readonly IStorageFaultInjector? _faults;
+    private bool _logFileProtected;
 
-    public BankDatabase(string dataDirectory)
+    public BankDatabase(string dataDirectory, IStorageFaultInjector? faults = null)
     {
-        Directory.CreateDirectory(dataDirectory);
+        _faults = faults;
+        CreateOwnerOnlyDirectory(dataDirectory);
         FilePath = Path.Combine(dataDirectory, FileName);
         LogFilePath = Path.Combine(dataDirectory, Path.GetFileNameWithoutExtension(FileName) + "-log" + Path.GetExtension(FileName));
         // LiteDB's default mapper trims strings and stores "" as null: either would change what the journal hashes.
@@ -39,6 +45,7 @@ public sealed class BankDatabase : IDisposable
                 Accounts.Insert(new AccountDoc { Id = systemAccount, CustomerId = "", Balance = 0 });
             }
         }
+        ProtectFiles();
     }
 
     public string FilePath { get; }
@@ -56,14 +63,54 @@ public sealed class BankDatabase : IDisposable
     public static bool IsSystemAccount(string accountId) => accountId.StartsWith('@');
 
     public bool BeginTransaction() => _db.BeginTrans();
-    public bool Commit() => _db.Commit();
+
+    /// <summary>Called just before the commit: the last point where a failure leaves the file untouched.</summary>
+    public void BeforeCommit() => _faults?.Before(StorageStep.Write);
+
+    public bool Commit()
+    {
+        _faults?.Before(StorageStep.Commit);
+        return _db.Commit();
+    }
+
     public bool Rollback() => _db.Rollback();
 
     /// <summary>Makes everything committed so far survive an OS crash, not just a process kill.</summary>
     public void FlushToDisk()
     {
+        _faults?.Before(StorageStep.Flush);
         DurableFlush.Flush(LogFilePath);
         DurableFlush.Flush(FilePath);
+        if (!_logFileProtected)
+        {
+            ProtectFiles();
+        }
+    }
+
+    /// <summary>Names, balances and token hashes are nobody else's business: the directory and files are owner-only.</summary>
+    private static void CreateOwnerOnlyDirectory(string dataDirectory)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(dataDirectory);
+            return;
+        }
+        Directory.CreateDirectory(dataDirectory, OwnerOnlyDirectory);
+        File.SetUnixFileMode(dataDirectory, OwnerOnlyDirectory);
+    }
+
+    private void ProtectFiles()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        File.SetUnixFileMode(FilePath, OwnerOnlyFile);
+        if (File.Exists(LogFilePath))
+        {
+            File.SetUnixFileMode(LogFilePath, OwnerOnlyFile);
+            _logFileProtected = true;
+        }
     }
 
     public long NextCounter(string name)
@@ -83,6 +130,32 @@ public sealed class BankDatabase : IDisposable
         catch (Exception ex) when (ex is InvalidCastException or LiteException or FormatException or NullReferenceException or ArgumentException)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="read"/> on the calling thread inside a read-only transaction whose
+    /// snapshots of the journal, accounts and reversal index are all opened between two commits
+    /// (LiteDB takes a snapshot per collection at first touch; the gate keeps a commit from
+    /// landing between them), so the reader sees one committed state while the writer goes on.
+    /// </summary>
+    public T ReadSnapshot<T>(System.Threading.Lock commitGate, Func<T> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        _db.BeginTrans();
+        try
+        {
+            lock (commitGate)
+            {
+                _ = RawEntries.FindById(0);
+                _ = Accounts.FindById("");
+                _ = Reversals.FindById("");
+            }
+            return read();
+        }
+        finally
+        {
+            _db.Rollback();
         }
     }
 

@@ -65,6 +65,7 @@ public sealed class IdempotencyDoc
     public long FromBalance { get; set; }
     public long ToBalance { get; set; }
     public long CommittedMs { get; set; }
+    public string EntryHash { get; set; } = "";
     public string RejectReason { get; set; } = "";
     public string RejectMessage { get; set; } = "";
 }

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace LedgerContrast.CentralBank.Storage;
 
 /// <summary>
-/// LiteDB 5.0.21 never fsyncs its -log file on commit (DESIGN.md §3), so a committed batch would
+/// LiteDB 5.0.21 never fsyncs its -log file on commit (docs/ARCHITECTURE.md §4), so a committed batch would
 /// survive kill -9 but not an OS crash. We fsync the files ourselves once per batch, before any
 /// client hears "done". On Linux, fsync of any descriptor of a file flushes that file, and
 /// opening our own descriptor avoids .NET's advisory locks clashing with LiteDB's stream.

@@ -44,7 +44,7 @@ public static class ChainNodeHost
         {
             var address = options.Host is "0.0.0.0" or "*" ? IPAddress.Any : IPAddress.Parse(options.Host == "localhost" ? "127.0.0.1" : options.Host);
             kestrel.Listen(address, options.Port, listen => listen.Protocols = HttpProtocols.Http2);
-            kestrel.Limits.MaxRequestBodySize = 8 * 1024 * 1024;
+            ServerLimits.Apply(kestrel, PeerManager.MaxMessageBytes);
         });
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(parameters);
@@ -57,6 +57,7 @@ public static class ChainNodeHost
             grpc.MaxReceiveMessageSize = PeerManager.MaxMessageBytes;
             grpc.MaxSendMessageSize = PeerManager.MaxMessageBytes;
         });
+        builder.Services.AddMalformedRequestRefusal();
         builder.Services.AddGrpcHealthChecks().AddCheck<ChainHealthCheck>("chain");
         builder.Services.AddGrpcReflection();
 

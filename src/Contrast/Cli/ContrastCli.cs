@@ -7,7 +7,7 @@ using Spectre.Console;
 
 namespace LedgerContrast.Contrast.Cli;
 
-/// <summary>`contrast`: the experiments of DESIGN.md §1 against the network in network.json, side by side.</summary>
+/// <summary>`contrast`: the experiments of docs/ARCHITECTURE.md §1 against the network in network.json, side by side.</summary>
 public static class ContrastCli
 {
     private static readonly Option<bool> s_json = new("--json") { Description = "Print report.json's content instead of the table.", Recursive = true };

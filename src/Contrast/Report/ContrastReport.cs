@@ -7,7 +7,7 @@ using LedgerContrast.Contrast.Scenarios;
 namespace LedgerContrast.Contrast.Report;
 
 /// <summary>
-/// The side-by-side report: rows are the dimensions of DESIGN.md §1, columns the two systems,
+/// The side-by-side report: rows are the dimensions of docs/ARCHITECTURE.md §1, columns the two systems,
 /// every value measured in this run. Written as report.md, report.json (every figure) and a
 /// self-contained report.html with an SVG of the partition's block tree and latency charts.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace LedgerContrast.Contrast.Scenarios;
 
-/// <summary>One row of the side-by-side table: a dimension of DESIGN.md §1 and what each system did.</summary>
+/// <summary>One row of the side-by-side table: a dimension of docs/ARCHITECTURE.md §1 and what each system did.</summary>
 public sealed record Verdict(string Dimension, string Bank, string Chain);
 
 /// <summary>A block in the drawn block tree of the partition experiment.</summary>

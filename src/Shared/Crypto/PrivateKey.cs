@@ -5,7 +5,7 @@ namespace LedgerContrast.Shared.Crypto;
 
 /// <summary>
 /// A secp256k1 secret key. Caches its public key so signing takes the fast
-/// <c>TrySignBIP340(msg, pubkey, …)</c> path (~2x faster than recomputing it, DESIGN.md §3).
+/// <c>TrySignBIP340(msg, pubkey, …)</c> path (~2x faster than recomputing it, docs/ARCHITECTURE.md §4).
 /// </summary>
 public sealed class PrivateKey : IDisposable
 {

@@ -5,7 +5,7 @@ namespace LedgerContrast.Shared.Hashing;
 
 /// <summary>
 /// SHA-256 on a reusable per-thread <see cref="IncrementalHash"/>: measured ~1.3x faster than
-/// <c>SHA256.HashData</c> per call on this machine (DESIGN.md §4), and no allocation per hash.
+/// <c>SHA256.HashData</c> per call on this machine (docs/ARCHITECTURE.md §4), and no allocation per hash.
 /// </summary>
 public static class Sha256Hasher
 {

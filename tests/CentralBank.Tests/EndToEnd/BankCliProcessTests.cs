@@ -35,12 +35,21 @@ public sealed class BankCliProcessTests : IDisposable
 
         var notYours = await Bank("balance", "acc-1", "--as", "bob");
         Assert.Equal(1, notYours.ExitCode);
-        Assert.Contains("PERMISSION_DENIED", notYours.Stderr);
+        Assert.Equal("The bank refused: You have no account acc-1 (ACCOUNT_NOT_FOUND).", notYours.Stderr.Trim());
 
         var unknownCustomer = await Bank("balance", "acc-1", "--as", "carol");
         Assert.Equal((3, "No customer named 'carol' is saved in the profile."), (unknownCustomer.ExitCode, unknownCustomer.Stderr.Trim()));
 
-        Assert.Contains("Audit passed", (await Bank("audit")).Stdout);
+        var cash = await Bank("balance", "@cash", "--json"); // an account id, not a response file
+        Assert.Equal(0, cash.ExitCode);
+        Assert.Contains("-100", cash.Stdout);
+
+        var audit = await Bank("audit");
+        Assert.Contains("Audit passed", audit.Stdout);
+        var anchor = System.Text.RegularExpressions.Regex.Match(audit.Stdout, @"--expect (\d+:[0-9a-f]{64})").Groups[1].Value;
+        Assert.Equal(0, (await Bank("audit", "--expect", anchor)).ExitCode);
+        var badAnchor = await Bank("audit", "--expect", "e-1:zz");
+        Assert.Equal(3, badAnchor.ExitCode);
 
         server.KillHard();
         var down = await Bank("balance", "acc-1");

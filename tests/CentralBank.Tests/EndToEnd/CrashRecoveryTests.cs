@@ -30,7 +30,7 @@ public sealed class CrashRecoveryTests : IDisposable
             for (var i = 0; i < 8; i++)
             {
                 var account = await bank.OpenAccountAsync(new OpenAccountRequest { CustomerId = customer.CustomerId });
-                await bank.DepositAsync(new CashRequest { AccountId = account.AccountId, Amount = 1_000_000 });
+                await bank.DepositAsync(new CashRequest { AccountId = account.AccountId, Amount = 1_000_000, IdempotencyKey = "open-" + account.AccountId });
                 accounts.Add(account.AccountId);
             }
 

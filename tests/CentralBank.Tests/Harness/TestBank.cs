@@ -5,7 +5,10 @@ using LedgerContrast.CentralBank.Hosting;
 using LedgerContrast.Protos.Bank.V1;
 using LedgerContrast.Shared.Rpc;
 using LedgerContrast.TestSupport;
+using LedgerContrast.CentralBank.Ledger;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace LedgerContrast.CentralBank.Tests.Harness;
 
@@ -16,11 +19,15 @@ namespace LedgerContrast.CentralBank.Tests.Harness;
 public sealed class TestBank : IAsyncDisposable
 {
     private readonly List<GrpcChannel> _channels = [];
+    private readonly Func<BankServerOptions, BankServerOptions> _configure;
+    private readonly bool _ownsDirectory;
     private WebApplication _app;
 
-    private TestBank(WebApplication app, string dataDirectory, string adminToken)
+    private TestBank(WebApplication app, string dataDirectory, string adminToken, Func<BankServerOptions, BankServerOptions> configure, bool ownsDirectory)
     {
         _app = app;
+        _configure = configure;
+        _ownsDirectory = ownsDirectory;
         DataDirectory = dataDirectory;
         AdminToken = adminToken;
         Admin = Client(adminToken);
@@ -31,19 +38,36 @@ public sealed class TestBank : IAsyncDisposable
     public BankService.BankServiceClient Admin { get; }
     public string Url => _app.Urls.First();
 
-    public static async Task<TestBank> StartAsync()
+    /// <summary>The running server's ledger, for tests that watch it stop.</summary>
+    public BankLedger Ledger => _app.Services.GetRequiredService<BankLedger>();
+
+    /// <summary>Cancelled once the host is stopping (e.g. after a fail-stop).</summary>
+    public CancellationToken Stopping => _app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+
+    /// <summary>A bank on its own temp directory, or on <paramref name="directory"/> (which the caller then owns).</summary>
+    public static async Task<TestBank> StartAsync(Func<BankServerOptions, BankServerOptions>? configure = null, string? directory = null)
     {
-        var directory = TempDirectory.NewPath("lc-bank-test-");
+        var ownsDirectory = directory is null;
+        directory ??= TempDirectory.NewPath("lc-bank-test-");
+        configure ??= options => options;
         var token = "test-admin-" + Guid.NewGuid().ToString("N");
-        var app = await StartServerAsync(directory, token);
-        return new TestBank(app, directory, token);
+        var app = await StartServerAsync(directory, token, configure);
+        return new TestBank(app, directory, token, configure, ownsDirectory);
     }
 
-    private static async Task<WebApplication> StartServerAsync(string directory, string token)
+    private static async Task<WebApplication> StartServerAsync(string directory, string token, Func<BankServerOptions, BankServerOptions> configure)
     {
-        var app = BankServer.Build(new BankServerOptions { DataDirectory = directory, Port = 0, AdminToken = token });
+        var app = BankServer.Build(configure(new BankServerOptions { DataDirectory = directory, Port = 0, AdminToken = token }));
         await app.StartAsync();
         return app;
+    }
+
+    /// <summary>Stops this server and starts another on the same data directory; clients made before keep pointing at the old port.</summary>
+    public async Task<TestBank> RestartAsync(Func<BankServerOptions, BankServerOptions>? configure = null)
+    {
+        await StopAsync();
+        var app = await StartServerAsync(DataDirectory, AdminToken, configure ?? _configure);
+        return new TestBank(app, DataDirectory, AdminToken, configure ?? _configure, _ownsDirectory);
     }
 
     public BankService.BankServiceClient Client(string? token)
@@ -67,7 +91,7 @@ public sealed class TestBank : IAsyncDisposable
         var account = await Admin.OpenAccountAsync(new OpenAccountRequest { CustomerId = customer.Id });
         if (deposit > 0)
         {
-            await Admin.DepositAsync(new CashRequest { AccountId = account.AccountId, Amount = deposit });
+            await Admin.DepositAsync(new CashRequest { AccountId = account.AccountId, Amount = deposit, IdempotencyKey = "open-" + account.AccountId });
         }
         return account.AccountId;
     }
@@ -99,7 +123,10 @@ public sealed class TestBank : IAsyncDisposable
         {
             // already stopped by the test
         }
-        TempDirectory.Delete(DataDirectory);
+        if (_ownsDirectory)
+        {
+            TempDirectory.Delete(DataDirectory);
+        }
     }
 }
 

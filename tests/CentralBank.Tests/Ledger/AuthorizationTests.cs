@@ -8,7 +8,7 @@ namespace LedgerContrast.CentralBank.Tests.Ledger;
 public class AuthorizationTests
 {
     [Fact]
-    public async Task A_customer_cannot_debit_read_or_reverse_another_customers_account()
+    public async Task A_customer_cannot_debit_read_or_reverse_another_customers_account_nor_tell_that_it_exists()
     {
         await using var bank = await TestBank.StartAsync();
         var alice = await bank.NewCustomerAsync("alice");
@@ -21,8 +21,12 @@ public class AuthorizationTests
         var balance = await Refusal.Of(() => mallory.Client.GetBalanceAsync(new GetBalanceRequest { AccountId = aliceAccount }));
         var history = await Refusal.Of(() => mallory.Client.GetHistoryAsync(new GetHistoryRequest { AccountId = aliceAccount }));
         var reverse = await Refusal.Of(() => alice.Client.ReverseAsync(new ReverseRequest { EntryId = paid.EntryId }));
+        var missing = await Refusal.Of(() => mallory.Client.GetBalanceAsync(new GetBalanceRequest { AccountId = "acc-999" }));
 
-        Assert.All(new[] { debit, balance, history, reverse }, r => Assert.Equal((StatusCode.PermissionDenied, "PERMISSION_DENIED"), (r.Status, r.Reason)));
+        // Another customer's account is answered exactly like one that does not exist: ids cannot be probed.
+        Assert.All(new[] { debit, balance, history, missing }, r => Assert.Equal((StatusCode.NotFound, "ACCOUNT_NOT_FOUND"), (r.Status, r.Reason)));
+        Assert.Equal(missing.Message.Replace("acc-999", aliceAccount, StringComparison.Ordinal), balance.Message);
+        Assert.Equal((StatusCode.PermissionDenied, "PERMISSION_DENIED"), (reverse.Status, reverse.Reason));
         Assert.Equal(400, await bank.BalanceAsync(aliceAccount));
     }
 

@@ -35,7 +35,7 @@ public class BadInputTests
             ("INVALID_ARGUMENT", Refusal.Of(() => bank.Admin.CreateCustomerAsync(new CreateCustomerRequest { Name = "  " }))),
             ("CUSTOMER_NOT_FOUND", Refusal.Of(() => bank.Admin.OpenAccountAsync(new OpenAccountRequest { CustomerId = "cus-404" }))),
             ("INVALID_AMOUNT", Refusal.Of(() => bank.Admin.DepositAsync(new CashRequest { AccountId = to, Amount = 0 }))),
-            ("INSUFFICIENT_FUNDS", Refusal.Of(() => bank.Admin.WithdrawAsync(new CashRequest { AccountId = to, Amount = 1 }))),
+            ("INSUFFICIENT_FUNDS", Refusal.Of(() => bank.Admin.WithdrawAsync(new CashRequest { AccountId = to, Amount = 1, IdempotencyKey = "w" }))),
             ("ENTRY_NOT_FOUND", Refusal.Of(() => bank.Admin.ReverseAsync(new ReverseRequest { EntryId = "e-999" }))),
             ("INVALID_ARGUMENT", Refusal.Of(() => bank.Admin.ReverseAsync(new ReverseRequest { EntryId = "not-an-entry" }))),
             ("NOT_REVERSIBLE", Refusal.Of(() => bank.Admin.ReverseAsync(new ReverseRequest { EntryId = "e-1" }))),
@@ -61,7 +61,7 @@ public class BadInputTests
         var alice = await bank.NewCustomerAsync("alice");
         var account = await bank.OpenAccountAsync(alice, long.MaxValue);
 
-        var refusal = await Refusal.Of(() => bank.Admin.DepositAsync(new CashRequest { AccountId = account, Amount = 1 }));
+        var refusal = await Refusal.Of(() => bank.Admin.DepositAsync(new CashRequest { AccountId = account, Amount = 1, IdempotencyKey = "one-more" }));
 
         Assert.Equal("BALANCE_OVERFLOW", refusal.Reason);
         Assert.Equal(long.MaxValue, await bank.BalanceAsync(account));

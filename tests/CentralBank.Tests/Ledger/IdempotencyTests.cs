@@ -33,7 +33,7 @@ public class IdempotencyTests
         var request = new TransferRequest { FromAccountId = from, ToAccountId = to, Amount = 50, IdempotencyKey = "refused-1" };
 
         Assert.Equal("INSUFFICIENT_FUNDS", (await Refusal.Of(() => alice.Client.TransferAsync(request))).Reason);
-        await bank.Admin.DepositAsync(new CashRequest { AccountId = from, Amount = 100 });
+        await bank.Admin.DepositAsync(new CashRequest { AccountId = from, Amount = 100, IdempotencyKey = "funds-arrive" });
         Assert.Equal("INSUFFICIENT_FUNDS", (await Refusal.Of(() => alice.Client.TransferAsync(request))).Reason);
         Assert.Equal(110, await bank.BalanceAsync(from));
     }

@@ -38,7 +38,7 @@ public class ReversalTests
         var a = await bank.OpenAccountAsync(alice, 1_000);
         var b = await bank.OpenAccountAsync(bob);
         var fraud = await alice.Client.TransferAsync(new TransferRequest { FromAccountId = a, ToAccountId = b, Amount = 400, IdempotencyKey = "t" });
-        await bank.Admin.WithdrawAsync(new CashRequest { AccountId = b, Amount = 300 }); // bob cashed out
+        await bank.Admin.WithdrawAsync(new CashRequest { AccountId = b, Amount = 300, IdempotencyKey = "cash-out" }); // bob cashed out
 
         var refused = await Refusal.Of(() => bank.Admin.ReverseAsync(new ReverseRequest { EntryId = fraud.EntryId }));
         Assert.Equal("REVERSAL_INSUFFICIENT_FUNDS", refused.Reason);

@@ -1,3 +1,4 @@
+using LedgerContrast.TestSupport;
 using LedgerContrast.ChainNode.Consensus;
 using LedgerContrast.ChainNode.Tests.Harness;
 using LedgerContrast.Shared.Chain;

@@ -151,20 +151,3 @@ public sealed class NetworkNode : IAsyncDisposable
         TempDirectory.Delete(Options.DataDirectory);
     }
 }
-
-public static class Poll
-{
-    /// <summary>Polls <paramref name="condition"/> every 20 ms until it holds, or fails with <paramref name="describe"/> at the deadline.</summary>
-    public static async Task UntilAsync(Func<bool> condition, TimeSpan timeout, Func<string>? describe = null)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (deadline.Elapsed > timeout)
-            {
-                throw new TimeoutException($"Condition not met within {timeout.TotalSeconds} s. {describe?.Invoke()}");
-            }
-            await Task.Delay(20);
-        }
-    }
-}

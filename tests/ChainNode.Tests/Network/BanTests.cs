@@ -1,3 +1,4 @@
+using LedgerContrast.TestSupport;
 using System.Net;
 using Google.Protobuf;
 using Grpc.Core;
@@ -53,8 +54,8 @@ public class BanTests
         inventory.BlockHashes.Add(ByteString.CopyFrom(invalid.Hash.ToArray()));
         await victimPeers.AnnounceAsync(inventory);
 
-        await Poll.UntilAsync(() => victim.Peers.IsBanned("evil"), TestNetwork.DefaultTimeout);
-        Assert.DoesNotContain(victim.Peers.Peers, p => p.NodeId == "evil");
+        // The ban and the removal from the peer list are two steps on another thread: wait for both.
+        await Poll.UntilAsync(() => victim.Peers.IsBanned("evil") && victim.Peers.Peers.All(p => p.NodeId != "evil"), TestNetwork.DefaultTimeout);
         var again = await Assert.ThrowsAsync<RpcException>(async () => await victimPeers.AnnounceAsync(inventory));
         Assert.Equal("BANNED", RpcErrors.Describe(again).Reason);
         Assert.Equal(tipBefore, victim.Tip.Hash);

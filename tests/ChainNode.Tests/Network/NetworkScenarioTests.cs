@@ -1,3 +1,4 @@
+using LedgerContrast.TestSupport;
 using LedgerContrast.ChainNode.Node;
 using LedgerContrast.ChainNode.Tests.Harness;
 using LedgerContrast.Protos.Chain.V1;
