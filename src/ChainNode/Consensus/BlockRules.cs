@@ -26,12 +26,20 @@ public static class BlockRules
         }
     }
 
-    /// <summary>Everything about the body that needs no chain: limits, coinbase shape, merkle root, in-block double spends.</summary>
+    /// <summary>
+    /// Everything about the body that needs no chain: the merkle root first — until the body is
+    /// known to be the one the header commits to, any other failure may be a sender's mutation
+    /// of a valid block, not the block's fault — then limits, coinbase shape, in-block double spends.
+    /// </summary>
     public static void CheckBody(Block block, ChainParameters parameters)
     {
         ArgumentNullException.ThrowIfNull(block);
         ArgumentNullException.ThrowIfNull(parameters);
-        if (block.Transactions.Count == 0 || !block.Transactions[0].IsCoinbase)
+        if (block.Transactions.Count == 0 || block.ComputeMerkleRoot() != block.Header.MerkleRoot)
+        {
+            throw new ConsensusException(RejectReasons.BlockBadMerkleRoot, "The merkle root does not match the block's transactions.");
+        }
+        if (!block.Transactions[0].IsCoinbase)
         {
             throw new ConsensusException(RejectReasons.BlockNoCoinbase, "The first transaction of a block must be its coinbase.");
         }
@@ -49,10 +57,6 @@ public static class BlockRules
             {
                 throw new ConsensusException(RejectReasons.BlockMultipleCoinbase, $"Transaction {i} is a second coinbase.");
             }
-        }
-        if (block.ComputeMerkleRoot() != block.Header.MerkleRoot)
-        {
-            throw new ConsensusException(RejectReasons.BlockBadMerkleRoot, "The merkle root does not match the block's transactions.");
         }
         var txids = new HashSet<Hash256>();
         var spent = new HashSet<OutPoint>();

@@ -1,5 +1,6 @@
 using LedgerContrast.ChainNode.Storage;
 using LedgerContrast.Shared.Chain;
+using LedgerContrast.Shared.Collections;
 using LedgerContrast.Shared.Hashing;
 using LedgerContrast.Shared.Money;
 
@@ -32,17 +33,17 @@ public sealed record ChainTipInfo(Hash256 Hash, uint Height, uint BranchLength, 
 /// </summary>
 public sealed class Blockchain
 {
-    public const int MaxOrphans = 1_000;
+    /// <summary>How much less work than the tip a side branch may have and still be stored: the work of this many recent blocks.</summary>
+    public const int MaxReorgDepth = 144;
 
     private readonly ChainParameters _parameters;
     private readonly ChainStore _store;
     private readonly Dictionary<Hash256, BlockIndexEntry> _index = [];
     private readonly List<BlockIndexEntry> _active = [];
     private readonly Dictionary<Hash256, (Hash256 Block, uint Height, int Outputs)> _txLocations = [];
-    private readonly Dictionary<Hash256, Block> _orphans = [];
-    private readonly Dictionary<Hash256, List<Hash256>> _orphansByParent = [];
-    private readonly Queue<Hash256> _orphanOrder = new();
-    private readonly Dictionary<Hash256, string> _rejected = [];
+    private readonly OrphanPool _orphans = new();
+    private readonly BoundedLru<Hash256, string> _rejected = new(10_000);
+    private readonly BoundedLru<OutPoint, Hash256> _recentSpends = new(200_000);
     private readonly Dictionary<Hash256, ConsensusException> _connectFailures = [];
     private readonly Dictionary<Hash256, Hash256> _conflicts = [];
     private long _sequence;
@@ -73,6 +74,7 @@ public sealed class Blockchain
     public BlockIndexEntry Tip => _active[^1];
     public IReadOnlyList<BlockIndexEntry> ActiveChain => _active;
     public int OrphanCount => _orphans.Count;
+    public OrphanPool Orphans => _orphans;
     public IReadOnlyDictionary<Hash256, Hash256> Conflicts => _conflicts;
 
     public BlockIndexEntry? Find(Hash256 hash) => _index.GetValueOrDefault(hash);
@@ -106,23 +108,15 @@ public sealed class Blockchain
         var accepted = new Queue<Hash256>([block.Hash]);
         while (accepted.TryDequeue(out var parent))
         {
-            if (!_orphansByParent.Remove(parent, out var children))
+            foreach (var child in _orphans.TakeChildren(parent))
             {
-                continue;
-            }
-            foreach (var childHash in children)
-            {
-                if (!_orphans.Remove(childHash, out var child))
-                {
-                    continue;
-                }
                 try
                 {
                     var childOutcome = ProcessOne(child, nowMs);
                     updates.AddRange(childOutcome.Updates);
                     if (childOutcome.Rejection is null)
                     {
-                        accepted.Enqueue(childHash);
+                        accepted.Enqueue(child.Hash);
                     }
                 }
                 catch (ConsensusException)
@@ -145,11 +139,11 @@ public sealed class Blockchain
             }
             return new BlockOutcome(BlockAcceptance.AlreadyKnown, hash, []);
         }
-        if (_rejected.TryGetValue(hash, out var rejectedReason))
+        if (_rejected.TryGet(hash, out var rejectedReason))
         {
             throw new ConsensusException(rejectedReason, $"Block {hash} was already rejected ({rejectedReason}).");
         }
-        if (_orphans.ContainsKey(hash))
+        if (_orphans.Contains(hash))
         {
             return new BlockOutcome(BlockAcceptance.Orphan, hash, [], block.Header.PreviousHash);
         }
@@ -159,7 +153,7 @@ public sealed class Blockchain
             if (!_index.TryGetValue(block.Header.PreviousHash, out var parent))
             {
                 BlockRules.CheckBody(block, _parameters);
-                AddOrphan(block);
+                _orphans.Add(block);
                 return new BlockOutcome(BlockAcceptance.Orphan, hash, [], block.Header.PreviousHash);
             }
             if (parent.Status == BlockStatus.Invalid)
@@ -168,6 +162,7 @@ public sealed class Blockchain
             }
             BlockRules.CheckBody(block, _parameters);
             BlockRules.CheckAgainstParent(block, parent.Height + 1, NextBits(parent), MedianTimePast(parent), nowMs, _parameters);
+            RequireEnoughWork(block, parent);
             var updates = new List<ChainUpdate>();
             Store(block, parent);
             ActivateBestChain(updates);
@@ -176,10 +171,29 @@ public sealed class Blockchain
                 : null;
             return new BlockOutcome(BlockAcceptance.Accepted, hash, updates, Rejection: rejection);
         }
-        catch (ConsensusException ex)
+        catch (ConsensusException ex) when (BlockFaults.MayCacheHash(ex.Fault))
         {
-            Remember(hash, ex.Reason);
+            // Only the block's own fault is remembered by hash: a mutated body or a time in the
+            // future says nothing about the real block with this header.
+            _rejected.Set(hash, ex.Reason);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A side branch is stored only if it could still win: its work may trail the tip by at most
+    /// the work of the last <see cref="MaxReorgDepth"/> blocks. Otherwise anyone could fork from
+    /// deep history, where difficulty was low, and fill the disk with blocks costing a few hashes.
+    /// Not the block's fault (it may be valid), so not cached and not punished.
+    /// </summary>
+    private void RequireEnoughWork(Block block, BlockIndexEntry parent)
+    {
+        var work = parent.ChainWork + Target.Work(block.Header.Bits);
+        var reach = _active.Count > MaxReorgDepth ? Tip.ChainWork - _active[^(MaxReorgDepth + 1)].ChainWork : Tip.ChainWork;
+        if (work + reach < Tip.ChainWork)
+        {
+            throw new ConsensusException(RejectReasons.BlockInsufficientWork,
+                $"Block {block.Hash} forks off more than {MaxReorgDepth} blocks' work below the tip; it cannot win and is not stored.");
         }
     }
 
@@ -292,25 +306,12 @@ public sealed class Blockchain
         }
     }
 
-    /// <summary>Which transaction of the active chain spent <paramref name="outPoint"/> (searching the most recent blocks).</summary>
-    public Hash256? FindSpender(OutPoint outPoint, int maxBlocks = 1_000)
-    {
-        if (_txLocations.TryGetValue(outPoint.Txid, out var created))
-        {
-            for (var height = _active.Count - 1; height > (int)created.Height && height >= _active.Count - maxBlocks; height--)
-            {
-                var spender = LoadBlock(_active[height].Hash)?.Transactions.Skip(1)
-                    .FirstOrDefault(tx => tx.Inputs.Any(i => i.PreviousOutput == outPoint));
-                if (spender is not null)
-                {
-                    return spender.Txid;
-                }
-            }
-            // Spent in the block that created it? Only a later transaction of that block can.
-            return LoadBlock(created.Block)?.Transactions.FirstOrDefault(tx => !tx.IsCoinbase && tx.Inputs.Any(i => i.PreviousOutput == outPoint))?.Txid;
-        }
-        return null;
-    }
+    /// <summary>
+    /// Which transaction of the active chain spent <paramref name="outPoint"/>, from an index of
+    /// the most recent spends (filled as blocks connect): answering it never reads a block, so a
+    /// flood of transactions spending old outputs costs a dictionary lookup each.
+    /// </summary>
+    public Hash256? FindSpender(OutPoint outPoint) => _recentSpends.TryPeek(outPoint, out var spender) ? spender : null;
 
     /// <summary>Why an output is not in the UTXO set: spent (its transaction is confirmed) or never existed.</summary>
     public string WhyMissing(OutPoint outPoint) =>
@@ -484,7 +485,8 @@ public sealed class Blockchain
             }
             catch (ConsensusException ex)
             {
-                throw new ConsensusException(ex.Reason, $"Transaction {tx.Txid} in block {entry.Hash}: {ex.Message}", ex.Details);
+                // Inside a block a missing or spent input is the block's fault, not a relay race.
+                throw new ConsensusException(ex.Reason, $"Transaction {tx.Txid} in block {entry.Hash}: {ex.Message}", ex.Details) { Fault = BlockFault.Invalid };
             }
             foreach (var input in tx.Inputs)
             {
@@ -536,6 +538,13 @@ public sealed class Blockchain
         foreach (var tx in block.Transactions)
         {
             _txLocations[tx.Txid] = (entry.Hash, entry.Height, tx.Outputs.Count);
+            if (!tx.IsCoinbase)
+            {
+                foreach (var input in tx.Inputs)
+                {
+                    _recentSpends.Set(input.PreviousOutput, tx.Txid);
+                }
+            }
         }
         _active.Add(entry);
     }
@@ -576,6 +585,13 @@ public sealed class Blockchain
         foreach (var tx in block.Transactions)
         {
             _txLocations.Remove(tx.Txid);
+            if (!tx.IsCoinbase)
+            {
+                foreach (var input in tx.Inputs)
+                {
+                    _recentSpends.Remove(input.PreviousOutput);
+                }
+            }
         }
         _active.RemoveAt(_active.Count - 1);
         return block;
@@ -592,7 +608,7 @@ public sealed class Blockchain
             }
             catch (ConsensusException ex)
             {
-                Interlocked.CompareExchange(ref failure, new ConsensusException(ex.Reason, $"Transaction {job.Tx.Txid} in block {entry.Hash}: {ex.Message}"), null);
+                Interlocked.CompareExchange(ref failure, new ConsensusException(ex.Reason, $"Transaction {job.Tx.Txid} in block {entry.Hash}: {ex.Message}") { Fault = BlockFault.Invalid }, null);
                 state.Stop();
             }
         });
@@ -612,32 +628,10 @@ public sealed class Blockchain
                 e.Status = BlockStatus.Invalid;
                 e.InvalidReason = e == entry ? reason : RejectReasons.BlockInvalidParent;
                 _store.Index.Upsert(ToDoc(e));
+                // The header stays (so the hash is refused at once); the body is dead weight.
+                _store.Blocks.Delete(e.Hash.ToString());
             }
         });
-    }
-
-    private void AddOrphan(Block block)
-    {
-        while (_orphans.Count >= MaxOrphans && _orphanOrder.TryDequeue(out var oldest))
-        {
-            _orphans.Remove(oldest); // its entry in _orphansByParent is skipped when met
-        }
-        _orphans[block.Hash] = block;
-        _orphanOrder.Enqueue(block.Hash);
-        if (!_orphansByParent.TryGetValue(block.Header.PreviousHash, out var siblings))
-        {
-            _orphansByParent[block.Header.PreviousHash] = siblings = [];
-        }
-        siblings.Add(block.Hash);
-    }
-
-    private void Remember(Hash256 hash, string reason)
-    {
-        if (_rejected.Count > 10_000)
-        {
-            _rejected.Clear();
-        }
-        _rejected[hash] = reason;
     }
 
     private static BlockIndexDoc ToDoc(BlockIndexEntry entry) => new()

@@ -10,6 +10,13 @@ namespace LedgerContrast.ChainNode.Consensus;
 public sealed class ConsensusException(string reason, string message, IReadOnlyDictionary<string, string>? details = null)
     : ReasonedException(reason, message, details)
 {
+    /// <summary>
+    /// For a refused block: whose fault it is, which decides whether its hash may be cached and
+    /// whether its sender is punished. A transaction refused inside a block is the block's fault
+    /// (<see cref="BlockFault.Invalid"/>) even when the same refusal in mempool relay is only a race.
+    /// </summary>
+    public BlockFault Fault { get; init; } = BlockFaults.Of(reason);
+
     /// <summary>Mempool policy refusals are about timing (who came first); consensus ones about validity.</summary>
     public override StatusCode StatusCode => Reason switch
     {
@@ -22,9 +29,18 @@ public sealed class ConsensusException(string reason, string message, IReadOnlyD
     /// Data that no honest node would relay (as opposed to data that is merely late, early or
     /// already known): its sender gets banned.
     /// </summary>
-    public bool ProvesMisbehaviour => Reason is not (RejectReasons.MempoolConflict or RejectReasons.MempoolFull or RejectReasons.TxAlreadyKnown
-        or RejectReasons.TxAlreadyConfirmed or RejectReasons.TxMissingInput or RejectReasons.TxInputSpent or RejectReasons.TxImmatureCoinbaseSpend
-        or RejectReasons.BlockTimeTooNew);
+    public bool ProvesMisbehaviour => Fault switch
+    {
+        // The node is providing invalid data: a body that does not match its header, or a block
+        // that breaks a rule (or builds on one that does).
+        BlockFault.Mutated or BlockFault.Invalid or BlockFault.InvalidParent => true,
+        // Nobody's fault yet: the block may be valid once our clock catches up, or on a branch
+        // that is valid but too far behind to be worth storing.
+        BlockFault.TimeFuture or BlockFault.TooLittleWork => false,
+        // Not a block: a transaction refusal, where late, early or conflicting is not invalid.
+        BlockFault.None => Reason is not (RejectReasons.MempoolConflict or RejectReasons.MempoolFull or RejectReasons.TxAlreadyKnown
+            or RejectReasons.TxAlreadyConfirmed or RejectReasons.TxMissingInput or RejectReasons.TxInputSpent or RejectReasons.TxImmatureCoinbaseSpend),
+    };
 }
 
 /// <summary>Every reject reason, one per rule.</summary>
@@ -72,4 +88,5 @@ public static class RejectReasons
     public const string BlockBadVersion = "BLOCK_BAD_VERSION";
     public const string BlockInvalidParent = "BLOCK_INVALID_PARENT";
     public const string BlockInvalidTransaction = "BLOCK_INVALID_TRANSACTION";
+    public const string BlockInsufficientWork = "BLOCK_INSUFFICIENT_WORK";
 }

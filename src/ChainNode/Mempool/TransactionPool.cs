@@ -1,5 +1,6 @@
 using LedgerContrast.ChainNode.Consensus;
 using LedgerContrast.Shared.Chain;
+using LedgerContrast.Shared.Collections;
 using LedgerContrast.Shared.Hashing;
 using LedgerContrast.Shared.Money;
 
@@ -25,9 +26,13 @@ public sealed class TransactionPool(ChainParameters parameters, long maxBytes = 
 {
     public const int MaxRememberedConflicts = 10_000;
 
+    /// <summary>Refused conflicts are other people's data held for their sake: a small, byte-bounded memory.</summary>
+    public const long MaxRememberedConflictBytes = 2L * 1024 * 1024;
+
     private readonly Dictionary<Hash256, MempoolEntry> _entries = [];
     private readonly Dictionary<OutPoint, Hash256> _spentBy = [];
-    private readonly Dictionary<Hash256, (Transaction Tx, Hash256 FirstSeen)> _refusedConflicts = [];
+    private readonly BoundedLru<Hash256, (Transaction Tx, Hash256 FirstSeen)> _refusedConflicts =
+        new(MaxRememberedConflicts, MaxRememberedConflictBytes, refused => refused.Tx.Size);
     private readonly TimeSpan _expiry = expiry ?? TimeSpan.FromHours(1);
 
     public int Count => _entries.Count;
@@ -37,10 +42,10 @@ public sealed class TransactionPool(ChainParameters parameters, long maxBytes = 
     public MempoolEntry? Find(Hash256 txid) => _entries.GetValueOrDefault(txid);
 
     /// <summary>The pool transaction this refused one conflicted with, if it was refused for that.</summary>
-    public Hash256? RefusedConflict(Hash256 txid) => _refusedConflicts.TryGetValue(txid, out var refused) ? refused.FirstSeen : null;
+    public Hash256? RefusedConflict(Hash256 txid) => _refusedConflicts.TryPeek(txid, out var refused) ? refused.FirstSeen : null;
 
     /// <summary>A transaction refused for conflicting with the pool, kept so peers can be told of the double spend.</summary>
-    public Transaction? RefusedTransaction(Hash256 txid) => _refusedConflicts.TryGetValue(txid, out var refused) ? refused.Tx : null;
+    public Transaction? RefusedTransaction(Hash256 txid) => _refusedConflicts.TryPeek(txid, out var refused) ? refused.Tx : null;
 
     public void ForgetRefused(Hash256 txid) => _refusedConflicts.Remove(txid);
 
@@ -72,7 +77,8 @@ public sealed class TransactionPool(ChainParameters parameters, long maxBytes = 
         {
             if (_spentBy.TryGetValue(input.PreviousOutput, out var earlier))
             {
-                RememberRefusedConflict(tx, earlier);
+                // Not remembered here: only once the caller has checked it is a validly signed spend
+                // of a real output (RememberRefusedConflict), or junk could fill the memory.
                 throw new ConsensusException(RejectReasons.MempoolConflict,
                     $"Output {input.PreviousOutput} is already spent by mempool transaction {earlier}, seen first.",
                     new Dictionary<string, string> { ["conflicting_txid"] = earlier.ToString(), ["out_point"] = input.PreviousOutput.ToString() });
@@ -136,7 +142,7 @@ public sealed class TransactionPool(ChainParameters parameters, long maxBytes = 
         if (_refusedConflicts.Count > 0)
         {
             var spentHere = block.Transactions.Skip(1).SelectMany(t => t.Inputs.Select(i => (i.PreviousOutput, t.Txid))).ToDictionary(p => p.PreviousOutput, p => p.Txid);
-            foreach (var (txid, refused) in _refusedConflicts.ToList())
+            foreach (var (txid, refused) in _refusedConflicts.Entries.ToList())
             {
                 var winner = refused.Tx.Inputs.Select(i => spentHere.TryGetValue(i.PreviousOutput, out var w) ? w : (Hash256?)null).FirstOrDefault(w => w is not null);
                 if (winner is { } w && w != txid)
@@ -247,14 +253,14 @@ public sealed class TransactionPool(ChainParameters parameters, long maxBytes = 
         }
     }
 
-    private void RememberRefusedConflict(Transaction tx, Hash256 firstSeen)
+    /// <summary>Remembers a fully validated (signed, real inputs) transaction that lost to <paramref name="firstSeen"/>, so its status can say so.</summary>
+    public void RememberRefusedConflict(Transaction tx, Hash256 firstSeen)
     {
-        if (_refusedConflicts.Count >= MaxRememberedConflicts)
-        {
-            _refusedConflicts.Clear();
-        }
-        _refusedConflicts[tx.Txid] = (tx, firstSeen);
+        ArgumentNullException.ThrowIfNull(tx);
+        _refusedConflicts.Set(tx.Txid, (tx, firstSeen));
     }
+
+    public long RefusedConflictBytes => _refusedConflicts.Weight;
 
     private sealed class PoolView(TransactionPool pool, IUtxoView chain, uint nextHeight) : IUtxoView
     {

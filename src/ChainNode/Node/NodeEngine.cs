@@ -3,6 +3,7 @@ using LedgerContrast.ChainNode.Consensus;
 using LedgerContrast.ChainNode.Mempool;
 using LedgerContrast.ChainNode.Storage;
 using LedgerContrast.Shared.Chain;
+using LedgerContrast.Shared.Collections;
 using LedgerContrast.Shared.Hashing;
 using LedgerContrast.Shared.Money;
 using Microsoft.Extensions.Logging;
@@ -51,7 +52,7 @@ public sealed partial class NodeEngine : IDisposable
     }
 
     private readonly Timer _expirySweep;
-    private readonly HashSet<Hash256> _doubleSpendsSeen = [];
+    private readonly BoundedLru<Hash256, bool> _doubleSpendsSeen = new(TransactionPool.MaxRememberedConflicts);
 
     /// <summary>Drops mempool transactions (and their descendants) older than the expiry.</summary>
     public int SweepExpired()
@@ -143,7 +144,7 @@ public sealed partial class NodeEngine : IDisposable
             {
                 throw; // already relayed (or found invalid) once
             }
-            // Only a validly signed spend of a real output is worth telling the network about.
+            // Only a validly signed spend of a real output is worth remembering and telling the network about.
             byte[][] signers;
             try
             {
@@ -152,29 +153,27 @@ public sealed partial class NodeEngine : IDisposable
             }
             catch (ConsensusException invalid)
             {
-                lock (_sync)
-                {
-                    Pool.ForgetRefused(tx.Txid);
-                }
                 throw invalid.ProvesMisbehaviour ? invalid : ex;
+            }
+            lock (_sync)
+            {
+                Pool.RememberRefusedConflict(tx, Hash256.Parse(ex.Details["conflicting_txid"]));
             }
             DoubleSpendSeen?.Invoke(tx);
             throw;
         }
         catch (ConsensusException ex) when (ex.Reason == RejectReasons.TxInputSpent && ex.Details.TryGetValue("out_point", out var spent))
         {
-            // It arrived after a block spent the same output: it lost; say so, naming the winner.
+            // It arrived after a block spent the same output: it lost; say so, naming the winner
+            // (from the index of recent spends: no block is read for anyone's unsigned junk, and
+            // nothing is written for it — it is remembered only in the pool's bounded memory).
             var winner = Read(node => node.Chain.FindSpender(OutPoint.Parse(spent)));
             if (winner is { } w && w != tx.Txid)
             {
-                _ = OnChainThread(() =>
+                lock (_sync)
                 {
-                    lock (_sync)
-                    {
-                        Chain.RecordConflicts([(tx.Txid, w)]);
-                    }
-                    return true;
-                });
+                    Pool.RememberRefusedConflict(tx, w);
+                }
                 throw new ConsensusException(ex.Reason, $"{ex.Message.TrimEnd('.')} by transaction {w}.",
                     new Dictionary<string, string>(ex.Details) { ["conflicting_txid"] = w.ToString() });
             }
@@ -187,11 +186,12 @@ public sealed partial class NodeEngine : IDisposable
     {
         lock (_sync)
         {
-            if (_doubleSpendsSeen.Count >= TransactionPool.MaxRememberedConflicts)
+            if (_doubleSpendsSeen.ContainsKey(txid))
             {
-                _doubleSpendsSeen.Clear();
+                return false;
             }
-            return _doubleSpendsSeen.Add(txid);
+            _doubleSpendsSeen.Set(txid, true);
+            return true;
         }
     }
 
