@@ -354,8 +354,12 @@ public static class BankCli
             }
             return output.Fail(CliOutput.Refused, "AUDIT_FAILED", $"The audit FAILED over {entries} entries: {problems[0]}{(problems.Count > 1 ? $" (and {problems.Count - 1} more problems)" : "")}.");
         }
-        return output.Success(model, console => console.MarkupLineInterpolated(
-            $"Audit passed: {entries} entries, hash chain intact, every balance matches its postings, customer balances {Amount.FromMinorUnits(balances)} = deposits − withdrawals + write-offs. Anchor for the next audit: --expect {head}"));
+        return output.Success(model, console =>
+        {
+            console.MarkupLineInterpolated(
+                $"Audit passed: {entries} entries, hash chain intact, every balance matches its postings, customer balances {Amount.FromMinorUnits(balances)} = deposits − withdrawals + write-offs.");
+            console.MarkupLineInterpolated($"Keep this anchor for the next audit: --expect {head}");
+        });
     }
 
     private static object EntryJson(EntryReply reply, string key) => new

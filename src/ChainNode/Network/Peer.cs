@@ -1,14 +1,25 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using LedgerContrast.Protos.Chain.V1;
 
 namespace LedgerContrast.ChainNode.Network;
 
-/// <summary>A connected peer: who it is, how to call it, and what it last told us.</summary>
+/// <summary>
+/// One connection with another node, as this node knows it: the session we issued it (its
+/// calls to us carry it), the session it issued us (our calls to it carry it), and whether its
+/// address is proven — we dialled it ourselves, or it vouched for the dial-back. Its node id is
+/// only a label: identity is the session.
+/// </summary>
 public sealed class Peer : IDisposable
 {
-    private readonly GrpcChannel _channel;
+    public const string SessionHeader = "lc-session";
 
-    public Peer(string nodeId, PeerAddress address, bool outbound)
+    private readonly GrpcChannel _channel;
+    private uint _bestHeight;
+    private int _consecutiveFailures;
+
+    public Peer(PeerAddress address, bool outbound, string nodeId = "?")
     {
         NodeId = nodeId;
         Address = address;
@@ -18,15 +29,38 @@ public sealed class Peer : IDisposable
             MaxReceiveMessageSize = PeerManager.MaxMessageBytes,
             MaxSendMessageSize = PeerManager.MaxMessageBytes,
         });
-        Client = new PeerService.PeerServiceClient(_channel);
+        Client = new PeerService.PeerServiceClient(_channel.CreateCallInvoker().Intercept(metadata =>
+        {
+            if (OutboundSession is { } session)
+            {
+                metadata.Add(SessionHeader, session);
+            }
+            return metadata;
+        }));
     }
 
-    public string NodeId { get; }
+    /// <summary>Unique per connection object; the key of the peer table.</summary>
+    public string Key { get; } = Guid.NewGuid().ToString("N");
+
+    public string NodeId { get; set; }
+
+    /// <summary>The address it claimed (inbound) or we dialled (outbound); proven once <see cref="Verified"/>.</summary>
     public PeerAddress Address { get; }
+
+    /// <summary>Whether this node opened the connection.</summary>
     public bool Outbound { get; }
+
+    /// <summary>Where its calls come from, as the transport saw it (for logs: on loopback every peer shares 127.0.0.1).</summary>
+    public string ObservedEndpoint { get; set; } = "";
+
+    public string? InboundSession { get; set; }
+    public string? OutboundSession { get; set; }
+
+    /// <summary>Both directions work and the address is proven: only now is it relayed to, and advertised.</summary>
+    public bool Verified { get; set; }
+
     public PeerService.PeerServiceClient Client { get; }
     public ulong ConnectedMs { get; } = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-    private uint _bestHeight;
 
     /// <summary>The highest block this peer has told us of (handshake or announcement).</summary>
     public uint BestHeight
@@ -34,7 +68,10 @@ public sealed class Peer : IDisposable
         get => Volatile.Read(ref _bestHeight);
         set => Volatile.Write(ref _bestHeight, value);
     }
-    private int _consecutiveFailures;
+
+    /// <summary>No catch-up from this peer before this time: its last round brought nothing new.</summary>
+    public DateTime SyncPausedUntil { get; set; }
+    public TimeSpan SyncBackoff { get; set; }
 
     public void CallSucceeded() => Interlocked.Exchange(ref _consecutiveFailures, 0);
 

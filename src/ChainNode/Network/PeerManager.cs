@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
 using Google.Protobuf;
 using Grpc.Core;
 using LedgerContrast.ChainNode.Consensus;
@@ -6,6 +7,7 @@ using LedgerContrast.ChainNode.Hosting;
 using LedgerContrast.ChainNode.Node;
 using LedgerContrast.Protos.Chain.V1;
 using LedgerContrast.Shared.Chain;
+using LedgerContrast.Shared.Collections;
 using LedgerContrast.Shared.Hashing;
 using LedgerContrast.Shared.Rpc;
 using Microsoft.Extensions.Logging;
@@ -16,9 +18,11 @@ namespace LedgerContrast.ChainNode.Network;
 
 /// <summary>
 /// The node's peers: dialing (seeds, then addresses learned from peers, with back-off), the
-/// handshake, relay by announcement (peers fetch what they lack), locator-based catch-up, and
-/// bans. Every call has a deadline and runs on its own task, so one slow or dead peer never
-/// stalls the node.
+/// handshake and its sessions, relay by announcement (peers fetch what they lack), locator-based
+/// catch-up, and bans. Identity is the session a handshake issues, never a node id or address a
+/// caller claims; an inbound peer's address counts only once we dialled it back and it vouched
+/// for the handshake (PROTOCOL.md §9). Every call has a deadline and runs on its own task, so one
+/// slow or dead peer never stalls the node, and every table here is bounded.
 /// </summary>
 public sealed partial class PeerManager : IAsyncDisposable
 {
@@ -26,20 +30,27 @@ public sealed partial class PeerManager : IAsyncDisposable
     public const int MaxMessageBytes = 8 * 1024 * 1024;
     public const int MaxBlocksPerRequest = 100;
     public const int MaxHashesPerLocatorReply = 500;
+    public const int MaxInboundPeers = 64;
+    public const int MaxInventoryItems = 10_000;
+    public const int MaxLearnedAddresses = 1_000;
     private static readonly TimeSpan s_callDeadline = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan s_downloadDeadline = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan s_maxBackoff = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_maxSyncPause = TimeSpan.FromSeconds(60);
 
     private readonly NodeEngine _engine;
     private readonly NodeOptions _options;
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Peer> _peers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Peer> _sessions = new(StringComparer.Ordinal);
+    private readonly BoundedLru<string, Peer> _dialNonces = new(256, comparer: StringComparer.Ordinal);
     private readonly HashSet<PeerAddress> _seeds = [];
-    private readonly HashSet<PeerAddress> _learned = [];
+    private readonly BoundedLru<PeerAddress, bool> _learned = new(MaxLearnedAddresses);
     private readonly HashSet<PeerAddress> _removed = [];
     private readonly HashSet<PeerAddress> _self = [];
     private readonly Dictionary<PeerAddress, (DateTime NextTry, TimeSpan Backoff)> _backoff = [];
+    private readonly Dictionary<Hash256, (string PeerKey, DateTime Until)> _inFlight = [];
     private readonly ConcurrentDictionary<string, DateTime> _bannedNodes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<PeerAddress, DateTime> _bannedAddresses = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -70,18 +81,44 @@ public sealed partial class PeerManager : IAsyncDisposable
         _maintenance = Task.Run(() => MaintainAsync(_stopping.Token));
     }
 
+    /// <summary>The peers this node is fully connected with: both directions work and the address is proven.</summary>
     public IReadOnlyList<Peer> Peers
     {
         get
         {
             lock (_lock)
             {
-                return [.. _peers.Values];
+                return [.. _peers.Values.Where(p => p.Verified)];
+            }
+        }
+    }
+
+    /// <summary>Inbound connections still waiting for the dial-back (or refused it): served, never relayed to.</summary>
+    public int UnverifiedPeerCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _peers.Values.Count(p => !p.Verified);
+            }
+        }
+    }
+
+    public int LearnedAddressCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _learned.Count;
             }
         }
     }
 
     public bool IsBanned(string nodeId) => _bannedNodes.TryGetValue(nodeId, out var until) && until > DateTime.UtcNow;
+
+    public bool IsBanned(PeerAddress address) => _bannedAddresses.TryGetValue(address, out var until) && until > DateTime.UtcNow;
 
     // ------------------------------------------------------------------ admin
 
@@ -124,7 +161,12 @@ public sealed partial class PeerManager : IAsyncDisposable
 
     // ------------------------------------------------------------------ inbound calls
 
-    public HelloReply OnHandshake(Hello hello)
+    /// <summary>
+    /// A handshake issues the caller a session. A dial-back (it carries the nonce of our own
+    /// outbound Hello) attaches the session to the peer we dialled; any other handshake makes a new
+    /// inbound peer, unverified until we dial its claimed address back and that node vouches.
+    /// </summary>
+    public HelloReply OnHandshake(Hello hello, string observedEndpoint)
     {
         ArgumentNullException.ThrowIfNull(hello);
         CheckHello(hello);
@@ -132,26 +174,61 @@ public sealed partial class PeerManager : IAsyncDisposable
         {
             throw new PeerException("NO_LISTEN_ADDRESS", StatusCode.InvalidArgument, "A peer must advertise the HOST:PORT it listens on.");
         }
+        if (hello.Nonce.Length != 16)
+        {
+            throw new PeerException("BAD_HANDSHAKE", StatusCode.InvalidArgument, "A handshake carries a 16-byte nonce.");
+        }
+        var session = NewSession();
+        Peer peer;
+        Peer? toVerify = null;
         lock (_lock)
         {
             if (_removed.Contains(address))
             {
                 throw new PeerException("PEER_REMOVED", StatusCode.PermissionDenied, "This node's admin removed you as a peer.");
             }
+            if (!hello.VouchNonce.IsEmpty)
+            {
+                if (!_dialNonces.TryPeek(Convert.ToHexString(hello.VouchNonce.Span), out var dialled) || !_peers.ContainsKey(dialled.Key))
+                {
+                    throw new PeerException("UNKNOWN_NONCE", StatusCode.PermissionDenied, "This node did not open a connection with that nonce: it cannot vouch for it.");
+                }
+                peer = dialled;
+                if (peer.InboundSession is { } old)
+                {
+                    _sessions.Remove(old);
+                }
+            }
+            else
+            {
+                if (IsBanned(address))
+                {
+                    throw new PeerException("BANNED", StatusCode.PermissionDenied, "You are banned for sending invalid data.");
+                }
+                MakeRoomForInbound();
+                peer = new Peer(address, outbound: false, hello.NodeId);
+                _peers[peer.Key] = peer;
+                toVerify = peer;
+            }
+            peer.InboundSession = session;
+            peer.ObservedEndpoint = observedEndpoint;
+            peer.BestHeight = Math.Max(peer.BestHeight, hello.BestHeight);
+            _sessions[session] = peer;
         }
-        var peer = Register(new Peer(hello.NodeId, address, outbound: false));
-        peer.BestHeight = hello.BestHeight;
-        MaybeSyncFrom(peer, hello);
-        return new HelloReply { Node = OurHello() };
+        if (toVerify is not null)
+        {
+            _ = Task.Run(() => VerifyByDialBackAsync(toVerify, hello));
+        }
+        return new HelloReply { Node = OurHello(), Session = session };
     }
 
-    public void OnAnnounce(Inventory inventory)
+    public void OnAnnounce(Inventory inventory, string? session)
     {
         ArgumentNullException.ThrowIfNull(inventory);
-        var peer = RequirePeer(inventory.FromNodeId);
-        if (inventory.BlockHashes.Count + inventory.Txids.Count > 10_000)
+        var peer = RequireSession(session, verified: true);
+        if (inventory.BlockHashes.Count + inventory.Txids.Count > MaxInventoryItems)
         {
-            Ban(peer, "announced more than 10,000 items at once");
+            Ban(peer, $"announced more than {MaxInventoryItems} items at once");
             return;
         }
         var announced = inventory.BlockHashes.Select(h => ChainProto.HashFromProto(h, "block hash")).ToList();
@@ -168,9 +245,10 @@ public sealed partial class PeerManager : IAsyncDisposable
         }
     }
 
-    public GetBlocksReply OnGetBlocks(GetBlocksRequest request)
+    public GetBlocksReply OnGetBlocks(GetBlocksRequest request, string? session)
     {
         ArgumentNullException.ThrowIfNull(request);
+        RequireSession(session, verified: false);
         var reply = new GetBlocksReply();
         var bytes = 0;
         foreach (var raw in request.Hashes.Take(MaxBlocksPerRequest))
@@ -190,9 +268,10 @@ public sealed partial class PeerManager : IAsyncDisposable
         return reply;
     }
 
-    public GetTransactionsReply OnGetTransactions(GetTransactionsRequest request)
+    public GetTransactionsReply OnGetTransactions(GetTransactionsRequest request, string? session)
     {
         ArgumentNullException.ThrowIfNull(request);
+        RequireSession(session, verified: false);
         var reply = new GetTransactionsReply();
         foreach (var raw in request.Txids.Take(1_000))
         {
@@ -204,22 +283,22 @@ public sealed partial class PeerManager : IAsyncDisposable
         return reply;
     }
 
-    public LocatorReply OnFindBlocksAfter(LocatorRequest request)
+    public LocatorReply OnFindBlocksAfter(LocatorRequest request, string? session)
     {
         ArgumentNullException.ThrowIfNull(request);
+        RequireSession(session, verified: false);
         var max = (int)Math.Clamp(request.MaxHashes == 0 ? MaxHashesPerLocatorReply : request.MaxHashes, 1, MaxHashesPerLocatorReply);
         var reply = new LocatorReply();
         reply.Hashes.AddRange(_engine.BlocksAfter(request.Locator.Take(64).Select(h => ChainProto.HashFromProto(h, "locator hash")), max).Select(h => h.ToByteString()));
         return reply;
     }
 
-    public GetAddressesReply OnGetAddresses()
+    /// <summary>Only proven addresses are passed on: a claimed one may be anyone's.</summary>
+    public GetAddressesReply OnGetAddresses(string? session)
     {
+        RequireSession(session, verified: false);
         var reply = new GetAddressesReply();
-        lock (_lock)
-        {
-            reply.Addresses.AddRange(_peers.Values.Select(p => p.Address.ToString()).Take(100));
-        }
+        reply.Addresses.AddRange(Peers.Select(p => p.Address.ToString()).Distinct().Take(100));
         return reply;
     }
 
@@ -227,14 +306,14 @@ public sealed partial class PeerManager : IAsyncDisposable
 
     private void OnTipChanged(ChainUpdate update)
     {
-        var inventory = new Inventory { FromNodeId = NodeId };
+        var inventory = new Inventory();
         inventory.BlockHashes.AddRange(update.Connected.Select(b => b.Hash.ToByteString()));
         Broadcast(inventory);
     }
 
     private void OnTransactionAccepted(Transaction tx)
     {
-        var inventory = new Inventory { FromNodeId = NodeId };
+        var inventory = new Inventory();
         inventory.Txids.Add(tx.Txid.ToByteString());
         Broadcast(inventory);
     }
@@ -269,20 +348,33 @@ public sealed partial class PeerManager : IAsyncDisposable
 
     // ------------------------------------------------------------------ fetch and sync
 
+    /// <summary>
+    /// Fetches announced blocks, each from one peer at a time (in flight until processed or
+    /// 30 s), and processes only blocks that were asked for.
+    /// </summary>
     private async Task FetchBlocksAsync(Peer peer, List<Hash256> hashes)
     {
+        var claimed = ClaimDownloads(peer, hashes.Take(MaxBlocksPerRequest));
+        if (claimed.Count == 0)
+        {
+            return;
+        }
         try
         {
             var request = new GetBlocksRequest();
-            request.Hashes.AddRange(hashes.Take(MaxBlocksPerRequest).Select(h => h.ToByteString()));
+            request.Hashes.AddRange(claimed.Select(h => h.ToByteString()));
             var reply = await peer.Client.GetBlocksAsync(request, deadline: Deadline(s_downloadDeadline), cancellationToken: _stopping.Token).ConfigureAwait(false);
             var needSync = false;
             foreach (var proto in reply.Blocks)
             {
-                var outcome = await SubmitFromPeerAsync(peer, proto).ConfigureAwait(false);
+                var outcome = await SubmitFromPeerAsync(peer, proto, claimed).ConfigureAwait(false);
                 needSync |= outcome?.Acceptance == BlockAcceptance.Orphan;
+                if (outcome is null && !IsConnected(peer))
+                {
+                    return; // banned: nothing more from it
+                }
             }
-            NoteHeight(peer, hashes);
+            NoteHeight(peer, claimed);
             if (needSync)
             {
                 await SyncFromAsync(peer).ConfigureAwait(false);
@@ -291,6 +383,43 @@ public sealed partial class PeerManager : IAsyncDisposable
         catch (Exception ex) when (ex is RpcException or OperationCanceledException)
         {
             LogFetchFailed(_logger, peer.Address, ex.Message);
+        }
+        finally
+        {
+            ReleaseDownloads(peer, claimed);
+        }
+    }
+
+    private HashSet<Hash256> ClaimDownloads(Peer peer, IEnumerable<Hash256> hashes)
+    {
+        var now = DateTime.UtcNow;
+        var claimed = new HashSet<Hash256>();
+        lock (_lock)
+        {
+            foreach (var hash in hashes)
+            {
+                if (_inFlight.TryGetValue(hash, out var owner) && owner.Until > now)
+                {
+                    continue; // another peer is already sending it: never fetched twice
+                }
+                _inFlight[hash] = (peer.Key, now + s_downloadDeadline);
+                claimed.Add(hash);
+            }
+        }
+        return claimed;
+    }
+
+    private void ReleaseDownloads(Peer peer, IEnumerable<Hash256> hashes)
+    {
+        lock (_lock)
+        {
+            foreach (var hash in hashes)
+            {
+                if (_inFlight.TryGetValue(hash, out var owner) && owner.PeerKey == peer.Key)
+                {
+                    _inFlight.Remove(hash);
+                }
+            }
         }
     }
 
@@ -308,11 +437,17 @@ public sealed partial class PeerManager : IAsyncDisposable
             var request = new GetTransactionsRequest();
             request.Txids.AddRange(txids.Select(h => h.ToByteString()));
             var reply = await peer.Client.GetTransactionsAsync(request, deadline: Deadline(s_callDeadline), cancellationToken: _stopping.Token).ConfigureAwait(false);
+            var asked = txids.ToHashSet();
             foreach (var proto in reply.Transactions)
             {
                 try
                 {
-                    _engine.SubmitTransaction(ChainProto.FromProto(proto));
+                    var tx = ChainProto.FromProto(proto);
+                    if (!asked.Contains(tx.Txid))
+                    {
+                        continue; // not asked for: not processed
+                    }
+                    _engine.SubmitTransaction(tx);
                 }
                 catch (FormatException ex)
                 {
@@ -336,7 +471,8 @@ public sealed partial class PeerManager : IAsyncDisposable
         }
     }
 
-    private async Task<BlockOutcome?> SubmitFromPeerAsync(Peer peer, Protos.Chain.V1.Block proto)
+    /// <returns>The outcome, or null if the block was refused (and its sender punished if that was its fault).</returns>
+    private async Task<BlockOutcome?> SubmitFromPeerAsync(Peer peer, Protos.Chain.V1.Block proto, HashSet<Hash256> requested)
     {
         Block block;
         try
@@ -348,32 +484,50 @@ public sealed partial class PeerManager : IAsyncDisposable
             Ban(peer, $"sent a malformed block: {ex.Message}");
             return null;
         }
+        if (!requested.Contains(block.Hash))
+        {
+            return null; // never asked for: not processed, not stored
+        }
         try
         {
             return await _engine.SubmitBlockAsync(block).ConfigureAwait(false);
         }
-        catch (ConsensusException ex) when (ex.ProvesMisbehaviour)
+        catch (ConsensusException ex)
         {
-            Ban(peer, $"sent invalid block {block.Hash} ({ex.Reason})");
-            return null;
-        }
-        catch (ConsensusException)
-        {
+            if (Punishable(ex.Fault, ex))
+            {
+                Ban(peer, $"sent invalid block {block.Hash} ({ex.Reason})");
+            }
             return null;
         }
     }
 
-    /// <summary>Locator-based catch-up: ask what follows our chain, download it in batches, repeat until nothing is new.</summary>
+    /// <summary>Whose fault a refused block is decides the sender's punishment (Bitcoin Core's MaybePunishNodeForBlock).</summary>
+    private static bool Punishable(BlockFault fault, ConsensusException refusal) => fault switch
+    {
+        // The node is providing invalid data: a body altered in transit (the real block may still
+        // come from others, since the hash is not cached), or a block that breaks a rule.
+        BlockFault.Mutated or BlockFault.Invalid or BlockFault.InvalidParent => true,
+        // Not necessarily invalid: too far in the future for our clock, or a branch too far behind.
+        BlockFault.TimeFuture or BlockFault.TooLittleWork => false,
+        BlockFault.None => refusal.ProvesMisbehaviour,
+    };
+
+    /// <summary>
+    /// Locator-based catch-up: ask what follows our chain, download it in batches, repeat until
+    /// nothing is new. A round that brings nothing new (every block known, refused or too early)
+    /// ends the sync and pauses it for this peer, doubling up to a minute: never a busy loop.
+    /// </summary>
     public async Task SyncFromAsync(Peer peer)
     {
         ArgumentNullException.ThrowIfNull(peer);
-        if (!await peer.SyncGate.WaitAsync(0).ConfigureAwait(false))
+        if (peer.SyncPausedUntil > DateTime.UtcNow || !await peer.SyncGate.WaitAsync(0).ConfigureAwait(false))
         {
-            return; // already syncing from this peer
+            return;
         }
         try
         {
-            while (!_stopping.IsCancellationRequested)
+            while (!_stopping.IsCancellationRequested && IsConnected(peer))
             {
                 var request = new LocatorRequest { MaxHashes = MaxHashesPerLocatorReply };
                 request.Locator.AddRange(_engine.Locator().Select(h => h.ToByteString()));
@@ -381,25 +535,48 @@ public sealed partial class PeerManager : IAsyncDisposable
                 var missing = reply.Hashes.Select(h => ChainProto.HashFromProto(h, "block hash")).Where(h => !_engine.HasBlock(h)).ToList();
                 if (missing.Count == 0)
                 {
+                    peer.SyncBackoff = TimeSpan.Zero;
                     return;
                 }
+                var progress = 0;
                 foreach (var batch in missing.Chunk(MaxBlocksPerRequest))
                 {
-                    var blocksRequest = new GetBlocksRequest();
-                    blocksRequest.Hashes.AddRange(batch.Select(h => h.ToByteString()));
-                    var blocks = await peer.Client.GetBlocksAsync(blocksRequest, deadline: Deadline(s_downloadDeadline), cancellationToken: _stopping.Token).ConfigureAwait(false);
-                    if (blocks.Blocks.Count == 0)
+                    var claimed = ClaimDownloads(peer, batch);
+                    try
                     {
-                        return;
-                    }
-                    foreach (var proto in blocks.Blocks)
-                    {
-                        if (await SubmitFromPeerAsync(peer, proto).ConfigureAwait(false) is null && IsBanned(peer.NodeId))
+                        if (claimed.Count == 0)
                         {
-                            return;
+                            continue;
+                        }
+                        var blocksRequest = new GetBlocksRequest();
+                        blocksRequest.Hashes.AddRange(claimed.Select(h => h.ToByteString()));
+                        var blocks = await peer.Client.GetBlocksAsync(blocksRequest, deadline: Deadline(s_downloadDeadline), cancellationToken: _stopping.Token).ConfigureAwait(false);
+                        foreach (var proto in blocks.Blocks)
+                        {
+                            var outcome = await SubmitFromPeerAsync(peer, proto, claimed).ConfigureAwait(false);
+                            if (outcome is { Acceptance: BlockAcceptance.Accepted or BlockAcceptance.Orphan })
+                            {
+                                progress++;
+                            }
+                            else if (outcome is null && !IsConnected(peer))
+                            {
+                                return;
+                            }
                         }
                     }
+                    finally
+                    {
+                        ReleaseDownloads(peer, claimed);
+                    }
                 }
+                if (progress == 0)
+                {
+                    peer.SyncBackoff = TimeSpan.FromTicks(Math.Clamp(peer.SyncBackoff.Ticks * 2, TimeSpan.FromSeconds(1).Ticks, s_maxSyncPause.Ticks));
+                    peer.SyncPausedUntil = DateTime.UtcNow + peer.SyncBackoff;
+                    LogSyncPaused(_logger, peer.Address, peer.SyncBackoff.TotalSeconds);
+                    return;
+                }
+                peer.SyncBackoff = TimeSpan.Zero;
             }
         }
         catch (Exception ex) when (ex is RpcException or OperationCanceledException)
@@ -439,6 +616,7 @@ public sealed partial class PeerManager : IAsyncDisposable
                     lastAddressExchange = DateTime.UtcNow;
                     await ExchangeAddressesAsync(stopping).ConfigureAwait(false);
                 }
+                ForgetExpired();
                 await Task.Delay(500, stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
@@ -448,19 +626,45 @@ public sealed partial class PeerManager : IAsyncDisposable
         }
     }
 
+    /// <summary>Bans end; downloads that never came back stop blocking others.</summary>
+    private void ForgetExpired()
+    {
+        var now = DateTime.UtcNow;
+        foreach (var (node, until) in _bannedNodes)
+        {
+            if (until <= now)
+            {
+                _bannedNodes.TryRemove(node, out _);
+            }
+        }
+        foreach (var (address, until) in _bannedAddresses)
+        {
+            if (until <= now)
+            {
+                _bannedAddresses.TryRemove(address, out _);
+            }
+        }
+        lock (_lock)
+        {
+            foreach (var hash in _inFlight.Where(f => f.Value.Until <= now).Select(f => f.Key).ToList())
+            {
+                _inFlight.Remove(hash);
+            }
+        }
+    }
+
     private List<PeerAddress> DialCandidates()
     {
         lock (_lock)
         {
-            var connected = _peers.Values.Select(p => p.Address).ToHashSet();
+            var connected = _peers.Values.Where(p => p.Verified || p.Outbound).Select(p => p.Address).ToHashSet();
             var outbound = _peers.Values.Count(p => p.Outbound);
             var now = DateTime.UtcNow;
-            bool Dialable(PeerAddress a) => !connected.Contains(a) && !_removed.Contains(a) && !_self.Contains(a)
-                && !(_bannedAddresses.TryGetValue(a, out var until) && until > now)
+            bool Dialable(PeerAddress a) => !connected.Contains(a) && !_removed.Contains(a) && !_self.Contains(a) && !IsBanned(a)
                 && !(_backoff.TryGetValue(a, out var b) && b.NextTry > now);
             var candidates = _seeds.Where(Dialable).ToList();
             var room = _options.TargetOutboundPeers - outbound - candidates.Count;
-            candidates.AddRange(_learned.Where(Dialable).Take(Math.Max(0, room)));
+            candidates.AddRange(_learned.Entries.Select(e => e.Key).Where(Dialable).Take(Math.Max(0, room)));
             foreach (var address in candidates)
             {
                 var previous = _backoff.TryGetValue(address, out var b) ? b.Backoff : TimeSpan.FromMilliseconds(500);
@@ -474,40 +678,147 @@ public sealed partial class PeerManager : IAsyncDisposable
     private async Task<Peer?> ConnectAsync(PeerAddress address, CancellationToken stopping) =>
         (await TryConnectAsync(address, stopping).ConfigureAwait(false)).Peer;
 
+    /// <summary>
+    /// Dials <paramref name="address"/>: our Hello carries a fresh nonce, kept so that the other
+    /// side's dial-back, which echoes it, is recognised as this connection's.
+    /// </summary>
     private async Task<(Peer? Peer, string Failure)> TryConnectAsync(PeerAddress address, CancellationToken stopping)
     {
-        var candidate = new Peer("?", address, outbound: true);
+        var candidate = new Peer(address, outbound: true);
+        var hello = OurHello();
+        lock (_lock)
+        {
+            _peers[candidate.Key] = candidate; // unverified until the reply: the dial-back may arrive first
+            _dialNonces.Set(Convert.ToHexString(hello.Nonce.Span), candidate);
+        }
         try
         {
-            var reply = await candidate.Client.HandshakeAsync(OurHello(), deadline: Deadline(s_callDeadline), cancellationToken: stopping).ConfigureAwait(false);
-            var hello = reply.Node ?? throw new PeerException("BAD_HANDSHAKE", StatusCode.InvalidArgument, "The handshake reply is empty.");
-            if (hello.NodeId == NodeId)
+            var reply = await candidate.Client.HandshakeAsync(hello, deadline: Deadline(s_callDeadline), cancellationToken: stopping).ConfigureAwait(false);
+            var theirs = reply.Node ?? throw new PeerException("BAD_HANDSHAKE", StatusCode.InvalidArgument, "The handshake reply is empty.");
+            if (theirs.NodeId == NodeId)
             {
                 lock (_lock)
                 {
                     _self.Add(address);
                 }
-                candidate.Dispose();
+                Forget(candidate);
                 return (null, "that is this node itself");
             }
-            CheckHello(hello);
-            candidate.Dispose();
-            var peer = Register(new Peer(hello.NodeId, address, outbound: true));
-            peer.BestHeight = hello.BestHeight;
+            CheckHello(theirs);
+            if (string.IsNullOrEmpty(reply.Session) || reply.Session.Length > 128)
+            {
+                throw new PeerException("BAD_HANDSHAKE", StatusCode.InvalidArgument, "The handshake reply carries no session.");
+            }
+            candidate.NodeId = theirs.NodeId;
+            candidate.OutboundSession = reply.Session;
+            candidate.BestHeight = theirs.BestHeight;
+            var peer = MarkVerified(candidate);
             lock (_lock)
             {
                 _backoff.Remove(address);
             }
-            MaybeSyncFrom(peer, hello);
+            if (peer is null)
+            {
+                return (null, "already connected to that node");
+            }
+            MaybeSyncFrom(peer, theirs);
             return (peer, "");
         }
         catch (Exception ex) when (ex is RpcException or PeerException or OperationCanceledException)
         {
-            candidate.Dispose();
+            Forget(candidate);
             var failure = ex is RpcException rpc ? RpcErrors.Describe(rpc).Message : ex.Message;
             LogConnectFailed(_logger, address, failure);
             return (null, failure);
         }
+    }
+
+    /// <summary>
+    /// Dials an inbound peer's claimed address back, echoing its nonce: only the node that sent
+    /// that Hello can vouch, so a liar claiming someone else's address stays unverified — served,
+    /// never relayed to, never advertised, and its misbehaviour charged to its session alone.
+    /// </summary>
+    private async Task VerifyByDialBackAsync(Peer peer, Hello theirHello)
+    {
+        if (_self.Contains(peer.Address))
+        {
+            return;
+        }
+        var hello = OurHello();
+        hello.VouchNonce = theirHello.Nonce;
+        try
+        {
+            var reply = await peer.Client.HandshakeAsync(hello, deadline: Deadline(s_callDeadline), cancellationToken: _stopping.Token).ConfigureAwait(false);
+            if (reply.Node is null || reply.Node.NodeId != theirHello.NodeId || string.IsNullOrEmpty(reply.Session) || reply.Session.Length > 128)
+            {
+                LogNotVouched(_logger, peer.Address, "the node at that address is another one");
+                return;
+            }
+            peer.OutboundSession = reply.Session;
+            if (MarkVerified(peer) is { } verified)
+            {
+                MaybeSyncFrom(verified, theirHello);
+            }
+        }
+        catch (Exception ex) when (ex is RpcException or OperationCanceledException)
+        {
+            LogNotVouched(_logger, peer.Address, ex is RpcException rpc ? RpcErrors.Describe(rpc).Reason : "stopping");
+        }
+    }
+
+    /// <summary>
+    /// Both directions work: the peer is connected. Two connections with one node (both dialled
+    /// at once) keep the one opened by the node with the smaller id, so both ends keep the same one.
+    /// </summary>
+    private Peer? MarkVerified(Peer peer)
+    {
+        Peer? loser = null;
+        lock (_lock)
+        {
+            if (!_peers.ContainsKey(peer.Key))
+            {
+                return null; // removed or banned meanwhile
+            }
+            var twin = _peers.Values.FirstOrDefault(p => p != peer && p.Verified && p.NodeId == peer.NodeId);
+            if (twin is not null)
+            {
+                var peerOpener = peer.Outbound ? NodeId : peer.NodeId;
+                var twinOpener = twin.Outbound ? NodeId : twin.NodeId;
+                loser = string.CompareOrdinal(peerOpener, twinOpener) <= 0 && peer.Outbound != twin.Outbound ? twin : peer;
+            }
+            if (loser != peer)
+            {
+                peer.Verified = true;
+            }
+        }
+        if (loser is not null)
+        {
+            Disconnect(loser, "a second connection with the same node");
+        }
+        if (loser == peer)
+        {
+            return null;
+        }
+        LogConnected(_logger, peer.Address, peer.NodeId, peer.Outbound ? "outbound" : "inbound");
+        return peer;
+    }
+
+    /// <summary>At the inbound limit, the oldest unverified connection goes first; if every one is a real peer, the newcomer is refused.</summary>
+    private void MakeRoomForInbound()
+    {
+        var inbound = _peers.Values.Where(p => !p.Outbound).ToList();
+        if (inbound.Count < MaxInboundPeers)
+        {
+            return;
+        }
+        var evict = inbound.Where(p => !p.Verified).MinBy(p => p.ConnectedMs)
+            ?? throw new PeerException("TOO_MANY_PEERS", StatusCode.ResourceExhausted, $"This node already has {MaxInboundPeers} inbound peers.");
+        _peers.Remove(evict.Key);
+        if (evict.InboundSession is { } session)
+        {
+            _sessions.Remove(session);
+        }
+        _ = Task.Delay(TimeSpan.FromSeconds(30)).ContinueWith(_ => evict.Dispose(), TaskScheduler.Default);
     }
 
     private async Task ExchangeAddressesAsync(CancellationToken stopping)
@@ -521,9 +832,9 @@ public sealed partial class PeerManager : IAsyncDisposable
                 {
                     foreach (var text in reply.Addresses.Take(100))
                     {
-                        if (PeerAddress.TryParse(text, out var address) && _learned.Count < 1_000)
+                        if (PeerAddress.TryParse(text, out var address) && !_self.Contains(address))
                         {
-                            _learned.Add(address);
+                            _learned.Set(address, true); // bounded: the least recently heard of go first
                         }
                     }
                 }
@@ -535,60 +846,79 @@ public sealed partial class PeerManager : IAsyncDisposable
         }
     }
 
-    private Peer Register(Peer peer)
+    private bool IsConnected(Peer peer)
     {
-        if (IsBanned(peer.NodeId))
-        {
-            peer.Dispose();
-            throw new PeerException("BANNED", StatusCode.PermissionDenied, "You are banned for sending invalid data.");
-        }
         lock (_lock)
         {
-            if (_peers.TryGetValue(peer.NodeId, out var existing))
-            {
-                peer.Dispose();
-                return existing;
-            }
-            _peers[peer.NodeId] = peer;
+            return _peers.ContainsKey(peer.Key);
         }
-        LogConnected(_logger, peer.Address, peer.NodeId, peer.Outbound ? "outbound" : "inbound");
-        return peer;
+    }
+
+    private void Forget(Peer candidate)
+    {
+        lock (_lock)
+        {
+            if (_peers.Remove(candidate.Key) && candidate.InboundSession is { } session)
+            {
+                _sessions.Remove(session);
+            }
+        }
+        _ = Task.Delay(TimeSpan.FromSeconds(30)).ContinueWith(_ => candidate.Dispose(), TaskScheduler.Default);
     }
 
     private void Disconnect(Peer peer, string why)
     {
         lock (_lock)
         {
-            if (!_peers.TryGetValue(peer.NodeId, out var current) || !ReferenceEquals(current, peer))
+            if (!_peers.Remove(peer.Key))
             {
                 return;
             }
-            _peers.Remove(peer.NodeId);
+            if (peer.InboundSession is { } session)
+            {
+                _sessions.Remove(session);
+            }
         }
         LogDisconnected(_logger, peer.Address, why);
         _ = Task.Delay(TimeSpan.FromSeconds(30)).ContinueWith(_ => peer.Dispose(), TaskScheduler.Default); // let calls in flight finish
     }
 
+    /// <summary>
+    /// Punishes a session: it is cut off. A proven peer (address verified by dial-back) is also
+    /// refused by node id and address for the ban duration; an unproven one only loses its
+    /// session, since the id and address it claimed may be someone else's.
+    /// </summary>
     private void Ban(Peer peer, string why)
     {
-        var until = DateTime.UtcNow + _options.BanDuration;
-        _bannedNodes[peer.NodeId] = until;
-        _bannedAddresses[peer.Address] = until;
-        LogBanned(_logger, peer.Address, why);
+        if (peer.Verified)
+        {
+            var until = DateTime.UtcNow + _options.BanDuration;
+            _bannedNodes[peer.NodeId] = until;
+            _bannedAddresses[peer.Address] = until;
+        }
+        LogBanned(_logger, peer.Address, peer.ObservedEndpoint, why);
         Disconnect(peer, "banned: " + why);
     }
 
-    private Peer RequirePeer(string nodeId)
+    private Peer RequireSession(string? session, bool verified)
     {
-        if (IsBanned(nodeId))
+        Peer? peer = null;
+        if (!string.IsNullOrEmpty(session))
         {
-            throw new PeerException("BANNED", StatusCode.PermissionDenied, "You are banned for sending invalid data.");
+            lock (_lock)
+            {
+                peer = _sessions.GetValueOrDefault(session);
+            }
         }
-        lock (_lock)
+        if (peer is null)
         {
-            return _peers.GetValueOrDefault(nodeId)
-                ?? throw new PeerException("NOT_CONNECTED", StatusCode.FailedPrecondition, "Handshake first: you are not a connected peer.");
+            throw new PeerException("NOT_CONNECTED", StatusCode.FailedPrecondition, "Handshake first, and send its session as lc-session metadata: you are not a connected peer.");
         }
+        if (verified && !peer.Verified)
+        {
+            throw new PeerException("NOT_CONNECTED", StatusCode.FailedPrecondition, "Your address is not verified yet: this node dials it back and waits for your vouch.");
+        }
+        return peer;
     }
 
     private void CheckHello(Hello hello)
@@ -627,8 +957,11 @@ public sealed partial class PeerManager : IAsyncDisposable
             BestHash = tip.Hash.ToByteString(),
             BestHeight = tip.Height,
             BestWork = ByteString.CopyFrom(tip.ChainWork.ToByteArray(isUnsigned: true, isBigEndian: true)),
+            Nonce = ByteString.CopyFrom(RandomNumberGenerator.GetBytes(16)),
         };
     }
+
+    private static string NewSession() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
 
     private static DateTime Deadline(TimeSpan span) => DateTime.UtcNow + span;
 
@@ -642,7 +975,12 @@ public sealed partial class PeerManager : IAsyncDisposable
         {
             await _maintenance.ConfigureAwait(false);
         }
-        foreach (var peer in Peers)
+        List<Peer> all;
+        lock (_lock)
+        {
+            all = [.. _peers.Values];
+        }
+        foreach (var peer in all)
         {
             peer.Dispose();
         }
@@ -655,14 +993,20 @@ public sealed partial class PeerManager : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Disconnected from {Address}: {Why}")]
     private static partial void LogDisconnected(ILogger logger, PeerAddress address, string why);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Banned {Address}: {Why}")]
-    private static partial void LogBanned(ILogger logger, PeerAddress address, string why);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Banned {Address} (calls from {Endpoint}): {Why}")]
+    private static partial void LogBanned(ILogger logger, PeerAddress address, string endpoint, string why);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Could not connect to {Address}: {Why}")]
     private static partial void LogConnectFailed(ILogger logger, PeerAddress address, string why);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Fetching from {Address} failed: {Why}")]
     private static partial void LogFetchFailed(ILogger logger, PeerAddress address, string why);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Catch-up from {Address} brought nothing new: paused for {Seconds} s")]
+    private static partial void LogSyncPaused(ILogger logger, PeerAddress address, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Inbound peer claiming {Address} is not verified: {Why}")]
+    private static partial void LogNotVouched(ILogger logger, PeerAddress address, string why);
 }
 
 /// <summary>A peer-protocol refusal (wrong network, banned, not connected…).</summary>

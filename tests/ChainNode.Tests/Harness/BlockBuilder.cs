@@ -13,6 +13,7 @@ namespace LedgerContrast.ChainNode.Tests.Harness;
 public sealed class BlockBuilder(TestNode node, BlockIndexEntry parent)
 {
     private readonly List<Transaction> _transactions = [];
+    private Hash256? _parentHash;
     private PrivateKey? _miner;
     private Amount? _coinbaseAmount;
     private uint? _coinbaseHeight;
@@ -78,6 +79,13 @@ public sealed class BlockBuilder(TestNode node, BlockIndexEntry parent)
     }
 
     /// <summary>Picks a nonce whose hash is above the target.</summary>
+    /// <summary>Names a parent the node does not have (an orphan), keeping the tip's height and target.</summary>
+    public BlockBuilder WithParentHash(Hash256 parentHash)
+    {
+        _parentHash = parentHash;
+        return this;
+    }
+
     public BlockBuilder WithInsufficientWork()
     {
         _failProofOfWork = true;
@@ -94,7 +102,7 @@ public sealed class BlockBuilder(TestNode node, BlockIndexEntry parent)
         var time = _time ?? Math.Max(node.Now, parent.Header.TimeMs + 1);
         var bits = _bits ?? node.Engine.Read(n => n.Chain.NextBits(parent));
         var root = _merkleRoot ?? MerkleTree.ComputeRoot(txs.Select(t => t.Wtxid).ToList());
-        var header = new BlockHeader(BlockHeader.CurrentVersion, parent.Hash, root, time, bits, 0);
+        var header = new BlockHeader(BlockHeader.CurrentVersion, _parentHash ?? parent.Hash, root, time, bits, 0);
         var target = Target.FromCompact(bits);
         for (ulong nonce = 0; ; nonce++)
         {

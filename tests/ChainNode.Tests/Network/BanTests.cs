@@ -37,27 +37,20 @@ public class BanTests
         var header = template.Header with { MerkleRoot = MerkleTree.ComputeRoot([greedy.Wtxid]) };
         var invalid = Mine(new Block(header, [greedy]));
 
-        await using var evil = await EvilPeer.StartAsync(invalid);
-        var victimPeers = new PeerService.PeerServiceClient(GrpcChannel.ForAddress(victim.Url));
-        await victimPeers.HandshakeAsync(new Hello
-        {
-            NetworkId = ByteString.CopyFrom(victim.Engine.NetworkId.ToArray()),
-            ProtocolVersion = PeerManager.ProtocolVersion,
-            NodeId = "evil",
-            ListenAddress = evil.Address,
-            BestHash = ByteString.CopyFrom(new byte[32]),
-            BestWork = ByteString.CopyFrom([0]),
-        });
-        Assert.Contains(victim.Peers.Peers, p => p.NodeId == "evil");
+        await using var evil = await EvilPeer.StartAsync();
+        evil.Blocks = _ => [invalid];
+        var victimPeers = await evil.ConnectVerifiedAsync(victim);
 
-        var inventory = new Inventory { FromNodeId = "evil" };
+        var inventory = new Inventory();
         inventory.BlockHashes.Add(ByteString.CopyFrom(invalid.Hash.ToArray()));
         await victimPeers.AnnounceAsync(inventory);
 
         // The ban and the removal from the peer list are two steps on another thread: wait for both.
-        await Poll.UntilAsync(() => victim.Peers.IsBanned("evil") && victim.Peers.Peers.All(p => p.NodeId != "evil"), TestNetwork.DefaultTimeout);
+        await Poll.UntilAsync(() => victim.Peers.IsBanned(evil.NodeId) && victim.Peers.Peers.All(p => p.NodeId != evil.NodeId), TestNetwork.DefaultTimeout);
         var again = await Assert.ThrowsAsync<RpcException>(async () => await victimPeers.AnnounceAsync(inventory));
-        Assert.Equal("BANNED", RpcErrors.Describe(again).Reason);
+        Assert.Equal("NOT_CONNECTED", RpcErrors.Describe(again).Reason); // its session is gone
+        var rejoin = await Assert.ThrowsAsync<RpcException>(async () => await evil.ConnectAsync(victim));
+        Assert.Equal("BANNED", RpcErrors.Describe(rejoin).Reason);
         Assert.Equal(tipBefore, victim.Tip.Hash);
 
         // The honest neighbour never hears of it: relay happens only for blocks that joined the chain.
@@ -77,6 +70,7 @@ public class BanTests
             ProtocolVersion = PeerManager.ProtocolVersion,
             NodeId = "stranger",
             ListenAddress = "127.0.0.1:1",
+            Nonce = ByteString.CopyFrom(new byte[16]),
         }));
         Assert.Equal("WRONG_NETWORK", RpcErrors.Describe(error).Reason);
         Assert.Empty(network[0].Peers.Peers);
@@ -93,41 +87,5 @@ public class BanTests
                 return new Block(header, block.Transactions);
             }
         }
-    }
-
-    /// <summary>A real gRPC server speaking the peer protocol that hands out one crafted block.</summary>
-    private sealed class EvilPeer : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-
-        private EvilPeer(WebApplication app) => _app = app;
-
-        public string Address => PeerAddress.Parse(_app.Urls.First()).ToString();
-
-        public static async Task<EvilPeer> StartAsync(Block block)
-        {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
-            builder.Services.AddGrpc();
-            builder.Services.AddSingleton(block);
-            var app = builder.Build();
-            app.MapGrpcService<EvilPeerService>();
-            await app.StartAsync();
-            return new EvilPeer(app);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-    }
-
-    private sealed class EvilPeerService(Block block) : PeerService.PeerServiceBase
-    {
-        public override Task<GetBlocksReply> GetBlocks(GetBlocksRequest request, ServerCallContext context) =>
-            Task.FromResult(new GetBlocksReply { Blocks = { block.ToProto() } });
-
-        public override Task<InventoryReply> Announce(Inventory request, ServerCallContext context) => Task.FromResult(new InventoryReply());
     }
 }

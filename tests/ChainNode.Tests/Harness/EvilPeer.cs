@@ -1,0 +1,150 @@
+using System.Net;
+using System.Security.Cryptography;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
+using LedgerContrast.ChainNode.Network;
+using LedgerContrast.Protos.Chain.V1;
+using LedgerContrast.Shared.Chain;
+using LedgerContrast.TestSupport;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Block = LedgerContrast.Shared.Chain.Block;
+
+namespace LedgerContrast.ChainNode.Tests.Harness;
+
+/// <summary>
+/// A cheap hostile peer: a real gRPC server speaking the peer protocol (it vouches for its own
+/// dial-backs like any node) whose answers the test scripts, and a client that shakes hands
+/// with a victim and then sends whatever the test wants under its session.
+/// </summary>
+public sealed class EvilPeer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly EvilPeerService _service;
+    private readonly List<GrpcChannel> _channels = [];
+
+    private EvilPeer(WebApplication app, EvilPeerService service)
+    {
+        _app = app;
+        _service = service;
+    }
+
+    public string Address => PeerAddress.Parse(_app.Urls.First()).ToString();
+    public string NodeId { get; } = "evil-" + Guid.NewGuid().ToString("N")[..8];
+
+    /// <summary>What GetBlocks answers (default: nothing).</summary>
+    public Func<GetBlocksRequest, IEnumerable<Block>> Blocks { set => _service.Blocks = value; }
+
+    /// <summary>What FindBlocksAfter answers (default: nothing).</summary>
+    public Func<LocatorRequest, IEnumerable<ByteString>> BlocksAfter { set => _service.BlocksAfter = value; }
+
+    public int GetBlocksCalls => _service.GetBlocksCalls;
+    public int FindBlocksAfterCalls => _service.FindBlocksAfterCalls;
+
+    public static async Task<EvilPeer> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
+        builder.Services.AddGrpc();
+        var service = new EvilPeerService();
+        builder.Services.AddSingleton(service);
+        var app = builder.Build();
+        app.MapGrpcService<EvilPeerService>();
+        await app.StartAsync();
+        return new EvilPeer(app, service);
+    }
+
+    /// <summary>
+    /// Shakes hands with <paramref name="victim"/> claiming <paramref name="claimedAddress"/> (its
+    /// own by default) and <paramref name="claimedNodeId"/>; returns a client whose calls carry the session.
+    /// </summary>
+    public async Task<PeerService.PeerServiceClient> ConnectAsync(NetworkNode victim, string? claimedAddress = null, string? claimedNodeId = null, byte[]? claimedWork = null)
+    {
+        ArgumentNullException.ThrowIfNull(victim);
+        var nonce = RandomNumberGenerator.GetBytes(16);
+        _service.OurNonces.Add(Convert.ToHexString(nonce));
+        _service.ClaimedNodeId = claimedNodeId ?? NodeId;
+        var channel = GrpcChannel.ForAddress(victim.Url);
+        _channels.Add(channel);
+        var reply = await new PeerService.PeerServiceClient(channel).HandshakeAsync(new Hello
+        {
+            NetworkId = ByteString.CopyFrom(victim.Engine.NetworkId.ToArray()),
+            ProtocolVersion = PeerManager.ProtocolVersion,
+            NodeId = claimedNodeId ?? NodeId,
+            ListenAddress = claimedAddress ?? Address,
+            BestHash = ByteString.CopyFrom(new byte[32]),
+            BestWork = ByteString.CopyFrom(claimedWork ?? [0]),
+            Nonce = ByteString.CopyFrom(nonce),
+        });
+        var session = reply.Session;
+        return new PeerService.PeerServiceClient(channel.CreateCallInvoker().Intercept(metadata =>
+        {
+            metadata.Add(Peer.SessionHeader, session);
+            return metadata;
+        }));
+    }
+
+    /// <summary>Connects and waits until the victim has verified this peer by dialling it back.</summary>
+    public async Task<PeerService.PeerServiceClient> ConnectVerifiedAsync(NetworkNode victim, byte[]? claimedWork = null)
+    {
+        var client = await ConnectAsync(victim, claimedWork: claimedWork);
+        await Poll.UntilAsync(() => victim.Peers.Peers.Any(p => p.NodeId == NodeId), TestNetwork.DefaultTimeout);
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _channels.ForEach(c => c.Dispose());
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private sealed class EvilPeerService : PeerService.PeerServiceBase
+    {
+        public HashSet<string> OurNonces { get; } = [];
+        public Func<GetBlocksRequest, IEnumerable<Block>> Blocks { get; set; } = _ => [];
+        public Func<LocatorRequest, IEnumerable<ByteString>> BlocksAfter { get; set; } = _ => [];
+        public int GetBlocksCalls;
+        public int FindBlocksAfterCalls;
+
+        public override Task<HelloReply> Handshake(Hello request, ServerCallContext context)
+        {
+            // Vouches for dial-backs of its own handshakes, like an honest node; the node it claims to be is irrelevant.
+            if (!request.VouchNonce.IsEmpty && !OurNonces.Contains(Convert.ToHexString(request.VouchNonce.Span)))
+            {
+                throw new RpcException(new Status(StatusCode.PermissionDenied, "UNKNOWN_NONCE"));
+            }
+            return Task.FromResult(new HelloReply
+            {
+                Node = new Hello { NetworkId = request.NetworkId, ProtocolVersion = PeerManager.ProtocolVersion, NodeId = request.VouchNonce.IsEmpty ? "evil-server" : NodeIdFor(request), ListenAddress = "", Nonce = ByteString.CopyFrom(new byte[16]), BestWork = ByteString.CopyFrom([0]) },
+                Session = "evil-session",
+            });
+        }
+
+        public string ClaimedNodeId { get; set; } = "";
+
+        private string NodeIdFor(Hello _) => ClaimedNodeId;
+
+        public override Task<InventoryReply> Announce(Inventory request, ServerCallContext context) => Task.FromResult(new InventoryReply());
+
+        public override Task<GetBlocksReply> GetBlocks(GetBlocksRequest request, ServerCallContext context)
+        {
+            Interlocked.Increment(ref GetBlocksCalls);
+            var reply = new GetBlocksReply();
+            reply.Blocks.AddRange(Blocks(request).Select(b => b.ToProto()));
+            return Task.FromResult(reply);
+        }
+
+        public override Task<LocatorReply> FindBlocksAfter(LocatorRequest request, ServerCallContext context)
+        {
+            Interlocked.Increment(ref FindBlocksAfterCalls);
+            var reply = new LocatorReply();
+            reply.Hashes.AddRange(BlocksAfter(request));
+            return Task.FromResult(reply);
+        }
+    }
+}
