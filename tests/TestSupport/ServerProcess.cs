@@ -21,6 +21,7 @@ public sealed partial class ServerProcess : IDisposable
     }
 
     public string Url { get; }
+    public int Pid => _process.Id;
     public bool HasExited => _process.HasExited;
 
     /// <summary>Every stdout line the server printed so far.</summary>

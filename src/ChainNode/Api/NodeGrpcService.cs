@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Grpc.Core;
 using LedgerContrast.ChainNode.Consensus;
+using LedgerContrast.ChainNode.Hosting;
 using LedgerContrast.ChainNode.Mining;
 using LedgerContrast.ChainNode.Network;
 using LedgerContrast.ChainNode.Node;
@@ -13,7 +14,7 @@ using ProtoStatus = LedgerContrast.Protos.Chain.V1.TransactionStatus;
 namespace LedgerContrast.ChainNode.Api;
 
 /// <summary>The node's API for wallets, the CLI and the contrast lab.</summary>
-public sealed class NodeGrpcService(NodeEngine engine, PeerManager peers, Miner miner) : NodeService.NodeServiceBase
+public sealed class NodeGrpcService(NodeEngine engine, PeerManager peers, Miner miner, AdminCookie admin) : NodeService.NodeServiceBase
 {
     public const uint MaxGenerate = 10_000;
 
@@ -160,20 +161,25 @@ public sealed class NodeGrpcService(NodeEngine engine, PeerManager peers, Miner 
         return Task.FromResult(reply);
     }
 
+    // Admin calls: they need the node's cookie (Hosting/AdminCookie.cs).
+
     public override async Task<PeerReply> AddPeer(PeerRequest request, ServerCallContext context)
     {
+        admin.Require(context);
         var (peer, detail) = await peers.AddPeerAsync(request.Address).ConfigureAwait(false);
         return new PeerReply { Connected = peer is not null, Detail = detail };
     }
 
     public override Task<PeerReply> RemovePeer(PeerRequest request, ServerCallContext context)
     {
+        admin.Require(context);
         peers.RemovePeer(request.Address);
         return Task.FromResult(new PeerReply());
     }
 
     public override Task<SetMiningReply> SetMining(SetMiningRequest request, ServerCallContext context)
     {
+        admin.Require(context);
         if (request.Enabled)
         {
             miner.Start(ParseAddress(request.MinerAddress), (int)Math.Clamp(request.Threads == 0 ? 1 : request.Threads, 1, 64));
@@ -187,6 +193,7 @@ public sealed class NodeGrpcService(NodeEngine engine, PeerManager peers, Miner 
 
     public override async Task<GenerateBlocksReply> GenerateBlocks(GenerateBlocksRequest request, ServerCallContext context)
     {
+        admin.Require(context);
         if (request.Count is 0 or > MaxGenerate)
         {
             throw new NodeApiException("INVALID_ARGUMENT", StatusCode.InvalidArgument, $"Mine between 1 and {MaxGenerate} blocks.");

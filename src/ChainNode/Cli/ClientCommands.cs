@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LedgerContrast.ChainNode.Hosting;
 using System.Globalization;
 using LedgerContrast.ChainNode.Consensus;
 using LedgerContrast.Protos.Chain.V1;
@@ -22,11 +23,17 @@ internal static class ClientCommands
     public static readonly Amount DefaultFee = Amount.Parse("0.0001");
 
     private static readonly Option<string?> s_node = new("--node") { Description = $"Node URL (default {NodeClient.DefaultNode}).", Recursive = true };
+    private static readonly Option<string?> s_cookieFile = new("--cookie-file")
+    {
+        Description = "The node's DIR/.cookie, for admin verbs (mine, peer add/remove); default: $CHAIN_COOKIE_FILE, else the node's data directory from network.json.",
+        Recursive = true,
+    };
     private static readonly Option<string?> s_walletDir = new("--wallet-dir") { Description = "Wallet directory (default $CHAIN_WALLET_DIR or ~/.ledgercontrast/wallets).", Recursive = true };
 
     public static void AddTo(RootCommand root, Option<bool> json)
     {
         root.Options.Add(s_node);
+        root.Options.Add(s_cookieFile);
         root.Options.Add(s_walletDir);
         root.Subcommands.Add(Wallet(json));
         root.Subcommands.Add(Balance(json));
@@ -411,12 +418,26 @@ internal static class ClientCommands
     private static Task<int> Online(ParseResult parse, Option<bool> json, Func<NodeClient, CliOutput, Task<int>> verb)
     {
         var output = new CliOutput(parse.GetValue(json));
-        var url = parse.GetValue(s_node) ?? NetworkFile.TryFind()?.Nodes.FirstOrDefault()?.Url ?? NodeClient.DefaultNode;
+        var network = NetworkFile.TryFind();
+        var url = parse.GetValue(s_node) ?? network?.Nodes.FirstOrDefault()?.Url ?? NodeClient.DefaultNode;
         return output.RunAsync("node", () => url, async () =>
         {
-            using var node = new NodeClient(url);
+            using var node = new NodeClient(url, AdminCookieFor(parse, network, url));
             return await verb(node, output).ConfigureAwait(false);
         });
+    }
+
+    /// <summary>--cookie-file, else $CHAIN_COOKIE_FILE, else the cookie in the data directory network.json gives for this URL.</summary>
+    private static string? AdminCookieFor(ParseResult parse, NetworkFile? network, string url)
+    {
+        var explicitFile = parse.GetValue(s_cookieFile) ?? NullIfEmpty(Environment.GetEnvironmentVariable(AdminCookie.EnvironmentVariable));
+        if (explicitFile is not null)
+        {
+            return AdminCookie.TryReadFile(explicitFile)
+                ?? throw new CliException("NO_COOKIE", $"Cannot read the admin cookie {explicitFile}.");
+        }
+        var node = network?.Nodes.FirstOrDefault(n => string.Equals(n.Url.TrimEnd('/'), url.TrimEnd('/'), StringComparison.OrdinalIgnoreCase));
+        return AdminCookie.TryRead(node?.DataDir);
     }
 
     private static string Show(long minorUnits) => Amount.FromMinorUnits(minorUnits).ToString();

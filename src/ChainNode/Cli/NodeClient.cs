@@ -1,3 +1,4 @@
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using LedgerContrast.Protos.Chain.V1;
 using LedgerContrast.Shared.Cli;
@@ -10,7 +11,8 @@ internal sealed class NodeClient : IDisposable
     public const string DefaultNode = "http://127.0.0.1:7200";
     private readonly GrpcChannel _channel;
 
-    public NodeClient(string url)
+    /// <param name="adminCookie">The node's cookie secret, sent on every call (only admin calls need it).</param>
+    public NodeClient(string url, string? adminCookie = null)
     {
         if (!Uri.TryCreate(url.Contains("://", StringComparison.Ordinal) ? url : "http://" + url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
@@ -18,7 +20,13 @@ internal sealed class NodeClient : IDisposable
         }
         Url = uri.ToString().TrimEnd('/');
         _channel = GrpcChannel.ForAddress(uri, new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024 });
-        Api = new NodeService.NodeServiceClient(_channel);
+        Api = new NodeService.NodeServiceClient(adminCookie is null
+            ? _channel.CreateCallInvoker()
+            : _channel.CreateCallInvoker().Intercept(metadata =>
+            {
+                metadata.Add("authorization", "Bearer " + adminCookie);
+                return metadata;
+            }));
     }
 
     public string Url { get; }

@@ -68,7 +68,7 @@ public static class BlockRules
             }
             catch (ConsensusException ex)
             {
-                throw new ConsensusException(ex.Reason, $"Transaction {tx.Txid}: {ex.Message}", ex.Details);
+                throw new ConsensusException(ex.Reason, $"Transaction {tx.Txid}: {ex.Message}", ex.Details) { Fault = BlockFault.Invalid };
             }
             if (!txids.Add(tx.Txid))
             {

@@ -135,13 +135,13 @@ public sealed class Blockchain
         {
             if (known.Status == BlockStatus.Invalid)
             {
-                throw new ConsensusException(known.InvalidReason.Length > 0 ? known.InvalidReason : RejectReasons.BlockInvalidParent, $"Block {hash} is known to be invalid.");
+                throw new ConsensusException(known.InvalidReason.Length > 0 ? known.InvalidReason : RejectReasons.BlockInvalidParent, $"Block {hash} is known to be invalid.") { Fault = BlockFault.Invalid };
             }
             return new BlockOutcome(BlockAcceptance.AlreadyKnown, hash, []);
         }
         if (_rejected.TryGet(hash, out var rejectedReason))
         {
-            throw new ConsensusException(rejectedReason, $"Block {hash} was already rejected ({rejectedReason}).");
+            throw new ConsensusException(rejectedReason, $"Block {hash} was already rejected ({rejectedReason}).") { Fault = BlockFault.Invalid };
         }
         if (_orphans.Contains(hash))
         {

@@ -47,6 +47,7 @@ public static class ChainNodeHost
             ServerLimits.Apply(kestrel, PeerManager.MaxMessageBytes);
         });
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(_ => AdminCookie.Create(options.DataDirectory));
         builder.Services.AddSingleton(parameters);
         builder.Services.AddSingleton(provider => new NodeEngine(parameters, options.DataDirectory, provider.GetRequiredService<ILoggerFactory>().CreateLogger("Chain")));
         builder.Services.AddSingleton(provider => new Miner(provider.GetRequiredService<NodeEngine>(), provider.GetRequiredService<ILoggerFactory>().CreateLogger("Miner")));
@@ -68,6 +69,7 @@ public static class ChainNodeHost
         app.MapGrpcReflectionService();
         // Open the chain now, not on the first call, so a bad data directory fails the start.
         app.Services.GetRequiredService<NodeEngine>();
+        app.Services.GetRequiredService<AdminCookie>();
         var miner = app.Services.GetRequiredService<Miner>();
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         var peers = app.Services.GetRequiredService<PeerManager>();

@@ -26,13 +26,28 @@ public sealed class LabNetwork : IDisposable
         {
             throw new CliException("NO_NODES", $"{file.Path} lists no chain nodes.");
         }
-        Nodes = [.. file.Nodes.Select(n => new LabNode(n.Name, n.Url, new NodeService.NodeServiceClient(Channel(n.Url))))];
+        Nodes = [.. file.Nodes.Select(n => new LabNode(n.Name, n.Url, new NodeService.NodeServiceClient(WithAdminCookie(Channel(n.Url).CreateCallInvoker(), n.DataDir))))];
         Wallets = new WalletStore(file.WalletDir);
         if (file.Bank is not null)
         {
             AdminToken = file.ReadAdminToken() ?? throw new CliException("NO_ADMIN_TOKEN", $"The bank's admin token file {file.AdminTokenFile} is missing.");
             Admin = Bank(AdminToken);
         }
+    }
+
+    /// <summary>The lab partitions and heals nodes (admin calls), so it sends each node's cookie from its data directory.</summary>
+    private static CallInvoker WithAdminCookie(CallInvoker invoker, string dataDirectory)
+    {
+        var cookiePath = System.IO.Path.Combine(dataDirectory, ".cookie");
+        return invoker.Intercept(metadata =>
+        {
+            // Read per call: a restarted node writes a new cookie.
+            if (System.IO.File.Exists(cookiePath))
+            {
+                metadata.Add("authorization", "Bearer " + System.IO.File.ReadAllText(cookiePath).Trim());
+            }
+            return metadata;
+        });
     }
 
     public NetworkFile File { get; private set; }

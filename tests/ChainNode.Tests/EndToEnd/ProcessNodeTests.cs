@@ -39,7 +39,7 @@ public sealed class ProcessNodeTests : IDisposable
         using var node = await ServerProcess.StartAsync("chain.dll", ["node", "--data", Path.Combine(_root, "node"), "--port", "0", "--regtest", "--coinbase-maturity", "2"]);
         var wallets = Path.Combine(_root, "wallets");
         async Task<(int Exit, string Out, string Err)> Chain(params string[] args) =>
-            await ServerProcess.RunAsync("chain.dll", [.. args, "--wallet-dir", wallets, "--node", node.Url]);
+            await ServerProcess.RunAsync("chain.dll", [.. args, "--wallet-dir", wallets, "--node", node.Url, "--cookie-file", Path.Combine(_root, "node", ".cookie")]);
 
         var alice = await Chain("wallet", "new", "alice", "--network", "lc-regtest", "--json");
         Assert.Equal(0, alice.Exit);

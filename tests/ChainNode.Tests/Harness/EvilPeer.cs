@@ -36,6 +36,9 @@ public sealed class EvilPeer : IAsyncDisposable
     public string Address => PeerAddress.Parse(_app.Urls.First()).ToString();
     public string NodeId { get; } = "evil-" + Guid.NewGuid().ToString("N")[..8];
 
+    /// <summary>What GetTransactions answers (default: nothing).</summary>
+    public Func<GetTransactionsRequest, IEnumerable<Protos.Chain.V1.Transaction>> Transactions { set => _service.Transactions = value; }
+
     /// <summary>What GetBlocks answers (default: nothing).</summary>
     public Func<GetBlocksRequest, IEnumerable<Block>> Blocks { set => _service.Blocks = value; }
 
@@ -49,7 +52,7 @@ public sealed class EvilPeer : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
-        builder.Services.AddGrpc();
+        builder.Services.AddGrpc(grpc => grpc.MaxSendMessageSize = PeerManager.MaxMessageBytes);
         var service = new EvilPeerService();
         builder.Services.AddSingleton(service);
         var app = builder.Build();
@@ -62,17 +65,23 @@ public sealed class EvilPeer : IAsyncDisposable
     /// Shakes hands with <paramref name="victim"/> claiming <paramref name="claimedAddress"/> (its
     /// own by default) and <paramref name="claimedNodeId"/>; returns a client whose calls carry the session.
     /// </summary>
-    public async Task<PeerService.PeerServiceClient> ConnectAsync(NetworkNode victim, string? claimedAddress = null, string? claimedNodeId = null, byte[]? claimedWork = null)
+    public Task<PeerService.PeerServiceClient> ConnectAsync(NetworkNode victim, string? claimedAddress = null, string? claimedNodeId = null, byte[]? claimedWork = null)
     {
         ArgumentNullException.ThrowIfNull(victim);
+        return ConnectAsync(victim.Url, victim.Engine.NetworkId.ToArray(), claimedAddress, claimedNodeId, claimedWork);
+    }
+
+    /// <summary>The same against a node in another process, named by URL and network id.</summary>
+    public async Task<PeerService.PeerServiceClient> ConnectAsync(string victimUrl, byte[] networkId, string? claimedAddress = null, string? claimedNodeId = null, byte[]? claimedWork = null)
+    {
         var nonce = RandomNumberGenerator.GetBytes(16);
         _service.OurNonces.Add(Convert.ToHexString(nonce));
         _service.ClaimedNodeId = claimedNodeId ?? NodeId;
-        var channel = GrpcChannel.ForAddress(victim.Url);
+        var channel = GrpcChannel.ForAddress(victimUrl, new GrpcChannelOptions { MaxSendMessageSize = PeerManager.MaxMessageBytes });
         _channels.Add(channel);
         var reply = await new PeerService.PeerServiceClient(channel).HandshakeAsync(new Hello
         {
-            NetworkId = ByteString.CopyFrom(victim.Engine.NetworkId.ToArray()),
+            NetworkId = ByteString.CopyFrom(networkId),
             ProtocolVersion = PeerManager.ProtocolVersion,
             NodeId = claimedNodeId ?? NodeId,
             ListenAddress = claimedAddress ?? Address,
@@ -108,6 +117,14 @@ public sealed class EvilPeer : IAsyncDisposable
         public HashSet<string> OurNonces { get; } = [];
         public Func<GetBlocksRequest, IEnumerable<Block>> Blocks { get; set; } = _ => [];
         public Func<LocatorRequest, IEnumerable<ByteString>> BlocksAfter { get; set; } = _ => [];
+        public Func<GetTransactionsRequest, IEnumerable<Protos.Chain.V1.Transaction>> Transactions { get; set; } = _ => [];
+
+        public override Task<GetTransactionsReply> GetTransactions(GetTransactionsRequest request, ServerCallContext context)
+        {
+            var reply = new GetTransactionsReply();
+            reply.Transactions.AddRange(Transactions(request));
+            return Task.FromResult(reply);
+        }
         public int GetBlocksCalls;
         public int FindBlocksAfterCalls;
 

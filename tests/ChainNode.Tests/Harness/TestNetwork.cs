@@ -1,5 +1,6 @@
 using LedgerContrast.TestSupport;
 using System.Diagnostics;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using LedgerContrast.ChainNode.Hosting;
 using LedgerContrast.ChainNode.Network;
@@ -101,7 +102,12 @@ public sealed class NetworkNode : IAsyncDisposable
         Url = app.Urls.First();
         Address = PeerAddress.Parse(Url).ToString();
         _channel = GrpcChannel.ForAddress(Url);
-        Api = new NodeService.NodeServiceClient(_channel);
+        var cookie = AdminCookie.TryRead(options.DataDirectory);
+        Api = new NodeService.NodeServiceClient(_channel.CreateCallInvoker().Intercept(metadata =>
+        {
+            metadata.Add("authorization", "Bearer " + cookie);
+            return metadata;
+        }));
         Engine = app.Services.GetRequiredService<NodeEngine>();
         Peers = app.Services.GetRequiredService<PeerManager>();
     }

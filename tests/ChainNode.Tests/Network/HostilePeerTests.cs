@@ -255,6 +255,33 @@ public class HostilePeerTests
         Assert.True(node.Engine.IsHealthy);
     }
 
+    [Fact]
+    public async Task Admin_calls_without_the_nodes_cookie_are_refused_on_the_shared_port()
+    {
+        await using var network = new TestNetwork();
+        var node = await network.StartNodeAsync([]);
+        using var channel = GrpcChannel.ForAddress(node.Url);
+        var stranger = new NodeService.NodeServiceClient(channel);
+        var wrong = new Metadata { { "authorization", "Bearer " + new string('0', 64) } };
+
+        var refusals = new[]
+        {
+            await Assert.ThrowsAsync<RpcException>(async () => await stranger.GenerateBlocksAsync(new GenerateBlocksRequest { Count = 1, Address = node.AddressOf(Keys.Carol) })),
+            await Assert.ThrowsAsync<RpcException>(async () => await stranger.SetMiningAsync(new SetMiningRequest { Enabled = true, MinerAddress = node.AddressOf(Keys.Carol) }, wrong)),
+            await Assert.ThrowsAsync<RpcException>(async () => await stranger.AddPeerAsync(new PeerRequest { Address = "127.0.0.1:1" })),
+            await Assert.ThrowsAsync<RpcException>(async () => await stranger.RemovePeerAsync(new PeerRequest { Address = "127.0.0.1:1" }, wrong)),
+        };
+
+        Assert.All(refusals, e => Assert.Equal((StatusCode.Unauthenticated, "ADMIN_COOKIE_REQUIRED"), (e.StatusCode, RpcErrors.Describe(e).Reason)));
+        Assert.Equal(0u, node.Tip.Height);
+        Assert.NotNull(await stranger.GetInfoAsync(new GetInfoRequest())); // reads stay open
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(node.Options.DataDirectory, ".cookie")));
+        }
+        Assert.Single(await node.MineAsync(1, Keys.Carol)); // with the cookie, the admin can
+    }
+
     private static Inventory Announcing(params Shared.Hashing.Hash256[] hashes) => Announcing(hashes.AsEnumerable());
 
     private static Inventory Announcing(IEnumerable<Shared.Hashing.Hash256> hashes)

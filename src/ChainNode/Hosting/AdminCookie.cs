@@ -1,0 +1,63 @@
+using System.Security.Cryptography;
+using Grpc.Core;
+using LedgerContrast.Shared.Cli;
+using LedgerContrast.Shared.Rpc;
+
+namespace LedgerContrast.ChainNode.Hosting;
+
+/// <summary>
+/// The admin calls (AddPeer, RemovePeer, SetMining, GenerateBlocks) redirect rewards and cut the
+/// node off, yet share the port peers use. So, like bitcoind's <c>.cookie</c>, the node writes a
+/// fresh random secret to <c>DIR/.cookie</c> (owner-only) at every start, and those calls must
+/// carry it as <c>authorization: Bearer …</c>. Whoever can read the data directory is the admin.
+/// </summary>
+public sealed class AdminCookie
+{
+    public const string FileName = ".cookie";
+    public const string EnvironmentVariable = "CHAIN_COOKIE_FILE";
+
+    private AdminCookie(string secret) => Secret = secret;
+
+    public string Secret { get; }
+
+    public static AdminCookie Create(string dataDirectory)
+    {
+        var cookie = new AdminCookie(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
+        OwnerOnlyFile.WriteAllText(Path.Combine(dataDirectory, FileName), cookie.Secret);
+        return cookie;
+    }
+
+    /// <summary>The secret of the node whose data directory is <paramref name="dataDirectory"/>, if this user can read it.</summary>
+    public static string? TryRead(string? dataDirectory) => TryReadFile(dataDirectory is null ? null : Path.Combine(dataDirectory, FileName));
+
+    public static string? TryReadFile(string? path)
+    {
+        try
+        {
+            return path is not null && File.Exists(path) ? File.ReadAllText(path).Trim() : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    public void Require(ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var header = context.RequestHeaders.GetValue("authorization") ?? "";
+        const string scheme = "Bearer ";
+        var given = header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? header[scheme.Length..].Trim() : "";
+        if (!CryptographicOperations.FixedTimeEquals(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(given)), SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Secret))))
+        {
+            throw new AdminCookieRequiredException();
+        }
+    }
+}
+
+/// <summary>An admin call without the node's cookie.</summary>
+public sealed class AdminCookieRequiredException()
+    : ReasonedException("ADMIN_COOKIE_REQUIRED", $"This is an admin call: send the node's {AdminCookie.FileName} secret (in its data directory) as 'authorization: Bearer <secret>'; the chain CLI does with --cookie-file.", null)
+{
+    public override StatusCode StatusCode => StatusCode.Unauthenticated;
+}

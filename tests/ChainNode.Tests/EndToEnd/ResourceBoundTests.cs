@@ -1,0 +1,215 @@
+using Google.Protobuf;
+using Grpc.Net.Client;
+using LedgerContrast.ChainNode.Tests.Harness;
+using LedgerContrast.Protos.Chain.V1;
+using LedgerContrast.Shared.Chain;
+using LedgerContrast.Shared.Hashing;
+using LedgerContrast.Shared.Money;
+using LedgerContrast.TestSupport;
+using Block = LedgerContrast.Shared.Chain.Block;
+using BlockHeader = LedgerContrast.Shared.Chain.BlockHeader;
+using OutPoint = LedgerContrast.Shared.Chain.OutPoint;
+using Transaction = LedgerContrast.Shared.Chain.Transaction;
+using TxInput = LedgerContrast.Shared.Chain.TxInput;
+using TxOutput = LedgerContrast.Shared.Chain.TxOutput;
+
+namespace LedgerContrast.ChainNode.Tests.EndToEnd;
+
+/// <summary>
+/// A hostile peer against a real `chain node` process, measured from outside: resident memory
+/// (/proc) and the size of its files. Sizes are the smallest that still tell a bounded node from
+/// an unbounded one: each floods several times the bound being proven.
+/// </summary>
+public sealed class ResourceBoundTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
+{
+    private const long MiB = 1024 * 1024;
+    private readonly string _root = TempDirectory.NewPath("lc-bounds-");
+
+    /// <summary>
+    /// The runtime's own buffers for 1 MB messages cost a one-off ~100 MiB whatever the pool
+    /// holds, so the bound is proven by the plateau: after the first 100 orphans (the pool long
+    /// full at 8 MiB), 300 more — 260 MB that an unbounded pool would keep — add almost nothing.
+    /// </summary>
+    [Fact]
+    public async Task Orphan_blocks_beyond_the_pools_bound_do_not_grow_the_nodes_memory()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return; // RSS is read from /proc
+        }
+        using var node = await StartNodeAsync();
+        var networkId = await NetworkIdAsync(node.Url);
+        var filler = BigTransactions(15); // ≈ 0.9 MB per block
+        var start = await SettledRssAsync(node);
+
+        await using var evil = await EvilPeer.StartAsync();
+        var orphans = new Dictionary<Hash256, Block>();
+        evil.Blocks = request => request.Hashes.Select(h => orphans.GetValueOrDefault(new Hash256(h.Span))).OfType<Block>();
+        var client = await evil.ConnectAsync(node.Url, networkId);
+        await Poll.UntilAsync(() => IsConnected(node.Url, evil.NodeId), TestNetwork.DefaultTimeout);
+        async Task SendOrphansAsync(int from, int count)
+        {
+            for (var i = from; i < from + count; i++)
+            {
+                var orphan = Mine(new Block(new BlockHeader(BlockHeader.CurrentVersion, Hash256.Parse((i + 1).ToString("x64")), Hash256.Zero, (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), RegtestBits, 0),
+                    [Transaction.CreateCoinbase(1, [new TxOutput(Amount.FromUnits(1), Keys.Miner.PublicKey.ToArray())]), .. filler]));
+                orphans[orphan.Hash] = orphan;
+                var fetchedBefore = evil.GetBlocksCalls;
+                await client.AnnounceAsync(Inventory(orphan.Hash));
+                await Poll.UntilAsync(() => evil.GetBlocksCalls > fetchedBefore, TestNetwork.DefaultTimeout);
+                orphans.Remove(orphan.Hash);
+            }
+        }
+
+        await SendOrphansAsync(0, 100);
+        var plateau = await SettledRssAsync(node);
+        await SendOrphansAsync(100, 300);
+        var end = await SettledRssAsync(node);
+
+        output.WriteLine($"RSS {start / MiB} MiB, {plateau / MiB} MiB after 100 orphans of {OrphanBytes(filler) / 1024} KiB, {end / MiB} MiB after 300 more");
+        Assert.True(end - plateau < 30 * MiB, $"300 more orphans ({300 * OrphanBytes(filler) / MiB} MiB) grew RSS from {plateau / MiB} to {end / MiB} MiB");
+        Assert.True(end - start < 150 * MiB, $"RSS grew from {start / MiB} to {end / MiB} MiB");
+        Assert.False(node.HasExited);
+    }
+
+    [Fact]
+    public async Task Thousands_of_junk_double_spends_grow_the_nodes_memory_by_less_than_100_MiB()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+        using var node = await StartNodeAsync();
+        var api = new NodeService.NodeServiceClient(GrpcChannel.ForAddress(node.Url));
+        var networkId = await NetworkIdAsync(node.Url);
+        var cookie = Hosting.AdminCookie.TryRead(Path.Combine(_root, "node"));
+        var admin = new Grpc.Core.Metadata { { "authorization", "Bearer " + cookie } };
+        var regtest = ChainNode.Consensus.ChainParameters.ForRegtest(coinbaseMaturity: 2);
+        var address = new Shared.Addresses.Address(regtest.AddressPrefix, Keys.Alice.PublicKey).ToString();
+        var mined = await api.GenerateBlocksAsync(new GenerateBlocksRequest { Count = 3, Address = address }, admin);
+        var coinbase = (await api.GetBlockAsync(new GetBlockRequest { Hash = mined.BlockHashes[0] })).Block.Transactions[0];
+        var coin = new OutPoint(ChainProto.FromProto(coinbase).Txid, 0);
+        var spend = TransactionSigner.Sign(new Transaction(Transaction.CurrentVersion, [TxInput.WithoutSignature(coin)],
+            [new TxOutput(Amount.FromUnits(1), Keys.Bob.PublicKey.ToArray())]), new Hash256(networkId), [Keys.Alice]);
+        await api.SubmitTransactionAsync(new SubmitTransactionRequest { Transaction = spend.ToProto() });
+        var before = await SettledRssAsync(node);
+
+        // Through the public wallet API, where nobody can be banned: unsigned, ~96 kB each, every one a double spend of the coin.
+        var shared = Enumerable.Range(0, 2_399).Select(i => new TxOutput(Amount.FromMinorUnits(i + 1), Keys.Carol.PublicKey.ToArray())).ToArray();
+        var junk = new Dictionary<Hash256, Protos.Chain.V1.Transaction>();
+        for (var n = 0; n < 1_200; n++)
+        {
+            var tx = new Transaction(Transaction.CurrentVersion, [TxInput.WithoutSignature(coin)], [new TxOutput(Amount.FromMinorUnits(n + 1), Keys.Carol.PublicKey.ToArray()), .. shared]);
+            junk[tx.Txid] = tx.ToProto();
+        }
+        for (var round = 0; round < 2; round++) // each sent twice, as the attack did
+        {
+            foreach (var tx in junk.Values)
+            {
+                await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await api.SubmitTransactionAsync(new SubmitTransactionRequest { Transaction = tx }));
+            }
+        }
+
+        var after = await SettledRssAsync(node);
+        output.WriteLine($"RSS {before / MiB} MiB -> {after / MiB} MiB after {junk.Count} junk transactions, each twice");
+        Assert.True(after - before < 100 * MiB, $"RSS grew from {before / MiB} MiB to {after / MiB} MiB after {junk.Count} junk transactions of ~{junk.Values.First().CalculateSize() / 1024} KiB, each twice");
+        Assert.Equal(Protos.Chain.V1.TransactionStatus.Types.State.Unknown, TxStatus(api, junk.Keys.First()));
+    }
+
+    [Fact]
+    public async Task Twenty_invalid_one_megabyte_blocks_from_twenty_peers_grow_the_files_by_less_than_2_MiB_and_every_sender_is_banned()
+    {
+        using var node = await StartNodeAsync();
+        var networkId = await NetworkIdAsync(node.Url);
+        var api = new NodeService.NodeServiceClient(GrpcChannel.ForAddress(node.Url));
+        var info = await api.GetInfoAsync(new GetInfoRequest());
+        var tip = new Hash256(info.TipHash.Span);
+        var filler = BigTransactions(15); // spending outputs that do not exist: invalid only when connected
+        var sizeBefore = DataSize();
+
+        for (var i = 0; i < 20; i++)
+        {
+            var invalid = Mine(new Block(new BlockHeader(BlockHeader.CurrentVersion, tip, Hash256.Zero, (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + (ulong)i, RegtestBits, 0),
+                [Transaction.CreateCoinbase(info.Height + 1, [new TxOutput(Amount.FromUnits(1), Keys.Miner.PublicKey.ToArray())]), .. filler.Skip(i % 3)]));
+            await using var evil = await EvilPeer.StartAsync();
+            evil.Blocks = _ => [invalid];
+            var client = await evil.ConnectAsync(node.Url, networkId);
+            await Poll.UntilAsync(() => IsConnected(node.Url, evil.NodeId), TestNetwork.DefaultTimeout);
+            await client.AnnounceAsync(Inventory(invalid.Hash));
+            await Poll.UntilAsync(() => IsBanned(node.Url, evil.NodeId), TestNetwork.DefaultTimeout);
+        }
+
+        var growth = DataSize() - sizeBefore;
+        output.WriteLine($"data files {sizeBefore / 1024} KiB -> {(sizeBefore + growth) / 1024} KiB after 20 invalid blocks");
+        Assert.True(growth < 2 * MiB, $"the data files grew by {growth / 1024} KiB");
+        Assert.Equal(info.TipHash, (await api.GetInfoAsync(new GetInfoRequest())).TipHash);
+    }
+
+    private const uint RegtestBits = 0x207fffff;
+
+    private async Task<ServerProcess> StartNodeAsync() =>
+        await ServerProcess.StartAsync("chain.dll", ["node", "--data", Path.Combine(_root, "node"), "--port", "0", "--regtest", "--coinbase-maturity", "2"]);
+
+    private long DataSize() => new DirectoryInfo(Path.Combine(_root, "node")).GetFiles("*.db").Sum(f => f.Length);
+
+    private static async Task<byte[]> NetworkIdAsync(string url) =>
+        (await new NodeService.NodeServiceClient(GrpcChannel.ForAddress(url)).GetInfoAsync(new GetInfoRequest())).NetworkId.ToByteArray();
+
+    private static bool IsConnected(string url, string nodeId) =>
+        new NodeService.NodeServiceClient(GrpcChannel.ForAddress(url)).ListPeers(new ListPeersRequest()).Peers.Any(p => p.NodeId == nodeId);
+
+    /// <summary>Banned: gone from the peer list, and a new handshake under its id is refused.</summary>
+    private static bool IsBanned(string url, string nodeId) => !IsConnected(url, nodeId);
+
+    private static Protos.Chain.V1.TransactionStatus.Types.State? TxStatus(NodeService.NodeServiceClient api, Hash256 txid) =>
+        api.GetTransaction(new GetTransactionRequest { Txid = ByteString.CopyFrom(txid.ToArray()) }).Status?.State;
+
+    private static Inventory Inventory(Hash256 block)
+    {
+        var inventory = new Inventory();
+        inventory.BlockHashes.Add(ByteString.CopyFrom(block.ToArray()));
+        return inventory;
+    }
+
+    private static List<Transaction> BigTransactions(int count) => [.. Enumerable.Range(0, count).Select(i => new Transaction(Transaction.CurrentVersion,
+        [TxInput.WithoutSignature(new OutPoint(Hash256.Parse((i + 1).ToString("x64")), 0))],
+        [.. Enumerable.Range(0, 1_500).Select(_ => new TxOutput(Amount.FromUnits(1), Keys.Carol.PublicKey.ToArray()))]))];
+
+    private static long OrphanBytes(List<Transaction> filler) => filler.Sum(t => (long)t.Size);
+
+    private static Block Mine(Block block)
+    {
+        var header = block.Header with { MerkleRoot = block.ComputeMerkleRoot() };
+        var target = Target.FromCompact(header.Bits);
+        for (ulong nonce = 0; ; nonce++)
+        {
+            var candidate = header with { Nonce = nonce };
+            if (Target.MeetsTarget(candidate.Hash, target))
+            {
+                return new Block(candidate, block.Transactions);
+            }
+        }
+    }
+
+    /// <summary>Resident memory once it stops moving (the runtime returns freed memory lazily): polled, not slept.</summary>
+    private static async Task<long> SettledRssAsync(ServerProcess node)
+    {
+        long previous = -1, current = Rss(node);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (Math.Abs(current - previous) > 2 * MiB && DateTime.UtcNow < deadline)
+        {
+            previous = current;
+            await Task.Delay(500);
+            current = Rss(node);
+        }
+        return current;
+    }
+
+    private static long Rss(ServerProcess node)
+    {
+        var line = File.ReadLines($"/proc/{node.Pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+    }
+
+    public void Dispose() => TempDirectory.Delete(_root);
+}
