@@ -152,6 +152,7 @@ public sealed class Blockchain
             BlockRules.CheckProofOfWork(block.Header, _parameters);
             if (!_index.TryGetValue(block.Header.PreviousHash, out var parent))
             {
+                RequireOrphanWork(block);
                 BlockRules.CheckBody(block, _parameters);
                 _orphans.Add(block);
                 return new BlockOutcome(BlockAcceptance.Orphan, hash, [], block.Header.PreviousHash);
@@ -179,6 +180,25 @@ public sealed class Blockchain
             throw;
         }
     }
+
+    /// <summary>
+    /// An orphan's height is unknown, but its target cannot be far easier than our tip's: the
+    /// retarget rule moves it by at most <see cref="ChainParameters.MaxRetargetFactor"/> per block,
+    /// and a block many steps easier belongs to a cheap branch that could never win. Keeping those
+    /// out of the (bounded) orphan pool keeps them from pushing out the orphans that matter.
+    /// </summary>
+    private void RequireOrphanWork(Block block)
+    {
+        var limit = Target.FromCompact(Tip.Header.Bits) * System.Numerics.BigInteger.Pow(_parameters.MaxRetargetFactor, OrphanRetargetSteps);
+        if (Target.FromCompact(block.Header.Bits) > limit)
+        {
+            throw new ConsensusException(RejectReasons.BlockInsufficientWork,
+                $"Orphan {block.Hash} has a target more than {OrphanRetargetSteps} retarget steps easier than the tip's; it is not kept.");
+        }
+    }
+
+    /// <summary>How many maximal retarget steps easier than the tip an orphan's target may be.</summary>
+    public const int OrphanRetargetSteps = 8;
 
     /// <summary>
     /// A side branch is stored only if it could still win: its work may trail the tip by at most

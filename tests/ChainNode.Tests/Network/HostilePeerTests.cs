@@ -51,6 +51,22 @@ public class HostilePeerTests
     }
 
     [Fact]
+    public async Task A_mutated_copy_of_a_block_does_not_poison_the_real_one()
+    {
+        using var node = new TestNode();
+        await node.MineManyAsync(2, Keys.Miner);
+        var real = node.NewBlock().PayingTo(Keys.Miner).Build();
+        var mutated = new Block(real.Header, [Transaction.CreateCoinbase(node.Tip.Height + 1, [new TxOutput(Amount.FromUnits(1), Keys.Carol.PublicKey.ToArray())])]);
+
+        var refused = await Assert.ThrowsAsync<ConsensusException>(() => node.Engine.SubmitBlockAsync(mutated));
+        var accepted = await node.Engine.SubmitBlockAsync(real);
+
+        Assert.Equal((RejectReasons.BlockBadMerkleRoot, BlockFault.Mutated), (refused.Reason, refused.Fault));
+        Assert.Equal(BlockAcceptance.Accepted, accepted.Acceptance);
+        Assert.Equal(real.Hash, node.Tip.Hash);
+    }
+
+    [Fact]
     public async Task A_block_slightly_in_the_future_is_accepted_once_the_clock_catches_up()
     {
         using var node = new TestNode();
