@@ -769,16 +769,22 @@ public sealed partial class PeerManager : IAsyncDisposable
     /// <summary>
     /// Both directions work: the peer is connected. Two connections with one node (both dialled
     /// at once) keep the one opened by the node with the smaller id, so both ends keep the same one.
+    /// A proven address belongs to one node at a time: a connected peer still listed at this
+    /// address under another id is a process that has since died (restarted on the same port), a ghost.
     /// </summary>
     private Peer? MarkVerified(Peer peer)
     {
         Peer? loser = null;
+        List<Peer> ghosts;
         lock (_lock)
         {
             if (!_peers.ContainsKey(peer.Key))
             {
                 return null; // removed or banned meanwhile
             }
+            // Removed in the same step that verifies the newcomer, so nobody ever sees both.
+            ghosts = [.. _peers.Values.Where(p => p != peer && p.Verified && p.Address == peer.Address && p.NodeId != peer.NodeId)];
+            ghosts.ForEach(g => RemoveLocked(g));
             var twin = _peers.Values.FirstOrDefault(p => p != peer && p.Verified && p.NodeId == peer.NodeId);
             if (twin is not null)
             {
@@ -790,6 +796,11 @@ public sealed partial class PeerManager : IAsyncDisposable
             {
                 peer.Verified = true;
             }
+        }
+        foreach (var ghost in ghosts)
+        {
+            LogDisconnected(_logger, ghost.Address, "a ghost: another node now answers at its address");
+            _ = Task.Delay(TimeSpan.FromSeconds(30)).ContinueWith(_ => ghost.Dispose(), TaskScheduler.Default);
         }
         if (loser is not null)
         {
@@ -866,17 +877,27 @@ public sealed partial class PeerManager : IAsyncDisposable
         _ = Task.Delay(TimeSpan.FromSeconds(30)).ContinueWith(_ => candidate.Dispose(), TaskScheduler.Default);
     }
 
+    /// <summary>Takes a peer and its session out of the tables; the caller holds the lock.</summary>
+    private bool RemoveLocked(Peer peer)
+    {
+        if (!_peers.Remove(peer.Key))
+        {
+            return false;
+        }
+        if (peer.InboundSession is { } session)
+        {
+            _sessions.Remove(session);
+        }
+        return true;
+    }
+
     private void Disconnect(Peer peer, string why)
     {
         lock (_lock)
         {
-            if (!_peers.Remove(peer.Key))
+            if (!RemoveLocked(peer))
             {
                 return;
-            }
-            if (peer.InboundSession is { } session)
-            {
-                _sessions.Remove(session);
             }
         }
         LogDisconnected(_logger, peer.Address, why);

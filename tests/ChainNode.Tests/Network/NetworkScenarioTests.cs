@@ -190,4 +190,20 @@ public class NetworkScenarioTests
             [new TxOutput(Shared.Money.Amount.FromMinorUnits(Reward - 1_000), to.PublicKey.ToArray())]);
         return TransactionSigner.Sign(unsigned, node.Engine.NetworkId, [Alice]);
     }
+
+    [Fact]
+    public async Task A_peer_restarted_on_the_same_port_is_listed_once_not_as_a_ghost_beside_itself()
+    {
+        await using var network = await TestNetwork.LineAsync(2);
+        var (hub, leaf) = (network[0], network[1]);
+        var port = new Uri(leaf.Url).Port;
+        await leaf.StopAsync();
+
+        await using var restarted = await NetworkNode.StartAsync(leaf.Options with { Port = port }); // dials the hub again
+
+        // No block is mined meanwhile, so no failing announcement would ever reveal the dead process:
+        // the moment the new one is verified at that address, the old entry must be gone.
+        await Poll.UntilAsync(() => hub.Peers.Peers.Any(p => p.NodeId == restarted.Peers.NodeId), TestNetwork.DefaultTimeout);
+        Assert.Equal([restarted.Peers.NodeId], hub.Peers.Peers.Select(p => p.NodeId));
+    }
 }
