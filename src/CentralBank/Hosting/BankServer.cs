@@ -26,6 +26,9 @@ public sealed record BankServerOptions
     /// <summary>Space held back in a reserve file, released if the disk fills anyway so a rollback has room.</summary>
     public long ReserveBytes { get; init; } = 16L * 1024 * 1024;
 
+    /// <summary>Commands that may wait for the ledger writer before new ones are refused OVERLOADED.</summary>
+    public int MaxQueuedCommands { get; init; } = LedgerWriter.DefaultMaxQueued;
+
     /// <summary>Tests only: fails storage steps on purpose (fault injection).</summary>
     public Storage.IStorageFaultInjector? StorageFaults { get; init; }
 
@@ -60,6 +63,7 @@ public static class BankServer
                 IdempotencyKeyRetention = options.IdempotencyKeyRetention,
                 MinFreeBytes = options.MinFreeBytes,
                 ReserveBytes = options.ReserveBytes,
+                MaxQueuedCommands = options.MaxQueuedCommands,
                 Faults = options.StorageFaults,
             },
             provider.GetRequiredService<ILoggerFactory>().CreateLogger("Ledger")));

@@ -16,6 +16,9 @@ public sealed record LedgerOptions
     /// <summary>Held back in a reserve file and released when the disk fills anyway, so a rollback never lacks space.</summary>
     public long ReserveBytes { get; init; } = 16L * 1024 * 1024;
 
+    /// <summary>Commands that may wait for the writer before new ones are refused OVERLOADED.</summary>
+    public int MaxQueuedCommands { get; init; } = LedgerWriter.DefaultMaxQueued;
+
     /// <summary>Tests only: fails storage steps on purpose.</summary>
     public IStorageFaultInjector? Faults { get; init; }
 }
@@ -34,12 +37,14 @@ public sealed class BankLedger : IDisposable
         _db = new BankDatabase(options.DataDirectory, options.Faults);
         State = LedgerState.Load(_db, options.IdempotencyKeyRetention);
         var disk = new DiskSpaceGuard(options.DataDirectory, options.MinFreeBytes, options.ReserveBytes);
-        _writer = new LedgerWriter(_db, State, disk, options.IdempotencyKeyRetention, logger, _ => _stopped.Cancel());
+        _writer = new LedgerWriter(_db, State, disk, options.IdempotencyKeyRetention, logger, _ => _stopped.Cancel(), options.MaxQueuedCommands);
     }
 
     public LedgerState State { get; }
 
     public long BatchesCommitted => _writer.BatchesCommitted;
+
+    public int QueuedCommands => _writer.QueuedCommands;
 
     /// <summary>Whether the writer thread is taking commands (what the gRPC health check reports).</summary>
     public bool IsHealthy => _writer.IsRunning;

@@ -22,8 +22,8 @@ public sealed partial class LedgerWriter : IDisposable
 {
     public const int MaxBatch = 1000;
 
-    /// <summary>Commands waiting beyond this are refused with OVERLOADED instead of growing memory without bound.</summary>
-    public const int MaxQueued = 20_000;
+    /// <summary>By default, commands waiting beyond this are refused with OVERLOADED instead of growing memory without bound.</summary>
+    public const int DefaultMaxQueued = 20_000;
 
     private readonly BankDatabase _db;
     private readonly LedgerState _state;
@@ -31,15 +31,18 @@ public sealed partial class LedgerWriter : IDisposable
     private readonly TimeSpan _keyRetention;
     private readonly ILogger _logger;
     private readonly Action<Exception> _onFatal;
-    private readonly BlockingCollection<LedgerCommand> _queue = new(new ConcurrentQueue<LedgerCommand>(), MaxQueued);
+    private readonly BlockingCollection<LedgerCommand> _queue;
+    private readonly int _maxQueued;
     private readonly Thread _thread;
     private long _lastKeyPruneMs;
     private volatile Exception? _fatal;
     private bool _refusingForSpace;
     private bool _reserveHeld;
 
-    public LedgerWriter(BankDatabase db, LedgerState state, DiskSpaceGuard disk, TimeSpan keyRetention, ILogger logger, Action<Exception> onFatal)
+    public LedgerWriter(BankDatabase db, LedgerState state, DiskSpaceGuard disk, TimeSpan keyRetention, ILogger logger, Action<Exception> onFatal, int maxQueued = DefaultMaxQueued)
     {
+        _maxQueued = maxQueued;
+        _queue = new BlockingCollection<LedgerCommand>(new ConcurrentQueue<LedgerCommand>(), maxQueued);
         _db = db;
         _state = state;
         _disk = disk;
@@ -52,6 +55,9 @@ public sealed partial class LedgerWriter : IDisposable
     }
 
     public long BatchesCommitted { get; private set; }
+
+    /// <summary>Commands waiting for the writer right now.</summary>
+    public int QueuedCommands => _queue.Count;
 
     /// <summary>The storage fault that stopped the writer, or null while it runs.</summary>
     public Exception? Fatal => _fatal;
@@ -74,7 +80,7 @@ public sealed partial class LedgerWriter : IDisposable
             if (!_queue.TryAdd(command))
             {
                 command.Completion.TrySetResult(new Rejection(Reasons.Overloaded,
-                    $"The bank has {MaxQueued} requests waiting; retry after a short pause.", RetryAfterMs: 100));
+                    $"The bank has {_maxQueued} requests waiting; retry after a short pause.", RetryAfterMs: 100));
             }
         }
         catch (InvalidOperationException)

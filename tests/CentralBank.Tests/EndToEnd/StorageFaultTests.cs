@@ -68,6 +68,35 @@ public class StorageFaultTests
         Assert.NotEmpty(paid.EntryId);
     }
 
+    [Fact]
+    public async Task A_full_writer_queue_refuses_new_requests_with_OVERLOADED_and_a_retry_hint_and_the_audit_still_runs()
+    {
+        using var stall = new StallingWrite();
+        await using var bank = await TestBank.StartAsync(options => options with { StorageFaults = stall, MaxQueuedCommands = 5 });
+        var alice = await bank.NewCustomerAsync("alice");
+        var bob = await bank.NewCustomerAsync("bob");
+        var a = await bank.OpenAccountAsync(alice, 1_000);
+        var b = await bank.OpenAccountAsync(bob);
+        TransferRequest Pay(int i) => new() { FromAccountId = a, ToAccountId = b, Amount = 1, IdempotencyKey = $"p{i}" };
+
+        stall.Armed = true;
+        var held = alice.Client.TransferAsync(Pay(0)).ResponseAsync; // the writer takes it and stalls in storage
+        await stall.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var waiting = Enumerable.Range(1, 5).Select(i => alice.Client.TransferAsync(Pay(i)).ResponseAsync).ToList();
+        await Poll.UntilAsync(() => bank.Ledger.QueuedCommands == 5, TimeSpan.FromSeconds(30));
+        var refused = await Refusal.Of(() => alice.Client.TransferAsync(Pay(6)));
+
+        // Reads and the audit do not wait for the writer: the audit reads a snapshot on its own thread.
+        var audit = await bank.AuditAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        stall.Release();
+        await held;
+        await Task.WhenAll(waiting);
+
+        Assert.Equal((StatusCode.ResourceExhausted, "OVERLOADED"), (refused.Status, refused.Reason));
+        Assert.True(audit.Ok, string.Join("; ", audit.Problems));
+        Assert.Equal(1_000 - 6, await bank.BalanceAsync(a));
+    }
+
     [TmpfsFact]
     public async Task On_a_full_disk_writes_are_refused_with_STORAGE_FULL_reads_go_on_and_writes_resume_when_space_returns()
     {
@@ -130,6 +159,29 @@ public class StorageFaultTests
                 throw new IOException("fsync failed (injected)");
             }
         }
+    }
+
+    /// <summary>Holds the writer inside storage, once armed, until released: a slow disk.</summary>
+    private sealed class StallingWrite : IStorageFaultInjector, IDisposable
+    {
+        private readonly SemaphoreSlim _release = new(0);
+        public volatile bool Armed;
+
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Before(StorageStep step)
+        {
+            if (Armed && step == StorageStep.Write)
+            {
+                Armed = false;
+                Entered.TrySetResult();
+                _release.Wait(TimeSpan.FromSeconds(60));
+            }
+        }
+
+        public void Release() => _release.Release();
+
+        public void Dispose() => _release.Dispose();
     }
 
     /// <summary>Fails the batch before its commit with what a full disk says, once armed.</summary>

@@ -100,6 +100,21 @@ public class IntegrityTests
     }
 
     [Fact]
+    public async Task A_deposit_or_withdrawal_without_an_idempotency_key_is_refused_so_a_retry_cannot_apply_it_twice()
+    {
+        await using var bank = await TestBank.StartAsync();
+        var alice = await bank.NewCustomerAsync("alice");
+        var a = await bank.OpenAccountAsync(alice, 100);
+
+        var deposit = await Refusal.Of(() => bank.Admin.DepositAsync(new CashRequest { AccountId = a, Amount = 5 }));
+        var withdrawal = await Refusal.Of(() => bank.Admin.WithdrawAsync(new CashRequest { AccountId = a, Amount = 5 }));
+
+        Assert.Equal(("INVALID_ARGUMENT", "INVALID_ARGUMENT"), (deposit.Reason, withdrawal.Reason));
+        Assert.Contains("idempotency key", deposit.Message);
+        Assert.Equal(100, await bank.BalanceAsync(a));
+    }
+
+    [Fact]
     public async Task Names_and_reasons_with_bidi_overrides_or_terminal_escapes_are_refused()
     {
         await using var bank = await TestBank.StartAsync();
