@@ -54,7 +54,7 @@ public sealed class Blockchain
         _store = store ?? throw new ArgumentNullException(nameof(store));
         var genesis = Genesis.Create(parameters);
         NetworkId = genesis.Hash;
-        if (_store.Tip is null or "")
+        if (_store.LoadTip() is null)
         {
             InitialiseGenesis(genesis);
         }
@@ -86,8 +86,7 @@ public sealed class Blockchain
 
     public Block? LoadBlock(Hash256 hash)
     {
-        var doc = _store.Blocks.FindById(hash.ToString());
-        return doc is null ? null : Block.Decode(doc.Bytes);
+        return _store.LoadBlock(hash);
     }
 
     /// <summary>
@@ -280,14 +279,14 @@ public sealed class Blockchain
             }
         }
         var differences = new List<string>();
-        var stored = _store.Utxos.FindAll().ToDictionary(d => d.Id, StringComparer.Ordinal);
+        var stored = _store.LoadUtxos().ToDictionary(u => u.OutPoint, u => u.Entry);
         foreach (var (outPoint, expected) in rebuilt)
         {
-            if (!stored.Remove(outPoint.ToString(), out var doc))
+            if (!stored.Remove(outPoint, out var doc))
             {
                 differences.Add($"{outPoint} is unspent in the blocks but missing from the stored UTXO set");
             }
-            else if (doc.Amount != expected.Amount.MinorUnits || doc.Height != expected.Height || doc.Coinbase != expected.Coinbase || !doc.PublicKey.AsSpan().SequenceEqual(expected.PublicKey))
+            else if (doc.Amount != expected.Amount || doc.Height != expected.Height || doc.Coinbase != expected.Coinbase || !doc.PublicKey.AsSpan().SequenceEqual(expected.PublicKey))
             {
                 differences.Add($"{outPoint} differs between the blocks and the stored UTXO set");
             }
@@ -313,13 +312,7 @@ public sealed class Blockchain
         {
             return;
         }
-        _store.Atomically(() =>
-        {
-            foreach (var (loser, winner) in conflicts)
-            {
-                _store.Conflicts.Upsert(new ConflictDoc { Id = loser.ToString(), WinnerTxid = winner.ToString() });
-            }
-        });
+        _store.SaveConflicts(conflicts);
         foreach (var (loser, winner) in conflicts)
         {
             _conflicts[loser] = winner;
@@ -342,29 +335,24 @@ public sealed class Blockchain
     private void InitialiseGenesis(Block genesis)
     {
         var entry = new BlockIndexEntry(genesis.Header, 0, null, _sequence++) { Status = BlockStatus.Valid };
-        _store.Atomically(() =>
-        {
-            _store.Blocks.Upsert(new BlockDoc { Id = entry.Hash.ToString(), Bytes = genesis.Encode() });
-            _store.Index.Upsert(ToDoc(entry));
-            _store.Tip = entry.Hash.ToString();
-        });
+        _store.SaveGenesis(entry, genesis);
         _index[entry.Hash] = entry;
         _active.Add(entry);
     }
 
     private void Load()
     {
-        foreach (var doc in _store.Index.FindAll().OrderBy(d => d.Height).ThenBy(d => d.Sequence))
+        foreach (var doc in _store.LoadIndex())
         {
-            var header = BlockHeader.Decode(doc.Header);
+            var header = doc.Header;
             var parent = doc.Height == 0 ? null : _index.GetValueOrDefault(header.PreviousHash);
             if (doc.Height > 0 && parent is null)
             {
                 continue; // unreachable without its parent; cannot happen for blocks we stored
             }
-            var entry = new BlockIndexEntry(header, (uint)doc.Height, parent, doc.Sequence)
+            var entry = new BlockIndexEntry(header, doc.Height, parent, doc.Sequence)
             {
-                Status = (BlockStatus)doc.Status,
+                Status = doc.Status,
                 InvalidReason = doc.InvalidReason,
             };
             if (parent is not null)
@@ -374,34 +362,30 @@ public sealed class Blockchain
             _index[entry.Hash] = entry;
             _sequence = Math.Max(_sequence, doc.Sequence + 1);
         }
-        var tip = _index[Hash256.Parse(_store.Tip!)];
+        var tip = _index[_store.LoadTip()!.Value];
         for (var entry = tip; entry is not null; entry = entry.Parent)
         {
             _active.Add(entry);
         }
         _active.Reverse();
-        foreach (var doc in _store.Utxos.FindAll())
+        foreach (var (outPoint, utxo) in _store.LoadUtxos())
         {
-            Utxos.Add(OutPoint.Parse(doc.Id), new UtxoEntry(Amount.FromMinorUnits(doc.Amount), doc.PublicKey, (uint)doc.Height, doc.Coinbase));
+            Utxos.Add(outPoint, utxo);
         }
-        foreach (var doc in _store.TxLocations.FindAll())
+        foreach (var (txid, block, height, outputs) in _store.LoadTxLocations())
         {
-            _txLocations[Hash256.Parse(doc.Id)] = (Hash256.Parse(doc.BlockHash), (uint)doc.Height, doc.OutputCount);
+            _txLocations[txid] = (block, height, outputs);
         }
-        foreach (var doc in _store.Conflicts.FindAll())
+        foreach (var (loser, winner) in _store.LoadConflicts())
         {
-            _conflicts[Hash256.Parse(doc.Id)] = Hash256.Parse(doc.WinnerTxid);
+            _conflicts[loser] = winner;
         }
     }
 
     private void Store(Block block, BlockIndexEntry parent)
     {
         var entry = new BlockIndexEntry(block.Header, parent.Height + 1, parent, _sequence++);
-        _store.Atomically(() =>
-        {
-            _store.Blocks.Upsert(new BlockDoc { Id = entry.Hash.ToString(), Bytes = block.Encode() });
-            _store.Index.Upsert(ToDoc(entry));
-        });
+        _store.SaveBlock(entry, block);
         _index[entry.Hash] = entry;
         parent.Children++;
     }
@@ -524,28 +508,7 @@ public sealed class Blockchain
         view.AddOutputs(coinbase, entry.Height);
         CheckSignaturesInParallel(signatureJobs, entry);
 
-        _store.Atomically(() =>
-        {
-            foreach (var (outPoint, _) in view.Spent)
-            {
-                _store.Utxos.Delete(outPoint.ToString());
-            }
-            foreach (var (outPoint, utxo) in view.Created)
-            {
-                _store.Utxos.Upsert(ToDoc(outPoint, utxo));
-            }
-            _store.Undo.Upsert(new UndoDoc { Id = entry.Hash.ToString(), Spent = [.. view.Spent.Select(s => ToDoc(s.OutPoint, s.Entry))] });
-            foreach (var tx in block.Transactions)
-            {
-                _store.TxLocations.Upsert(new TxLocationDoc { Id = tx.Txid.ToString(), BlockHash = entry.Hash.ToString(), Height = (int)entry.Height, OutputCount = tx.Outputs.Count });
-            }
-            if (entry.Status != BlockStatus.Valid)
-            {
-                entry.Status = BlockStatus.Valid;
-                _store.Index.Upsert(ToDoc(entry));
-            }
-            _store.Tip = entry.Hash.ToString();
-        });
+        _store.SaveConnect(entry, block, view.Spent.Select(s => (s.OutPoint, s.Entry)), view.Created.Select(c => (c.Key, c.Value)), entry.Status != BlockStatus.Valid);
         entry.Status = BlockStatus.Valid;
         foreach (var (outPoint, _) in view.Spent)
         {
@@ -573,30 +536,12 @@ public sealed class Blockchain
     {
         var entry = Tip;
         var block = LoadBlock(entry.Hash) ?? throw new InvalidOperationException($"Block {entry.Hash} is missing from storage.");
-        var undo = _store.Undo.FindById(entry.Hash.ToString()) ?? throw new InvalidOperationException($"Undo data of block {entry.Hash} is missing.");
+        var undo = _store.LoadUndo(entry.Hash);
         var created = block.Transactions.SelectMany(tx => Enumerable.Range(0, tx.Outputs.Count).Select(i => new OutPoint(tx.Txid, (uint)i))).ToList();
-        _store.Atomically(() =>
+        _store.SaveDisconnect(entry, block, undo, created);
+        foreach (var (outPoint, utxo) in undo)
         {
-            // Restore what the block spent, then remove what it created: an output created and
-            // spent inside the block is restored and removed again, as it should be.
-            foreach (var spent in undo.Spent)
-            {
-                _store.Utxos.Upsert(spent);
-            }
-            foreach (var outPoint in created)
-            {
-                _store.Utxos.Delete(outPoint.ToString());
-            }
-            foreach (var tx in block.Transactions)
-            {
-                _store.TxLocations.Delete(tx.Txid.ToString());
-            }
-            _store.Undo.Delete(entry.Hash.ToString());
-            _store.Tip = entry.Parent!.Hash.ToString();
-        });
-        foreach (var spent in undo.Spent)
-        {
-            Utxos.Add(OutPoint.Parse(spent.Id), new UtxoEntry(Amount.FromMinorUnits(spent.Amount), spent.PublicKey, (uint)spent.Height, spent.Coinbase));
+            Utxos.Add(outPoint, utxo);
         }
         foreach (var outPoint in created)
         {
@@ -641,35 +586,11 @@ public sealed class Blockchain
     private void MarkInvalid(BlockIndexEntry entry, string reason)
     {
         var marked = _index.Values.Where(e => e.Ancestor(entry.Height) == entry).ToList();
-        _store.Atomically(() =>
+        foreach (var e in marked)
         {
-            foreach (var e in marked)
-            {
-                e.Status = BlockStatus.Invalid;
-                e.InvalidReason = e == entry ? reason : RejectReasons.BlockInvalidParent;
-                _store.Index.Upsert(ToDoc(e));
-                // The header stays (so the hash is refused at once); the body is dead weight.
-                _store.Blocks.Delete(e.Hash.ToString());
-            }
-        });
+            e.Status = BlockStatus.Invalid;
+            e.InvalidReason = e == entry ? reason : RejectReasons.BlockInvalidParent;
+        }
+        _store.SaveInvalid(marked);
     }
-
-    private static BlockIndexDoc ToDoc(BlockIndexEntry entry) => new()
-    {
-        Id = entry.Hash.ToString(),
-        Header = entry.Header.Encode(),
-        Height = (int)entry.Height,
-        Sequence = entry.Sequence,
-        Status = (int)entry.Status,
-        InvalidReason = entry.InvalidReason,
-    };
-
-    private static UtxoDoc ToDoc(OutPoint outPoint, UtxoEntry entry) => new()
-    {
-        Id = outPoint.ToString(),
-        Amount = entry.Amount.MinorUnits,
-        PublicKey = entry.PublicKey,
-        Height = (int)entry.Height,
-        Coinbase = entry.Coinbase,
-    };
 }

@@ -7,7 +7,7 @@ namespace LedgerContrast.ChainNode.Storage;
 /// bound to the thread that began them); each block connect, disconnect or store is one
 /// transaction, so a kill -9 leaves the node at its last committed tip.
 /// </summary>
-public sealed class ChainStore : IDisposable
+public sealed partial class ChainStore : IDisposable
 {
     public const string FileName = "chain.db";
     private readonly LiteDatabase _db;
@@ -29,22 +29,22 @@ public sealed class ChainStore : IDisposable
     }
 
     public string FilePath { get; }
-    public ILiteCollection<BlockDoc> Blocks { get; }
-    public ILiteCollection<BlockIndexDoc> Index { get; }
-    public ILiteCollection<UtxoDoc> Utxos { get; }
-    public ILiteCollection<UndoDoc> Undo { get; }
-    public ILiteCollection<TxLocationDoc> TxLocations { get; }
-    public ILiteCollection<ConflictDoc> Conflicts { get; }
-    public ILiteCollection<MetaDoc> Meta { get; }
+    private ILiteCollection<BlockDoc> Blocks { get; }
+    private ILiteCollection<BlockIndexDoc> Index { get; }
+    private ILiteCollection<UtxoDoc> Utxos { get; }
+    private ILiteCollection<UndoDoc> Undo { get; }
+    private ILiteCollection<TxLocationDoc> TxLocations { get; }
+    private ILiteCollection<ConflictDoc> Conflicts { get; }
+    private ILiteCollection<MetaDoc> Meta { get; }
 
-    public string? Tip
+    private string? Tip
     {
         get => Meta.FindById("tip")?.Value;
         set => Meta.Upsert(new MetaDoc { Id = "tip", Value = value ?? "" });
     }
 
     /// <summary>Runs <paramref name="write"/> as one transaction: all of it is stored, or none.</summary>
-    public void Atomically(Action write)
+    private void Atomically(Action write)
     {
         ArgumentNullException.ThrowIfNull(write);
         _db.BeginTrans();
