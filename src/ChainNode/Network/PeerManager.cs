@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Grpc.Core;
@@ -50,9 +49,8 @@ public sealed partial class PeerManager : IAsyncDisposable
     private readonly HashSet<PeerAddress> _removed = [];
     private readonly HashSet<PeerAddress> _self = [];
     private readonly Dictionary<PeerAddress, (DateTime NextTry, TimeSpan Backoff)> _backoff = [];
-    private readonly Dictionary<Hash256, (string PeerKey, DateTime Until)> _inFlight = [];
-    private readonly ConcurrentDictionary<string, DateTime> _bannedNodes = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<PeerAddress, DateTime> _bannedAddresses = new();
+    private readonly BlockDownloads _downloads = new(s_downloadDeadline);
+    private readonly BanList _bans = new();
     private readonly CancellationTokenSource _stopping = new();
     private Task? _maintenance;
 
@@ -116,9 +114,9 @@ public sealed partial class PeerManager : IAsyncDisposable
         }
     }
 
-    public bool IsBanned(string nodeId) => _bannedNodes.TryGetValue(nodeId, out var until) && until > DateTime.UtcNow;
+    public bool IsBanned(string nodeId) => _bans.Contains(nodeId);
 
-    public bool IsBanned(PeerAddress address) => _bannedAddresses.TryGetValue(address, out var until) && until > DateTime.UtcNow;
+    public bool IsBanned(PeerAddress address) => _bans.Contains(address);
 
     // ------------------------------------------------------------------ admin
 
@@ -135,7 +133,7 @@ public sealed partial class PeerManager : IAsyncDisposable
             _seeds.Add(address);
             _backoff.Remove(address);
         }
-        _bannedAddresses.TryRemove(address, out _);
+        _bans.Lift(address);
         var (peer, failure) = await TryConnectAsync(address, _stopping.Token).ConfigureAwait(false);
         return (peer, peer is not null ? $"Connected to {address}." : $"Not connected to {address} yet ({failure}); retrying with back-off.");
     }
@@ -390,38 +388,9 @@ public sealed partial class PeerManager : IAsyncDisposable
         }
     }
 
-    private HashSet<Hash256> ClaimDownloads(Peer peer, IEnumerable<Hash256> hashes)
-    {
-        var now = DateTime.UtcNow;
-        var claimed = new HashSet<Hash256>();
-        lock (_lock)
-        {
-            foreach (var hash in hashes)
-            {
-                if (_inFlight.TryGetValue(hash, out var owner) && owner.Until > now)
-                {
-                    continue; // another peer is already sending it: never fetched twice
-                }
-                _inFlight[hash] = (peer.Key, now + s_downloadDeadline);
-                claimed.Add(hash);
-            }
-        }
-        return claimed;
-    }
+    private HashSet<Hash256> ClaimDownloads(Peer peer, IEnumerable<Hash256> hashes) => _downloads.Claim(peer.Key, hashes);
 
-    private void ReleaseDownloads(Peer peer, IEnumerable<Hash256> hashes)
-    {
-        lock (_lock)
-        {
-            foreach (var hash in hashes)
-            {
-                if (_inFlight.TryGetValue(hash, out var owner) && owner.PeerKey == peer.Key)
-                {
-                    _inFlight.Remove(hash);
-                }
-            }
-        }
-    }
+    private void ReleaseDownloads(Peer peer, IEnumerable<Hash256> hashes) => _downloads.Release(peer.Key, hashes);
 
     /// <summary>A peer that announces a block has it: its best height is at least that block's.</summary>
     private void NoteHeight(Peer peer, IEnumerable<Hash256> blocks)
@@ -630,27 +599,8 @@ public sealed partial class PeerManager : IAsyncDisposable
     private void ForgetExpired()
     {
         var now = DateTime.UtcNow;
-        foreach (var (node, until) in _bannedNodes)
-        {
-            if (until <= now)
-            {
-                _bannedNodes.TryRemove(node, out _);
-            }
-        }
-        foreach (var (address, until) in _bannedAddresses)
-        {
-            if (until <= now)
-            {
-                _bannedAddresses.TryRemove(address, out _);
-            }
-        }
-        lock (_lock)
-        {
-            foreach (var hash in _inFlight.Where(f => f.Value.Until <= now).Select(f => f.Key).ToList())
-            {
-                _inFlight.Remove(hash);
-            }
-        }
+        _bans.ForgetExpired(now);
+        _downloads.ForgetExpired(now);
     }
 
     private List<PeerAddress> DialCandidates()
@@ -914,8 +864,7 @@ public sealed partial class PeerManager : IAsyncDisposable
         if (peer.Verified)
         {
             var until = DateTime.UtcNow + _options.BanDuration;
-            _bannedNodes[peer.NodeId] = until;
-            _bannedAddresses[peer.Address] = until;
+            _bans.Ban(peer.NodeId, peer.Address, until);
         }
         LogBanned(_logger, peer.Address, peer.ObservedEndpoint, why);
         Disconnect(peer, "banned: " + why);
