@@ -68,10 +68,7 @@ public class AnchorTests
 
     private static async Task<(EntryReply Last, EntryReply First)> PayFiveTimesAsync(TestBank bank)
     {
-        var alice = await bank.NewCustomerAsync("alice");
-        var bob = await bank.NewCustomerAsync("bob");
-        var a = await bank.OpenAccountAsync(alice, 1_000);
-        var b = await bank.OpenAccountAsync(bob);
+        var (alice, bob, a, b) = await bank.AliceAndBobAsync(1_000);
         EntryReply? first = null, last = null;
         for (var i = 0; i < 5; i++)
         {

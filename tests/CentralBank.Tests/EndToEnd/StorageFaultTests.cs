@@ -15,10 +15,7 @@ public class StorageFaultTests
     {
         var faults = new FailingFlush();
         await using var bank = await TestBank.StartAsync(options => options with { StorageFaults = faults });
-        var alice = await bank.NewCustomerAsync("alice");
-        var bob = await bank.NewCustomerAsync("bob");
-        var a = await bank.OpenAccountAsync(alice, 1_000);
-        var b = await bank.OpenAccountAsync(bob);
+        var (alice, bob, a, b) = await bank.AliceAndBobAsync(1_000);
         var pay = new TransferRequest { FromAccountId = a, ToAccountId = b, Amount = 100, IdempotencyKey = "pay-once" };
 
         faults.Armed = true; // the fsync after this transfer's commit fails
@@ -51,10 +48,7 @@ public class StorageFaultTests
     {
         var faults = new FailingWrite();
         await using var bank = await TestBank.StartAsync(options => options with { StorageFaults = faults });
-        var alice = await bank.NewCustomerAsync("alice");
-        var bob = await bank.NewCustomerAsync("bob");
-        var a = await bank.OpenAccountAsync(alice, 1_000);
-        var b = await bank.OpenAccountAsync(bob);
+        var (alice, bob, a, b) = await bank.AliceAndBobAsync(1_000);
 
         faults.Armed = true;
         var full = await Refusal.Of(() => alice.Client.TransferAsync(new TransferRequest { FromAccountId = a, ToAccountId = b, Amount = 100, IdempotencyKey = "k" }));
@@ -73,10 +67,7 @@ public class StorageFaultTests
     {
         using var stall = new StallingWrite();
         await using var bank = await TestBank.StartAsync(options => options with { StorageFaults = stall, MaxQueuedCommands = 5 });
-        var alice = await bank.NewCustomerAsync("alice");
-        var bob = await bank.NewCustomerAsync("bob");
-        var a = await bank.OpenAccountAsync(alice, 1_000);
-        var b = await bank.OpenAccountAsync(bob);
+        var (alice, bob, a, b) = await bank.AliceAndBobAsync(1_000);
         TransferRequest Pay(int i) => new() { FromAccountId = a, ToAccountId = b, Amount = 1, IdempotencyKey = $"p{i}" };
 
         stall.Armed = true;
@@ -102,10 +93,7 @@ public class StorageFaultTests
     {
         using var disk = Tmpfs.Mount(megabytes: 48);
         await using var bank = await TestBank.StartAsync(SmallDisk, directory: Path.Combine(disk.Path, "bank"));
-        var alice = await bank.NewCustomerAsync("alice");
-        var bob = await bank.NewCustomerAsync("bob");
-        var a = await bank.OpenAccountAsync(alice, 1_000);
-        var b = await bank.OpenAccountAsync(bob);
+        var (alice, bob, a, b) = await bank.AliceAndBobAsync(1_000);
 
         var filler = disk.FillLeaving(bytes: 1024 * 1024);
         var refused = await Refusal.Of(() => alice.Client.TransferAsync(new TransferRequest { FromAccountId = a, ToAccountId = b, Amount = 1, IdempotencyKey = "while-full" }));
@@ -126,10 +114,7 @@ public class StorageFaultTests
         using var disk = Tmpfs.Mount(megabytes: 48);
         var directory = Path.Combine(disk.Path, "bank");
         await using var bank = await TestBank.StartAsync(SmallDisk, directory);
-        var alice = await bank.NewCustomerAsync("alice");
-        var bob = await bank.NewCustomerAsync("bob");
-        var a = await bank.OpenAccountAsync(alice, 1_000);
-        var b = await bank.OpenAccountAsync(bob);
+        var (alice, bob, a, b) = await bank.AliceAndBobAsync(1_000);
         await bank.StopAsync();
         var filler = disk.FillLeaving(bytes: 512 * 1024);
 

@@ -96,6 +96,14 @@ public sealed class TestBank : IAsyncDisposable
         return account.AccountId;
     }
 
+    /// <summary>The usual cast: alice and bob, one account each, with these opening deposits.</summary>
+    public async Task<AliceAndBob> AliceAndBobAsync(long aliceDeposit = 1_000, long bobDeposit = 0)
+    {
+        var alice = await NewCustomerAsync("alice");
+        var bob = await NewCustomerAsync("bob");
+        return new AliceAndBob(alice, bob, await OpenAccountAsync(alice, aliceDeposit), await OpenAccountAsync(bob, bobDeposit));
+    }
+
     public async Task<long> BalanceAsync(string accountId) =>
         (await Admin.GetBalanceAsync(new GetBalanceRequest { AccountId = accountId })).Balance;
 
@@ -131,6 +139,9 @@ public sealed class TestBank : IAsyncDisposable
 }
 
 public sealed record TestCustomer(string Id, string Token, BankService.BankServiceClient Client);
+
+/// <summary>Two customers and their accounts <see cref="A"/> (alice's) and <see cref="B"/> (bob's).</summary>
+public sealed record AliceAndBob(TestCustomer Alice, TestCustomer Bob, string A, string B);
 
 public static class Refusal
 {

@@ -12,10 +12,7 @@ public class IntegrityTests
     public async Task A_transfer_named_with_leading_zeros_is_the_same_entry_and_is_not_reversed_twice()
     {
         await using var bank = await TestBank.StartAsync();
-        var alice = await bank.NewCustomerAsync("alice");
-        var bob = await bank.NewCustomerAsync("bob");
-        var a = await bank.OpenAccountAsync(alice, 1_000);
-        var b = await bank.OpenAccountAsync(bob);
+        var (alice, bob, a, b) = await bank.AliceAndBobAsync(1_000);
         var fraud = await alice.Client.TransferAsync(new TransferRequest { FromAccountId = a, ToAccountId = b, Amount = 400, IdempotencyKey = "t" });
         await bank.Admin.DepositAsync(new CashRequest { AccountId = b, Amount = 1_000, IdempotencyKey = "bob-has-money-again" });
         var padded = "e-0" + fraud.EntryId[2..];
@@ -35,10 +32,7 @@ public class IntegrityTests
     public async Task The_audit_fails_a_journal_in_which_one_transfer_is_reversed_twice()
     {
         await using var bank = await TestBank.StartAsync();
-        var alice = await bank.NewCustomerAsync("alice");
-        var bob = await bank.NewCustomerAsync("bob");
-        var a = await bank.OpenAccountAsync(alice, 1_000);
-        var b = await bank.OpenAccountAsync(bob, 1_000);
+        var (alice, bob, a, b) = await bank.AliceAndBobAsync(1_000, 1_000);
         var fraud = await alice.Client.TransferAsync(new TransferRequest { FromAccountId = a, ToAccountId = b, Amount = 400, IdempotencyKey = "t" });
         await bank.Admin.ReverseAsync(new ReverseRequest { EntryId = fraud.EntryId });
         await bank.StopAsync();
@@ -58,10 +52,7 @@ public class IntegrityTests
     public async Task A_deposit_that_would_wrap_the_cash_account_is_refused_and_nothing_is_written()
     {
         await using var bank = await TestBank.StartAsync();
-        var alice = await bank.NewCustomerAsync("alice");
-        var bob = await bank.NewCustomerAsync("bob");
-        var a = await bank.OpenAccountAsync(alice, long.MaxValue);
-        var b = await bank.OpenAccountAsync(bob);
+        var (alice, bob, a, b) = await bank.AliceAndBobAsync(long.MaxValue);
         var entriesBefore = (await bank.AuditAsync()).Entries;
 
         var refused = await Refusal.Of(() => bank.Admin.DepositAsync(new CashRequest { AccountId = b, Amount = 2, IdempotencyKey = "wrap" }));
@@ -81,10 +72,7 @@ public class IntegrityTests
     public async Task The_audit_fails_a_crafted_file_whose_cash_account_wrapped()
     {
         await using var bank = await TestBank.StartAsync();
-        var alice = await bank.NewCustomerAsync("alice");
-        var bob = await bank.NewCustomerAsync("bob");
-        await bank.OpenAccountAsync(alice, long.MaxValue);
-        var b = await bank.OpenAccountAsync(bob);
+        var (alice, bob, a, b) = await bank.AliceAndBobAsync(long.MaxValue);
         await bank.StopAsync();
 
         // What the old writer did: @cash goes from −(2^63−1) past the bottom and wraps to a large positive.
@@ -118,10 +106,7 @@ public class IntegrityTests
     public async Task Names_and_reasons_with_bidi_overrides_or_terminal_escapes_are_refused()
     {
         await using var bank = await TestBank.StartAsync();
-        var alice = await bank.NewCustomerAsync("alice");
-        var bob = await bank.NewCustomerAsync("bob");
-        var a = await bank.OpenAccountAsync(alice, 100);
-        var b = await bank.OpenAccountAsync(bob);
+        var (alice, bob, a, b) = await bank.AliceAndBobAsync(100);
         var paid = await alice.Client.TransferAsync(new TransferRequest { FromAccountId = a, ToAccountId = b, Amount = 10, IdempotencyKey = "p" });
 
         var refusals = new[]

@@ -10,10 +10,7 @@ public class ReversalTests
     public async Task A_reversal_restores_both_balances_once_and_both_entries_are_in_the_history()
     {
         await using var bank = await TestBank.StartAsync();
-        var alice = await bank.NewCustomerAsync("alice");
-        var bob = await bank.NewCustomerAsync("bob");
-        var a = await bank.OpenAccountAsync(alice, 1_000);
-        var b = await bank.OpenAccountAsync(bob);
+        var (alice, bob, a, b) = await bank.AliceAndBobAsync(1_000);
         var fraud = await alice.Client.TransferAsync(new TransferRequest { FromAccountId = a, ToAccountId = b, Amount = 400, IdempotencyKey = "phished" });
 
         var reversal = await bank.Admin.ReverseAsync(new ReverseRequest { EntryId = fraud.EntryId, Reason = "phishing report #7" });
@@ -33,10 +30,7 @@ public class ReversalTests
     public async Task A_reversal_is_refused_when_the_receiver_spent_the_money_unless_the_bank_covers_it()
     {
         await using var bank = await TestBank.StartAsync();
-        var alice = await bank.NewCustomerAsync("alice");
-        var bob = await bank.NewCustomerAsync("bob");
-        var a = await bank.OpenAccountAsync(alice, 1_000);
-        var b = await bank.OpenAccountAsync(bob);
+        var (alice, bob, a, b) = await bank.AliceAndBobAsync(1_000);
         var fraud = await alice.Client.TransferAsync(new TransferRequest { FromAccountId = a, ToAccountId = b, Amount = 400, IdempotencyKey = "t" });
         await bank.Admin.WithdrawAsync(new CashRequest { AccountId = b, Amount = 300, IdempotencyKey = "cash-out" }); // bob cashed out
 
