@@ -111,7 +111,7 @@ public static class DoubleSpendScenario
         uint winnerHeight = 0;
         await progress.UntilAsync($"the winner reaching {k} confirmations on every node", async () =>
         {
-            var snapshot = new List<(string Node, string Holds, ChainState Bob, ChainState Carol, uint Confirmations, Hash256? ConflictedBy)>();
+            var snapshot = new List<(string Node, string Holds, ChainState Bob, ChainState Carol, uint Confirmations, Hash256? ConfirmedSpend)>();
             foreach (var node in nodes)
             {
                 var pool = await ChainLab.MempoolAsync(node).ConfigureAwait(false);
@@ -119,10 +119,11 @@ public static class DoubleSpendScenario
                 var carolStatus = await ChainLab.StatusAsync(node, toCarol.Txid).ConfigureAwait(false);
                 var holds = pool.Contains(toBob.Txid) ? "bob" : pool.Contains(toCarol.Txid) ? "carol" : "-";
                 var confirmed = bobStatus.State == ChainState.Confirmed ? bobStatus : carolStatus.State == ChainState.Confirmed ? carolStatus : null;
-                snapshot.Add((node.Name, holds, bobStatus.State, carolStatus.State, confirmed?.Confirmations ?? 0, null));
+                Hash256? confirmedTx = confirmed is null ? null : confirmed == bobStatus ? toBob.Txid : toCarol.Txid;
+                snapshot.Add((node.Name, holds, bobStatus.State, carolStatus.State, confirmed?.Confirmations ?? 0, confirmedTx));
                 if (confirmed is not null && winner is null)
                 {
-                    winner = confirmed == bobStatus ? toBob.Txid : toCarol.Txid;
+                    winner = confirmedTx;
                     winnerHeight = confirmed.BlockHeight;
                 }
             }
@@ -137,9 +138,19 @@ public static class DoubleSpendScenario
                 firstConfirmationMs = ms;
                 progress.Step($"chain: first confirmation after {ms / 1000:F1} s: {(winner == toBob.Txid ? "bob" : "carol")} wins at height {winnerHeight}");
             }
-            if (kConfirmationsMs is null && snapshot.All(s => s.Confirmations >= k))
+            // Done when every node has the same spend k deep. The first confirmation may still be
+            // undone: with blocks a second apart two miners can each confirm a different spend, and
+            // the branch that grows first wins — a reorganisation the report names.
+            if (kConfirmationsMs is null && snapshot.All(s => s.Confirmations >= k) && snapshot.Select(s => s.ConfirmedSpend).Distinct().Count() == 1)
             {
                 kConfirmationsMs = ms;
+                var final = snapshot[0].ConfirmedSpend;
+                if (final != winner)
+                {
+                    progress.Step($"chain: a competing block was confirmed meanwhile and its branch grew first: {(final == toBob.Txid ? "bob" : "carol")} wins after a reorganisation");
+                    winner = final;
+                    winnerHeight = (await ChainLab.StatusAsync(nodes[0], final!.Value).ConfigureAwait(false)).BlockHeight;
+                }
                 return true;
             }
             return false;

@@ -32,7 +32,7 @@ public class HostileClientTests
         Assert.Equal(7, await bank.BalanceAsync(await bank.OpenAccountAsync(alice, 7)));
     }
 
-    [Fact]
+    [PrlimitFact]
     public async Task Two_thousand_idle_connections_leave_the_bank_serving_with_only_1024_file_descriptors()
     {
         var directory = TempDirectory.NewPath("lc-bank-idle-");
@@ -126,6 +126,18 @@ public class HostileClientTests
         foreach (var file in new[] { "bank.db", "bank-log.db" }.Select(f => Path.Combine(bank.DataDirectory, f)).Where(File.Exists))
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        }
+    }
+}
+
+/// <summary>A test that runs a server under `prlimit` (util-linux): skipped, saying why, where there is none.</summary>
+public sealed class PrlimitFactAttribute : FactAttribute
+{
+    public PrlimitFactAttribute()
+    {
+        if (!OperatingSystem.IsLinux() || !new[] { "/usr/bin/prlimit", "/bin/prlimit" }.Any(File.Exists))
+        {
+            Skip = "needs prlimit (util-linux) to run the bank with a small file-descriptor limit";
         }
     }
 }
