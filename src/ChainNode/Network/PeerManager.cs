@@ -223,10 +223,17 @@ public sealed partial class PeerManager : IAsyncDisposable
     public void OnAnnounce(Inventory inventory, string? session)
     {
         ArgumentNullException.ThrowIfNull(inventory);
-        var peer = RequireSession(session, verified: true);
+        var peer = RequireSession(session, verified: false);
         if (inventory.BlockHashes.Count + inventory.Txids.Count > MaxInventoryItems)
         {
             Ban(peer, $"announced more than {MaxInventoryItems} items at once");
+            return;
+        }
+        if (!peer.Verified)
+        {
+            // Fetching means calling the claimed address, which is not proven yet: ignore, don't
+            // refuse — an honest peer may announce before our dial-back has finished, and a refusal
+            // would make it drop us.
             return;
         }
         var announced = inventory.BlockHashes.Select(h => ChainProto.HashFromProto(h, "block hash")).ToList();

@@ -17,6 +17,9 @@ namespace LedgerContrast.Contrast.Scenarios;
 /// </summary>
 public static class PartitionScenario
 {
+    /// <summary>How many blocks' work the majority must lead by before the partition heals.</summary>
+    public const int LeadBlocks = 3;
+
     public static async Task<ScenarioResult> RunAsync(LabNetwork lab, int confirmations)
     {
         ArgumentNullException.ThrowIfNull(lab);
@@ -108,12 +111,17 @@ public static class PartitionScenario
 
         await ChainLab.SubmitAsync(majority[0], toCarol).ConfigureAwait(false);
         progress.Step($"chain: majority: the same coins to carol {ChainLab.Abbreviate(toCarol.Txid)}; waiting for it to out-mine the minority");
-        await progress.UntilAsync("the majority chain to carry more work than the minority's", async () =>
+        await progress.UntilAsync($"the majority chain to carry {LeadBlocks} blocks' more work than the minority's", async () =>
         {
             var carolStatus = await ChainLab.StatusAsync(majority[0], toCarol.Txid).ConfigureAwait(false);
             var minorityWork = ChainLab.Work(await ChainLab.InfoAsync(minority[0]).ConfigureAwait(false));
-            var majorityWork = ChainLab.Work(await ChainLab.InfoAsync(majority[0]).ConfigureAwait(false));
-            return carolStatus.State == ChainState.Confirmed && majorityWork > minorityWork; // strictly more: nodes switch on nothing less
+            var majorityInfo = await ChainLab.InfoAsync(majority[0]).ConfigureAwait(false);
+            var majorityWork = ChainLab.Work(majorityInfo);
+            // Nodes switch on strictly more work. A lead of one block is a coin toss at the heal: the
+            // minority keeps mining and may find the next block first, and then the majority would
+            // follow it. A lead of a few blocks is what a real attacker waits for.
+            var workPerBlock = majorityWork / Math.Max(majorityInfo.Height, 1u);
+            return carolStatus.State == ChainState.Confirmed && majorityWork > minorityWork + LeadBlocks * workPerBlock;
         }, TimeSpan.FromMinutes(10)).ConfigureAwait(false);
         var minorityTipBefore = await ChainLab.InfoAsync(minority[0]).ConfigureAwait(false);
 
