@@ -5,19 +5,25 @@ namespace LedgerContrast.ChainNode.Network;
 /// <summary>Node ids and addresses refused until a time; expired entries are forgotten, so the list never only grows.</summary>
 public sealed class BanList
 {
-    private readonly ConcurrentDictionary<string, DateTime> _nodes = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<PeerAddress, DateTime> _addresses = new();
+    private readonly ConcurrentDictionary<string, (DateTime Until, string Why)> _nodes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<PeerAddress, (DateTime Until, string Why)> _addresses = new();
 
     public int Count => _nodes.Count + _addresses.Count;
 
-    public bool Contains(string nodeId) => _nodes.TryGetValue(nodeId, out var until) && until > DateTime.UtcNow;
+    public bool Contains(string nodeId) => _nodes.TryGetValue(nodeId, out var ban) && ban.Until > DateTime.UtcNow;
 
-    public bool Contains(PeerAddress address) => _addresses.TryGetValue(address, out var until) && until > DateTime.UtcNow;
+    public bool Contains(PeerAddress address) => _addresses.TryGetValue(address, out var ban) && ban.Until > DateTime.UtcNow;
 
-    public void Ban(string nodeId, PeerAddress address, DateTime until)
+    /// <summary>Why this node id or address is banned (told to it when it comes back), or null.</summary>
+    public string? Why(string nodeId, PeerAddress? address) =>
+        _nodes.TryGetValue(nodeId, out var byId) && byId.Until > DateTime.UtcNow ? byId.Why
+        : address is not null && _addresses.TryGetValue(address, out var byAddress) && byAddress.Until > DateTime.UtcNow ? byAddress.Why
+        : null;
+
+    public void Ban(string nodeId, PeerAddress address, DateTime until, string why)
     {
-        _nodes[nodeId] = until;
-        _addresses[address] = until;
+        _nodes[nodeId] = (until, why);
+        _addresses[address] = (until, why);
     }
 
     /// <summary>The admin adding an address back lifts its ban.</summary>
@@ -25,16 +31,16 @@ public sealed class BanList
 
     public void ForgetExpired(DateTime now)
     {
-        foreach (var (node, until) in _nodes)
+        foreach (var (node, ban) in _nodes)
         {
-            if (until <= now)
+            if (ban.Until <= now)
             {
                 _nodes.TryRemove(node, out _);
             }
         }
-        foreach (var (address, until) in _addresses)
+        foreach (var (address, ban) in _addresses)
         {
-            if (until <= now)
+            if (ban.Until <= now)
             {
                 _addresses.TryRemove(address, out _);
             }

@@ -201,7 +201,7 @@ public sealed partial class PeerManager : IAsyncDisposable
             {
                 if (IsBanned(address))
                 {
-                    throw new PeerException("BANNED", StatusCode.PermissionDenied, "You are banned for sending invalid data.");
+                    throw Banned(hello.NodeId, address);
                 }
                 MakeRoomForInbound();
                 peer = new Peer(address, outbound: false, hello.NodeId);
@@ -871,7 +871,7 @@ public sealed partial class PeerManager : IAsyncDisposable
         if (peer.Verified)
         {
             var until = DateTime.UtcNow + _options.BanDuration;
-            _bans.Ban(peer.NodeId, peer.Address, until);
+            _bans.Ban(peer.NodeId, peer.Address, until, why);
         }
         LogBanned(_logger, peer.Address, peer.ObservedEndpoint, why);
         Disconnect(peer, "banned: " + why);
@@ -918,9 +918,13 @@ public sealed partial class PeerManager : IAsyncDisposable
         }
         if (IsBanned(hello.NodeId))
         {
-            throw new PeerException("BANNED", StatusCode.PermissionDenied, "You are banned for sending invalid data.");
+            throw Banned(hello.NodeId, null);
         }
     }
+
+    /// <summary>A banned node is told why (e.g. which block, which rule), so an honest operator can find its bug.</summary>
+    private PeerException Banned(string nodeId, PeerAddress? address) =>
+        new("BANNED", StatusCode.PermissionDenied, $"You are banned for {_options.BanDuration.TotalMinutes:0} minutes: you {_bans.Why(nodeId, address) ?? "sent invalid data"}.");
 
     private Hello OurHello()
     {

@@ -51,6 +51,7 @@ public class BanTests
         Assert.Equal("NOT_CONNECTED", RpcErrors.Describe(again).Reason); // its session is gone
         var rejoin = await Assert.ThrowsAsync<RpcException>(async () => await evil.ConnectAsync(victim));
         Assert.Equal("BANNED", RpcErrors.Describe(rejoin).Reason);
+        Assert.Contains($"sent invalid block {invalid.Hash}", RpcErrors.Describe(rejoin).Message); // told why
         Assert.Equal(tipBefore, victim.Tip.Hash);
 
         // The honest neighbour never hears of it: relay happens only for blocks that joined the chain.
