@@ -137,14 +137,13 @@ public sealed class EvilPeer : IAsyncDisposable
             }
             return Task.FromResult(new HelloReply
             {
-                Node = new Hello { NetworkId = request.NetworkId, ProtocolVersion = PeerManager.ProtocolVersion, NodeId = request.VouchNonce.IsEmpty ? "evil-server" : NodeIdFor(request), ListenAddress = "", Nonce = ByteString.CopyFrom(new byte[16]), BestWork = ByteString.CopyFrom([0]) },
+                Node = new Hello { NetworkId = request.NetworkId, ProtocolVersion = PeerManager.ProtocolVersion, NodeId = request.VouchNonce.IsEmpty ? "evil-server" : ClaimedNodeId, ListenAddress = "", Nonce = ByteString.CopyFrom(new byte[16]), BestWork = ByteString.CopyFrom([0]) },
                 Session = "evil-session",
             });
         }
 
+        /// <summary>The node id its client side claimed: a dial-back must find the same node at the address.</summary>
         public string ClaimedNodeId { get; set; } = "";
-
-        private string NodeIdFor(Hello _) => ClaimedNodeId;
 
         public override Task<InventoryReply> Announce(Inventory request, ServerCallContext context) => Task.FromResult(new InventoryReply());
 
