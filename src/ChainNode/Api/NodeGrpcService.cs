@@ -191,6 +191,29 @@ public sealed class NodeGrpcService(NodeEngine engine, PeerManager peers, Miner 
         return Task.FromResult(new SetMiningReply());
     }
 
+    /// <summary>Anyone may submit a block: a valid one is the chain's gain, an invalid one is refused with its rule's reason.</summary>
+    public override async Task<SubmitBlockReply> SubmitBlock(SubmitBlockRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Block is null)
+        {
+            throw new NodeApiException("INVALID_ARGUMENT", StatusCode.InvalidArgument, "A block is required.");
+        }
+        var block = ChainProto.FromProto(request.Block); // FormatException: MALFORMED, by the interceptor
+        var outcome = await engine.SubmitBlockAsync(block).ConfigureAwait(false);
+        return new SubmitBlockReply
+        {
+            Outcome = outcome.Acceptance switch
+            {
+                BlockAcceptance.Accepted => SubmitBlockReply.Types.Outcome.Accepted,
+                BlockAcceptance.AlreadyKnown => SubmitBlockReply.Types.Outcome.AlreadyKnown,
+                BlockAcceptance.Orphan => SubmitBlockReply.Types.Outcome.Orphan,
+            },
+            Hash = block.Hash.ToByteString(),
+            OnActiveChain = engine.Read(n => n.Chain.Find(block.Hash) is { } entry && n.Chain.IsOnActiveChain(entry)),
+        };
+    }
+
     public override async Task<GenerateBlocksReply> GenerateBlocks(GenerateBlocksRequest request, ServerCallContext context)
     {
         admin.Require(context);

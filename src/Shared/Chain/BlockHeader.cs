@@ -11,6 +11,20 @@ public sealed record BlockHeader(uint Version, Hash256 PreviousHash, Hash256 Mer
 
     private Hash256? _hash;
 
+    /// <summary>
+    /// What <c>header with { Nonce = n }</c> calls. Written out so the cached hash is NOT copied:
+    /// the compiler's copy would carry the original's hash into a header with other fields.
+    /// </summary>
+    private BlockHeader(BlockHeader original)
+    {
+        Version = original.Version;
+        PreviousHash = original.PreviousHash;
+        MerkleRoot = original.MerkleRoot;
+        TimeMs = original.TimeMs;
+        Bits = original.Bits;
+        Nonce = original.Nonce;
+    }
+
     public Hash256 Hash => _hash ??= ComputeHash();
 
     // The cached hash is not part of the value: two equal headers are equal whether or not hashed yet.

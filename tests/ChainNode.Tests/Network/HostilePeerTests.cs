@@ -89,7 +89,7 @@ public class HostilePeerTests
         await using var network = new TestNetwork();
         var victim = await network.StartNodeAsync([]);
         await victim.MineAsync(1, Keys.Miner);
-        var future = BlockOn(victim, timeMs: (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 3_600_000);
+        var future = NetworkBlocks.On(victim, timeMs: (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 3_600_000);
         await using var evil = await EvilPeer.StartAsync();
         evil.BlocksAfter = _ => [ByteString.CopyFrom(future.Hash.ToArray())];
         evil.Blocks = _ => [future];
@@ -144,7 +144,7 @@ public class HostilePeerTests
         var ghost = new Transaction(Transaction.CurrentVersion,
             [TxInput.WithoutSignature(new OutPoint(Shared.Hashing.Hash256.Parse(new string('7', 64)), 0))],
             [new TxOutput(Amount.FromUnits(5), Keys.Carol.PublicKey.ToArray())]);
-        var invalid = BlockOn(victim, transactions: [ghost]);
+        var invalid = NetworkBlocks.On(victim, transactions: [ghost]);
         await using var evil = await EvilPeer.StartAsync();
         evil.Blocks = _ => [invalid];
 
@@ -162,8 +162,8 @@ public class HostilePeerTests
         await using var network = new TestNetwork();
         var victim = await network.StartNodeAsync([]);
         await victim.MineAsync(1, Keys.Miner);
-        var asked = BlockOn(victim);
-        var unasked = BlockOn(victim, payTo: Keys.Bob);
+        var asked = NetworkBlocks.On(victim);
+        var unasked = NetworkBlocks.On(victim, payTo: Keys.Bob);
         await using var evil = await EvilPeer.StartAsync();
         evil.Blocks = _ => [unasked, asked];
 
@@ -309,20 +309,4 @@ public class HostilePeerTests
         return inventory;
     }
 
-    /// <summary>A block on <paramref name="node"/>'s tip with valid proof of work and the given transactions.</summary>
-    private static Block BlockOn(NetworkNode node, ulong? timeMs = null, PrivateKey? payTo = null, Transaction[]? transactions = null)
-    {
-        var template = node.Engine.CreateTemplate((payTo ?? Keys.Carol).PublicKey.ToArray());
-        List<Transaction> txs = [template.Transactions[0], .. transactions ?? []];
-        var header = template.Header with { MerkleRoot = MerkleTree.ComputeRoot([.. txs.Select(t => t.Wtxid)]), TimeMs = timeMs ?? template.Header.TimeMs };
-        var target = Target.FromCompact(header.Bits);
-        for (ulong nonce = 0; ; nonce++)
-        {
-            var candidate = header with { Nonce = nonce };
-            if (Target.MeetsTarget(candidate.Hash, target))
-            {
-                return new Block(candidate, txs);
-            }
-        }
-    }
 }
