@@ -1,3 +1,4 @@
+using LedgerContrast.CentralBank.Audit;
 using Grpc.Core;
 using LedgerContrast.CentralBank.Ledger;
 using LedgerContrast.CentralBank.Security;
@@ -106,8 +107,8 @@ public sealed class BankGrpcService(BankLedger ledger, Authenticator authenticat
         {
             Ok = report.Ok,
             Entries = (ulong)report.Entries,
-            TotalBalances = Saturate(report.CustomerBalances),
-            Issued = Saturate(report.Issued),
+            TotalBalances = AuditReport.Saturate(report.CustomerBalances),
+            Issued = AuditReport.Saturate(report.Issued),
             FirstBrokenSequence = (ulong)report.FirstBrokenSequence,
             HeadSequence = (ulong)report.HeadSequence,
             HeadHash = report.HeadHash,
@@ -115,9 +116,6 @@ public sealed class BankGrpcService(BankLedger ledger, Authenticator authenticat
         reply.Problems.AddRange(report.Problems);
         return reply;
     }
-
-    /// <summary>A total beyond 64 bits is reported as the nearest 64-bit value; the audit's problems say why.</summary>
-    private static long Saturate(Int128 value) => (long)Int128.Clamp(value, long.MinValue, long.MaxValue);
 
     private static EntryReply ToReply(EntryCommitted committed) => new()
     {

@@ -58,7 +58,7 @@ internal static class RequestValidation
         {
             return null;
         }
-        if (sequence == 0 || sequence > long.MaxValue || !Audit.JournalAnchor.TryParse($"{sequence}:{hash}", out var anchor))
+        if (sequence > long.MaxValue || !Audit.JournalAnchor.TryCreate((long)sequence, hash, out var anchor))
         {
             throw Invalid("An anchor is a receipt's sequence (more than 0) and its 64-hex-digit entry hash.");
         }

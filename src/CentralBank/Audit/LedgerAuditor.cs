@@ -18,17 +18,19 @@ public sealed record JournalAnchor(long Sequence, string Hash)
     {
         anchor = null;
         var parts = text?.Split(':') ?? [];
-        if (parts.Length != 2 || parts[1].Length != 64 || !parts[1].All(Uri.IsHexDigit))
+        if (parts.Length != 2)
         {
             return false;
         }
         var sequenceText = parts[0].StartsWith("e-", StringComparison.Ordinal) ? parts[0][2..] : parts[0];
-        if (!long.TryParse(sequenceText, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) || sequence <= 0)
-        {
-            return false;
-        }
-        anchor = new JournalAnchor(sequence, parts[1].ToLowerInvariant());
-        return true;
+        return long.TryParse(sequenceText, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) && TryCreate(sequence, parts[1], out anchor);
+    }
+
+    /// <summary>From a receipt's fields: a sequence above 0 and a 64-hex-digit hash.</summary>
+    public static bool TryCreate(long sequence, string? hash, out JournalAnchor? anchor)
+    {
+        anchor = sequence > 0 && hash is { Length: 64 } && hash.All(Uri.IsHexDigit) ? new JournalAnchor(sequence, hash.ToLowerInvariant()) : null;
+        return anchor is not null;
     }
 
     public override string ToString() => Sequence.ToString(CultureInfo.InvariantCulture) + ":" + Hash;
@@ -40,6 +42,9 @@ public sealed record AuditReport(
 {
     /// <summary>Money in customer accounts must equal cash deposited minus cash withdrawn plus what the bank wrote off.</summary>
     public Int128 Issued => Deposits - Withdrawals;
+
+    /// <summary>A total for a 64-bit field: beyond the range it reads as the nearest 64-bit value, and the problems say why.</summary>
+    public static long Saturate(Int128 total) => (long)Int128.Clamp(total, long.MinValue, long.MaxValue);
 }
 
 /// <summary>
@@ -212,8 +217,8 @@ public static class LedgerAuditor
     /// <summary>A reversal must name, canonically, an earlier transfer not reversed before, and give its sender back exactly its amount.</summary>
     private static void CheckReversal(BankDatabase db, EntryDoc reversal, string id, Dictionary<string, string> reversedBy, List<string> problems)
     {
-        if (!LedgerIds.IsCanonicalEntry(reversal.ReversesEntryId) || !LedgerIds.TryParseEntry(reversal.ReversesEntryId, out var originalSequence)
-            || originalSequence >= reversal.Id)
+        if (!LedgerIds.TryParseEntry(reversal.ReversesEntryId, out var originalSequence) || originalSequence >= reversal.Id
+            || !string.Equals(LedgerIds.Entry(originalSequence), reversal.ReversesEntryId, StringComparison.Ordinal))
         {
             Add(problems, $"reversal {id} names '{reversal.ReversesEntryId}', which is not the canonical name of an earlier entry");
             return;

@@ -4,11 +4,14 @@ using Grpc.Net.Client;
 using LedgerContrast.CentralBank.Audit;
 using LedgerContrast.CentralBank.Bench;
 using LedgerContrast.CentralBank.Hosting;
+using LedgerContrast.CentralBank.Ledger;
+using LedgerContrast.CentralBank.Security;
 using LedgerContrast.CentralBank.Storage;
 using LedgerContrast.Protos.Bank.V1;
 using LedgerContrast.Shared.Cli;
 using LedgerContrast.Shared.Money;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
 namespace LedgerContrast.CentralBank.Cli;
@@ -53,14 +56,16 @@ public static class BankCli
     /// <summary>The exit code of a fail-stop (EX_SOFTWARE): a supervisor restarts the bank, which recovers from its file.</summary>
     public const int StoppedAfterStorageFault = 70;
 
+    private const long MiB = 1024 * 1024;
+
     private static Command ServeCommand()
     {
         var port = new Option<int>("--port") { Description = "gRPC port (0 = any free port).", DefaultValueFactory = _ => 7100 };
         var data = new Option<string>("--data") { Description = "Data directory (ledger file, admin token).", Required = true };
         var host = new Option<string>("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
         var retention = new Option<double>("--key-retention-hours") { Description = "How long idempotency keys are kept.", DefaultValueFactory = _ => 24 };
-        var minFree = new Option<long>("--min-free-mb") { Description = "Refuse writes (STORAGE_FULL) while the data disk has less free space than this.", DefaultValueFactory = _ => 64 };
-        var reserve = new Option<long>("--reserve-mb") { Description = "Disk space held back in DIR/space.reserve, released if the disk fills anyway.", DefaultValueFactory = _ => 16 };
+        var minFree = new Option<long>("--min-free-mb") { Description = "Refuse writes (STORAGE_FULL) while the data disk has less free space than this.", DefaultValueFactory = _ => LedgerOptions.DefaultMinFreeBytes / MiB };
+        var reserve = new Option<long>("--reserve-mb") { Description = "Disk space held back in DIR/space.reserve, released if the disk fills anyway.", DefaultValueFactory = _ => LedgerOptions.DefaultReserveBytes / MiB };
         var command = new Command("serve", "Run the bank server.") { port, data, host, retention, minFree, reserve };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -70,8 +75,8 @@ public static class BankCli
                 Port = parse.GetValue(port),
                 Host = parse.GetValue(host)!,
                 IdempotencyKeyRetention = TimeSpan.FromHours(parse.GetValue(retention)),
-                MinFreeBytes = Math.Max(0, parse.GetValue(minFree)) * 1024 * 1024,
-                ReserveBytes = Math.Max(0, parse.GetValue(reserve)) * 1024 * 1024,
+                MinFreeBytes = Math.Max(0, parse.GetValue(minFree)) * MiB,
+                ReserveBytes = Math.Max(0, parse.GetValue(reserve)) * MiB,
                 MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
             };
             WebApplication app;
@@ -85,7 +90,7 @@ public static class BankCli
                 await Console.Error.WriteLineAsync($"The bank could not start: {ex.Message}").ConfigureAwait(false);
                 return CliOutput.Unreachable;
             }
-            catch (InvalidOperationException ex)
+            catch (WeakAdminTokenException ex)
             {
                 await Console.Error.WriteLineAsync($"The bank could not start: {ex.Message}").ConfigureAwait(false);
                 return CliOutput.BadInput;
@@ -94,7 +99,7 @@ public static class BankCli
             {
                 await Console.Out.WriteLineAsync($"CentralBank listening on {string.Join(", ", app.Urls)} (data: {Path.GetFullPath(options.DataDirectory)})").ConfigureAwait(false);
                 await app.WaitForShutdownAsync(cancellation).ConfigureAwait(false);
-                if (Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Ledger.BankLedger>(app.Services).Fatal is { } fatal)
+                if (app.Services.GetRequiredService<Ledger.BankLedger>().Fatal is { } fatal)
                 {
                     await Console.Error.WriteLineAsync($"The bank stopped after a storage fault ({fatal.Message}); restart it to recover from the file.").ConfigureAwait(false);
                     return StoppedAfterStorageFault;
@@ -329,14 +334,12 @@ public static class BankCli
                 }
                 using var db = new BankDatabase(directory);
                 var report = LedgerAuditor.Run(db, anchor);
-                return Task.FromResult(ReportAudit(output, report.Ok, report.Entries, Saturate(report.CustomerBalances), Saturate(report.Issued), report.Problems, report.FirstBrokenSequence,
+                return Task.FromResult(ReportAudit(output, report.Ok, report.Entries, AuditReport.Saturate(report.CustomerBalances), AuditReport.Saturate(report.Issued), report.Problems, report.FirstBrokenSequence,
                     new JournalAnchor(report.HeadSequence, report.HeadHash)));
             });
         });
         return command;
     }
-
-    private static long Saturate(Int128 value) => (long)Int128.Clamp(value, long.MinValue, long.MaxValue);
 
     private static int ReportAudit(CliOutput output, bool ok, long entries, long balances, long issued, IReadOnlyList<string> problems, long firstBroken, JournalAnchor head)
     {

@@ -17,14 +17,14 @@ public sealed record BankServerOptions
     public required string DataDirectory { get; init; }
     public int Port { get; init; }
     public string Host { get; init; } = "127.0.0.1";
-    public TimeSpan IdempotencyKeyRetention { get; init; } = TimeSpan.FromHours(24);
+    public TimeSpan IdempotencyKeyRetention { get; init; } = LedgerOptions.DefaultKeyRetention;
     public LogLevel MinimumLogLevel { get; init; } = LogLevel.Warning;
 
     /// <summary>Below this much free disk, writes are refused with STORAGE_FULL; reads go on.</summary>
-    public long MinFreeBytes { get; init; } = 64L * 1024 * 1024;
+    public long MinFreeBytes { get; init; } = LedgerOptions.DefaultMinFreeBytes;
 
     /// <summary>Space held back in a reserve file, released if the disk fills anyway so a rollback has room.</summary>
-    public long ReserveBytes { get; init; } = 16L * 1024 * 1024;
+    public long ReserveBytes { get; init; } = LedgerOptions.DefaultReserveBytes;
 
     /// <summary>Commands that may wait for the ledger writer before new ones are refused OVERLOADED.</summary>
     public int MaxQueuedCommands { get; init; } = LedgerWriter.DefaultMaxQueued;

@@ -7,14 +7,18 @@ namespace LedgerContrast.CentralBank.Ledger;
 /// <summary>How the ledger stores: where, how long keys live, how much disk it keeps free.</summary>
 public sealed record LedgerOptions
 {
+    public const long DefaultMinFreeBytes = 64L * 1024 * 1024;
+    public const long DefaultReserveBytes = 16L * 1024 * 1024;
+    public static readonly TimeSpan DefaultKeyRetention = TimeSpan.FromHours(24);
+
     public required string DataDirectory { get; init; }
-    public TimeSpan IdempotencyKeyRetention { get; init; } = TimeSpan.FromHours(24);
+    public TimeSpan IdempotencyKeyRetention { get; init; } = DefaultKeyRetention;
 
     /// <summary>Below this much free space, writes are refused with STORAGE_FULL (room for a batch and a LiteDB checkpoint).</summary>
-    public long MinFreeBytes { get; init; } = 64L * 1024 * 1024;
+    public long MinFreeBytes { get; init; } = DefaultMinFreeBytes;
 
     /// <summary>Held back in a reserve file and released when the disk fills anyway, so a rollback never lacks space.</summary>
-    public long ReserveBytes { get; init; } = 16L * 1024 * 1024;
+    public long ReserveBytes { get; init; } = DefaultReserveBytes;
 
     /// <summary>Commands that may wait for the writer before new ones are refused OVERLOADED.</summary>
     public int MaxQueuedCommands { get; init; } = LedgerWriter.DefaultMaxQueued;

@@ -28,7 +28,4 @@ public static class LedgerIds
         return entryId is not null && entryId.StartsWith("e-", StringComparison.Ordinal) && entryId.Length <= 22
             && long.TryParse(entryId.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out sequence) && sequence > 0;
     }
-
-    public static bool IsCanonicalEntry(string? entryId) =>
-        TryParseEntry(entryId, out var sequence) && string.Equals(Entry(sequence), entryId, StringComparison.Ordinal);
 }

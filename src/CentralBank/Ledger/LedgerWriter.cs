@@ -127,38 +127,17 @@ public sealed partial class LedgerWriter : IDisposable
         }
         var context = new BatchContext(_state);
         var results = new object[batch.Count];
-        _db.BeginTransaction();
-        try
+        var committed = Transact(batch, () =>
         {
-            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            var executor = new CommandExecutor(_db, context, now, _keyRetention, _state.IdempotencyKeys);
+            var executor = new CommandExecutor(_db, context, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), _keyRetention, _state.IdempotencyKeys);
             for (var i = 0; i < batch.Count; i++)
             {
                 results[i] = executor.Execute(batch[i]);
             }
             executor.WriteBalances();
-            _db.BeforeCommit();
-        }
-#pragma warning disable CA1031 // Before the commit nothing reached the file: refuse this batch, keep serving.
-        catch (Exception ex)
-#pragma warning restore CA1031
+        });
+        if (!committed)
         {
-            RollBack(batch, ex);
-            return;
-        }
-        try
-        {
-            lock (CommitGate)
-            {
-                _db.Commit();
-            }
-            _db.FlushToDisk();
-        }
-#pragma warning disable CA1031 // From the commit on, the file may hold the batch: stop, never guess.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            Stop(batch, ex);
             return;
         }
         _state.Publish(context);
@@ -170,6 +149,44 @@ public sealed partial class LedgerWriter : IDisposable
         if (!_reserveHeld)
         {
             _reserveHeld = _disk.TryEnsureReserve();
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="write"/> in one transaction, commits and fsyncs it. A failure before the
+    /// commit rolls back and answers <paramref name="batch"/> (nothing reached the file); from the
+    /// commit on it stops the writer (the file may hold the batch). True once the batch is durable.
+    /// </summary>
+    private bool Transact(List<LedgerCommand> batch, Action write)
+    {
+        _db.BeginTransaction();
+        try
+        {
+            write();
+            _db.BeforeCommit();
+        }
+#pragma warning disable CA1031 // Before the commit nothing reached the file: refuse this batch, keep serving.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            RollBack(batch, ex);
+            return false;
+        }
+        try
+        {
+            lock (CommitGate)
+            {
+                _db.Commit();
+            }
+            _db.FlushToDisk();
+            return true;
+        }
+#pragma warning disable CA1031 // From the commit on, the file may hold the batch: stop, never guess.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Stop(batch, ex);
+            return false;
         }
     }
 
@@ -211,21 +228,19 @@ public sealed partial class LedgerWriter : IDisposable
         _onFatal(cause);
     }
 
+    /// <summary>Checks the free-space floor, logging only when the answer changes.</summary>
     private bool HasRoomForWrites()
     {
         var room = _disk.HasRoomForWrites;
-        if (room == _refusingForSpace)
+        if (room && _refusingForSpace)
         {
-            _refusingForSpace = !room;
-            if (room)
-            {
-                LogSpaceReturned(_logger, _disk.FreeBytes / (1024 * 1024));
-            }
-            else
-            {
-                LogStorageFull(_logger, _disk.FreeBytes / (1024 * 1024), _disk.MinFreeBytes / (1024 * 1024));
-            }
+            LogSpaceReturned(_logger, _disk.FreeBytes / (1024 * 1024));
         }
+        else if (!room && !_refusingForSpace)
+        {
+            LogStorageFull(_logger, _disk.FreeBytes / (1024 * 1024), _disk.MinFreeBytes / (1024 * 1024));
+        }
+        _refusingForSpace = !room;
         return room;
     }
 
@@ -247,33 +262,10 @@ public sealed partial class LedgerWriter : IDisposable
         }
         _lastKeyPruneMs = now;
         var cutoff = now - (long)_keyRetention.TotalMilliseconds;
-        int removed;
-        _db.BeginTransaction();
-        try
+        var removed = 0;
+        if (!Transact([], () => removed = _db.IdempotencyKeys.DeleteMany(k => k.CreatedMs < cutoff)))
         {
-            removed = _db.IdempotencyKeys.DeleteMany(k => k.CreatedMs < cutoff);
-        }
-#pragma warning disable CA1031 // Pruning is housekeeping: a failure before commit is retried a minute later.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            RollBack([], ex);
-            return;
-        }
-        try
-        {
-            lock (CommitGate)
-            {
-                _db.Commit();
-            }
-            _db.FlushToDisk();
-        }
-#pragma warning disable CA1031 // Same as a batch: from the commit on, stop.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            Stop([], ex);
-            return;
+            return; // refused (retried a minute later) or stopped
         }
         _state.IdempotencyKeys.Rotate(now);
         if (removed > 0)

@@ -54,7 +54,7 @@ public static class Tokens
         var bits = alphabet == 0 ? 0 : token.Length * Math.Log2(alphabet);
         if (bits < MinimumBits || token.Distinct().Count() < 8)
         {
-            throw new InvalidOperationException(
+            throw new WeakAdminTokenException(
                 $"The admin token from {source} is too weak: it must carry at least {MinimumBits} bits (e.g. 22 random base64url or 32 random hex characters). Unset it to have the bank generate one.");
         }
         return token;
@@ -62,3 +62,6 @@ public static class Tokens
 
     private static string NewSecret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
+
+/// <summary>An admin token a guesser could find: the bank refuses to start with it.</summary>
+public sealed class WeakAdminTokenException(string message) : Exception(message);
