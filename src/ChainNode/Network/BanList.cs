@@ -8,8 +8,6 @@ public sealed class BanList
     private readonly ConcurrentDictionary<string, (DateTime Until, string Why)> _nodes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<PeerAddress, (DateTime Until, string Why)> _addresses = new();
 
-    public int Count => _nodes.Count + _addresses.Count;
-
     public bool Contains(string nodeId) => _nodes.TryGetValue(nodeId, out var ban) && ban.Until > DateTime.UtcNow;
 
     public bool Contains(PeerAddress address) => _addresses.TryGetValue(address, out var ban) && ban.Until > DateTime.UtcNow;

@@ -11,17 +11,6 @@ public sealed class BlockDownloads(TimeSpan deadline)
     private readonly Lock _lock = new();
     private readonly Dictionary<Hash256, (string PeerKey, DateTime Until)> _inFlight = [];
 
-    public int Count
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _inFlight.Count;
-            }
-        }
-    }
-
     /// <summary>Claims for <paramref name="peerKey"/> every hash nobody else is fetching; returns the claimed ones.</summary>
     public HashSet<Hash256> Claim(string peerKey, IEnumerable<Hash256> hashes)
     {

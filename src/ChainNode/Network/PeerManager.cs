@@ -103,17 +103,6 @@ public sealed partial class PeerManager : IAsyncDisposable
         }
     }
 
-    public int LearnedAddressCount
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _learned.Count;
-            }
-        }
-    }
-
     public bool IsBanned(string nodeId) => _bans.Contains(nodeId);
 
     public bool IsBanned(PeerAddress address) => _bans.Contains(address);

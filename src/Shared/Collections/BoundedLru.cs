@@ -82,14 +82,5 @@ public sealed class BoundedLru<TKey, TValue>
         return true;
     }
 
-    /// <summary>Removes every entry the predicate selects.</summary>
-    public int RemoveWhere(Func<TKey, TValue, bool> predicate)
-    {
-        ArgumentNullException.ThrowIfNull(predicate);
-        var doomed = _order.Where(e => predicate(e.Key, e.Value)).Select(e => e.Key).ToList();
-        doomed.ForEach(k => Remove(k));
-        return doomed.Count;
-    }
-
     public IEnumerable<(TKey Key, TValue Value)> Entries => _order.Select(e => (e.Key, e.Value));
 }

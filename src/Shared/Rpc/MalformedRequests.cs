@@ -51,12 +51,8 @@ public sealed partial class MalformedRequestLog(ILogger<MalformedRequestLog> log
     private long _nextLogTicks;
     private long _suppressed;
 
-    public long Total => Interlocked.Read(ref _total);
-    private long _total;
-
     public void Refused(string method, string detail)
     {
-        Interlocked.Increment(ref _total);
         var now = Environment.TickCount64 * TimeSpan.TicksPerMillisecond;
         var next = Interlocked.Read(ref _nextLogTicks);
         if (now < next || Interlocked.CompareExchange(ref _nextLogTicks, now + s_intervalTicks, next) != next)

@@ -38,24 +38,24 @@ public sealed class ResourceBoundTests(Xunit.Abstractions.ITestOutputHelper outp
             return; // RSS is read from /proc
         }
         using var node = await StartNodeAsync();
-        var networkId = await NetworkIdAsync(node.Url);
-        var filler = BigTransactions(15); // ≈ 0.9 MB per block
+        var api = Api(node);
+        var networkId = await NetworkIdAsync(api);
+        var filler = NetworkBlocks.Filler(15); // ≈ 0.9 MB per block
         var start = await SettledRssAsync(node);
 
         await using var evil = await EvilPeer.StartAsync();
         var orphans = new Dictionary<Hash256, Block>();
         evil.Blocks = request => request.Hashes.Select(h => orphans.GetValueOrDefault(new Hash256(h.Span))).OfType<Block>();
         var client = await evil.ConnectAsync(node.Url, networkId);
-        await Poll.UntilAsync(() => IsConnected(node.Url, evil.NodeId), TestNetwork.DefaultTimeout);
+        await Poll.UntilAsync(() => IsConnected(api, evil.NodeId), TestNetwork.DefaultTimeout);
         async Task SendOrphansAsync(int from, int count)
         {
             for (var i = from; i < from + count; i++)
             {
-                var orphan = Mine(new Block(new BlockHeader(BlockHeader.CurrentVersion, Hash256.Parse((i + 1).ToString("x64")), Hash256.Zero, (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), RegtestBits, 0),
-                    [Transaction.CreateCoinbase(1, [new TxOutput(Amount.FromUnits(1), Keys.Miner.PublicKey.ToArray())]), .. filler]));
+                var orphan = BigBlock(parent: Hash256.Parse((i + 1).ToString("x64")), height: 1, filler, timeOffsetMs: 0);
                 orphans[orphan.Hash] = orphan;
                 var fetchedBefore = evil.GetBlocksCalls;
-                await client.AnnounceAsync(Inventory(orphan.Hash));
+                await client.AnnounceAsync(Announcements.OfBlocks(orphan.Hash));
                 await Poll.UntilAsync(() => evil.GetBlocksCalls > fetchedBefore, TestNetwork.DefaultTimeout);
                 orphans.Remove(orphan.Hash);
             }
@@ -80,8 +80,8 @@ public sealed class ResourceBoundTests(Xunit.Abstractions.ITestOutputHelper outp
             return;
         }
         using var node = await StartNodeAsync();
-        var api = new NodeService.NodeServiceClient(GrpcChannel.ForAddress(node.Url));
-        var networkId = await NetworkIdAsync(node.Url);
+        var api = Api(node);
+        var networkId = await NetworkIdAsync(api);
         var cookie = Hosting.AdminCookie.TryRead(Path.Combine(_root, "node"));
         var admin = new Grpc.Core.Metadata { { "authorization", "Bearer " + cookie } };
         var regtest = ChainNode.Consensus.ChainParameters.ForRegtest(coinbaseMaturity: 2);
@@ -120,23 +120,24 @@ public sealed class ResourceBoundTests(Xunit.Abstractions.ITestOutputHelper outp
     public async Task Twenty_invalid_one_megabyte_blocks_from_twenty_peers_grow_the_files_by_less_than_2_MiB_and_every_sender_is_banned()
     {
         using var node = await StartNodeAsync();
-        var networkId = await NetworkIdAsync(node.Url);
-        var api = new NodeService.NodeServiceClient(GrpcChannel.ForAddress(node.Url));
+        var api = Api(node);
+        var networkId = await NetworkIdAsync(api);
         var info = await api.GetInfoAsync(new GetInfoRequest());
         var tip = new Hash256(info.TipHash.Span);
-        var filler = BigTransactions(15); // spending outputs that do not exist: invalid only when connected
+        var filler = NetworkBlocks.Filler(15); // spending outputs that do not exist: invalid only when connected
         var sizeBefore = DataSize();
 
         for (var i = 0; i < 20; i++)
         {
-            var invalid = Mine(new Block(new BlockHeader(BlockHeader.CurrentVersion, tip, Hash256.Zero, (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + (ulong)i, RegtestBits, 0),
-                [Transaction.CreateCoinbase(info.Height + 1, [new TxOutput(Amount.FromUnits(1), Keys.Miner.PublicKey.ToArray())]), .. filler.Skip(i % 3)]));
+            var invalid = BigBlock(parent: tip, height: info.Height + 1, [.. filler.Skip(i % 3)], timeOffsetMs: (ulong)i);
             await using var evil = await EvilPeer.StartAsync();
             evil.Blocks = _ => [invalid];
             var client = await evil.ConnectAsync(node.Url, networkId);
-            await Poll.UntilAsync(() => IsConnected(node.Url, evil.NodeId), TestNetwork.DefaultTimeout);
-            await client.AnnounceAsync(Inventory(invalid.Hash));
-            await Poll.UntilAsync(() => IsBanned(node.Url, evil.NodeId), TestNetwork.DefaultTimeout);
+            await Poll.UntilAsync(() => IsConnected(api, evil.NodeId), TestNetwork.DefaultTimeout);
+            await client.AnnounceAsync(Announcements.OfBlocks(invalid.Hash));
+            await Poll.UntilAsync(() => !IsConnected(api, evil.NodeId), TestNetwork.DefaultTimeout);
+            var rejoin = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await evil.ConnectAsync(node.Url, networkId));
+            Assert.Equal("BANNED", Shared.Rpc.RpcErrors.Describe(rejoin).Reason); // banned, not merely disconnected
         }
 
         var growth = DataSize() - sizeBefore;
@@ -145,51 +146,39 @@ public sealed class ResourceBoundTests(Xunit.Abstractions.ITestOutputHelper outp
         Assert.Equal(info.TipHash, (await api.GetInfoAsync(new GetInfoRequest())).TipHash);
     }
 
-    private const uint RegtestBits = 0x207fffff;
+    private readonly List<GrpcChannel> _channels = [];
 
     private async Task<ServerProcess> StartNodeAsync() =>
         await ServerProcess.StartAsync("chain.dll", ["node", "--data", Path.Combine(_root, "node"), "--port", "0", "--regtest", "--coinbase-maturity", "2"]);
 
+    private NodeService.NodeServiceClient Api(ServerProcess node)
+    {
+        var channel = GrpcChannel.ForAddress(node.Url);
+        _channels.Add(channel);
+        return new NodeService.NodeServiceClient(channel);
+    }
+
     private long DataSize() => new DirectoryInfo(Path.Combine(_root, "node")).GetFiles("*.db").Sum(f => f.Length);
 
-    private static async Task<byte[]> NetworkIdAsync(string url) =>
-        (await new NodeService.NodeServiceClient(GrpcChannel.ForAddress(url)).GetInfoAsync(new GetInfoRequest())).NetworkId.ToByteArray();
+    private static async Task<byte[]> NetworkIdAsync(NodeService.NodeServiceClient api) =>
+        (await api.GetInfoAsync(new GetInfoRequest())).NetworkId.ToByteArray();
 
-    private static bool IsConnected(string url, string nodeId) =>
-        new NodeService.NodeServiceClient(GrpcChannel.ForAddress(url)).ListPeers(new ListPeersRequest()).Peers.Any(p => p.NodeId == nodeId);
-
-    /// <summary>Banned: gone from the peer list, and a new handshake under its id is refused.</summary>
-    private static bool IsBanned(string url, string nodeId) => !IsConnected(url, nodeId);
+    private static bool IsConnected(NodeService.NodeServiceClient api, string nodeId) =>
+        api.ListPeers(new ListPeersRequest()).Peers.Any(p => p.NodeId == nodeId);
 
     private static Protos.Chain.V1.TransactionStatus.Types.State? TxStatus(NodeService.NodeServiceClient api, Hash256 txid) =>
         api.GetTransaction(new GetTransactionRequest { Txid = ByteString.CopyFrom(txid.ToArray()) }).Status?.State;
 
-    private static Inventory Inventory(Hash256 block)
+    /// <summary>A regtest block of about a megabyte on <paramref name="parent"/>, with valid proof of work.</summary>
+    private static Block BigBlock(Hash256 parent, uint height, List<Transaction> filler, ulong timeOffsetMs)
     {
-        var inventory = new Inventory();
-        inventory.BlockHashes.Add(ByteString.CopyFrom(block.ToArray()));
-        return inventory;
+        List<Transaction> txs = [Transaction.CreateCoinbase(height, [new TxOutput(Amount.FromUnits(1), Keys.Miner.PublicKey.ToArray())]), .. filler];
+        var header = new BlockHeader(BlockHeader.CurrentVersion, parent, MerkleTree.ComputeRoot([.. txs.Select(t => t.Wtxid)]),
+            (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + timeOffsetMs, ChainNode.Consensus.ChainParameters.RegtestBits, 0);
+        return NetworkBlocks.Mine(new Block(header, txs));
     }
-
-    private static List<Transaction> BigTransactions(int count) => [.. Enumerable.Range(0, count).Select(i => new Transaction(Transaction.CurrentVersion,
-        [TxInput.WithoutSignature(new OutPoint(Hash256.Parse((i + 1).ToString("x64")), 0))],
-        [.. Enumerable.Range(0, 1_500).Select(_ => new TxOutput(Amount.FromUnits(1), Keys.Carol.PublicKey.ToArray()))]))];
 
     private static long OrphanBytes(List<Transaction> filler) => filler.Sum(t => (long)t.Size);
-
-    private static Block Mine(Block block)
-    {
-        var header = block.Header with { MerkleRoot = block.ComputeMerkleRoot() };
-        var target = Target.FromCompact(header.Bits);
-        for (ulong nonce = 0; ; nonce++)
-        {
-            var candidate = header with { Nonce = nonce };
-            if (Target.MeetsTarget(candidate.Hash, target))
-            {
-                return new Block(candidate, block.Transactions);
-            }
-        }
-    }
 
     /// <summary>Resident memory once it stops moving (the runtime returns freed memory lazily): polled, not slept.</summary>
     private static async Task<long> SettledRssAsync(ServerProcess node)
@@ -211,5 +200,9 @@ public sealed class ResourceBoundTests(Xunit.Abstractions.ITestOutputHelper outp
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
 
-    public void Dispose() => TempDirectory.Delete(_root);
+    public void Dispose()
+    {
+        _channels.ForEach(c => c.Dispose());
+        TempDirectory.Delete(_root);
+    }
 }

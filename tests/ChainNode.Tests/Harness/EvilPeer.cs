@@ -45,8 +45,8 @@ public sealed class EvilPeer : IAsyncDisposable
     /// <summary>What FindBlocksAfter answers (default: nothing).</summary>
     public Func<LocatorRequest, IEnumerable<ByteString>> BlocksAfter { set => _service.BlocksAfter = value; }
 
-    public int GetBlocksCalls => _service.GetBlocksCalls;
-    public int FindBlocksAfterCalls => _service.FindBlocksAfterCalls;
+    public int GetBlocksCalls => Volatile.Read(ref _service.GetBlocksCalls);
+    public int FindBlocksAfterCalls => Volatile.Read(ref _service.FindBlocksAfterCalls);
 
     public static async Task<EvilPeer> StartAsync()
     {
@@ -75,8 +75,7 @@ public sealed class EvilPeer : IAsyncDisposable
     public async Task<PeerService.PeerServiceClient> ConnectAsync(string victimUrl, byte[] networkId, string? claimedAddress = null, string? claimedNodeId = null, byte[]? claimedWork = null)
     {
         var nonce = RandomNumberGenerator.GetBytes(16);
-        _service.OurNonces.Add(Convert.ToHexString(nonce));
-        _service.ClaimedNodeId = claimedNodeId ?? NodeId;
+        _service.OurNonces[Convert.ToHexString(nonce)] = claimedNodeId ?? NodeId;
         var channel = GrpcChannel.ForAddress(victimUrl, new GrpcChannelOptions { MaxSendMessageSize = PeerManager.MaxMessageBytes });
         _channels.Add(channel);
         var reply = await new PeerService.PeerServiceClient(channel).HandshakeAsync(new Hello
@@ -114,7 +113,8 @@ public sealed class EvilPeer : IAsyncDisposable
 
     private sealed class EvilPeerService : PeerService.PeerServiceBase
     {
-        public HashSet<string> OurNonces { get; } = [];
+        /// <summary>The nonce of each of its handshakes and the node id it claimed there; written by the test while dial-backs read it.</summary>
+        public System.Collections.Concurrent.ConcurrentDictionary<string, string> OurNonces { get; } = new();
         public Func<GetBlocksRequest, IEnumerable<Block>> Blocks { get; set; } = _ => [];
         public Func<LocatorRequest, IEnumerable<ByteString>> BlocksAfter { get; set; } = _ => [];
         public Func<GetTransactionsRequest, IEnumerable<Protos.Chain.V1.Transaction>> Transactions { get; set; } = _ => [];
@@ -130,20 +130,18 @@ public sealed class EvilPeer : IAsyncDisposable
 
         public override Task<HelloReply> Handshake(Hello request, ServerCallContext context)
         {
-            // Vouches for dial-backs of its own handshakes, like an honest node; the node it claims to be is irrelevant.
-            if (!request.VouchNonce.IsEmpty && !OurNonces.Contains(Convert.ToHexString(request.VouchNonce.Span)))
+            // Vouches for dial-backs of its own handshakes, like an honest node, under the id it claimed in that handshake.
+            var claimedId = "evil-server";
+            if (!request.VouchNonce.IsEmpty && !OurNonces.TryGetValue(Convert.ToHexString(request.VouchNonce.Span), out claimedId))
             {
                 throw new RpcException(new Status(StatusCode.PermissionDenied, "UNKNOWN_NONCE"));
             }
             return Task.FromResult(new HelloReply
             {
-                Node = new Hello { NetworkId = request.NetworkId, ProtocolVersion = PeerManager.ProtocolVersion, NodeId = request.VouchNonce.IsEmpty ? "evil-server" : ClaimedNodeId, ListenAddress = "", Nonce = ByteString.CopyFrom(new byte[16]), BestWork = ByteString.CopyFrom([0]) },
+                Node = new Hello { NetworkId = request.NetworkId, ProtocolVersion = PeerManager.ProtocolVersion, NodeId = claimedId, ListenAddress = "", Nonce = ByteString.CopyFrom(new byte[16]), BestWork = ByteString.CopyFrom([0]) },
                 Session = "evil-session",
             });
         }
-
-        /// <summary>The node id its client side claimed: a dial-back must find the same node at the address.</summary>
-        public string ClaimedNodeId { get; set; } = "";
 
         public override Task<InventoryReply> Announce(Inventory request, ServerCallContext context) => Task.FromResult(new InventoryReply());
 
@@ -162,5 +160,18 @@ public sealed class EvilPeer : IAsyncDisposable
             reply.Hashes.AddRange(BlocksAfter(request));
             return Task.FromResult(reply);
         }
+    }
+}
+
+/// <summary>What a peer announces: block hashes, as the protocol carries them.</summary>
+public static class Announcements
+{
+    public static Inventory OfBlocks(params Shared.Hashing.Hash256[] hashes) => OfBlocks(hashes.AsEnumerable());
+
+    public static Inventory OfBlocks(IEnumerable<Shared.Hashing.Hash256> hashes)
+    {
+        var inventory = new Inventory();
+        inventory.BlockHashes.AddRange(hashes.Select(h => ByteString.CopyFrom(h.ToArray())));
+        return inventory;
     }
 }

@@ -19,6 +19,14 @@ public static class NetworkBlocks
         return Mine(new Block(header, txs));
     }
 
+    /// <summary>
+    /// Structurally valid transactions of ~60 kB each (1,500 outputs) spending outputs nobody has:
+    /// bulk for blocks that must be big, and invalid only once connected.
+    /// </summary>
+    public static List<Transaction> Filler(int count) => [.. Enumerable.Range(0, count).Select(i => new Transaction(Transaction.CurrentVersion,
+        [TxInput.WithoutSignature(new OutPoint(Shared.Hashing.Hash256.Parse((i + 1).ToString("x64")), 0))],
+        [.. Enumerable.Range(0, 1_500).Select(_ => new TxOutput(Shared.Money.Amount.FromUnits(1), Keys.Carol.PublicKey.ToArray()))]))];
+
     /// <summary>Finds a nonce that meets the header's own target (regtest: a few tries).</summary>
     public static Block Mine(Block block)
     {

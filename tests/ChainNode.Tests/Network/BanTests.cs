@@ -35,14 +35,13 @@ public class BanTests
         var greedy = Transaction.CreateCoinbase(victim.Tip.Height + 1, [new TxOutput(Amount.FromUnits(1_000), Keys.Carol.PublicKey.ToArray())]);
         var template = victim.Engine.CreateTemplate(Keys.Carol.PublicKey.ToArray());
         var header = template.Header with { MerkleRoot = MerkleTree.ComputeRoot([greedy.Wtxid]) };
-        var invalid = Mine(new Block(header, [greedy]));
+        var invalid = NetworkBlocks.Mine(new Block(header, [greedy]));
 
         await using var evil = await EvilPeer.StartAsync();
         evil.Blocks = _ => [invalid];
         var victimPeers = await evil.ConnectVerifiedAsync(victim);
 
-        var inventory = new Inventory();
-        inventory.BlockHashes.Add(ByteString.CopyFrom(invalid.Hash.ToArray()));
+        var inventory = Announcements.OfBlocks(invalid.Hash);
         await victimPeers.AnnounceAsync(inventory);
 
         // The ban and the removal from the peer list are two steps on another thread: wait for both.
@@ -75,18 +74,5 @@ public class BanTests
         }));
         Assert.Equal("WRONG_NETWORK", RpcErrors.Describe(error).Reason);
         Assert.Empty(network[0].Peers.Peers);
-    }
-
-    private static Block Mine(Block block)
-    {
-        var target = Target.FromCompact(block.Header.Bits);
-        for (ulong nonce = 0; ; nonce++)
-        {
-            var header = block.Header with { Nonce = nonce };
-            if (Target.MeetsTarget(header.Hash, target))
-            {
-                return new Block(header, block.Transactions);
-            }
-        }
     }
 }

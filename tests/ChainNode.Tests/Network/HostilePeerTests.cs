@@ -39,7 +39,7 @@ public class HostilePeerTests
         await using var evil = await EvilPeer.StartAsync();
         evil.Blocks = _ => [mutated];
         var evilClient = await evil.ConnectVerifiedAsync(victim);
-        await evilClient.AnnounceAsync(Announcing(real.Hash));
+        await evilClient.AnnounceAsync(Announcements.OfBlocks(real.Hash));
         await Poll.UntilAsync(() => victim.Peers.IsBanned(evil.NodeId), TestNetwork.DefaultTimeout);
 
         await victim.Api.AddPeerAsync(new PeerRequest { Address = honest.Address });
@@ -112,13 +112,13 @@ public class HostilePeerTests
         // 1. A liar claiming the honest node's id and address is never verified (the honest node does not
         //    vouch for it): its flood costs it its own session, nothing else.
         var liar = await evil.ConnectAsync(victim, claimedAddress: honest.Address, claimedNodeId: honest.Peers.NodeId);
-        await liar.AnnounceAsync(Announcing(Enumerable.Range(0, 10_001).Select(_ => Shared.Hashing.Hash256.Zero)));
+        await liar.AnnounceAsync(Announcements.OfBlocks(Enumerable.Range(0, 10_001).Select(_ => Shared.Hashing.Hash256.Zero)));
         var cutOff = await Assert.ThrowsAsync<RpcException>(async () => await liar.AnnounceAsync(new Inventory()));
         Assert.Equal("NOT_CONNECTED", RpcErrors.Describe(cutOff).Reason);
 
         // 2. A verified peer that floods in the honest node's name is banned itself; the name it claims is ignored.
         var flooder = await evil.ConnectVerifiedAsync(victim);
-        var flood = Announcing(Enumerable.Range(0, 10_001).Select(_ => Shared.Hashing.Hash256.Zero));
+        var flood = Announcements.OfBlocks(Enumerable.Range(0, 10_001).Select(_ => Shared.Hashing.Hash256.Zero));
         flood.FromNodeId = honest.Peers.NodeId;
         await flooder.AnnounceAsync(flood);
         await Poll.UntilAsync(() => victim.Peers.IsBanned(evil.NodeId), TestNetwork.DefaultTimeout);
@@ -149,7 +149,7 @@ public class HostilePeerTests
         evil.Blocks = _ => [invalid];
 
         var client = await evil.ConnectVerifiedAsync(victim);
-        await client.AnnounceAsync(Announcing(invalid.Hash));
+        await client.AnnounceAsync(Announcements.OfBlocks(invalid.Hash));
 
         await Poll.UntilAsync(() => victim.Peers.IsBanned(evil.NodeId), TestNetwork.DefaultTimeout);
         Assert.Equal(tipBefore, victim.Tip.Hash);
@@ -168,7 +168,7 @@ public class HostilePeerTests
         evil.Blocks = _ => [unasked, asked];
 
         var client = await evil.ConnectVerifiedAsync(victim);
-        await client.AnnounceAsync(Announcing(asked.Hash));
+        await client.AnnounceAsync(Announcements.OfBlocks(asked.Hash));
 
         await Poll.UntilAsync(() => victim.Tip.Hash == asked.Hash, TestNetwork.DefaultTimeout);
         Assert.False(victim.Engine.HasBlock(unasked.Hash));
@@ -196,9 +196,7 @@ public class HostilePeerTests
     public async Task Orphans_are_bounded_in_bytes_and_their_parent_index_shrinks_with_them()
     {
         using var node = new TestNode();
-        var bigTx = Enumerable.Range(0, 20).Select(i => new Transaction(Transaction.CurrentVersion,
-            [TxInput.WithoutSignature(new OutPoint(Shared.Hashing.Hash256.Parse((i + 1).ToString("x64")), 0))],
-            [.. Enumerable.Range(0, 1_500).Select(_ => new TxOutput(Amount.FromUnits(1), Keys.Carol.PublicKey.ToArray()))])).ToList();
+        var bigTx = NetworkBlocks.Filler(20);
         Assert.All(bigTx, tx => Assert.True(tx.Size > 50_000));
         for (var i = 0; i < 12; i++)
         {
@@ -298,15 +296,6 @@ public class HostilePeerTests
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(node.Options.DataDirectory, ".cookie")));
         }
         Assert.Single(await node.MineAsync(1, Keys.Carol)); // with the cookie, the admin can
-    }
-
-    private static Inventory Announcing(params Shared.Hashing.Hash256[] hashes) => Announcing(hashes.AsEnumerable());
-
-    private static Inventory Announcing(IEnumerable<Shared.Hashing.Hash256> hashes)
-    {
-        var inventory = new Inventory();
-        inventory.BlockHashes.AddRange(hashes.Select(h => ByteString.CopyFrom(h.ToArray())));
-        return inventory;
     }
 
 }
