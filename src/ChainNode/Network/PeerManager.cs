@@ -212,7 +212,7 @@ public sealed partial class PeerManager : IAsyncDisposable
     public void OnAnnounce(Inventory inventory, string? session)
     {
         ArgumentNullException.ThrowIfNull(inventory);
-        var peer = RequireSession(session, verified: false);
+        var peer = RequireSession(session);
         if (inventory.BlockHashes.Count + inventory.Txids.Count > MaxInventoryItems)
         {
             Ban(peer, $"announced more than {MaxInventoryItems} items at once");
@@ -242,7 +242,7 @@ public sealed partial class PeerManager : IAsyncDisposable
     public GetBlocksReply OnGetBlocks(GetBlocksRequest request, string? session)
     {
         ArgumentNullException.ThrowIfNull(request);
-        RequireSession(session, verified: false);
+        RequireSession(session);
         var reply = new GetBlocksReply();
         var bytes = 0;
         foreach (var raw in request.Hashes.Take(MaxBlocksPerRequest))
@@ -265,7 +265,7 @@ public sealed partial class PeerManager : IAsyncDisposable
     public GetTransactionsReply OnGetTransactions(GetTransactionsRequest request, string? session)
     {
         ArgumentNullException.ThrowIfNull(request);
-        RequireSession(session, verified: false);
+        RequireSession(session);
         var reply = new GetTransactionsReply();
         foreach (var raw in request.Txids.Take(1_000))
         {
@@ -280,7 +280,7 @@ public sealed partial class PeerManager : IAsyncDisposable
     public LocatorReply OnFindBlocksAfter(LocatorRequest request, string? session)
     {
         ArgumentNullException.ThrowIfNull(request);
-        RequireSession(session, verified: false);
+        RequireSession(session);
         var max = (int)Math.Clamp(request.MaxHashes == 0 ? MaxHashesPerLocatorReply : request.MaxHashes, 1, MaxHashesPerLocatorReply);
         var reply = new LocatorReply();
         reply.Hashes.AddRange(_engine.BlocksAfter(request.Locator.Take(64).Select(h => ChainProto.HashFromProto(h, "locator hash")), max).Select(h => h.ToByteString()));
@@ -290,7 +290,7 @@ public sealed partial class PeerManager : IAsyncDisposable
     /// <summary>Only proven addresses are passed on: a claimed one may be anyone's.</summary>
     public GetAddressesReply OnGetAddresses(string? session)
     {
-        RequireSession(session, verified: false);
+        RequireSession(session);
         var reply = new GetAddressesReply();
         reply.Addresses.AddRange(Peers.Select(p => p.Address.ToString()).Distinct().Take(100));
         return reply;
@@ -348,28 +348,15 @@ public sealed partial class PeerManager : IAsyncDisposable
     /// </summary>
     private async Task FetchBlocksAsync(Peer peer, List<Hash256> hashes)
     {
-        var claimed = ClaimDownloads(peer, hashes.Take(MaxBlocksPerRequest));
-        if (claimed.Count == 0)
-        {
-            return;
-        }
         try
         {
-            var request = new GetBlocksRequest();
-            request.Hashes.AddRange(claimed.Select(h => h.ToByteString()));
-            var reply = await peer.Client.GetBlocksAsync(request, deadline: Deadline(s_downloadDeadline), cancellationToken: _stopping.Token).ConfigureAwait(false);
-            var needSync = false;
-            foreach (var proto in reply.Blocks)
+            var download = await DownloadAsync(peer, hashes.Take(MaxBlocksPerRequest)).ConfigureAwait(false);
+            if (download.SenderBanned)
             {
-                var outcome = await SubmitFromPeerAsync(peer, proto, claimed).ConfigureAwait(false);
-                needSync |= outcome?.Acceptance == BlockAcceptance.Orphan;
-                if (outcome is null && !IsConnected(peer))
-                {
-                    return; // banned: nothing more from it
-                }
+                return;
             }
-            NoteHeight(peer, claimed);
-            if (needSync)
+            NoteHeight(peer, hashes);
+            if (download.SawOrphan)
             {
                 await SyncFromAsync(peer).ConfigureAwait(false);
             }
@@ -378,15 +365,45 @@ public sealed partial class PeerManager : IAsyncDisposable
         {
             LogFetchFailed(_logger, peer.Address, ex.Message);
         }
-        finally
-        {
-            ReleaseDownloads(peer, claimed);
-        }
     }
 
-    private HashSet<Hash256> ClaimDownloads(Peer peer, IEnumerable<Hash256> hashes) => _downloads.Claim(peer.Key, hashes);
+    /// <summary>What one GetBlocks round brought: blocks new to this node, whether one was an orphan, whether the sender got banned.</summary>
+    private sealed record Download(int NewBlocks, bool SawOrphan, bool SenderBanned);
 
-    private void ReleaseDownloads(Peer peer, IEnumerable<Hash256> hashes) => _downloads.Release(peer.Key, hashes);
+    /// <summary>
+    /// Asks <paramref name="peer"/> for those of <paramref name="hashes"/> nobody else is fetching,
+    /// processes only what was asked for, and releases the claims at once.
+    /// </summary>
+    private async Task<Download> DownloadAsync(Peer peer, IEnumerable<Hash256> hashes)
+    {
+        var claimed = _downloads.Claim(peer.Key, hashes);
+        if (claimed.Count == 0)
+        {
+            return new Download(0, false, false);
+        }
+        try
+        {
+            var request = new GetBlocksRequest();
+            request.Hashes.AddRange(claimed.Select(h => h.ToByteString()));
+            var reply = await peer.Client.GetBlocksAsync(request, deadline: Deadline(s_downloadDeadline), cancellationToken: _stopping.Token).ConfigureAwait(false);
+            var (newBlocks, sawOrphan) = (0, false);
+            foreach (var proto in reply.Blocks)
+            {
+                var outcome = await SubmitFromPeerAsync(peer, proto, claimed).ConfigureAwait(false);
+                if (outcome is null && !IsConnected(peer))
+                {
+                    return new Download(newBlocks, sawOrphan, SenderBanned: true);
+                }
+                newBlocks += outcome is { Acceptance: BlockAcceptance.Accepted or BlockAcceptance.Orphan } ? 1 : 0;
+                sawOrphan |= outcome?.Acceptance == BlockAcceptance.Orphan;
+            }
+            return new Download(newBlocks, sawOrphan, SenderBanned: false);
+        }
+        finally
+        {
+            _downloads.Release(peer.Key, claimed);
+        }
+    }
 
     /// <summary>A peer that announces a block has it: its best height is at least that block's.</summary>
     private void NoteHeight(Peer peer, IEnumerable<Hash256> blocks)
@@ -506,33 +523,12 @@ public sealed partial class PeerManager : IAsyncDisposable
                 var progress = 0;
                 foreach (var batch in missing.Chunk(MaxBlocksPerRequest))
                 {
-                    var claimed = ClaimDownloads(peer, batch);
-                    try
+                    var download = await DownloadAsync(peer, batch).ConfigureAwait(false);
+                    if (download.SenderBanned)
                     {
-                        if (claimed.Count == 0)
-                        {
-                            continue;
-                        }
-                        var blocksRequest = new GetBlocksRequest();
-                        blocksRequest.Hashes.AddRange(claimed.Select(h => h.ToByteString()));
-                        var blocks = await peer.Client.GetBlocksAsync(blocksRequest, deadline: Deadline(s_downloadDeadline), cancellationToken: _stopping.Token).ConfigureAwait(false);
-                        foreach (var proto in blocks.Blocks)
-                        {
-                            var outcome = await SubmitFromPeerAsync(peer, proto, claimed).ConfigureAwait(false);
-                            if (outcome is { Acceptance: BlockAcceptance.Accepted or BlockAcceptance.Orphan })
-                            {
-                                progress++;
-                            }
-                            else if (outcome is null && !IsConnected(peer))
-                            {
-                                return;
-                            }
-                        }
+                        return;
                     }
-                    finally
-                    {
-                        ReleaseDownloads(peer, claimed);
-                    }
+                    progress += download.NewBlocks;
                 }
                 if (progress == 0)
                 {
@@ -746,7 +742,7 @@ public sealed partial class PeerManager : IAsyncDisposable
         foreach (var ghost in ghosts)
         {
             LogDisconnected(_logger, ghost.Address, "a ghost: another node now answers at its address");
-            _ = Task.Delay(TimeSpan.FromSeconds(30)).ContinueWith(_ => ghost.Dispose(), TaskScheduler.Default);
+            DisposeLater(ghost);
         }
         if (loser is not null)
         {
@@ -770,12 +766,8 @@ public sealed partial class PeerManager : IAsyncDisposable
         }
         var evict = inbound.Where(p => !p.Verified).MinBy(p => p.ConnectedMs)
             ?? throw new PeerException("TOO_MANY_PEERS", StatusCode.ResourceExhausted, $"This node already has {MaxInboundPeers} inbound peers.");
-        _peers.Remove(evict.Key);
-        if (evict.InboundSession is { } session)
-        {
-            _sessions.Remove(session);
-        }
-        _ = Task.Delay(TimeSpan.FromSeconds(30)).ContinueWith(_ => evict.Dispose(), TaskScheduler.Default);
+        RemoveLocked(evict);
+        DisposeLater(evict);
     }
 
     private async Task ExchangeAddressesAsync(CancellationToken stopping)
@@ -811,17 +803,19 @@ public sealed partial class PeerManager : IAsyncDisposable
         }
     }
 
+    /// <summary>A dial that came to nothing: out of the tables, without a "disconnected" line.</summary>
     private void Forget(Peer candidate)
     {
         lock (_lock)
         {
-            if (_peers.Remove(candidate.Key) && candidate.InboundSession is { } session)
-            {
-                _sessions.Remove(session);
-            }
+            RemoveLocked(candidate);
         }
-        _ = Task.Delay(TimeSpan.FromSeconds(30)).ContinueWith(_ => candidate.Dispose(), TaskScheduler.Default);
+        DisposeLater(candidate);
     }
+
+    /// <summary>Closes a removed peer's channel once calls still in flight on it have had time to finish.</summary>
+    private static void DisposeLater(Peer peer) =>
+        _ = Task.Delay(TimeSpan.FromSeconds(30)).ContinueWith(_ => peer.Dispose(), TaskScheduler.Default);
 
     /// <summary>Takes a peer and its session out of the tables; the caller holds the lock.</summary>
     private bool RemoveLocked(Peer peer)
@@ -847,7 +841,7 @@ public sealed partial class PeerManager : IAsyncDisposable
             }
         }
         LogDisconnected(_logger, peer.Address, why);
-        _ = Task.Delay(TimeSpan.FromSeconds(30)).ContinueWith(_ => peer.Dispose(), TaskScheduler.Default); // let calls in flight finish
+        DisposeLater(peer);
     }
 
     /// <summary>
@@ -866,7 +860,8 @@ public sealed partial class PeerManager : IAsyncDisposable
         Disconnect(peer, "banned: " + why);
     }
 
-    private Peer RequireSession(string? session, bool verified)
+    /// <summary>The peer holding this session, verified or not: every method but Handshake needs one.</summary>
+    private Peer RequireSession(string? session)
     {
         Peer? peer = null;
         if (!string.IsNullOrEmpty(session))
@@ -879,10 +874,6 @@ public sealed partial class PeerManager : IAsyncDisposable
         if (peer is null)
         {
             throw new PeerException("NOT_CONNECTED", StatusCode.FailedPrecondition, "Handshake first, and send its session as lc-session metadata: you are not a connected peer.");
-        }
-        if (verified && !peer.Verified)
-        {
-            throw new PeerException("NOT_CONNECTED", StatusCode.FailedPrecondition, "Your address is not verified yet: this node dials it back and waits for your vouch.");
         }
         return peer;
     }
