@@ -1,5 +1,4 @@
 using System.CommandLine;
-using LedgerContrast.ChainNode.Hosting;
 using System.Globalization;
 using LedgerContrast.ChainNode.Consensus;
 using LedgerContrast.Protos.Chain.V1;
@@ -430,14 +429,14 @@ internal static class ClientCommands
     /// <summary>--cookie-file, else $CHAIN_COOKIE_FILE, else the cookie in the data directory network.json gives for this URL.</summary>
     private static string? AdminCookieFor(ParseResult parse, NetworkFile? network, string url)
     {
-        var explicitFile = parse.GetValue(s_cookieFile) ?? NullIfEmpty(Environment.GetEnvironmentVariable(AdminCookie.EnvironmentVariable));
+        var explicitFile = parse.GetValue(s_cookieFile) ?? NullIfEmpty(Environment.GetEnvironmentVariable(NodeCookieFile.EnvironmentVariable));
         if (explicitFile is not null)
         {
-            return AdminCookie.TryReadFile(explicitFile)
+            return NodeCookieFile.TryReadFile(explicitFile)
                 ?? throw new CliException("NO_COOKIE", $"Cannot read the admin cookie {explicitFile}.");
         }
         var node = network?.Nodes.FirstOrDefault(n => string.Equals(n.Url.TrimEnd('/'), url.TrimEnd('/'), StringComparison.OrdinalIgnoreCase));
-        return AdminCookie.TryRead(node?.DataDir);
+        return NodeCookieFile.TryRead(node?.DataDir);
     }
 
     private static string Show(long minorUnits) => Amount.FromMinorUnits(minorUnits).ToString();

@@ -73,7 +73,6 @@ public sealed class Blockchain
     public UtxoSet Utxos { get; } = new();
     public BlockIndexEntry Tip => _active[^1];
     public IReadOnlyList<BlockIndexEntry> ActiveChain => _active;
-    public int OrphanCount => _orphans.Count;
     public OrphanPool Orphans => _orphans;
     public IReadOnlyDictionary<Hash256, Hash256> Conflicts => _conflicts;
 

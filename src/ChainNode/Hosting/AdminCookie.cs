@@ -13,9 +13,6 @@ namespace LedgerContrast.ChainNode.Hosting;
 /// </summary>
 public sealed class AdminCookie
 {
-    public const string FileName = ".cookie";
-    public const string EnvironmentVariable = "CHAIN_COOKIE_FILE";
-
     private AdminCookie(string secret) => Secret = secret;
 
     public string Secret { get; }
@@ -23,23 +20,8 @@ public sealed class AdminCookie
     public static AdminCookie Create(string dataDirectory)
     {
         var cookie = new AdminCookie(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
-        OwnerOnlyFile.WriteAllText(Path.Combine(dataDirectory, FileName), cookie.Secret);
+        OwnerOnlyFile.WriteAllText(Path.Combine(dataDirectory, NodeCookieFile.FileName), cookie.Secret);
         return cookie;
-    }
-
-    /// <summary>The secret of the node whose data directory is <paramref name="dataDirectory"/>, if this user can read it.</summary>
-    public static string? TryRead(string? dataDirectory) => TryReadFile(dataDirectory is null ? null : Path.Combine(dataDirectory, FileName));
-
-    public static string? TryReadFile(string? path)
-    {
-        try
-        {
-            return path is not null && File.Exists(path) ? File.ReadAllText(path).Trim() : null;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
     }
 
     public void Require(ServerCallContext context)
@@ -57,7 +39,7 @@ public sealed class AdminCookie
 
 /// <summary>An admin call without the node's cookie.</summary>
 public sealed class AdminCookieRequiredException()
-    : ReasonedException("ADMIN_COOKIE_REQUIRED", $"This is an admin call: send the node's {AdminCookie.FileName} secret (in its data directory) as 'authorization: Bearer <secret>'; the chain CLI does with --cookie-file.", null)
+    : ReasonedException("ADMIN_COOKIE_REQUIRED", $"This is an admin call: send the node's {NodeCookieFile.FileName} secret (in its data directory) as 'authorization: Bearer <secret>'; the chain CLI does with --cookie-file.", null)
 {
     public override StatusCode StatusCode => StatusCode.Unauthenticated;
 }

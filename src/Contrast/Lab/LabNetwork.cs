@@ -26,7 +26,11 @@ public sealed class LabNetwork : IDisposable
         {
             throw new CliException("NO_NODES", $"{file.Path} lists no chain nodes.");
         }
-        Nodes = [.. file.Nodes.Select(n => new LabNode(n.Name, n.Url, new NodeService.NodeServiceClient(WithAdminCookie(Channel(n.Url).CreateCallInvoker(), n.DataDir))))];
+        Nodes = [.. file.Nodes.Select(n =>
+        {
+            var channel = Channel(n.Url);
+            return new LabNode(n.Name, n.Url, new NodeService.NodeServiceClient(channel), new NodeService.NodeServiceClient(WithAdminCookie(channel.CreateCallInvoker(), n.DataDir)));
+        })];
         Wallets = new WalletStore(file.WalletDir);
         if (file.Bank is not null)
         {
@@ -35,20 +39,20 @@ public sealed class LabNetwork : IDisposable
         }
     }
 
-    /// <summary>The lab partitions and heals nodes (admin calls), so it sends each node's cookie from its data directory.</summary>
-    private static CallInvoker WithAdminCookie(CallInvoker invoker, string dataDirectory)
-    {
-        var cookiePath = System.IO.Path.Combine(dataDirectory, ".cookie");
-        return invoker.Intercept(metadata =>
+    /// <summary>
+    /// The lab partitions and heals nodes (admin calls) with each node's cookie, read at each
+    /// admin call — a node restarted by the outage experiment writes a new one. Only admin calls
+    /// go through this client, so the measured calls read no file.
+    /// </summary>
+    private static CallInvoker WithAdminCookie(CallInvoker invoker, string dataDirectory) =>
+        invoker.Intercept(metadata =>
         {
-            // Read per call: a restarted node writes a new cookie.
-            if (System.IO.File.Exists(cookiePath))
+            if (NodeCookieFile.TryRead(dataDirectory) is { } secret)
             {
-                metadata.Add("authorization", "Bearer " + System.IO.File.ReadAllText(cookiePath).Trim());
+                metadata.Add("authorization", "Bearer " + secret);
             }
             return metadata;
         });
-    }
 
     public NetworkFile File { get; private set; }
     public IReadOnlyList<LabNode> Nodes { get; }
@@ -145,7 +149,8 @@ public sealed class LabNetwork : IDisposable
     }
 }
 
-public sealed record LabNode(string Name, string Url, NodeService.NodeServiceClient Api)
+/// <param name="Admin">The same node with its admin cookie: for partitioning and healing.</param>
+public sealed record LabNode(string Name, string Url, NodeService.NodeServiceClient Api, NodeService.NodeServiceClient Admin)
 {
     public static DateTime Deadline(double seconds = 10) => DateTime.UtcNow.AddSeconds(seconds);
 }

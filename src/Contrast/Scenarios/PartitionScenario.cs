@@ -165,11 +165,11 @@ public static class PartitionScenario
                     var request = new PeerRequest { Address = new Uri(to.Url).Authority };
                     if (connect)
                     {
-                        await from.Api.AddPeerAsync(request).ConfigureAwait(false);
+                        await from.Admin.AddPeerAsync(request).ConfigureAwait(false);
                     }
                     else
                     {
-                        await from.Api.RemovePeerAsync(request).ConfigureAwait(false);
+                        await from.Admin.RemovePeerAsync(request).ConfigureAwait(false);
                     }
                 }
             }

@@ -103,7 +103,7 @@ public sealed class ReorgScenarioTests : IDisposable
         await _node.Engine.SubmitBlockAsync(blocks[0]);
 
         Assert.Equal(blocks[^1].Hash, _node.Tip.Hash);
-        Assert.Equal(0, _node.Engine.Read(n => n.Chain.OrphanCount));
+        Assert.Equal(0, _node.Engine.Read(n => n.Chain.Orphans.Count));
     }
 
     [Fact]

@@ -82,7 +82,7 @@ public sealed class ResourceBoundTests(Xunit.Abstractions.ITestOutputHelper outp
         using var node = await StartNodeAsync();
         var api = Api(node);
         var networkId = await NetworkIdAsync(api);
-        var cookie = Hosting.AdminCookie.TryRead(Path.Combine(_root, "node"));
+        var cookie = Shared.Cli.NodeCookieFile.TryRead(Path.Combine(_root, "node"));
         var admin = new Grpc.Core.Metadata { { "authorization", "Bearer " + cookie } };
         var regtest = ChainNode.Consensus.ChainParameters.ForRegtest(coinbaseMaturity: 2);
         var address = new Shared.Addresses.Address(regtest.AddressPrefix, Keys.Alice.PublicKey).ToString();

@@ -8,6 +8,7 @@ using LedgerContrast.ChainNode.Node;
 using LedgerContrast.Protos.Chain.V1;
 using LedgerContrast.Shared.Addresses;
 using LedgerContrast.Shared.Chain;
+using LedgerContrast.Shared.Cli;
 using LedgerContrast.Shared.Crypto;
 using LedgerContrast.Shared.Hashing;
 using Microsoft.AspNetCore.Builder;
@@ -102,7 +103,7 @@ public sealed class NetworkNode : IAsyncDisposable
         Url = app.Urls.First();
         Address = PeerAddress.Parse(Url).ToString();
         _channel = GrpcChannel.ForAddress(Url);
-        var cookie = AdminCookie.TryRead(options.DataDirectory);
+        var cookie = NodeCookieFile.TryRead(options.DataDirectory);
         Api = new NodeService.NodeServiceClient(_channel.CreateCallInvoker().Intercept(metadata =>
         {
             metadata.Add("authorization", "Bearer " + cookie);

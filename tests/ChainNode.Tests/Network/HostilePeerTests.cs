@@ -293,7 +293,7 @@ public class HostilePeerTests
         Assert.NotNull(await stranger.GetInfoAsync(new GetInfoRequest())); // reads stay open
         if (!OperatingSystem.IsWindows())
         {
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(node.Options.DataDirectory, ".cookie")));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(node.Options.DataDirectory, Shared.Cli.NodeCookieFile.FileName)));
         }
         Assert.Single(await node.MineAsync(1, Keys.Carol)); // with the cookie, the admin can
     }
