@@ -1,3 +1,4 @@
+using LedgerContrast.Shared.Storage;
 using LedgerContrast.CentralBank.Api;
 using LedgerContrast.CentralBank.Ledger;
 using LedgerContrast.CentralBank.Security;
@@ -30,7 +31,7 @@ public sealed record BankServerOptions
     public int MaxQueuedCommands { get; init; } = LedgerWriter.DefaultMaxQueued;
 
     /// <summary>Tests only: fails storage steps on purpose (fault injection).</summary>
-    public Storage.IStorageFaultInjector? StorageFaults { get; init; }
+    public IStorageFaultInjector? StorageFaults { get; init; }
 
     /// <summary>Overrides BANK_ADMIN_TOKEN and DIR/admin.token (tests and the bench host several banks in one process).</summary>
     public string? AdminToken { get; init; }

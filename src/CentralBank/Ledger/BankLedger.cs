@@ -1,3 +1,4 @@
+using LedgerContrast.Shared.Storage;
 using LedgerContrast.CentralBank.Audit;
 using LedgerContrast.CentralBank.Storage;
 using Microsoft.Extensions.Logging;

@@ -1,3 +1,4 @@
+using LedgerContrast.Shared.Storage;
 using System.Collections.Concurrent;
 using LedgerContrast.CentralBank.Storage;
 using Microsoft.Extensions.Logging;

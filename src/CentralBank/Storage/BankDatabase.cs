@@ -1,3 +1,4 @@
+using LedgerContrast.Shared.Storage;
 using LiteDB;
 
 namespace LedgerContrast.CentralBank.Storage;

@@ -131,7 +131,7 @@ public sealed class NodeGrpcService(NodeEngine engine, PeerManager peers, Miner 
         {
             throw new ConsensusException(RejectReasons.TxMalformed, ex.Message);
         }
-        return Task.FromResult(new SubmitTransactionReply { Txid = engine.SubmitTransaction(tx).ToByteString() });
+        return Task.FromResult(new SubmitTransactionReply { Txid = engine.SubmitTransaction(tx, local: true).ToByteString() });
     }
 
     public override Task<GetMempoolReply> GetMempool(GetMempoolRequest request, ServerCallContext context)

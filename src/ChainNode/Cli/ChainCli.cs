@@ -71,12 +71,33 @@ public static partial class ChainCli
         var transactions = new Option<int>("--transactions") { Description = "Independent signed transactions per measurement.", DefaultValueFactory = _ => 4_000 };
         var seconds = new Option<double>("--hash-seconds") { Description = "Length of each hash-rate run.", DefaultValueFactory = _ => 3 };
         var network = new Option<bool>("--network") { Description = "Instead: block propagation over 8-node line and mesh networks on loopback, and catch-up sync of 2,000 blocks." };
-        var command = new Command("bench", "Measure mempool acceptance, block connection and hash rate against the raw library loops.") { transactions, seconds, network };
+        var lengths = new Option<string?>("--chain-length") { Description = "Instead: sync a fresh node to these chain lengths (e.g. 10000,50000), timing its startup at each and blocks/s at the start and end of the range." };
+        var command = new Command("bench", "Measure mempool acceptance, block connection and hash rate against the raw library loops.") { transactions, seconds, network, lengths };
         command.SetAction(async parse =>
         {
             var output = new CliOutput(parse.GetValue(s_json));
             return await output.RunAsync("node", () => "this machine", async () =>
             {
+            if (parse.GetValue(lengths) is { } lengthList)
+            {
+                var growth = await ChainGrowthBench.RunAsync(ParseLengths(lengthList)).ConfigureAwait(false);
+                return output.Success(new
+                {
+                    sync_blocks_per_second_blocks_1001_to_2000 = growth.BlocksPerSecondAtStart,
+                    checkpoints = growth.Checkpoints.Select(c => new { blocks = c.Blocks, startup_seconds = c.StartupSeconds, sync_blocks_per_second_last_1000 = c.BlocksPerSecondNearHere }),
+                    end_to_start_ratio = growth.EndToStartRatio,
+                }, console =>
+                {
+                    var table = new Table().AddColumns("Chain length", "Startup", "Sync, last 1,000 blocks before it");
+                    table.AddRow($"{2 * ChainGrowthBench.Window:N0}", "", $"{growth.BlocksPerSecondAtStart:N0} blocks/s (blocks 1,001–2,000, after warm-up)");
+                    foreach (var c in growth.Checkpoints)
+                    {
+                        table.AddRow($"{c.Blocks:N0}", $"{c.StartupSeconds:F2} s", $"{c.BlocksPerSecondNearHere:N0} blocks/s");
+                    }
+                    console.Write(table);
+                    console.MarkupLineInterpolated($"Sync speed at the end of the range is {growth.EndToStartRatio:F2} x the speed at its start.");
+                });
+            }
             if (parse.GetValue(network))
             {
                 var report = await NetworkBench.RunAsync().ConfigureAwait(false);
@@ -104,5 +125,17 @@ public static partial class ChainCli
             }).ConfigureAwait(false);
         });
         return command;
+    }
+
+    private static List<int> ParseLengths(string text)
+    {
+        try
+        {
+            return [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => int.Parse(t, System.Globalization.CultureInfo.InvariantCulture))];
+        }
+        catch (Exception ex) when (ex is FormatException or OverflowException)
+        {
+            throw new CliException("BAD_ARGUMENT", $"--chain-length takes whole numbers separated by commas, e.g. 10000,50000; '{text}' is not.");
+        }
     }
 }

@@ -61,12 +61,49 @@ public sealed class Blockchain
         else
         {
             Load();
-        }
-        if (_active[0].Hash != NetworkId)
-        {
-            throw new InvalidOperationException($"The data directory holds a chain of another network (genesis {_active[0].Hash}, expected {NetworkId}).");
+            if (_active[0].Hash != NetworkId)
+            {
+                throw new InvalidOperationException($"The data directory holds a chain of another network (genesis {_active[0].Hash}, expected {NetworkId}).");
+            }
+            // A node stopped mid-reorganisation, or between storing a block and connecting it,
+            // is on a tip with less work than a branch it holds: finish the job now (Bitcoin
+            // Core activates the best chain at startup), rather than wait for some new block.
+            _candidates.UnionWith(_index.Values.Where(e => e.Status != BlockStatus.Invalid && e.ChainWork > Tip.ChainWork));
+            var updates = new List<ChainUpdate>();
+            ActivateBestChain(updates);
+            _connectFailures.Clear();
+            if (updates.Count > 0)
+            {
+                StartupUpdates = [FinishedReorg(updates)];
+            }
         }
     }
+
+    /// <summary>
+    /// A reorganisation finished at startup, as one update. Blocks the stopped run had already
+    /// disconnected are in no update (their disconnect was committed), yet their payments never
+    /// reached the mempool: every once-connected block off the active chain within reach of the
+    /// tip is counted as disconnected too, so its transactions are offered to the mempool again
+    /// (the confirmed and the conflicting ones are refused there, as in any reorganisation).
+    /// </summary>
+    private ChainUpdate FinishedReorg(List<ChainUpdate> updates)
+    {
+        var floor = Tip.Height > MaxReorgDepth ? Tip.Height - MaxReorgDepth : 0;
+        var disconnected = updates.SelectMany(u => u.Disconnected).ToList();
+        var known = disconnected.Select(b => b.Hash).ToHashSet();
+        foreach (var entry in _index.Values.Where(e => e.Status == BlockStatus.Valid && e.Height > floor && !IsOnActiveChain(e) && !known.Contains(e.Hash)))
+        {
+            if (LoadBlock(entry.Hash) is { } block)
+            {
+                disconnected.Add(block);
+            }
+        }
+        var heights = disconnected.ToDictionary(b => b.Hash, b => _index[b.Hash].Height);
+        return new ChainUpdate([.. disconnected.OrderByDescending(b => heights[b.Hash])], [.. updates.SelectMany(u => u.Connected)], updates[0].OldTip, updates[^1].NewTip);
+    }
+
+    /// <summary>How fork choice at startup moved the stored tip (the mempool replays these).</summary>
+    public IReadOnlyList<ChainUpdate> StartupUpdates { get; } = [];
 
     public Hash256 NetworkId { get; }
     public ChainParameters Parameters => _parameters;
@@ -361,7 +398,11 @@ public sealed class Blockchain
             _index[entry.Hash] = entry;
             _sequence = Math.Max(_sequence, doc.Sequence + 1);
         }
-        var tip = _index[_store.LoadTip()!.Value];
+        var tipHash = _store.LoadTip()!.Value;
+        if (!_index.TryGetValue(tipHash, out var tip))
+        {
+            throw Inconsistent($"its tip {tipHash} is not in its block index");
+        }
         for (var entry = tip; entry is not null; entry = entry.Parent)
         {
             _active.Add(entry);
@@ -379,7 +420,19 @@ public sealed class Blockchain
         {
             _conflicts[loser] = winner;
         }
+        var counts = _store.LoadCounts();
+        if (counts is { } stored && (stored.Utxos != Utxos.Count || stored.Transactions != _txLocations.Count))
+        {
+            throw Inconsistent($"it holds {Utxos.Count} unspent outputs and {_txLocations.Count} confirmed transactions, but its last write recorded {stored.Utxos} and {stored.Transactions}");
+        }
     }
+
+    /// <summary>
+    /// The cheap startup check (counts that every write records): a file damaged outside
+    /// LiteDB's transactions, e.g. by a power loss with no fsync, is refused rather than served.
+    /// </summary>
+    private InvalidOperationException Inconsistent(string what) =>
+        new($"The chain store {_store.FilePath} is inconsistent: {what}. Run `chain verify` for the full check, or move the data directory away and let the node resync from its peers.");
 
     private void Store(Block block, BlockIndexEntry parent)
     {
@@ -387,6 +440,10 @@ public sealed class Blockchain
         _store.SaveBlock(entry, block);
         _index[entry.Hash] = entry;
         parent.Children++;
+        if (entry.ChainWork > Tip.ChainWork)
+        {
+            _candidates.Add(entry);
+        }
     }
 
     private void ActivateBestChain(List<ChainUpdate> updates)
@@ -455,16 +512,18 @@ public sealed class Blockchain
         }
     }
 
-    /// <summary>The valid-so-far entry with the most work, earliest seen among equals; the tip unless something beats it strictly.</summary>
+    /// <summary>
+    /// The valid-so-far entry with the most work, earliest seen among equals; the tip unless
+    /// something beats it strictly. Only entries that had more work than the tip when stored can
+    /// ever beat it (the tip's work never falls between calls), so only those are looked at
+    /// (Bitcoin Core's setBlockIndexCandidates) — not the whole index for every block.
+    /// </summary>
     private BlockIndexEntry BestCandidate()
     {
         BlockIndexEntry? best = null;
-        foreach (var entry in _index.Values)
+        _candidates.RemoveWhere(e => e.Status == BlockStatus.Invalid || e.ChainWork <= Tip.ChainWork);
+        foreach (var entry in _candidates)
         {
-            if (entry.Status == BlockStatus.Invalid || entry.ChainWork <= Tip.ChainWork)
-            {
-                continue;
-            }
             if (best is null || entry.ChainWork > best.ChainWork || (entry.ChainWork == best.ChainWork && entry.Sequence < best.Sequence))
             {
                 best = entry;
@@ -472,6 +531,8 @@ public sealed class Blockchain
         }
         return best ?? Tip;
     }
+
+    private readonly HashSet<BlockIndexEntry> _candidates = [];
 
     private void ConnectTip(BlockIndexEntry entry, Block block)
     {
@@ -507,7 +568,9 @@ public sealed class Blockchain
         view.AddOutputs(coinbase, entry.Height);
         CheckSignaturesInParallel(signatureJobs, entry);
 
-        _store.SaveConnect(entry, block, view.Spent.Select(s => (s.OutPoint, s.Entry)), view.Created.Select(c => (c.Key, c.Value)), entry.Status != BlockStatus.Valid);
+        var spentFromSet = view.Spent.Count(s => Utxos.Find(s.OutPoint) is not null);
+        var counts = new StoreCounts(Utxos.Count - spentFromSet + view.Created.Count, _txLocations.Count + block.Transactions.Count);
+        _store.SaveConnect(entry, block, view.Spent.Select(s => (s.OutPoint, s.Entry)), view.Created.Select(c => (c.Key, c.Value)), entry.Status != BlockStatus.Valid, counts);
         entry.Status = BlockStatus.Valid;
         foreach (var (outPoint, _) in view.Spent)
         {
@@ -537,7 +600,9 @@ public sealed class Blockchain
         var block = LoadBlock(entry.Hash) ?? throw new InvalidOperationException($"Block {entry.Hash} is missing from storage.");
         var undo = _store.LoadUndo(entry.Hash);
         var created = block.Transactions.SelectMany(tx => Enumerable.Range(0, tx.Outputs.Count).Select(i => new OutPoint(tx.Txid, (uint)i))).ToList();
-        _store.SaveDisconnect(entry, block, undo, created);
+        var createdSet = created.ToHashSet();
+        var counts = new StoreCounts(Utxos.Count + undo.Count(u => !createdSet.Contains(u.OutPoint)) - created.Count(Utxos.Contains), _txLocations.Count - block.Transactions.Count);
+        _store.SaveDisconnect(entry, block, undo, created, counts);
         foreach (var (outPoint, utxo) in undo)
         {
             Utxos.Add(outPoint, utxo);

@@ -83,6 +83,7 @@ public static class ChainNodeHost
             }
         });
         lifetime.ApplicationStopping.Register(miner.Stop);
+        app.Services.GetRequiredService<NodeEngine>().Stopped.Register(lifetime.StopApplication);
         return app;
     }
 }
@@ -94,5 +95,5 @@ internal sealed class ChainHealthCheck(NodeEngine engine) : Microsoft.Extensions
         Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(engine.IsHealthy
             ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy("The chain thread is running.")
-            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("The chain thread has stopped."));
+            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy(engine.Fatal is { } fatal ? $"The node stopped after a failure: {fatal.Message}" : "The chain thread has stopped."));
 }

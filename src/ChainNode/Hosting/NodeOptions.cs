@@ -19,6 +19,9 @@ public sealed record NodeOptions
     public int TargetOutboundPeers { get; init; } = 8;
     public TimeSpan BanDuration { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>How often transactions this node's clients submitted are announced again while they are pending.</summary>
+    public TimeSpan RebroadcastInterval { get; init; } = TimeSpan.FromMinutes(1);
+
     public ChainParameters ToParameters() => new()
     {
         Network = Regtest && Network == ChainParameters.DefaultNetwork ? "lc-regtest" : Network,

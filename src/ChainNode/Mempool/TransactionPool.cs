@@ -6,7 +6,8 @@ using LedgerContrast.Shared.Money;
 
 namespace LedgerContrast.ChainNode.Mempool;
 
-public sealed record MempoolEntry(Transaction Transaction, Amount Fee, ulong ReceivedMs)
+/// <param name="Local">Submitted by a client of this node (not relayed to it): rebroadcast until it confirms.</param>
+public sealed record MempoolEntry(Transaction Transaction, Amount Fee, ulong ReceivedMs, bool Local = false)
 {
     public Hash256 Txid => Transaction.Txid;
     public int Size => Transaction.Size;
@@ -40,6 +41,9 @@ public sealed class TransactionPool(ChainParameters parameters, long maxBytes = 
     public IEnumerable<MempoolEntry> Entries => _entries.Values;
 
     public MempoolEntry? Find(Hash256 txid) => _entries.GetValueOrDefault(txid);
+
+    /// <summary>Whether a pool transaction spends <paramref name="outPoint"/>.</summary>
+    public bool IsSpent(OutPoint outPoint) => _spentBy.ContainsKey(outPoint);
 
     /// <summary>The pool transaction this refused one conflicted with, if it was refused for that.</summary>
     public Hash256? RefusedConflict(Hash256 txid) => _refusedConflicts.TryPeek(txid, out var refused) ? refused.FirstSeen : null;
@@ -87,20 +91,25 @@ public sealed class TransactionPool(ChainParameters parameters, long maxBytes = 
         return TransactionRules.CheckInputs(tx, new PoolView(this, chain.Utxos, chain.Tip.Height + 1), chain.Tip.Height + 1, parameters, chain.WhyMissing);
     }
 
-    /// <summary>Step three, under the lock again after signatures were checked outside it.</summary>
-    public IReadOnlyList<Hash256> Add(Transaction tx, Amount fee, ulong nowMs)
+    /// <summary>
+    /// Step three, under the lock again after signatures were checked outside it. A full pool
+    /// makes room by evicting the lowest fee rates (each with its descendants) — never an
+    /// ancestor of <paramref name="tx"/>, which would leave it spending outputs that no longer
+    /// exist — and only if enough room can be made: otherwise nothing is evicted and the
+    /// transaction is refused.
+    /// </summary>
+    public IReadOnlyList<Hash256> Add(Transaction tx, Amount fee, ulong receivedMs, bool local = false)
     {
         ArgumentNullException.ThrowIfNull(tx);
-        var entry = new MempoolEntry(tx, fee, nowMs);
+        var entry = new MempoolEntry(tx, fee, receivedMs, local);
         var evicted = new List<Hash256>();
-        while (Bytes + entry.Size > maxBytes && _entries.Count > 0)
+        if (Bytes + entry.Size > maxBytes)
         {
-            var lowest = _entries.Values.MinBy(e => e.FeeRate)!;
-            if (lowest.FeeRate >= entry.FeeRate)
+            evicted = PlanEviction(entry);
+            foreach (var txid in evicted)
             {
-                throw new ConsensusException(RejectReasons.MempoolFull, $"The mempool is full and this transaction's fee rate ({entry.FeeRate} per kB) is not above the lowest ({lowest.FeeRate}).");
+                RemoveOne(txid);
             }
-            evicted.AddRange(RemoveWithDescendants(lowest.Txid));
         }
         _entries[tx.Txid] = entry;
         Bytes += entry.Size;
@@ -110,6 +119,63 @@ public sealed class TransactionPool(ChainParameters parameters, long maxBytes = 
         }
         _refusedConflicts.Remove(tx.Txid);
         return evicted;
+    }
+
+    /// <summary>Which transactions to evict so <paramref name="incoming"/> fits; changes nothing.</summary>
+    private List<Hash256> PlanEviction(MempoolEntry incoming)
+    {
+        var ancestors = AncestorsOf(incoming.Transaction);
+        var planned = new HashSet<Hash256>();
+        var order = new List<Hash256>();
+        var freed = 0L;
+        foreach (var candidate in _entries.Values.Where(e => !ancestors.Contains(e.Txid)).OrderBy(e => e.FeeRate).ThenByDescending(e => e.ReceivedMs))
+        {
+            if (Bytes - freed + incoming.Size <= maxBytes)
+            {
+                break;
+            }
+            if (planned.Contains(candidate.Txid))
+            {
+                continue;
+            }
+            if (candidate.FeeRate >= incoming.FeeRate)
+            {
+                throw new ConsensusException(RejectReasons.MempoolFull,
+                    $"The mempool is full and this transaction's fee rate ({incoming.FeeRate} per kB) is not above the lowest it could replace ({candidate.FeeRate}).");
+            }
+            foreach (var txid in WithDescendants(candidate.Txid))
+            {
+                if (planned.Add(txid))
+                {
+                    order.Add(txid);
+                    freed += _entries[txid].Size;
+                }
+            }
+        }
+        if (Bytes - freed + incoming.Size > maxBytes)
+        {
+            throw new ConsensusException(RejectReasons.MempoolFull,
+                $"The mempool is full and only this transaction's own unconfirmed ancestors could make room for it.");
+        }
+        return order;
+    }
+
+    /// <summary>The pool transactions <paramref name="tx"/> spends from, directly or through other pool transactions.</summary>
+    private HashSet<Hash256> AncestorsOf(Transaction tx)
+    {
+        var ancestors = new HashSet<Hash256>();
+        var queue = new Queue<Transaction>([tx]);
+        while (queue.TryDequeue(out var next))
+        {
+            foreach (var input in next.Inputs)
+            {
+                if (_entries.TryGetValue(input.PreviousOutput.Txid, out var parent) && ancestors.Add(parent.Txid))
+                {
+                    queue.Enqueue(parent.Transaction);
+                }
+            }
+        }
+        return ancestors;
     }
 
     /// <summary>
@@ -179,55 +245,78 @@ public sealed class TransactionPool(ChainParameters parameters, long maxBytes = 
         return removed;
     }
 
-    /// <summary>Transactions for a block: highest fee rate first, parents before children, within the limits.</summary>
+    /// <summary>
+    /// Transactions for a block: highest fee rate first among those whose pool parents are
+    /// already chosen, within the limits. A priority queue of ready transactions, each released
+    /// when its last pool parent is chosen: O(n log n).
+    /// </summary>
     public List<MempoolEntry> SelectForBlock(int maxBytes, int maxCount)
     {
         var selected = new List<MempoolEntry>();
-        var included = new HashSet<Hash256>();
-        var bytes = 0;
-        var pending = _entries.Values.OrderByDescending(e => e.FeeRate).ThenBy(e => e.ReceivedMs).ToList();
-        bool progress;
-        do
+        var ready = new PriorityQueue<MempoolEntry, (long NegativeFeeRate, ulong ReceivedMs)>();
+        var waitingFor = new Dictionary<Hash256, int>();
+        var children = new Dictionary<Hash256, List<MempoolEntry>>();
+        foreach (var entry in _entries.Values)
         {
-            progress = false;
-            foreach (var entry in pending.ToList())
+            var parents = entry.Transaction.Inputs.Select(i => i.PreviousOutput.Txid).Where(_entries.ContainsKey).Distinct().ToList();
+            if (parents.Count == 0)
             {
-                if (selected.Count >= maxCount)
+                ready.Enqueue(entry, (-entry.FeeRate, entry.ReceivedMs));
+                continue;
+            }
+            waitingFor[entry.Txid] = parents.Count;
+            foreach (var parent in parents)
+            {
+                if (!children.TryGetValue(parent, out var list))
                 {
-                    return selected;
+                    children[parent] = list = [];
                 }
-                var parentsReady = entry.Transaction.Inputs.All(i => !_entries.ContainsKey(i.PreviousOutput.Txid) || included.Contains(i.PreviousOutput.Txid));
-                if (!parentsReady)
-                {
-                    continue;
-                }
-                pending.Remove(entry);
-                if (bytes + entry.Size > maxBytes)
-                {
-                    continue;
-                }
-                selected.Add(entry);
-                included.Add(entry.Txid);
-                bytes += entry.Size;
-                progress = true;
+                list.Add(entry);
             }
         }
-        while (progress && pending.Count > 0);
+        var bytes = 0;
+        while (selected.Count < maxCount && ready.TryDequeue(out var entry, out _))
+        {
+            if (bytes + entry.Size > maxBytes)
+            {
+                continue; // too big for what is left; its descendants never become ready
+            }
+            selected.Add(entry);
+            bytes += entry.Size;
+            foreach (var child in children.GetValueOrDefault(entry.Txid) ?? [])
+            {
+                if (--waitingFor[child.Txid] == 0)
+                {
+                    ready.Enqueue(child, (-child.FeeRate, child.ReceivedMs));
+                }
+            }
+        }
         return selected;
     }
 
     private List<Hash256> RemoveWithDescendants(Hash256 txid)
     {
-        var removed = new List<Hash256>();
+        var removed = WithDescendants(txid);
+        foreach (var id in removed)
+        {
+            RemoveOne(id);
+        }
+        return removed;
+    }
+
+    /// <summary><paramref name="txid"/> and every pool transaction spending from it, directly or not; parents before children.</summary>
+    private List<Hash256> WithDescendants(Hash256 txid)
+    {
+        var found = new List<Hash256>();
+        var seen = new HashSet<Hash256>();
         var queue = new Queue<Hash256>([txid]);
         while (queue.TryDequeue(out var next))
         {
-            if (!_entries.TryGetValue(next, out var entry))
+            if (!_entries.TryGetValue(next, out var entry) || !seen.Add(next))
             {
                 continue;
             }
-            RemoveOne(next);
-            removed.Add(next);
+            found.Add(next);
             for (var i = 0; i < entry.Transaction.Outputs.Count; i++)
             {
                 if (_spentBy.TryGetValue(new OutPoint(next, (uint)i), out var child))
@@ -236,7 +325,7 @@ public sealed class TransactionPool(ChainParameters parameters, long maxBytes = 
                 }
             }
         }
-        return removed;
+        return found;
     }
 
     private void RemoveOne(Hash256 txid)

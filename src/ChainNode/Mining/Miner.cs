@@ -68,6 +68,18 @@ public sealed partial class Miner(NodeEngine node, ILogger logger) : IDisposable
 
     private void Loop(byte[] minerKey, int threads)
     {
+        try
+        {
+            MineUntilStopped(minerKey, threads);
+        }
+        catch (NodeStoppedException)
+        {
+            // The node stopped after a failure; its host is stopping too.
+        }
+    }
+
+    private void MineUntilStopped(byte[] minerKey, int threads)
+    {
         var rateClock = Stopwatch.StartNew();
         long lastHashes = 0;
         while (!_stop)
@@ -98,7 +110,7 @@ public sealed partial class Miner(NodeEngine node, ILogger logger) : IDisposable
             {
                 LogRejected(logger, block.Hash, ex.Reason); // e.g. a time rule on a clock jump: try again
             }
-            catch (ObjectDisposedException)
+            catch (Exception ex) when (ex is ObjectDisposedException or NodeStoppedException)
             {
                 return;
             }

@@ -312,6 +312,23 @@ public sealed partial class PeerManager : IAsyncDisposable
         Broadcast(inventory);
     }
 
+    /// <summary>
+    /// A payment a client gave this node must not die with a lost announcement or a peer that
+    /// restarted with an empty pool: its own clients' pending transactions are announced again
+    /// (Bitcoin Core rebroadcasts its wallet's); peers that hold them ignore the announcement.
+    /// </summary>
+    private void Rebroadcast()
+    {
+        var pending = _engine.LocalPending();
+        if (pending.Count == 0)
+        {
+            return;
+        }
+        var inventory = new Inventory();
+        inventory.Txids.AddRange(pending.Take(MaxInventoryItems).Select(t => t.Txid.ToByteString()));
+        Broadcast(inventory);
+    }
+
     private void Broadcast(Inventory inventory)
     {
         foreach (var peer in Peers)
@@ -564,6 +581,7 @@ public sealed partial class PeerManager : IAsyncDisposable
     private async Task MaintainAsync(CancellationToken stopping)
     {
         var lastAddressExchange = DateTime.MinValue;
+        var lastRebroadcast = DateTime.UtcNow;
         while (!stopping.IsCancellationRequested)
         {
             try
@@ -571,6 +589,11 @@ public sealed partial class PeerManager : IAsyncDisposable
                 foreach (var address in DialCandidates())
                 {
                     _ = Task.Run(() => ConnectAsync(address, stopping), stopping);
+                }
+                if (DateTime.UtcNow - lastRebroadcast > _options.RebroadcastInterval)
+                {
+                    lastRebroadcast = DateTime.UtcNow;
+                    Rebroadcast();
                 }
                 if (DateTime.UtcNow - lastAddressExchange > TimeSpan.FromSeconds(30))
                 {

@@ -6,6 +6,7 @@ using LedgerContrast.Shared.Chain;
 using LedgerContrast.Shared.Collections;
 using LedgerContrast.Shared.Hashing;
 using LedgerContrast.Shared.Money;
+using LedgerContrast.Shared.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace LedgerContrast.ChainNode.Node;
@@ -27,6 +28,13 @@ public sealed record BlockTemplate(BlockHeader Header, IReadOnlyList<Transaction
 /// one dedicated chain thread (the only thread that writes the LiteDB file); transactions are
 /// checked on the caller's thread, with signatures verified outside the lock so many can be
 /// checked at once on all cores.
+/// <para>
+/// Fail-stop (Bitcoin Core's AbortNode, TigerBeetle's fail-stop): a storage failure, or any
+/// failure that is not a refusal, while the chain thread changes state leaves memory and file
+/// possibly apart. The node then stops serving at once (NODE_STOPPED), stops its host, and a
+/// restart rebuilds everything from the file — which, one LiteDB transaction per step, is
+/// consistent, and fork choice at startup finishes any reorganisation that was cut short.
+/// </para>
 /// </summary>
 public sealed partial class NodeEngine : IDisposable
 {
@@ -38,20 +46,44 @@ public sealed partial class NodeEngine : IDisposable
     private readonly Func<ulong> _clock;
     private long _templateVersion;
 
-    public NodeEngine(ChainParameters parameters, string dataDirectory, ILogger logger, Func<ulong>? clock = null, long mempoolBytes = 5_000_000, TimeSpan? mempoolExpiry = null)
+    public NodeEngine(ChainParameters parameters, string dataDirectory, ILogger logger, Func<ulong>? clock = null, long mempoolBytes = 5_000_000,
+        TimeSpan? mempoolExpiry = null, IStorageFaultInjector? storageFaults = null)
     {
         Parameters = parameters ?? throw new ArgumentNullException(nameof(parameters));
         _logger = logger;
         _clock = clock ?? (() => (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        _store = new ChainStore(dataDirectory);
-        Chain = new Blockchain(parameters, _store);
-        Pool = new TransactionPool(parameters, mempoolBytes, mempoolExpiry);
+        _store = new ChainStore(dataDirectory, storageFaults);
+        _mempoolFile = new MempoolFile(dataDirectory);
+        try
+        {
+            Chain = new Blockchain(parameters, _store);
+            Pool = new TransactionPool(parameters, mempoolBytes, mempoolExpiry);
+            foreach (var update in Chain.StartupUpdates)
+            {
+                LogStartupReorg(_logger, update.OldTip.Height, update.NewTip.Height, update.NewTip.Hash);
+                ApplyToMempool(update);
+            }
+            ReloadMempool();
+        }
+        catch
+        {
+            _store.Dispose();
+            throw;
+        }
         _chainThread = new Thread(RunChainThread) { IsBackground = true, Name = "chain" };
         _chainThread.Start();
         _expirySweep = new Timer(_ => SweepExpired(), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+        _mempoolSave = new Timer(_ => SaveMempool(), null, MempoolSaveInterval, MempoolSaveInterval);
     }
 
+    /// <summary>How often the mempool is written to disk besides at a clean shutdown (a kill -9 loses at most this much).</summary>
+    public static readonly TimeSpan MempoolSaveInterval = TimeSpan.FromMinutes(1);
+
     private readonly Timer _expirySweep;
+    private readonly Timer _mempoolSave;
+    private readonly MempoolFile _mempoolFile;
+    private readonly CancellationTokenSource _stopped = new();
+    private Exception? _fatal;
     private readonly BoundedLru<Hash256, bool> _doubleSpendsSeen = new(TransactionPool.MaxRememberedConflicts);
 
     /// <summary>Drops mempool transactions (and their descendants) older than the expiry.</summary>
@@ -59,14 +91,41 @@ public sealed partial class NodeEngine : IDisposable
     {
         lock (_sync)
         {
-            return Pool.RemoveExpired(_clock()).Count;
+            return Fatal is null ? Pool.RemoveExpired(_clock()).Count : 0;
         }
+    }
+
+    /// <summary>The failure that stopped the node (see fail-stop above), or null while it runs.</summary>
+    public Exception? Fatal => Volatile.Read(ref _fatal);
+
+    /// <summary>Cancelled once the node has stopped after a failure: the host stops with it.</summary>
+    public CancellationToken Stopped => _stopped.Token;
+
+    private void ThrowIfStopped()
+    {
+        if (Fatal is { } fatal)
+        {
+            throw new NodeStoppedException(fatal);
+        }
+    }
+
+    /// <summary>Called under the lock on the chain thread: nothing in memory is trusted any more.</summary>
+    private NodeStoppedException FailStop(Exception failure)
+    {
+        if (Interlocked.CompareExchange(ref _fatal, failure, null) is null)
+        {
+            LogFailStop(_logger, failure);
+            _chainWork.CompleteAdding();
+            // Not inline: stopping the host stops the miner, which may be waiting on this thread.
+            ThreadPool.QueueUserWorkItem(_ => _stopped.Cancel());
+        }
+        return new NodeStoppedException(Fatal!);
     }
 
     public ChainParameters Parameters { get; }
 
     /// <summary>Whether the chain thread takes blocks (what the gRPC health check reports).</summary>
-    public bool IsHealthy => _chainThread.IsAlive && !_chainWork.IsAddingCompleted;
+    public bool IsHealthy => Fatal is null && _chainThread.IsAlive && !_chainWork.IsAddingCompleted;
     public Hash256 NetworkId => Chain.NetworkId;
 
     /// <summary>Read these only inside <see cref="Read{T}"/>.</summary>
@@ -94,6 +153,7 @@ public sealed partial class NodeEngine : IDisposable
         ArgumentNullException.ThrowIfNull(read);
         lock (_sync)
         {
+            ThrowIfStopped();
             return read(this);
         }
     }
@@ -107,10 +167,18 @@ public sealed partial class NodeEngine : IDisposable
             BlockOutcome outcome;
             lock (_sync)
             {
-                outcome = Chain.ProcessBlock(block, _clock());
-                foreach (var update in outcome.Updates)
+                ThrowIfStopped();
+                try
                 {
-                    ApplyToMempool(update);
+                    outcome = Chain.ProcessBlock(block, _clock());
+                    foreach (var update in outcome.Updates)
+                    {
+                        ApplyToMempool(update);
+                    }
+                }
+                catch (Exception ex) when (ex is not ConsensusException)
+                {
+                    throw FailStop(ex);
                 }
             }
             if (outcome.Updates.Count > 0)
@@ -131,12 +199,13 @@ public sealed partial class NodeEngine : IDisposable
     }
 
     /// <summary>Mempool acceptance: checks under the lock, signatures outside it, then admission under it again.</summary>
-    public Hash256 SubmitTransaction(Transaction tx)
+    /// <param name="local">Submitted by this node's client (not relayed by a peer): kept and rebroadcast until it confirms.</param>
+    public Hash256 SubmitTransaction(Transaction tx, bool local = false)
     {
         ArgumentNullException.ThrowIfNull(tx);
         try
         {
-            return Admit(tx);
+            return Admit(tx, local);
         }
         catch (ConsensusException ex) when (ex.Reason == RejectReasons.MempoolConflict)
         {
@@ -195,26 +264,78 @@ public sealed partial class NodeEngine : IDisposable
         }
     }
 
-    private Hash256 Admit(Transaction tx)
+    private Hash256 Admit(Transaction tx, bool local, ulong? receivedMs = null)
     {
         byte[][] signers;
         lock (_sync)
         {
+            ThrowIfStopped();
             (_, signers) = Pool.Check(tx, Chain);
         }
         TransactionRules.CheckSignatures(tx, signers, NetworkId);
         lock (_sync)
         {
+            ThrowIfStopped();
             // The tip or the pool may have moved while signatures were checked: check again (cheap).
             var (fee, again) = Pool.Check(tx, Chain);
             if (!again.Zip(signers).All(pair => pair.First.AsSpan().SequenceEqual(pair.Second)))
             {
                 TransactionRules.CheckSignatures(tx, again, NetworkId);
             }
-            Pool.Add(tx, fee, _clock());
+            Pool.Add(tx, fee, receivedMs ?? _clock(), local);
         }
         TransactionAccepted?.Invoke(tx);
         return tx.Txid;
+    }
+
+    /// <summary>Transactions this node's clients submitted that are still pending: what the node rebroadcasts.</summary>
+    public IReadOnlyList<Transaction> LocalPending() => Read(node => node.Pool.Entries.Where(e => e.Local).Select(e => e.Transaction).ToList());
+
+    private readonly Lock _mempoolSaving = new();
+
+    /// <summary>Writes the pool to mempool.dat (at intervals and at a clean shutdown). A failure costs the cache, never the node.</summary>
+    public void SaveMempool()
+    {
+        lock (_mempoolSaving)
+        {
+            List<SavedTransaction> snapshot;
+            lock (_sync)
+            {
+                snapshot = [.. Pool.Entries.OrderBy(e => e.ReceivedMs).Select(e => new SavedTransaction(e.Transaction, e.ReceivedMs, e.Local))];
+            }
+            try
+            {
+                _mempoolFile.Save(snapshot);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                LogMempoolSaveFailed(_logger, _mempoolFile.FilePath, ex.Message);
+            }
+        }
+    }
+
+    /// <summary>Every saved transaction is admitted again with every check, signatures included; the stale ones fall away.</summary>
+    private void ReloadMempool()
+    {
+        var saved = _mempoolFile.Load();
+        var admitted = 0;
+        foreach (var entry in saved)
+        {
+            try
+            {
+                Admit(entry.Transaction, entry.Local, entry.ReceivedMs);
+                admitted++;
+            }
+            catch (ConsensusException)
+            {
+                // Confirmed, conflicted or expired meanwhile.
+            }
+        }
+        Pool.RemoveExpired(_clock());
+        if (saved.Count > 0)
+        {
+            LogMempoolReloaded(_logger, admitted, saved.Count);
+        }
     }
 
     public TransactionStatus StatusOf(Hash256 txid) => Read(node =>
@@ -276,24 +397,33 @@ public sealed partial class NodeEngine : IDisposable
             .SelectMany(t => t.Inputs.Select(i => (i.PreviousOutput, t.Txid)))
             .ToDictionary(p => p.PreviousOutput, p => p.Txid);
         var confirmedNow = update.Connected.SelectMany(b => b.Transactions).Select(t => t.Txid).ToHashSet();
+        var conflictedBy = new Dictionary<Hash256, Hash256>();
+        var drained = Pool.Drain();
+        var previous = drained.ToDictionary(e => e.Txid);
         var candidates = update.Disconnected.AsEnumerable().Reverse().SelectMany(b => b.Transactions.Skip(1))
-            .Concat(Pool.Drain().Select(e => e.Transaction))
+            .Concat(drained.Select(e => e.Transaction))
             .Where(t => !confirmedNow.Contains(t.Txid))
             .ToList();
         foreach (var tx in candidates)
         {
             try
             {
-                var (fee, signers) = Pool.Check(tx, Chain);
-                TransactionRules.CheckSignatures(tx, signers, NetworkId);
-                Pool.Add(tx, fee, _clock());
+                // No signature check: each was checked when it first arrived, and what it signs
+                // for cannot have changed (an out point names its output, and so its key, for good).
+                var (fee, _) = Pool.Check(tx, Chain);
+                Pool.Add(tx, fee, previous.TryGetValue(tx.Txid, out var entry) ? entry.ReceivedMs : _clock(), entry?.Local ?? false);
             }
             catch (ConsensusException)
             {
-                var winner = tx.Inputs.Select(i => spentByNewChain.TryGetValue(i.PreviousOutput, out var w) ? w : (Hash256?)null).FirstOrDefault(w => w is not null);
+                // Lost directly (the new chain spends one of its outputs), or through a parent
+                // that lost (candidates come parents first): either way the same spend won.
+                var winner = tx.Inputs.Select(i => spentByNewChain.TryGetValue(i.PreviousOutput, out var w) ? w
+                        : conflictedBy.TryGetValue(i.PreviousOutput.Txid, out var parentWinner) ? parentWinner : (Hash256?)null)
+                    .FirstOrDefault(w => w is not null);
                 if (winner is { } w)
                 {
                     conflicts.Add((tx.Txid, w));
+                    conflictedBy[tx.Txid] = w;
                 }
             }
         }
@@ -325,7 +455,7 @@ public sealed partial class NodeEngine : IDisposable
         }
         catch (InvalidOperationException)
         {
-            completion.TrySetException(new ObjectDisposedException(nameof(NodeEngine), "The node is shutting down."));
+            completion.TrySetException(Fatal is { } fatal ? new NodeStoppedException(fatal) : new ObjectDisposedException(nameof(NodeEngine), "The node is shutting down."));
         }
         return completion.Task;
     }
@@ -341,11 +471,26 @@ public sealed partial class NodeEngine : IDisposable
     public void Dispose()
     {
         _expirySweep.Dispose();
+        _mempoolSave.Dispose();
         _chainWork.CompleteAdding();
         _chainThread.Join();
+        SaveMempool();
         _chainWork.Dispose();
         _store.Dispose();
+        _stopped.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not save the mempool to {Path}: {Error}")]
+    private static partial void LogMempoolSaveFailed(ILogger logger, string path, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reloaded {Admitted} of {Saved} saved mempool transactions")]
+    private static partial void LogMempoolReloaded(ILogger logger, int admitted, int saved);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Storage or internal failure while changing the chain: the node stops; restart it to recover from its data directory")]
+    private static partial void LogFailStop(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "At startup the node held a branch with more work than its stored tip: moved from height {OldHeight} to {NewHeight} ({Hash})")]
+    private static partial void LogStartupReorg(ILogger logger, uint oldHeight, uint newHeight, Hash256 hash);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "New tip at height {Height}: {Hash} ({Disconnected} blocks disconnected)")]
     private static partial void LogTip(ILogger logger, uint height, Hash256 hash, int disconnected);

@@ -81,11 +81,9 @@ public sealed partial class NodeEngine
         return Read(node =>
         {
             var nextHeight = node.Chain.Tip.Height + 1;
-            var spentInPool = node.Pool.Entries.SelectMany(e => e.Transaction.Inputs.Select(i => i.PreviousOutput)).ToHashSet();
-            var coins = node.Chain.Utxos.All
-                .Where(p => p.Value.PublicKey.AsSpan().SequenceEqual(key))
-                .Select(p => new AddressCoin(p.Key, p.Value.Amount, p.Value.Height, p.Value.Coinbase,
-                    !p.Value.Coinbase || nextHeight - p.Value.Height >= node.Parameters.CoinbaseMaturity, spentInPool.Contains(p.Key)))
+            var coins = node.Chain.Utxos.OwnedBy(key)
+                .Select(p => new AddressCoin(p.OutPoint, p.Entry.Amount, p.Entry.Height, p.Entry.Coinbase,
+                    !p.Entry.Coinbase || nextHeight - p.Entry.Height >= node.Parameters.CoinbaseMaturity, node.Pool.IsSpent(p.OutPoint)))
                 .ToList();
             foreach (var entry in node.Pool.Entries)
             {
@@ -94,7 +92,7 @@ public sealed partial class NodeEngine
                     var outPoint = new OutPoint(entry.Txid, (uint)i);
                     if (entry.Transaction.Outputs[i].PublicKey.Span.SequenceEqual(key))
                     {
-                        coins.Add(new AddressCoin(outPoint, entry.Transaction.Outputs[i].Amount, 0, false, true, spentInPool.Contains(outPoint)));
+                        coins.Add(new AddressCoin(outPoint, entry.Transaction.Outputs[i].Amount, 0, false, true, node.Pool.IsSpent(outPoint)));
                     }
                 }
             }

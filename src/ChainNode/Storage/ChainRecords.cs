@@ -1,3 +1,4 @@
+using System.Globalization;
 using LedgerContrast.ChainNode.Consensus;
 using LedgerContrast.Shared.Chain;
 using LedgerContrast.Shared.Hashing;
@@ -7,6 +8,9 @@ namespace LedgerContrast.ChainNode.Storage;
 
 /// <summary>A block index entry as stored: enough to rebuild the tree at startup.</summary>
 public sealed record StoredIndexEntry(BlockHeader Header, uint Height, long Sequence, BlockStatus Status, string InvalidReason);
+
+/// <summary>How many unspent outputs and confirmed transactions the active chain holds: recorded with every tip change, checked at startup.</summary>
+public readonly record struct StoreCounts(int Utxos, int Transactions);
 
 /// <summary>
 /// What the chain writes and reads, in its own terms; the LiteDB documents stay in this folder.
@@ -34,6 +38,17 @@ public sealed partial class ChainStore
     public IEnumerable<(Hash256 Loser, Hash256 Winner)> LoadConflicts() =>
         Conflicts.FindAll().Select(d => (Hash256.Parse(d.Id), Hash256.Parse(d.WinnerTxid)));
 
+    /// <summary>The counts of the last tip change, or null for a store written before they were recorded.</summary>
+    public StoreCounts? LoadCounts() =>
+        Meta.FindById("counts")?.Value.Split(' ') is [var utxos, var txs]
+            ? new StoreCounts(int.Parse(utxos, CultureInfo.InvariantCulture), int.Parse(txs, CultureInfo.InvariantCulture))
+            : null;
+
+    private StoreCounts Counts
+    {
+        set => Meta.Upsert(new MetaDoc { Id = "counts", Value = string.Create(CultureInfo.InvariantCulture, $"{value.Utxos} {value.Transactions}") });
+    }
+
     public void SaveGenesis(BlockIndexEntry entry, Block genesis)
     {
         ArgumentNullException.ThrowIfNull(entry);
@@ -43,6 +58,7 @@ public sealed partial class ChainStore
             Blocks.Upsert(new BlockDoc { Id = entry.Hash.ToString(), Bytes = genesis.Encode() });
             Index.Upsert(ToDoc(entry));
             Tip = entry.Hash.ToString();
+            Counts = new StoreCounts(0, 0);
         });
     }
 
@@ -59,7 +75,7 @@ public sealed partial class ChainStore
 
     /// <summary>A block joins the active chain: its UTXO changes, undo data, transaction locations and the new tip.</summary>
     public void SaveConnect(BlockIndexEntry entry, Block block, IEnumerable<(OutPoint OutPoint, UtxoEntry Entry)> spent,
-        IEnumerable<(OutPoint OutPoint, UtxoEntry Entry)> created, bool firstTimeValid)
+        IEnumerable<(OutPoint OutPoint, UtxoEntry Entry)> created, bool firstTimeValid, StoreCounts counts)
     {
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(block);
@@ -86,6 +102,7 @@ public sealed partial class ChainStore
                 Index.Upsert(doc);
             }
             Tip = entry.Hash.ToString();
+            Counts = counts;
         });
     }
 
@@ -99,7 +116,7 @@ public sealed partial class ChainStore
     /// The tip leaves the active chain: restore what it spent, then remove what it created (an
     /// output created and spent inside the block is restored and removed again, as it should be).
     /// </summary>
-    public void SaveDisconnect(BlockIndexEntry entry, Block block, IReadOnlyList<(OutPoint OutPoint, UtxoEntry Entry)> spent, IReadOnlyList<OutPoint> created)
+    public void SaveDisconnect(BlockIndexEntry entry, Block block, IReadOnlyList<(OutPoint OutPoint, UtxoEntry Entry)> spent, IReadOnlyList<OutPoint> created, StoreCounts counts)
     {
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(block);
@@ -121,6 +138,7 @@ public sealed partial class ChainStore
             }
             Undo.Delete(entry.Hash.ToString());
             Tip = entry.Parent!.Hash.ToString();
+            Counts = counts;
         });
     }
 

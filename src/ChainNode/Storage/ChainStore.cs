@@ -1,3 +1,4 @@
+using LedgerContrast.Shared.Storage;
 using LiteDB;
 
 namespace LedgerContrast.ChainNode.Storage;
@@ -11,9 +12,11 @@ public sealed partial class ChainStore : IDisposable
 {
     public const string FileName = "chain.db";
     private readonly LiteDatabase _db;
+    private readonly IStorageFaultInjector? _faults;
 
-    public ChainStore(string dataDirectory)
+    public ChainStore(string dataDirectory, IStorageFaultInjector? faults = null)
     {
+        _faults = faults;
         Directory.CreateDirectory(dataDirectory);
         FilePath = Path.Combine(dataDirectory, FileName);
         // As in the bank: LiteDB's default mapper trims strings and turns "" into null.
@@ -43,14 +46,20 @@ public sealed partial class ChainStore : IDisposable
         set => Meta.Upsert(new MetaDoc { Id = "tip", Value = value ?? "" });
     }
 
-    /// <summary>Runs <paramref name="write"/> as one transaction: all of it is stored, or none.</summary>
+    /// <summary>
+    /// Runs <paramref name="write"/> as one transaction: all of it is stored, or none. A failure
+    /// here is not the caller's to handle: the chain's memory may already disagree with the
+    /// file, so the node stops (<see cref="Node.NodeEngine"/>) and restarts from what is on disk.
+    /// </summary>
     private void Atomically(Action write)
     {
         ArgumentNullException.ThrowIfNull(write);
         _db.BeginTrans();
         try
         {
+            _faults?.Before(StorageStep.Write);
             write();
+            _faults?.Before(StorageStep.Commit);
             _db.Commit();
         }
         catch

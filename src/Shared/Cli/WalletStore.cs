@@ -23,12 +23,16 @@ public sealed partial class WalletStore(string directory)
     public PrivateKey Create(string name)
     {
         var path = PathOf(name);
-        if (File.Exists(path))
+        var key = PrivateKey.Generate();
+        try
+        {
+            // Never overwrite a key: funds may already be sent to it.
+            OwnerOnlyFile.CreateNew(path, JsonSerializer.Serialize(new WalletFile(name, Convert.ToHexStringLower(key.ToBytes()), DateTimeOffset.UtcNow)));
+        }
+        catch (FileAlreadyExistsException)
         {
             throw new CliException("WALLET_EXISTS", $"A wallet named '{name}' already exists in {Directory}.");
         }
-        var key = PrivateKey.Generate();
-        OwnerOnlyFile.WriteAllText(path, JsonSerializer.Serialize(new WalletFile(name, Convert.ToHexStringLower(key.ToBytes()), DateTimeOffset.UtcNow)));
         return key;
     }
 

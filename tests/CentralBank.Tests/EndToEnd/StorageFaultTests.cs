@@ -1,3 +1,4 @@
+using LedgerContrast.Shared.Storage;
 using System.Diagnostics;
 using Grpc.Core;
 using LedgerContrast.CentralBank.Storage;

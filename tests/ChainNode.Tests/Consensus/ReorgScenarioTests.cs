@@ -53,6 +53,25 @@ public sealed class ReorgScenarioTests : IDisposable
     }
 
     [Fact]
+    public async Task A_child_dropped_by_a_reorg_because_its_parent_lost_is_reported_conflicted_by_the_winner()
+    {
+        var funding = (await _node.MineAsync(Alice)).Transactions[0];
+        await _node.MineManyAsync(2, Miner);
+        var fork = _node.Tip;
+        var toBob = _node.Spend(funding, 0, Alice, (Bob, Reward - 1_000));
+        var bobPays = _node.Spend(toBob, 0, Bob, (Miner, Reward - 2_000));
+        var toCarol = _node.Spend(funding, 0, Alice, (Carol, Reward - 1_000));
+        await _node.Engine.SubmitBlockAsync(_node.NewBlock(fork).With(toBob, bobPays).Build());
+
+        var b1 = _node.NewBlock(fork).With(toCarol).Build();
+        await _node.Engine.SubmitBlockAsync(b1);
+        await _node.Engine.SubmitBlockAsync(_node.NewBlock(_node.Engine.Read(n => n.Chain.Find(b1.Hash))!).Build());
+
+        Assert.Equal((TransactionState.Conflicted, toCarol.Txid), (_node.StatusOf(toBob).State, _node.StatusOf(toBob).ConflictingTxid));
+        Assert.Equal((TransactionState.Conflicted, toCarol.Txid), (_node.StatusOf(bobPays).State, _node.StatusOf(bobPays).ConflictingTxid));
+    }
+
+    [Fact]
     public async Task Transactions_of_disconnected_blocks_return_to_the_mempool_unless_they_conflict()
     {
         var coinbases = new List<Transaction> { (await _node.MineAsync(Alice)).Transactions[0], (await _node.MineAsync(Alice)).Transactions[0] };

@@ -3,6 +3,7 @@ using LedgerContrast.ChainNode.Node;
 using LedgerContrast.Shared.Chain;
 using LedgerContrast.Shared.Crypto;
 using LedgerContrast.Shared.Hashing;
+using LedgerContrast.Shared.Storage;
 using LedgerContrast.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -14,14 +15,26 @@ namespace LedgerContrast.ChainNode.Tests.Harness;
 /// </summary>
 public sealed class TestNode : IDisposable
 {
-    private readonly bool _ownsDirectory;
+    private bool _ownsDirectory;
+    private bool _disposed;
 
-    public TestNode(ChainParameters? parameters = null, string? dataDirectory = null)
+    public TestNode(ChainParameters? parameters = null, string? dataDirectory = null, long mempoolBytes = 5_000_000, IStorageFaultInjector? storageFaults = null)
     {
         Parameters = parameters ?? ChainParameters.ForRegtest(coinbaseMaturity: 2);
         DataDirectory = dataDirectory ?? TempDirectory.NewPath("lc-chain-test-");
         _ownsDirectory = dataDirectory is null;
-        Engine = new NodeEngine(Parameters, DataDirectory, NullLogger.Instance, () => Now);
+        Engine = new NodeEngine(Parameters, DataDirectory, NullLogger.Instance, () => Now, mempoolBytes, storageFaults: storageFaults);
+    }
+
+    /// <summary>The same node after a restart: a new engine on this one's data directory (this one is disposed, its directory kept).</summary>
+    /// <param name="whileStopped">Done to the data directory between the stop and the start.</param>
+    public TestNode Restart(IStorageFaultInjector? storageFaults = null, Action<string>? whileStopped = null)
+    {
+        Dispose(deleteDirectory: false);
+        whileStopped?.Invoke(DataDirectory);
+        var restarted = new TestNode(Parameters, DataDirectory, storageFaults: storageFaults) { Now = Now, _ownsDirectory = _ownsDirectory };
+        _ownsDirectory = false;
+        return restarted;
     }
 
     public ChainParameters Parameters { get; }
@@ -70,10 +83,16 @@ public sealed class TestNode : IDisposable
 
     public TransactionStatus StatusOf(Transaction tx) => Engine.StatusOf(tx.Txid);
 
-    public void Dispose()
+    public void Dispose() => Dispose(deleteDirectory: _ownsDirectory);
+
+    private void Dispose(bool deleteDirectory)
     {
-        Engine.Dispose();
-        if (_ownsDirectory)
+        if (!_disposed)
+        {
+            _disposed = true;
+            Engine.Dispose();
+        }
+        if (deleteDirectory)
         {
             TempDirectory.Delete(DataDirectory);
         }

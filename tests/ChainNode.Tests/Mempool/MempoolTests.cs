@@ -115,5 +115,109 @@ public sealed class MempoolTests : IDisposable
         Assert.Equal(_node.Parameters.BlockReward + Amount.FromMinorUnits(100 + 90_000 + 20_000), template.Transactions[0].TotalOutput());
     }
 
+    [Fact]
+    public async Task Evicting_for_a_child_never_evicts_its_parent_so_the_template_stays_valid()
+    {
+        var coinbases = await MatureCoinbasesAsync(3);
+        var parent = _node.Spend(coinbases[0], 0, Alice, (Alice, Reward - 100)); // the lowest fee rate
+        var other = _node.Spend(coinbases[1], 0, Alice, (Bob, Reward - 2_000));
+        var child = _node.Spend(parent, 0, Alice, (Bob, Reward - 100 - 90_000)); // pays for both
+        using var node = await PoolHoldingAsync(parent.Size + other.Size + 10, parent, other);
+
+        node.Engine.SubmitTransaction(child);
+
+        Assert.NotNull(node.Engine.Read(n => n.Pool.Find(parent.Txid)));
+        Assert.Null(node.Engine.Read(n => n.Pool.Find(other.Txid)));
+        var template = node.Engine.CreateTemplate(Miner.PublicKey.ToArray());
+        Assert.Equal([parent.Txid, child.Txid], template.Transactions.Skip(1).Select(t => t.Txid));
+        var block = await node.MineAsync(Miner, [.. template.Transactions.Skip(1)]);
+        Assert.Equal(block.Hash, node.Tip.Hash);
+        Assert.Equal(TransactionState.Confirmed, node.StatusOf(child).State);
+    }
+
+    [Fact]
+    public async Task A_child_that_only_its_own_ancestors_could_make_room_for_is_refused_and_nothing_is_evicted()
+    {
+        var coinbases = await MatureCoinbasesAsync(1);
+        var parent = _node.Spend(coinbases[0], 0, Alice, (Alice, Reward - 100));
+        var child = _node.Spend(parent, 0, Alice, (Bob, Reward - 100 - 90_000));
+        using var node = await PoolHoldingAsync(parent.Size + 10, parent);
+
+        Reject.Transaction(RejectReasons.MempoolFull, () => node.Engine.SubmitTransaction(child));
+
+        Assert.NotNull(node.Engine.Read(n => n.Pool.Find(parent.Txid)));
+        Assert.Equal([parent.Txid], node.Engine.CreateTemplate(Miner.PublicKey.ToArray()).Transactions.Skip(1).Select(t => t.Txid));
+    }
+
+    /// <summary>A node on a copy of this test's chain whose mempool holds <paramref name="maxBytes"/> and starts with <paramref name="transactions"/>.</summary>
+    private async Task<TestNode> PoolHoldingAsync(long maxBytes, params Transaction[] transactions)
+    {
+        var node = new TestNode(_node.Parameters, mempoolBytes: maxBytes) { Now = _node.Now };
+        foreach (var entry in _node.Engine.Read(n => n.Chain.ActiveChain.Skip(1).Select(e => e.Hash).ToList()))
+        {
+            await node.Engine.SubmitBlockAsync(_node.Engine.FindBlock(entry)!);
+        }
+        foreach (var tx in transactions)
+        {
+            node.Engine.SubmitTransaction(tx);
+        }
+        return node;
+    }
+
+    [Fact]
+    public async Task The_mempool_survives_a_clean_restart_and_keeps_what_a_client_submitted_marked_for_rebroadcast()
+    {
+        var coinbases = await MatureCoinbasesAsync(2);
+        var fromClient = _node.Spend(coinbases[0], 0, Alice, (Bob, Reward - 1_000));
+        var relayed = _node.Spend(coinbases[1], 0, Alice, (Carol, Reward - 1_000));
+        _node.Engine.SubmitTransaction(fromClient, local: true);
+        _node.Engine.SubmitTransaction(relayed);
+
+        using var restarted = _node.Restart();
+
+        Assert.Equal(TransactionState.Pending, restarted.StatusOf(fromClient).State);
+        Assert.Equal(TransactionState.Pending, restarted.StatusOf(relayed).State);
+        Assert.Equal([fromClient.Txid], restarted.Engine.LocalPending().Select(t => t.Txid));
+    }
+
+    [Fact]
+    public async Task A_saved_mempool_is_validated_again_on_load_so_what_was_mined_meanwhile_is_dropped()
+    {
+        var coinbases = await MatureCoinbasesAsync(2);
+        var pending = _node.Spend(coinbases[0], 0, Alice, (Bob, Reward - 1_000));
+        var minedWhileDown = _node.Spend(coinbases[1], 0, Alice, (Carol, Reward - 1_000));
+        _node.Engine.SubmitTransaction(pending);
+        _node.Engine.SubmitTransaction(minedWhileDown);
+        _node.Engine.SaveMempool();
+        var saved = File.ReadAllBytes(MempoolPath(_node.DataDirectory));
+        await _node.MineAsync(Miner, minedWhileDown);
+
+        using var restarted = _node.Restart(whileStopped: dir => File.WriteAllBytes(MempoolPath(dir), saved));
+
+        Assert.Equal([pending.Txid], restarted.Engine.MempoolEntries().Select(e => e.Txid));
+        Assert.Equal(TransactionState.Confirmed, restarted.StatusOf(minedWhileDown).State);
+    }
+
+    [Fact]
+    public async Task A_torn_mempool_file_costs_only_what_follows_the_tear()
+    {
+        var coinbases = await MatureCoinbasesAsync(2);
+        var first = _node.Spend(coinbases[0], 0, Alice, (Bob, Reward - 1_000));
+        var second = _node.Spend(coinbases[1], 0, Alice, (Carol, Reward - 1_000));
+        _node.Engine.SubmitTransaction(first);
+        _node.Engine.SubmitTransaction(second);
+        _node.Engine.SaveMempool();
+        var saved = File.ReadAllBytes(MempoolPath(_node.DataDirectory));
+        var firstRecordEnd = "LCMEMPOOL1".Length + 13 + first.Size;
+
+        using var torn = _node.Restart(whileStopped: dir => File.WriteAllBytes(MempoolPath(dir), saved[..(firstRecordEnd + 20)]));
+        Assert.Equal([first.Txid], torn.Engine.MempoolEntries().Select(e => e.Txid));
+
+        using var foreign = torn.Restart(whileStopped: dir => File.WriteAllBytes(MempoolPath(dir), [.. Enumerable.Repeat((byte)0xff, 500)]));
+        Assert.Empty(foreign.Engine.MempoolEntries());
+    }
+
+    private static string MempoolPath(string dataDirectory) => Path.Combine(dataDirectory, MempoolFile.FileName);
+
     public void Dispose() => _node.Dispose();
 }

@@ -1,4 +1,4 @@
-namespace LedgerContrast.CentralBank.Storage;
+namespace LedgerContrast.Shared.Storage;
 
 /// <summary>The points of a batch's life where storage can fail, in order.</summary>
 public enum StorageStep

@@ -1,20 +1,26 @@
 using System.Runtime.InteropServices;
 
-namespace LedgerContrast.CentralBank.Storage;
+namespace LedgerContrast.Shared.Storage;
 
 /// <summary>
-/// LiteDB 5.0.21 never fsyncs its -log file on commit (docs/ARCHITECTURE.md §4), so a committed batch would
-/// survive kill -9 but not an OS crash. We fsync the files ourselves once per batch, before any
-/// client hears "done". On Linux, fsync of any descriptor of a file flushes that file, and
-/// opening our own descriptor avoids .NET's advisory locks clashing with LiteDB's stream.
+/// fsync by path. LiteDB 5.0.21 never fsyncs its -log file on commit (docs/ARCHITECTURE.md §4), so
+/// the bank fsyncs its files itself once per batch, before any client hears "done"; small files
+/// replaced by rename (wallets, mempool.dat) fsync the file and then its directory, so the new
+/// name survives an OS crash too. On Linux, fsync of any descriptor of a file flushes that file,
+/// and opening our own descriptor avoids .NET's advisory locks clashing with LiteDB's stream.
 /// </summary>
-internal static partial class DurableFlush
+public static partial class DurableFlush
 {
     private const int ReadOnly = 0;
 
+    /// <summary>Flushes a file, or a directory's entries (a no-op on Windows, which has no directory fsync).</summary>
     public static void Flush(string path)
     {
-        if (!File.Exists(path))
+        if (Directory.Exists(path) && OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        if (!File.Exists(path) && !Directory.Exists(path))
         {
             return;
         }
@@ -27,7 +33,7 @@ internal static partial class DurableFlush
         var fd = Open(path, ReadOnly);
         if (fd < 0)
         {
-            if (!File.Exists(path))
+            if (!File.Exists(path) && !Directory.Exists(path))
             {
                 return; // checkpointed away between the check and the open: nothing left to flush
             }

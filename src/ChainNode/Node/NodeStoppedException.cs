@@ -1,0 +1,13 @@
+using Grpc.Core;
+using LedgerContrast.Shared.Rpc;
+
+namespace LedgerContrast.ChainNode.Node;
+
+/// <summary>The node stopped after a storage (or internal) failure: nothing it holds in memory is served any more.</summary>
+public sealed class NodeStoppedException(Exception cause)
+    : ReasonedException(Code, $"The node stopped after a storage failure ({cause?.Message}); restart it: it recovers from its data directory.", null)
+{
+    public const string Code = "NODE_STOPPED";
+
+    public override StatusCode StatusCode => StatusCode.Unavailable;
+}

@@ -1,0 +1,143 @@
+using LedgerContrast.ChainNode.Node;
+using LedgerContrast.ChainNode.Tests.Harness;
+using LedgerContrast.Shared.Chain;
+using LedgerContrast.Shared.Money;
+using LedgerContrast.Shared.Storage;
+using static LedgerContrast.ChainNode.Tests.Harness.Keys;
+
+namespace LedgerContrast.ChainNode.Tests.Storage;
+
+/// <summary>
+/// Storage that fails part way through a reorganisation (TigerBeetle's VOPR injects faults the
+/// same way): the node stops at once, and a restart from its file lands on the heaviest chain.
+/// </summary>
+public sealed class StorageFaultTests : IDisposable
+{
+    private const int LightLength = 10;
+    private TestNode _node = new();
+
+    /// <summary>
+    /// Light branch of 10 blocks active, a heavier branch of 11 whose first 10 are stored: the
+    /// 11th triggers a reorg of 1 store + 10 disconnects + 11 connects = 22 transactions.
+    /// </summary>
+    private async Task<(Block LightTip, Block HeavyTip)> TwoBranchesAsync()
+    {
+        var fork = _node.Tip;
+        Block? lightTip = null;
+        for (var i = 0; i < LightLength; i++)
+        {
+            lightTip = await _node.MineAsync(Alice);
+        }
+        var parent = fork;
+        Block? heavy = null;
+        for (var i = 0; i < LightLength; i++)
+        {
+            heavy = _node.NewBlock(parent).PayingTo(Bob).Build();
+            await _node.Engine.SubmitBlockAsync(heavy);
+            parent = _node.Engine.Read(n => n.Chain.Find(heavy.Hash))!;
+        }
+        Assert.Equal(lightTip!.Hash, _node.Tip.Hash);
+        return (lightTip, _node.NewBlock(parent).PayingTo(Bob).Build());
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(6)]
+    [InlineData(11)]
+    [InlineData(12)]
+    [InlineData(13)]
+    [InlineData(17)]
+    [InlineData(22)]
+    public async Task A_restart_after_a_storage_failure_in_the_middle_of_a_reorg_resumes_on_the_heaviest_chain(int failingWrite)
+    {
+        var faults = new FailingWrite();
+        _node = _node.Restart(faults);
+        var (lightTip, heavyTip) = await TwoBranchesAsync();
+
+        faults.FailAt(failingWrite);
+        await Assert.ThrowsAsync<NodeStoppedException>(() => _node.Engine.SubmitBlockAsync(heavyTip));
+
+        _node = _node.Restart();
+        // The first write stores the heavier branch's last block: failing it leaves that block unknown.
+        var expected = failingWrite == 1 ? lightTip : heavyTip;
+        Assert.Equal(expected.Hash, _node.Tip.Hash);
+        Assert.Empty(_node.Engine.Verify());
+    }
+
+    [Fact]
+    public async Task A_storage_failure_stops_the_node_at_once_and_it_serves_nothing_from_memory()
+    {
+        var faults = new FailingWrite();
+        _node = _node.Restart(faults);
+        var (_, heavyTip) = await TwoBranchesAsync();
+
+        faults.FailAt(5);
+        var stop = await Assert.ThrowsAsync<NodeStoppedException>(() => _node.Engine.SubmitBlockAsync(heavyTip));
+
+        Assert.Equal(Grpc.Core.StatusCode.Unavailable, stop.StatusCode);
+        Assert.Equal("NODE_STOPPED", stop.Reason);
+        Assert.False(_node.Engine.IsHealthy);
+        Assert.True(_node.Engine.Stopped.WaitHandle.WaitOne(TimeSpan.FromSeconds(10)));
+        Assert.Throws<NodeStoppedException>(() => _node.Tip);
+        Assert.Throws<NodeStoppedException>(() => _node.Engine.StatusOf(heavyTip.Transactions[0].Txid));
+        await Assert.ThrowsAsync<NodeStoppedException>(() => _node.Engine.SubmitBlockAsync(heavyTip));
+    }
+
+    [Fact]
+    public async Task A_block_stored_but_never_connected_is_connected_at_restart()
+    {
+        var faults = new FailingWrite();
+        _node = _node.Restart(faults);
+        var first = await _node.MineAsync(Alice);
+        var second = _node.NewBlock().PayingTo(Alice).Build();
+
+        faults.FailAt(2); // the block is stored; connecting it fails
+        await Assert.ThrowsAsync<NodeStoppedException>(() => _node.Engine.SubmitBlockAsync(second));
+
+        _node = _node.Restart();
+        Assert.Equal(second.Hash, _node.Tip.Hash);
+        Assert.Equal(first.Hash, _node.Tip.Parent!.Hash);
+    }
+
+    [Fact]
+    public async Task A_reorg_finished_at_restart_returns_the_old_branch_payments_to_the_mempool()
+    {
+        var funding = (await _node.MineAsync(Alice)).Transactions[0];
+        await _node.MineManyAsync(_node.Parameters.CoinbaseMaturity, Miner);
+        var faults = new FailingWrite();
+        _node = _node.Restart(faults);
+        var fork = _node.Tip;
+        var payment = _node.Spend(funding, 0, Alice, (Bob, 50 * Amount.MinorPerUnit - 1_000));
+        await _node.MineAsync(Miner, payment);
+        var heavy1 = _node.NewBlock(fork).Build();
+        await _node.Engine.SubmitBlockAsync(heavy1);
+        var heavy2 = _node.NewBlock(_node.Engine.Read(n => n.Chain.Find(heavy1.Hash))!).Build();
+
+        faults.FailAt(3); // stored, old block disconnected, the first heavy block's connect fails
+        await Assert.ThrowsAsync<NodeStoppedException>(() => _node.Engine.SubmitBlockAsync(heavy2));
+
+        _node = _node.Restart();
+        Assert.Equal(heavy2.Hash, _node.Tip.Hash);
+        Assert.Equal(TransactionState.Pending, _node.StatusOf(payment).State);
+    }
+
+    public void Dispose() => _node.Dispose();
+
+    /// <summary>Throws what a failing disk would at the Nth storage write after <see cref="FailAt"/>, and at every one after it.</summary>
+    private sealed class FailingWrite : IStorageFaultInjector
+    {
+        private int _remaining = int.MaxValue;
+
+        public void FailAt(int write) => Volatile.Write(ref _remaining, write);
+
+        public void Before(StorageStep step)
+        {
+            if (step == StorageStep.Write && Interlocked.Decrement(ref _remaining) <= 0)
+            {
+                throw new IOException("Injected storage failure (EIO).");
+            }
+        }
+    }
+}
