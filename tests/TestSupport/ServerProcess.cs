@@ -120,7 +120,24 @@ public sealed partial class ServerProcess : IDisposable
                 }
             }
         });
-        _ = _process.StandardError.ReadToEndAsync();
+        _stderr = _process.StandardError.ReadToEndAsync();
+    }
+
+    private Task<string> _stderr = Task.FromResult("");
+
+    /// <summary>Waits for the server to exit by itself (e.g. a fail-stop), or fails after the deadline.</summary>
+    public async Task<(int ExitCode, string Stderr)> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"The process did not exit within {timeout.TotalSeconds} s.");
+        }
+        return (_process.ExitCode, await _stderr);
     }
 
     private static ProcessStartInfo Start(string dll, IEnumerable<string> args, Dictionary<string, string?> environment, int? fileDescriptorLimit = null)

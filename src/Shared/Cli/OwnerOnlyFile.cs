@@ -16,7 +16,8 @@ public static class OwnerOnlyFile
 
     /// <summary>
     /// Creates <paramref name="path"/> with <paramref name="contents"/> only if no file of that name
-    /// exists, atomically (a hard link, which fails if the name is taken): of two concurrent
+    /// exists, atomically (a hard link, which fails if the name is taken; the temporary name is
+    /// then removed): of two concurrent
     /// creators exactly one wins; the other gets <see cref="FileAlreadyExistsException"/>.
     /// </summary>
     public static void CreateNew(string path, string contents) => Write(path, contents, replace: false);
@@ -44,16 +45,9 @@ public static class OwnerOnlyFile
             {
                 File.Move(temporary, full, overwrite: true);
             }
-            else
+            else if (!DurableFlush.TryLinkExclusive(temporary, full))
             {
-                try
-                {
-                    File.Move(temporary, full, overwrite: false);
-                }
-                catch (IOException) when (File.Exists(full))
-                {
-                    throw new FileAlreadyExistsException(full);
-                }
+                throw new FileAlreadyExistsException(full);
             }
             DurableFlush.Flush(directory);
         }

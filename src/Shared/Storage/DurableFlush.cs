@@ -52,6 +52,39 @@ public static partial class DurableFlush
         }
     }
 
+    /// <summary>
+    /// Gives <paramref name="source"/>'s file the second name <paramref name="destination"/>,
+    /// atomically and only if that name is free (link(2); on Windows a non-replacing move).
+    /// Returns false if the name is taken. .NET's File.Move(…, overwrite: false) checks, then
+    /// renames: two racing callers can both "win".
+    /// </summary>
+    public static bool TryLinkExclusive(string source, string destination)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            try
+            {
+                File.Move(source, destination, overwrite: false);
+                return true;
+            }
+            catch (IOException) when (File.Exists(destination))
+            {
+                return false;
+            }
+        }
+        if (Link(source, destination) == 0)
+        {
+            return true;
+        }
+        var errno = Marshal.GetLastPInvokeError();
+        return errno == AlreadyExists ? false : throw new IOException($"Cannot link {source} to {destination} (errno {errno}).");
+    }
+
+    private const int AlreadyExists = 17; // EEXIST
+
+    [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Link(string oldPath, string newPath);
+
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
 

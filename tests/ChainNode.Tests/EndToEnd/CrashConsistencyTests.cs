@@ -1,6 +1,15 @@
-using LedgerContrast.TestSupport;
+using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.RegularExpressions;
+using Grpc.Net.Client;
+using LedgerContrast.ChainNode.Consensus;
+using LedgerContrast.ChainNode.Storage;
+using LedgerContrast.ChainNode.Tests.Harness;
+using LedgerContrast.Protos.Chain.V1;
+using LedgerContrast.Shared.Chain;
+using LedgerContrast.TestSupport;
+using Block = LedgerContrast.Shared.Chain.Block;
 
 namespace LedgerContrast.ChainNode.Tests.EndToEnd;
 
@@ -37,6 +46,81 @@ public sealed partial class CrashConsistencyTests : IDisposable
             lastCommitted = height;
         }
     }
+
+    /// <summary>
+    /// Each step of a reorganisation commits on its own, so a kill can land between any two. The
+    /// first round times the whole reorganisation; each later round kills the node at a random
+    /// moment within that time. Whatever moment it was, the node restarts on the heaviest chain
+    /// it holds, consistent with its blocks.
+    /// </summary>
+    [Fact]
+    public async Task A_node_killed_during_a_long_reorg_restarts_on_the_heaviest_chain_it_holds()
+    {
+        const int lightLength = 20;
+        using var builder = new TestNode(ChainParameters.ForRegtest());
+        var fork = builder.Tip;
+        var light = new List<Block>();
+        for (var i = 0; i < lightLength; i++)
+        {
+            light.Add(await builder.MineAsync(Keys.Alice));
+        }
+        var heavy = new List<Block>();
+        var parent = fork;
+        for (var i = 0; i <= lightLength; i++)
+        {
+            heavy.Add(builder.NewBlock(parent).PayingTo(Keys.Bob).Build());
+            await builder.Engine.SubmitBlockAsync(heavy[^1]);
+            parent = builder.Engine.Read(n => n.Chain.Find(heavy[^1].Hash))!;
+        }
+
+        var random = new Random(11);
+        var reorgTime = TimeSpan.Zero;
+        var cutShort = 0;
+        for (var round = 0; round < 5; round++)
+        {
+            var data = Path.Combine(_data, $"round{round}");
+            using (var node = await ServerProcess.StartAsync("chain.dll", ["node", "--data", data, "--port", "0", "--regtest"]))
+            {
+                using var channel = GrpcChannel.ForAddress(node.Url);
+                var api = new NodeService.NodeServiceClient(channel);
+                foreach (var block in light.Concat(heavy.SkipLast(1)))
+                {
+                    await api.SubmitBlockAsync(new SubmitBlockRequest { Block = block.ToProto() });
+                }
+                var clock = Stopwatch.StartNew();
+                var reorg = api.SubmitBlockAsync(new SubmitBlockRequest { Block = heavy[^1].ToProto() }).ResponseAsync;
+                if (round == 0)
+                {
+                    await reorg;
+                    reorgTime = clock.Elapsed;
+                }
+                else
+                {
+                    await Task.Delay(TimeSpan.FromTicks((long)(reorgTime.Ticks * random.NextDouble())));
+                }
+                node.KillHard();
+            }
+
+            StoredState stored;
+            using (var store = new ChainStore(data))
+            {
+                stored = new(store.LoadTip()!.Value.ToString(), store.LoadBlock(heavy[^1].Hash) is not null);
+            }
+            if (stored.Tip != light[^1].Hash.ToString() && stored.Tip != heavy[^1].Hash.ToString())
+            {
+                cutShort++;
+            }
+            var verify = await ServerProcess.RunAsync("chain.dll", ["verify", "--data", data, "--regtest", "--json"]);
+            Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
+            var tip = JsonDocument.Parse(verify.Stdout).RootElement.GetProperty("tip").GetString();
+            var expected = stored.HeavyTipStored ? heavy[^1] : light[^1];
+            Assert.True(expected.Hash.ToString() == tip,
+                $"round {round}: killed with the stored tip at {stored.Tip[..12]} (heavy tip stored: {stored.HeavyTipStored}); restarted on {tip?[..12]}, expected {expected.Hash.ToString()[..12]}");
+        }
+        Console.WriteLine($"{cutShort} of 4 kills landed in the middle of the reorganisation (reorg took {reorgTime.TotalMilliseconds:F0} ms)");
+    }
+
+    private sealed record StoredState(string Tip, bool HeavyTipStored);
 
     private static int Height(Match match) => int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
 

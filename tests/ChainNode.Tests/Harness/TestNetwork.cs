@@ -54,9 +54,10 @@ public sealed class TestNetwork : IAsyncDisposable
         return network;
     }
 
-    public async Task<NetworkNode> StartNodeAsync(IReadOnlyList<string> peers, int coinbaseMaturity = 2, string? dataDirectory = null, int outbound = 1)
+    public async Task<NetworkNode> StartNodeAsync(IReadOnlyList<string> peers, int coinbaseMaturity = 2, string? dataDirectory = null, int outbound = 1,
+        Func<NodeOptions, NodeOptions>? configure = null)
     {
-        var node = await NetworkNode.StartAsync(new NodeOptions
+        var options = new NodeOptions
         {
             DataDirectory = dataDirectory ?? TempDirectory.NewPath("lc-net-test-"),
             Port = 0,
@@ -65,7 +66,8 @@ public sealed class TestNetwork : IAsyncDisposable
             CoinbaseMaturity = coinbaseMaturity,
             TargetOutboundPeers = outbound,
             BanDuration = TimeSpan.FromMinutes(10),
-        });
+        };
+        var node = await NetworkNode.StartAsync(configure is null ? options : configure(options));
         _nodes.Add(node);
         return node;
     }

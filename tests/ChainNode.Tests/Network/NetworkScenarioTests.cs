@@ -176,6 +176,20 @@ public class NetworkScenarioTests
     }
 
     /// <summary>Mines a coinbase to <paramref name="owner"/> and matures it, everywhere.</summary>
+    [Fact]
+    public async Task A_payment_a_client_gave_this_node_is_rebroadcast_until_a_peer_that_joined_later_holds_it()
+    {
+        await using var network = new TestNetwork();
+        var first = await network.StartNodeAsync([], configure: o => o with { RebroadcastInterval = TimeSpan.FromSeconds(1) });
+        var payment = Sign(first, await FundAsync(network, first, Alice), Bob);
+        await first.Api.SubmitTransactionAsync(new SubmitTransactionRequest { Transaction = payment.ToProto() });
+
+        var late = await network.StartNodeAsync([first.Address]);
+        await network.WaitForSameTipAsync();
+
+        await Poll.UntilAsync(() => late.Pending(payment.Txid) is not null, TestNetwork.DefaultTimeout, () => "the late peer never heard of the payment");
+    }
+
     private static async Task<Transaction> FundAsync(TestNetwork network, NetworkNode node, Shared.Crypto.PrivateKey owner)
     {
         var hashes = await node.MineAsync(1, owner);

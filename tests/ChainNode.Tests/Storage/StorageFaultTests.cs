@@ -1,9 +1,17 @@
+using System.Text.Json;
+using Grpc.Core;
+using Grpc.Net.Client;
+using LedgerContrast.ChainNode.Consensus;
 using LedgerContrast.ChainNode.Node;
 using LedgerContrast.ChainNode.Tests.Harness;
+using LedgerContrast.Protos.Chain.V1;
 using LedgerContrast.Shared.Chain;
+using LedgerContrast.Shared.Rpc;
 using LedgerContrast.Shared.Money;
 using LedgerContrast.Shared.Storage;
+using LedgerContrast.TestSupport;
 using static LedgerContrast.ChainNode.Tests.Harness.Keys;
+using Block = LedgerContrast.Shared.Chain.Block;
 
 namespace LedgerContrast.ChainNode.Tests.Storage;
 
@@ -138,6 +146,71 @@ public sealed class StorageFaultTests : IDisposable
             {
                 throw new IOException("Injected storage failure (EIO).");
             }
+        }
+    }
+}
+
+/// <summary>The same fail-stop in a real process on a real disk that fills up.</summary>
+public sealed class DiskFullTests
+{
+    [TmpfsFact]
+    public async Task A_node_whose_disk_fills_stops_with_exit_70_and_restarts_consistent_once_space_returns()
+    {
+        using var disk = Tmpfs.Mount(megabytes: 32);
+        var data = Path.Combine(disk.Path, "node");
+        using var builder = new TestNode(ChainParameters.ForRegtest());
+        var blocks = new List<Block>();
+        for (var i = 0; i < 30; i++)
+        {
+            blocks.Add(await builder.MineAsync(Alice));
+        }
+        var accepted = 0;
+        string filler;
+        using (var node = await ServerProcess.StartAsync("chain.dll", ["node", "--data", data, "--port", "0", "--regtest"]))
+        {
+            using var channel = GrpcChannel.ForAddress(node.Url);
+            var api = new NodeService.NodeServiceClient(channel);
+            for (; accepted < 10; accepted++)
+            {
+                await api.SubmitBlockAsync(new SubmitBlockRequest { Block = blocks[accepted].ToProto() });
+            }
+
+            filler = disk.FillLeaving(bytes: 0);
+            RpcException? stopped = null;
+            while (stopped is null && accepted < blocks.Count)
+            {
+                try
+                {
+                    await api.SubmitBlockAsync(new SubmitBlockRequest { Block = blocks[accepted].ToProto() });
+                    accepted++; // the page cache may take a few before the disk says no
+                }
+                catch (RpcException ex)
+                {
+                    stopped = ex;
+                }
+            }
+
+            Assert.NotNull(stopped);
+            Assert.Equal((StatusCode.Unavailable, "NODE_STOPPED"), (stopped.StatusCode, RpcErrors.Describe(stopped).Reason));
+            var (exitCode, stderr) = await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(70, exitCode);
+            Assert.Contains("stopped after a storage failure", stderr, StringComparison.Ordinal);
+        }
+
+        File.Delete(filler);
+        var verify = await ServerProcess.RunAsync("chain.dll", ["verify", "--data", data, "--regtest", "--json"]);
+        Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
+        Assert.Equal(blocks[accepted - 1].Hash.ToString(), JsonDocument.Parse(verify.Stdout).RootElement.GetProperty("tip").GetString());
+        using (var restarted = await ServerProcess.StartAsync("chain.dll", ["node", "--data", data, "--port", "0", "--regtest"]))
+        {
+            using var channel = GrpcChannel.ForAddress(restarted.Url);
+            var api = new NodeService.NodeServiceClient(channel);
+            foreach (var block in blocks.Skip(accepted))
+            {
+                await api.SubmitBlockAsync(new SubmitBlockRequest { Block = block.ToProto() });
+            }
+            var tip = await api.GetInfoAsync(new GetInfoRequest());
+            Assert.Equal((uint)blocks.Count, tip.Height);
         }
     }
 }
