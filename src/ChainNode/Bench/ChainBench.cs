@@ -17,6 +17,7 @@ namespace LedgerContrast.ChainNode.Bench;
 public static class ChainBench
 {
     public const int BlockTransactions = 1_000;
+    private static readonly Amount PaymentFee = Amount.FromMinorUnits(100);
 
     public sealed record Figure(string Name, double Value, string Unit, double Baseline, string BaselineName)
     {
@@ -88,7 +89,7 @@ public static class ChainBench
         {
             var coinbase = node.Read(n => n.Chain.LoadBlock(mined[f])!.Transactions[0]);
             var outputs = Enumerable.Range(0, perFanOut).Select(_ => new TxOutput(Amount.FromMinorUnits(coinbase.TotalOutput().MinorUnits / perFanOut - 10), owner.PublicKey.ToArray())).ToList();
-            var fanOut = TransactionSigner.Sign(new Transaction(1, [TxInput.WithoutSignature(new OutPoint(coinbase.Txid, 0))], outputs), node.NetworkId, [owner]);
+            var fanOut = TransactionSigner.Sign(new Transaction(Transaction.CurrentVersion, [TxInput.WithoutSignature(new OutPoint(coinbase.Txid, 0))], outputs), node.NetworkId, [owner], [coinbase.Outputs[0].Amount]);
             node.SubmitTransaction(fanOut);
             coins.AddRange(Enumerable.Range(0, perFanOut).Select(i => new OutPoint(fanOut.Txid, (uint)i)));
         }
@@ -96,15 +97,18 @@ public static class ChainBench
         return coins.Take(count).AsParallel().AsOrdered().Select(coin =>
         {
             var value = node.Read(n => n.Chain.Utxos.Find(coin)!.Amount);
-            var unsigned = new Transaction(1, [TxInput.WithoutSignature(coin)], [new TxOutput(value - Amount.FromMinorUnits(100), owner.PublicKey.ToArray())]);
-            return TransactionSigner.Sign(unsigned, node.NetworkId, [owner]);
+            var unsigned = new Transaction(Transaction.CurrentVersion, [TxInput.WithoutSignature(coin)], [new TxOutput(value - PaymentFee, owner.PublicKey.ToArray())]);
+            return TransactionSigner.Sign(unsigned, node.NetworkId, [owner], [value]);
         }).ToList();
     }
 
     /// <summary>The raw library: BIP-340 verification of exactly these signatures on N threads.</summary>
     private static double SignatureVerifyRate(List<Transaction> txs, Hash256 networkId, PublicKey key, int threads)
     {
-        var work = txs.Select(tx => (Message: TransactionSigner.SignatureMessage(tx, networkId).ToArray(), Signature: SchnorrSignature.FromBytes(tx.Inputs[0].Signature.Span))).ToList();
+        // Each payment spends one coin and pays it on less the fee.
+        var work = txs.Select(tx => (
+            Message: TransactionSigner.SignatureMessage(tx, networkId, [new TxOutput(tx.TotalOutput() + PaymentFee, key.ToArray())]).ToArray(),
+            Signature: SchnorrSignature.FromBytes(tx.Inputs[0].Signature.Span))).ToList();
         var stopwatch = Stopwatch.StartNew();
         Parallel.ForEach(work, new ParallelOptions { MaxDegreeOfParallelism = threads }, item =>
         {

@@ -168,7 +168,10 @@ internal static class ClientCommands
                 outputs.Add(new TxOutput(change, key.PublicKey.ToArray()));
             }
             var unsigned = new Transaction(Transaction.CurrentVersion, [.. chosen.Select(c => TxInput.WithoutSignature(ChainProto.OutPointFromProto(c.OutPoint)))], outputs);
-            var signed = TransactionSigner.Sign(unsigned, ChainProto.HashFromProto(info.NetworkId, "network id"), [.. chosen.Select(_ => key)]);
+            // The amounts come from the node; the signature commits to them, so a node that lies
+            // about a coin gets a transaction no honest node accepts, not a bigger fee.
+            var signed = TransactionSigner.Sign(unsigned, ChainProto.HashFromProto(info.NetworkId, "network id"), [.. chosen.Select(_ => key)],
+                [.. chosen.Select(c => Amount.FromMinorUnits(c.Amount))]);
             await node.Api.SubmitTransactionAsync(new SubmitTransactionRequest { Transaction = signed.ToProto() }, deadline: NodeClient.Deadline());
             var model = new { txid = signed.Txid.ToString(), amount = value.ToString(), fee = fees.ToString(), change = change.ToString(), inputs = chosen.Select(c => $"{Hex(c.OutPoint.Txid)}:{c.OutPoint.Index}").ToList() };
             return output.Success(model, c => c.MarkupLineInterpolated($"Sent {value} to {payee} (fee {fees}): txid [bold]{signed.Txid}[/] — pending until mined."));

@@ -538,14 +538,14 @@ public sealed class Blockchain
     {
         var view = new BlockUtxoView(Utxos);
         var fees = 0L;
-        var signatureJobs = new List<(Transaction Tx, byte[][] Signers)>(block.Transactions.Count);
+        var signatureJobs = new List<(Transaction Tx, TxOutput[] Spent)>(block.Transactions.Count);
         foreach (var tx in block.Transactions.Skip(1))
         {
             try
             {
-                var (fee, signers) = TransactionRules.CheckInputs(tx, view, entry.Height, _parameters, WhyMissing);
+                var (fee, spent) = TransactionRules.CheckInputs(tx, view, entry.Height, _parameters, WhyMissing);
                 fees += fee.MinorUnits;
-                signatureJobs.Add((tx, signers));
+                signatureJobs.Add((tx, spent));
             }
             catch (ConsensusException ex)
             {
@@ -626,14 +626,14 @@ public sealed class Blockchain
         return block;
     }
 
-    private void CheckSignaturesInParallel(List<(Transaction Tx, byte[][] Signers)> jobs, BlockIndexEntry entry)
+    private void CheckSignaturesInParallel(List<(Transaction Tx, TxOutput[] Spent)> jobs, BlockIndexEntry entry)
     {
         ConsensusException? failure = null;
         Parallel.ForEach(jobs, (job, state) =>
         {
             try
             {
-                TransactionRules.CheckSignatures(job.Tx, job.Signers, NetworkId);
+                TransactionRules.CheckSignatures(job.Tx, job.Spent, NetworkId);
             }
             catch (ConsensusException ex)
             {

@@ -61,11 +61,12 @@ public static class TransactionRules
     }
 
     /// <summary>
-    /// Looks up every spent output and checks maturity and amounts; returns the fee and the key
-    /// that must have signed each input. Signatures are checked separately (they are the costly
-    /// part and can run in parallel, outside any lock).
+    /// Looks up every spent output and checks maturity and amounts; returns the fee and the
+    /// output each input spends (whose key must have signed it, and which the signature message
+    /// commits to). Signatures are checked separately (they are the costly part and can run in
+    /// parallel, outside any lock).
     /// </summary>
-    public static (Amount Fee, byte[][] Signers) CheckInputs(Transaction tx, IUtxoView view, uint spendHeight, ChainParameters parameters, Func<OutPoint, string>? whyMissing = null)
+    public static (Amount Fee, TxOutput[] Spent) CheckInputs(Transaction tx, IUtxoView view, uint spendHeight, ChainParameters parameters, Func<OutPoint, string>? whyMissing = null)
     {
         ArgumentNullException.ThrowIfNull(tx);
         ArgumentNullException.ThrowIfNull(view);
@@ -74,7 +75,7 @@ public static class TransactionRules
         {
             throw new ConsensusException(RejectReasons.TxCoinbaseNotAllowed, "A coinbase is only valid as the first transaction of a block.");
         }
-        var signers = new byte[tx.Inputs.Count][];
+        var spentOutputs = new TxOutput[tx.Inputs.Count];
         var totalIn = 0L;
         for (var i = 0; i < tx.Inputs.Count; i++)
         {
@@ -93,7 +94,7 @@ public static class TransactionRules
                     $"Output {outPoint} is a coinbase from height {spent.Height}; it can be spent from height {(spent.Height + parameters.CoinbaseMaturity).ToString(CultureInfo.InvariantCulture)}.");
             }
             totalIn += spent.Amount.MinorUnits;
-            signers[i] = spent.PublicKey;
+            spentOutputs[i] = new TxOutput(spent.Amount, spent.PublicKey);
         }
         var totalOut = tx.TotalOutput().MinorUnits;
         if (totalOut > totalIn)
@@ -101,19 +102,19 @@ public static class TransactionRules
             throw new ConsensusException(RejectReasons.TxOutputsExceedInputs,
                 $"The outputs pay {Amount.FromMinorUnits(totalOut)} but the inputs hold only {Amount.FromMinorUnits(totalIn)}.");
         }
-        return (Amount.FromMinorUnits(totalIn - totalOut), signers);
+        return (Amount.FromMinorUnits(totalIn - totalOut), spentOutputs);
     }
 
-    /// <summary>Every input must carry a BIP-340 signature of the signature message by the key it spends.</summary>
-    public static void CheckSignatures(Transaction tx, byte[][] signers, Hash256 networkId)
+    /// <summary>Every input must carry a BIP-340 signature of the signature message by the key of the output it spends.</summary>
+    public static void CheckSignatures(Transaction tx, IReadOnlyList<TxOutput> spent, Hash256 networkId)
     {
         ArgumentNullException.ThrowIfNull(tx);
-        ArgumentNullException.ThrowIfNull(signers);
+        ArgumentNullException.ThrowIfNull(spent);
         Span<byte> message = stackalloc byte[Hash256.Size];
-        TransactionSigner.SignatureMessage(tx, networkId).WriteTo(message);
+        TransactionSigner.SignatureMessage(tx, networkId, spent).WriteTo(message);
         for (var i = 0; i < tx.Inputs.Count; i++)
         {
-            var valid = PublicKey.TryFromBytes(signers[i], out var key, out _)
+            var valid = PublicKey.TryFromBytes(spent[i].PublicKey.Span, out var key, out _)
                 && SchnorrSignature.TryFromBytes(tx.Inputs[i].Signature.Span, out var signature, out _)
                 && key.Verify(message, signature);
             if (!valid)
@@ -121,5 +122,14 @@ public static class TransactionRules
                 throw new ConsensusException(RejectReasons.TxBadSignature, $"Input {i} is not signed by the owner of {tx.Inputs[i].PreviousOutput}.");
             }
         }
+    }
+
+    /// <summary>Whether two lookups of a transaction's inputs found the same outputs (same amounts, same keys).</summary>
+    public static bool SameOutputs(IReadOnlyList<TxOutput> first, IReadOnlyList<TxOutput> second)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        return first.Count == second.Count
+            && first.Zip(second).All(pair => pair.First.Amount == pair.Second.Amount && pair.First.PublicKey.Span.SequenceEqual(pair.Second.PublicKey.Span));
     }
 }

@@ -58,9 +58,9 @@ public sealed class TransactionPool(ChainParameters parameters, long maxBytes = 
 
     /// <summary>
     /// Step one of acceptance, under the lock: every check except signatures. Returns the fee and
-    /// the key each input must be signed by.
+    /// the output each input spends.
     /// </summary>
-    public (Amount Fee, byte[][] Signers) Check(Transaction tx, Blockchain chain)
+    public (Amount Fee, TxOutput[] Spent) Check(Transaction tx, Blockchain chain)
     {
         ArgumentNullException.ThrowIfNull(tx);
         ArgumentNullException.ThrowIfNull(chain);

@@ -25,7 +25,8 @@ namespace LedgerContrast.ChainNode.Network;
 /// </summary>
 public sealed partial class PeerManager : IAsyncDisposable
 {
-    public const uint ProtocolVersion = 1;
+    /// <summary>2: transactions sign their spent outputs (docs/PROTOCOL.md §3); version-1 peers are refused with WRONG_VERSION.</summary>
+    public const uint ProtocolVersion = 2;
     public const int MaxMessageBytes = 8 * 1024 * 1024;
     public const int MaxBlocksPerRequest = 100;
     public const int MaxHashesPerLocatorReply = 500;

@@ -214,11 +214,10 @@ public sealed partial class NodeEngine : IDisposable
                 throw; // already relayed (or found invalid) once
             }
             // Only a validly signed spend of a real output is worth remembering and telling the network about.
-            byte[][] signers;
             try
             {
-                signers = Read(node => TransactionRules.CheckInputs(tx, node.Chain.Utxos, node.Chain.Tip.Height + 1, Parameters, node.Chain.WhyMissing).Signers);
-                TransactionRules.CheckSignatures(tx, signers, NetworkId);
+                var spent = Read(node => TransactionRules.CheckInputs(tx, node.Chain.Utxos, node.Chain.Tip.Height + 1, Parameters, node.Chain.WhyMissing).Spent);
+                TransactionRules.CheckSignatures(tx, spent, NetworkId);
             }
             catch (ConsensusException invalid)
             {
@@ -266,19 +265,19 @@ public sealed partial class NodeEngine : IDisposable
 
     private Hash256 Admit(Transaction tx, bool local, ulong? receivedMs = null)
     {
-        byte[][] signers;
+        TxOutput[] spent;
         lock (_sync)
         {
             ThrowIfStopped();
-            (_, signers) = Pool.Check(tx, Chain);
+            (_, spent) = Pool.Check(tx, Chain);
         }
-        TransactionRules.CheckSignatures(tx, signers, NetworkId);
+        TransactionRules.CheckSignatures(tx, spent, NetworkId);
         lock (_sync)
         {
             ThrowIfStopped();
             // The tip or the pool may have moved while signatures were checked: check again (cheap).
             var (fee, again) = Pool.Check(tx, Chain);
-            if (!again.Zip(signers).All(pair => pair.First.AsSpan().SequenceEqual(pair.Second)))
+            if (!TransactionRules.SameOutputs(again, spent))
             {
                 TransactionRules.CheckSignatures(tx, again, NetworkId);
             }

@@ -56,13 +56,13 @@ public static class ChainLab
         var each = Amount.FromMinorUnits((coin.Amount - Fee.MinorUnits) / parts);
         var unsigned = new Transaction(Transaction.CurrentVersion, [TxInput.WithoutSignature(ChainProto.OutPointFromProto(coin.OutPoint))],
             [.. Enumerable.Range(0, parts).Select(_ => new TxOutput(each, owner.PublicKey.ToArray()))]);
-        return TransactionSigner.Sign(unsigned, networkId, [owner]);
+        return TransactionSigner.Sign(unsigned, networkId, [owner], [Amount.FromMinorUnits(coin.Amount)]);
     }
 
     public static Transaction Pay(OutPoint outPoint, Amount amount, PrivateKey owner, PrivateKey payee, Hash256 networkId)
     {
         var unsigned = new Transaction(Transaction.CurrentVersion, [TxInput.WithoutSignature(outPoint)], [new TxOutput(amount - Fee, payee.PublicKey.ToArray())]);
-        return TransactionSigner.Sign(unsigned, networkId, [owner]);
+        return TransactionSigner.Sign(unsigned, networkId, [owner], [amount]);
     }
 
     public static async Task SubmitAsync(LabNode node, Transaction tx) =>

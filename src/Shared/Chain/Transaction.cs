@@ -9,7 +9,8 @@ namespace LedgerContrast.Shared.Chain;
 /// </summary>
 public sealed class Transaction
 {
-    public const uint CurrentVersion = 1;
+    /// <summary>2: the signature message commits to the spent outputs (version 1 did not, and is refused).</summary>
+    public const uint CurrentVersion = 2;
 
     private Hash256? _txid;
     private Hash256? _wtxid;

@@ -54,7 +54,7 @@ public class RandomReorgPropertyTests
                     }
                     var to = s_keys[random.Next(s_keys.Length)];
                     var half = coin.Amount / 2;
-                    spends.Add(node.Spend([(outPoint, coin.Owner)], (to, half), (coin.Owner, coin.Amount - half - 10)));
+                    spends.Add(node.Spend([(outPoint, coin.Owner, coin.Amount)], (to, half), (coin.Owner, coin.Amount - half - 10)));
                 }
                 var miner = s_keys[random.Next(s_keys.Length)];
                 var block = node.NewBlock(parent).PayingTo(miner).With([.. spends]).Build();

@@ -33,7 +33,7 @@ public sealed class TransactionRuleTests : IDisposable
 
     [Fact]
     public void No_inputs() =>
-        Reject.Transaction(RejectReasons.TxNoInputs, () => _node.Engine.SubmitTransaction(new Transaction(1, [], [new TxOutput(Amount.FromMinorUnits(1), Bob.PublicKey.ToArray())])));
+        Reject.Transaction(RejectReasons.TxNoInputs, () => _node.Engine.SubmitTransaction(new Transaction(Transaction.CurrentVersion, [], [new TxOutput(Amount.FromMinorUnits(1), Bob.PublicKey.ToArray())])));
 
     [Fact]
     public async Task No_outputs()
@@ -64,7 +64,7 @@ public sealed class TransactionRuleTests : IDisposable
     {
         var funding = await MatureCoinbaseAsync();
         var outPoint = new OutPoint(funding.Txid, 0);
-        Reject.Transaction(RejectReasons.TxDuplicateInput, () => _node.Engine.SubmitTransaction(_node.Spend([(outPoint, Alice), (outPoint, Alice)], (Bob, 10))));
+        Reject.Transaction(RejectReasons.TxDuplicateInput, () => _node.Engine.SubmitTransaction(_node.Spend([(outPoint, Alice, Reward), (outPoint, Alice, Reward)], (Bob, 10))));
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class TransactionRuleTests : IDisposable
     {
         await MatureCoinbaseAsync();
         var nowhere = new OutPoint(Hash256.Parse(new string('e', 64)), 0);
-        var error = Reject.Transaction(RejectReasons.TxMissingInput, () => _node.Engine.SubmitTransaction(_node.Spend([(nowhere, Alice)], (Bob, 10))));
+        var error = Reject.Transaction(RejectReasons.TxMissingInput, () => _node.Engine.SubmitTransaction(_node.Spend([(nowhere, Alice, Reward)], (Bob, 10))));
         Assert.Contains("does not exist", error.Message);
     }
 
@@ -104,11 +104,24 @@ public sealed class TransactionRuleTests : IDisposable
     }
 
     [Fact]
+    public async Task A_wallet_lied_to_about_a_coins_amount_signs_a_transaction_no_node_accepts()
+    {
+        var funding = await MatureCoinbaseAsync();
+        // A lying node told the wallet the 50-unit coin holds 1 unit: the wallet pays 0.9 and
+        // believes the fee is 0.1; the real fee would be 49.1 units.
+        var unsigned = new Transaction(Transaction.CurrentVersion, [TxInput.WithoutSignature(new OutPoint(funding.Txid, 0))],
+            [new TxOutput(Amount.Parse("0.9"), Bob.PublicKey.ToArray())]);
+        var fooled = TransactionSigner.Sign(unsigned, _node.NetworkId, [Alice], [Amount.FromUnits(1)]);
+
+        Reject.Transaction(RejectReasons.TxBadSignature, () => _node.Engine.SubmitTransaction(fooled));
+    }
+
+    [Fact]
     public async Task A_transaction_signed_for_another_network_is_refused()
     {
         var funding = await MatureCoinbaseAsync();
-        var unsigned = new Transaction(1, [TxInput.WithoutSignature(new OutPoint(funding.Txid, 0))], [new TxOutput(Amount.FromMinorUnits(Reward), Bob.PublicKey.ToArray())]);
-        var otherNetwork = TransactionSigner.Sign(unsigned, Genesis.Create(ChainParameters.ForRegtest("elsewhere")).Hash, [Alice]);
+        var unsigned = new Transaction(Transaction.CurrentVersion, [TxInput.WithoutSignature(new OutPoint(funding.Txid, 0))], [new TxOutput(Amount.FromMinorUnits(Reward), Bob.PublicKey.ToArray())]);
+        var otherNetwork = TransactionSigner.Sign(unsigned, Genesis.Create(ChainParameters.ForRegtest("elsewhere")).Hash, [Alice], [Amount.FromMinorUnits(Reward)]);
         Reject.Transaction(RejectReasons.TxBadSignature, () => _node.Engine.SubmitTransaction(otherNetwork));
     }
 
@@ -142,8 +155,10 @@ public sealed class TransactionRuleTests : IDisposable
     {
         var funding = await MatureCoinbaseAsync();
         var good = _node.Spend(funding, 0, Alice, (Bob, 10));
-        Reject.Transaction(RejectReasons.TxBadVersion, () => _node.Engine.SubmitTransaction(new Transaction(2, good.Inputs, good.Outputs)));
-        var nullInput = new Transaction(1, [TxInput.WithoutSignature(new OutPoint(Hash256.Zero, 0)), good.Inputs[0]], good.Outputs);
+        Reject.Transaction(RejectReasons.TxBadVersion, () => _node.Engine.SubmitTransaction(new Transaction(3, good.Inputs, good.Outputs)));
+        // Version 1 signed a message without the spent outputs: refused by name, not as a bad signature.
+        Reject.Transaction(RejectReasons.TxBadVersion, () => _node.Engine.SubmitTransaction(new Transaction(1, good.Inputs, good.Outputs)));
+        var nullInput = new Transaction(Transaction.CurrentVersion, [TxInput.WithoutSignature(new OutPoint(Hash256.Zero, 0)), good.Inputs[0]], good.Outputs);
         Reject.Transaction(RejectReasons.TxNullInput, () => _node.Engine.SubmitTransaction(nullInput));
     }
 

@@ -90,7 +90,7 @@ public sealed class ResourceBoundTests(Xunit.Abstractions.ITestOutputHelper outp
         var coinbase = (await api.GetBlockAsync(new GetBlockRequest { Hash = mined.BlockHashes[0] })).Block.Transactions[0];
         var coin = new OutPoint(ChainProto.FromProto(coinbase).Txid, 0);
         var spend = TransactionSigner.Sign(new Transaction(Transaction.CurrentVersion, [TxInput.WithoutSignature(coin)],
-            [new TxOutput(Amount.FromUnits(1), Keys.Bob.PublicKey.ToArray())]), new Hash256(networkId), [Keys.Alice]);
+            [new TxOutput(Amount.FromUnits(1), Keys.Bob.PublicKey.ToArray())]), new Hash256(networkId), [Keys.Alice], [ChainProto.FromProto(coinbase).Outputs[0].Amount]);
         await api.SubmitTransactionAsync(new SubmitTransactionRequest { Transaction = spend.ToProto() });
         var before = await SettledRssAsync(node);
 

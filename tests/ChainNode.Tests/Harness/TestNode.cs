@@ -69,17 +69,17 @@ public sealed class TestNode : IDisposable
         return coinbases;
     }
 
-    /// <summary>A signed transaction spending whole outputs (each with the key that owns it) to the given payees.</summary>
-    public Transaction Spend(IReadOnlyList<(OutPoint OutPoint, PrivateKey Owner)> inputs, params (PrivateKey To, long Amount)[] outputs)
+    /// <summary>A signed transaction spending whole outputs (each with the key that owns it and the amount it holds) to the given payees.</summary>
+    public Transaction Spend(IReadOnlyList<(OutPoint OutPoint, PrivateKey Owner, long Amount)> inputs, params (PrivateKey To, long Amount)[] outputs)
     {
         var unsigned = new Transaction(Transaction.CurrentVersion,
             [.. inputs.Select(i => TxInput.WithoutSignature(i.OutPoint))],
             [.. outputs.Select(o => new TxOutput(Shared.Money.Amount.FromMinorUnits(o.Amount), o.To.PublicKey.ToArray()))]);
-        return TransactionSigner.Sign(unsigned, NetworkId, [.. inputs.Select(i => i.Owner)]);
+        return TransactionSigner.Sign(unsigned, NetworkId, [.. inputs.Select(i => i.Owner)], [.. inputs.Select(i => Shared.Money.Amount.FromMinorUnits(i.Amount))]);
     }
 
     public Transaction Spend(Transaction funding, uint index, PrivateKey owner, params (PrivateKey To, long Amount)[] outputs) =>
-        Spend([(new OutPoint(funding.Txid, index), owner)], outputs);
+        Spend([(new OutPoint(funding.Txid, index), owner, funding.Outputs[(int)index].Amount.MinorUnits)], outputs);
 
     public TransactionStatus StatusOf(Transaction tx) => Engine.StatusOf(tx.Txid);
 

@@ -200,9 +200,9 @@ public class NetworkScenarioTests
 
     private static Transaction Sign(NetworkNode node, Transaction funding, Shared.Crypto.PrivateKey to)
     {
-        var unsigned = new Transaction(1, [TxInput.WithoutSignature(new OutPoint(funding.Txid, 0))],
+        var unsigned = new Transaction(Transaction.CurrentVersion, [TxInput.WithoutSignature(new OutPoint(funding.Txid, 0))],
             [new TxOutput(Shared.Money.Amount.FromMinorUnits(Reward - 1_000), to.PublicKey.ToArray())]);
-        return TransactionSigner.Sign(unsigned, node.Engine.NetworkId, [Alice]);
+        return TransactionSigner.Sign(unsigned, node.Engine.NetworkId, [Alice], [funding.Outputs[0].Amount]);
     }
 
     [Fact]

@@ -16,14 +16,17 @@ public class ProtocolVectorTests
     private static readonly byte[] s_pubKey1 = Convert.FromHexString("79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
     private static readonly byte[] s_pubKey3 = Convert.FromHexString("f9308a019258c31049344f85f89d5229b531c845836f99b08601f113bce036f9");
 
-    private const string UnsignedA = "010000000100000011111111111111111111111111111111111111111111111111111111111111110100000002000000807c814a0000000079be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798704e84df00000000f9308a019258c31049344f85f89d5229b531c845836f99b08601f113bce036f9";
-    private const string SignatureA = "5ac2c6ed71053bd5e78cd551af0a154baaf3d0c0c82eeef98b091e71e28168369df66f38e2d9a7b1da05764dfa5cffa354db4004e6ff98ed8c62a37a7f6881d6";
-    private const string FullA = "01000000010000001111111111111111111111111111111111111111111111111111111111111111010000005ac2c6ed71053bd5e78cd551af0a154baaf3d0c0c82eeef98b091e71e28168369df66f38e2d9a7b1da05764dfa5cffa354db4004e6ff98ed8c62a37a7f6881d602000000807c814a0000000079be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798704e84df00000000f9308a019258c31049344f85f89d5229b531c845836f99b08601f113bce036f9";
-    private const string CoinbaseFull = "0100000001000000000000000000000000000000000000000000000000000000000000000000000001000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000100000000f2052a01000000f9308a019258c31049344f85f89d5229b531c845836f99b08601f113bce036f9";
-    private const string HeaderB = "01000000aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa2441ff273a4cd74238481b3eda9386d95dcc6857fb1e9e2ab2a3d8fdc2eff5c800a8da769b010000ffff7f200000000000000000";
+    private const string UnsignedA = "020000000100000011111111111111111111111111111111111111111111111111111111111111110100000002000000807c814a0000000079be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798704e84df00000000f9308a019258c31049344f85f89d5229b531c845836f99b08601f113bce036f9";
+    private const string SignatureA = "513f18763961564616b864c0f09e6dc2834d26be014af68eddd032a591e1b73089c7d5dfbf68cfc75ad7a3647f5a9afe425346aa688b1d8f2beb039606e6b7c8";
+    private const string FullA = "0200000001000000111111111111111111111111111111111111111111111111111111111111111101000000513f18763961564616b864c0f09e6dc2834d26be014af68eddd032a591e1b73089c7d5dfbf68cfc75ad7a3647f5a9afe425346aa688b1d8f2beb039606e6b7c802000000807c814a0000000079be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798704e84df00000000f9308a019258c31049344f85f89d5229b531c845836f99b08601f113bce036f9";
+    private const string CoinbaseFull = "0200000001000000000000000000000000000000000000000000000000000000000000000000000001000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000100000000f2052a01000000f9308a019258c31049344f85f89d5229b531c845836f99b08601f113bce036f9";
+    private const string HeaderB = "01000000aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa4df25634d98db32f9580b02a5baedef86e04cfa2832fdae0af79b2776f5c795a00a8da769b010000ffff7f200000000000000000";
+
+    /// <summary>What vector A's input spends: 50 units owned by key 3 (so the fee is 0.0001).</summary>
+    private static readonly TxOutput s_spentByA = new(Amount.FromUnits(50), s_pubKey3);
 
     private static Transaction UnsignedTransactionA() => new(
-        1,
+        2,
         [TxInput.WithoutSignature(new OutPoint(Hash256.Parse(new string('1', 64)), 1))],
         [new TxOutput(Amount.Parse("12.5"), s_pubKey1), new TxOutput(Amount.Parse("37.4999"), s_pubKey3)]);
 
@@ -32,8 +35,17 @@ public class ProtocolVectorTests
     {
         var tx = UnsignedTransactionA();
         Assert.Equal(UnsignedA, Convert.ToHexStringLower(tx.EncodeUnsigned()));
-        Assert.Equal("1138bf537a641209be33c2ee9edc8c0bb0cb245fecb99443a567811016dd0d27", tx.Txid.ToString());
-        Assert.Equal("878af23ac29be4c102bde53e50c01107e87225593347094198c89f84b0224560", TransactionSigner.SignatureMessage(tx, s_networkId).ToString());
+        Assert.Equal("905305005fd432804a06d7d5df10c9bea136b01e87488525f42af6bd974c8230", tx.Txid.ToString());
+        Assert.Equal("b6623bd68b0f11a18bdc22d0eedd1f956e0373229a9e42cd92ddb467f0d1dbd3", TransactionSigner.SignatureMessage(tx, s_networkId, [s_spentByA]).ToString());
+    }
+
+    [Fact]
+    public void The_signature_message_commits_to_the_amount_spent_so_a_lie_about_it_gives_another_message()
+    {
+        var lie = TransactionSigner.SignatureMessage(UnsignedTransactionA(), s_networkId, [s_spentByA with { Amount = Amount.FromUnits(1) }]);
+        Assert.Equal("611b68e2ba625c84411e25434d24dcd4e2d609d4b5422910b6e029fd97132445", lie.ToString());
+        Assert.NotEqual(TransactionSigner.SignatureMessage(UnsignedTransactionA(), s_networkId, [s_spentByA]), lie);
+        Assert.NotEqual(TransactionSigner.SignatureMessage(UnsignedTransactionA(), s_networkId, [s_spentByA with { PublicKey = s_pubKey1 }]), lie);
     }
 
     [Fact]
@@ -41,14 +53,14 @@ public class ProtocolVectorTests
     {
         using var key3 = PrivateKey.FromBytes(Convert.FromHexString("0000000000000000000000000000000000000000000000000000000000000003"));
         var unsigned = UnsignedTransactionA();
-        var message = TransactionSigner.SignatureMessage(unsigned, s_networkId).ToArray();
+        var message = TransactionSigner.SignatureMessage(unsigned, s_networkId, [s_spentByA]).ToArray();
         var signature = key3.Sign(message, new byte[32]);
         Assert.Equal(SignatureA, signature.ToString());
 
-        var signed = new Transaction(1, [unsigned.Inputs[0] with { Signature = signature.ToArray() }], unsigned.Outputs);
+        var signed = new Transaction(2, [unsigned.Inputs[0] with { Signature = signature.ToArray() }], unsigned.Outputs);
         Assert.Equal(FullA, Convert.ToHexStringLower(signed.Encode()));
         Assert.Equal(unsigned.Txid, signed.Txid); // signatures never change the txid
-        Assert.Equal("232da0289732d99d9dfa93ffd09a9adf5ba0ea2ecff94cdeb1f2ec02c42ceb78", signed.Wtxid.ToString());
+        Assert.Equal("af0d1eabd8b91779621f3a07628b4934e1d266ce9c8f96342a4a35efb2b68330", signed.Wtxid.ToString());
         Assert.True(key3.PublicKey.Verify(message, signature));
     }
 
@@ -56,10 +68,10 @@ public class ProtocolVectorTests
     public void Signing_through_TransactionSigner_verifies_against_the_spent_key()
     {
         using var key3 = PrivateKey.FromBytes(Convert.FromHexString("0000000000000000000000000000000000000000000000000000000000000003"));
-        var signed = TransactionSigner.Sign(UnsignedTransactionA(), s_networkId, [key3]);
-        var message = TransactionSigner.SignatureMessage(signed, s_networkId).ToArray();
+        var signed = TransactionSigner.Sign(UnsignedTransactionA(), s_networkId, [key3], [s_spentByA.Amount]);
+        var message = TransactionSigner.SignatureMessage(signed, s_networkId, [s_spentByA]).ToArray();
         Assert.True(PublicKey.FromBytes(s_pubKey3).Verify(message, SchnorrSignature.FromBytes(signed.Inputs[0].Signature.Span)));
-        var otherNetwork = TransactionSigner.SignatureMessage(signed, Hash256.Parse(new string('0', 63) + "2")).ToArray();
+        var otherNetwork = TransactionSigner.SignatureMessage(signed, Hash256.Parse(new string('0', 63) + "2"), [s_spentByA]).ToArray();
         Assert.False(key3.PublicKey.Verify(otherNetwork, SchnorrSignature.FromBytes(signed.Inputs[0].Signature.Span)));
     }
 
@@ -69,8 +81,8 @@ public class ProtocolVectorTests
         var coinbase = Transaction.CreateCoinbase(1, [new TxOutput(Amount.FromUnits(50), s_pubKey3)]);
         Assert.True(coinbase.IsCoinbase);
         Assert.Equal(CoinbaseFull, Convert.ToHexStringLower(coinbase.Encode()));
-        Assert.Equal("9691651d49c3e709a3649a134345bf4f881cffe89fdd156221506a18a5167b00", coinbase.Txid.ToString());
-        Assert.Equal("19d94bcca8092e4c457dbf698dbcd40c092855ebb946ff53006b8bd03651616d", coinbase.Wtxid.ToString());
+        Assert.Equal("5b94d2b9a77ebb129012b439e650087475c5de6c905c216a137d3320d9437828", coinbase.Txid.ToString());
+        Assert.Equal("c54f92f36ae90765f0ed94e361a9c135b0550bbd3fa928a43418f0c48b7e901d", coinbase.Wtxid.ToString());
         Assert.NotEqual(coinbase.Txid, Transaction.CreateCoinbase(2, coinbase.Outputs).Txid);
     }
 
@@ -83,12 +95,12 @@ public class ProtocolVectorTests
             new BlockHeader(1, Hash256.Parse(new string('a', 64)), Hash256.Zero, 1767225600000, 0x207fffff, 0),
             [coinbase, a]);
         var root = block.ComputeMerkleRoot();
-        Assert.Equal("2441ff273a4cd74238481b3eda9386d95dcc6857fb1e9e2ab2a3d8fdc2eff5c8", root.ToString());
+        Assert.Equal("4df25634d98db32f9580b02a5baedef86e04cfa2832fdae0af79b2776f5c795a", root.ToString());
 
         var header = block.Header with { MerkleRoot = root };
         Assert.Equal(HeaderB, Convert.ToHexStringLower(header.Encode()));
         Assert.Equal(88, header.Encode().Length);
-        Assert.Equal("6b57066a5b634dc5e965680fdd32a902e1f14925e1b44365353ab1daeae7a862", header.Hash.ToString());
+        Assert.Equal("2122ef7bb32602b9aaf2c3b82d774ddf7e67ee276902bf80f3ec053c83cb2cad", header.Hash.ToString());
         Assert.Equal(header, BlockHeader.Decode(Convert.FromHexString(HeaderB)));
     }
 
@@ -98,7 +110,7 @@ public class ProtocolVectorTests
         var cb = Transaction.Decode(Convert.FromHexString(CoinbaseFull)).Wtxid;
         var a = Transaction.Decode(Convert.FromHexString(FullA)).Wtxid;
         var empty = Sha256Hasher.DoubleHash([]);
-        Assert.Equal("7d773ea428fb5d5d5249ce3d934ea2cde0f3b347fc993b0f9889bf2e84ec8da2", MerkleTree.ComputeRoot([cb, a, empty]).ToString());
+        Assert.Equal("dd43c89489e1921f453672500f6b9dc59e7d04ea49b6007f78bf5f76bb77fcfa", MerkleTree.ComputeRoot([cb, a, empty]).ToString());
         Assert.NotEqual(MerkleTree.ComputeRoot([cb, a, empty]), MerkleTree.ComputeRoot([cb, a, empty, empty]));
         Assert.Equal(cb, MerkleTree.ComputeRoot([cb]));
     }
