@@ -62,11 +62,11 @@ public sealed class NodeGrpcService(NodeEngine engine, PeerManager peers, Miner 
                 return entry is null ? ((Shared.Chain.Block, BlockIndexEntry)?)null : (n.Chain.LoadBlock(entry.Hash)!, entry);
             }),
             GetBlockRequest.SelectorOneofCase.Height => engine.FindBlockAtHeight(request.Height),
-            _ => throw new NodeApiException("INVALID_ARGUMENT", StatusCode.InvalidArgument, "Give a block hash or a height."),
+            _ => throw new NodeRefusal(NodeReasons.InvalidArgument, "Give a block hash or a height."),
         };
         if (found is not { } pair)
         {
-            throw new NodeApiException("BLOCK_NOT_FOUND", StatusCode.NotFound, "No such block.");
+            throw new NodeRefusal(NodeReasons.BlockNotFound, "No such block.");
         }
         var (tipHeight, active) = engine.Read(n => (n.Chain.Tip.Height, n.Chain.IsOnActiveChain(pair.Item2)));
         return Task.FromResult(new GetBlockReply
@@ -120,7 +120,7 @@ public sealed class NodeGrpcService(NodeEngine engine, PeerManager peers, Miner 
     {
         if (request.Transaction is null)
         {
-            throw new NodeApiException("INVALID_ARGUMENT", StatusCode.InvalidArgument, "No transaction given.");
+            throw new NodeRefusal(NodeReasons.InvalidArgument, "No transaction given.");
         }
         Shared.Chain.Transaction tx;
         try
@@ -197,7 +197,7 @@ public sealed class NodeGrpcService(NodeEngine engine, PeerManager peers, Miner 
         ArgumentNullException.ThrowIfNull(request);
         if (request.Block is null)
         {
-            throw new NodeApiException("INVALID_ARGUMENT", StatusCode.InvalidArgument, "A block is required.");
+            throw new NodeRefusal(NodeReasons.InvalidArgument, "A block is required.");
         }
         var block = ChainProto.FromProto(request.Block); // FormatException: MALFORMED, by the interceptor
         var outcome = await engine.SubmitBlockAsync(block).ConfigureAwait(false);
@@ -219,7 +219,7 @@ public sealed class NodeGrpcService(NodeEngine engine, PeerManager peers, Miner 
         admin.Require(context);
         if (request.Count is 0 or > MaxGenerate)
         {
-            throw new NodeApiException("INVALID_ARGUMENT", StatusCode.InvalidArgument, $"Mine between 1 and {MaxGenerate} blocks.");
+            throw new NodeRefusal(NodeReasons.InvalidArgument, $"Mine between 1 and {MaxGenerate} blocks.");
         }
         var key = ParseAddress(request.Address);
         var hashes = await miner.GenerateAsync((int)request.Count, key, Environment.ProcessorCount, context.CancellationToken).ConfigureAwait(false);
@@ -232,7 +232,7 @@ public sealed class NodeGrpcService(NodeEngine engine, PeerManager peers, Miner 
     {
         if (!Address.TryParse(text, engine.Parameters.AddressPrefix, out var address, out var error))
         {
-            throw new NodeApiException("INVALID_ADDRESS", StatusCode.InvalidArgument, error);
+            throw new NodeRefusal(NodeReasons.InvalidAddress, error);
         }
         return address.PublicKey.ToArray();
     }
@@ -268,10 +268,4 @@ public sealed class NodeGrpcService(NodeEngine engine, PeerManager peers, Miner 
         Confirmations = status.Confirmations,
         ConflictingTxid = status.ConflictingTxid?.ToByteString() ?? ByteString.Empty,
     };
-}
-
-/// <summary>A refusal by the node API that is not a consensus rule (unknown block, bad address…).</summary>
-public sealed class NodeApiException(string reason, StatusCode status, string message) : ReasonedException(reason, message, null)
-{
-    public override StatusCode StatusCode { get; } = status;
 }

@@ -17,7 +17,7 @@ namespace LedgerContrast.ChainNode.Bench;
 public static class ChainBench
 {
     public const int BlockTransactions = 1_000;
-    private static readonly Amount PaymentFee = Amount.FromMinorUnits(100);
+    private static readonly Amount PaymentFee = Amount.FromMinorUnits(1_000);
 
     public sealed record Figure(string Name, double Value, string Unit, double Baseline, string BaselineName)
     {
@@ -88,7 +88,7 @@ public static class ChainBench
         for (var f = 0; f < fanOuts; f++)
         {
             var coinbase = node.Read(n => n.Chain.LoadBlock(mined[f])!.Transactions[0]);
-            var outputs = Enumerable.Range(0, perFanOut).Select(_ => new TxOutput(Amount.FromMinorUnits(coinbase.TotalOutput().MinorUnits / perFanOut - 10), owner.PublicKey.ToArray())).ToList();
+            var outputs = Enumerable.Range(0, perFanOut).Select(_ => new TxOutput(Amount.FromMinorUnits(coinbase.TotalOutput().MinorUnits / perFanOut - 50), owner.PublicKey.ToArray())).ToList();
             var fanOut = TransactionSigner.Sign(new Transaction(Transaction.CurrentVersion, [TxInput.WithoutSignature(new OutPoint(coinbase.Txid, 0))], outputs), node.NetworkId, [owner], [coinbase.Outputs[0].Amount]);
             node.SubmitTransaction(fanOut);
             coins.AddRange(Enumerable.Range(0, perFanOut).Select(i => new OutPoint(fanOut.Txid, (uint)i)));

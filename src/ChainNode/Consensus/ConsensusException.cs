@@ -17,11 +17,16 @@ public sealed class ConsensusException(string reason, string message, IReadOnlyD
     /// </summary>
     public BlockFault Fault { get; init; } = BlockFaults.Of(reason);
 
-    /// <summary>Mempool policy refusals are about timing (who came first); consensus ones about validity.</summary>
+    /// <summary>
+    /// FAILED_PRECONDITION for refusals that depend on the receiver's state — its pool, its chain,
+    /// its clock, its policy — and may not hold elsewhere or later; INVALID_ARGUMENT for data that
+    /// breaks a rule wherever it is checked.
+    /// </summary>
     public override StatusCode StatusCode => Reason switch
     {
-        RejectReasons.MempoolConflict or RejectReasons.MempoolFull or RejectReasons.TxAlreadyKnown or RejectReasons.TxAlreadyConfirmed
-            or RejectReasons.TxMissingInput or RejectReasons.TxInputSpent or RejectReasons.TxImmatureCoinbaseSpend => StatusCode.FailedPrecondition,
+        RejectReasons.MempoolConflict or RejectReasons.MempoolFull or RejectReasons.MempoolFeeTooLow or RejectReasons.TxAlreadyKnown or RejectReasons.TxAlreadyConfirmed
+            or RejectReasons.TxMissingInput or RejectReasons.TxInputSpent or RejectReasons.TxImmatureCoinbaseSpend
+            or RejectReasons.BlockTimeTooNew or RejectReasons.BlockInsufficientWork => StatusCode.FailedPrecondition,
         _ => StatusCode.InvalidArgument,
     };
 
@@ -38,7 +43,7 @@ public sealed class ConsensusException(string reason, string message, IReadOnlyD
         // that is valid but too far behind to be worth storing.
         BlockFault.TimeFuture or BlockFault.TooLittleWork => false,
         // Not a block: a transaction refusal, where late, early or conflicting is not invalid.
-        BlockFault.None => Reason is not (RejectReasons.MempoolConflict or RejectReasons.MempoolFull or RejectReasons.TxAlreadyKnown
+        BlockFault.None => Reason is not (RejectReasons.MempoolConflict or RejectReasons.MempoolFull or RejectReasons.MempoolFeeTooLow or RejectReasons.TxAlreadyKnown
             or RejectReasons.TxAlreadyConfirmed or RejectReasons.TxMissingInput or RejectReasons.TxInputSpent or RejectReasons.TxImmatureCoinbaseSpend),
     };
 }
@@ -68,6 +73,7 @@ public static class RejectReasons
     // Mempool policy
     public const string MempoolConflict = "MEMPOOL_CONFLICT";
     public const string MempoolFull = "MEMPOOL_FULL";
+    public const string MempoolFeeTooLow = "MEMPOOL_FEE_TOO_LOW";
     public const string TxAlreadyKnown = "TX_ALREADY_KNOWN";
     public const string TxAlreadyConfirmed = "TX_ALREADY_CONFIRMED";
 
@@ -87,6 +93,5 @@ public static class RejectReasons
     public const string BlockDuplicateTransaction = "BLOCK_DUPLICATE_TRANSACTION";
     public const string BlockBadVersion = "BLOCK_BAD_VERSION";
     public const string BlockInvalidParent = "BLOCK_INVALID_PARENT";
-    public const string BlockInvalidTransaction = "BLOCK_INVALID_TRANSACTION";
     public const string BlockInsufficientWork = "BLOCK_INSUFFICIENT_WORK";
 }

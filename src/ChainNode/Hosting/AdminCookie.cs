@@ -39,7 +39,7 @@ public sealed class AdminCookie
 
 /// <summary>An admin call without the node's cookie.</summary>
 public sealed class AdminCookieRequiredException()
-    : ReasonedException("ADMIN_COOKIE_REQUIRED", $"This is an admin call: send the node's {NodeCookieFile.FileName} secret (in its data directory) as 'authorization: Bearer <secret>'; the chain CLI does with --cookie-file.", null)
+    : ReasonedException(Api.NodeReasons.AdminCookieRequired, $"This is an admin call: send the node's {NodeCookieFile.FileName} secret (in its data directory) as 'authorization: Bearer <secret>'; the chain CLI does with --cookie-file.", null)
 {
     public override StatusCode StatusCode => StatusCode.Unauthenticated;
 }

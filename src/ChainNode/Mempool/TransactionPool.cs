@@ -27,6 +27,27 @@ public sealed class TransactionPool(ChainParameters parameters, long maxBytes = 
 {
     public const int MaxRememberedConflicts = 10_000;
 
+    /// <summary>
+    /// The minimum relay fee rate, in minor units per 1,000 bytes (1 per byte, as Bitcoin Core's
+    /// 1 sat/vB): without one, free transactions cost a node bandwidth, memory and signature checks
+    /// for nothing, and the pool fills with what no miner will ever be paid to include. Policy, not
+    /// consensus: a block may hold a zero-fee transaction.
+    /// </summary>
+    public const long MinRelayFeeRate = 1_000;
+
+    /// <summary>Refuses a transaction paying less than <see cref="MinRelayFeeRate"/> (reorganisations re-admit without it, as Bitcoin Core does).</summary>
+    public static void RequireRelayFee(Transaction tx, Amount fee)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        var required = (tx.Size * MinRelayFeeRate + 999) / 1000;
+        if (fee.MinorUnits < required)
+        {
+            throw new ConsensusException(RejectReasons.MempoolFeeTooLow,
+                $"The fee is {fee} for {tx.Size} bytes; the minimum relay fee is {MinRelayFeeRate / 1000} minor unit per byte ({Amount.FromMinorUnits(required)} here).",
+                new Dictionary<string, string> { ["required_fee"] = Amount.FromMinorUnits(required).ToString() });
+        }
+    }
+
     /// <summary>Refused conflicts are other people's data held for their sake: a small, byte-bounded memory.</summary>
     public const long MaxRememberedConflictBytes = 2L * 1024 * 1024;
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Grpc.Core;
+using LedgerContrast.ChainNode.Api;
 using LedgerContrast.ChainNode.Consensus;
 using LedgerContrast.ChainNode.Hosting;
 using LedgerContrast.ChainNode.Node;
@@ -160,11 +161,11 @@ public sealed partial class PeerManager : IAsyncDisposable
         CheckHello(hello);
         if (!PeerAddress.TryParse(hello.ListenAddress, out var address))
         {
-            throw new PeerException("NO_LISTEN_ADDRESS", StatusCode.InvalidArgument, "A peer must advertise the HOST:PORT it listens on.");
+            throw new NodeRefusal(NodeReasons.NoListenAddress, "A peer must advertise the HOST:PORT it listens on.");
         }
         if (hello.Nonce.Length != 16)
         {
-            throw new PeerException("BAD_HANDSHAKE", StatusCode.InvalidArgument, "A handshake carries a 16-byte nonce.");
+            throw new NodeRefusal(NodeReasons.BadHandshake, "A handshake carries a 16-byte nonce.");
         }
         var session = NewSession();
         Peer peer;
@@ -173,13 +174,13 @@ public sealed partial class PeerManager : IAsyncDisposable
         {
             if (_removed.Contains(address))
             {
-                throw new PeerException("PEER_REMOVED", StatusCode.PermissionDenied, "This node's admin removed you as a peer.");
+                throw new NodeRefusal(NodeReasons.PeerRemoved, "This node's admin removed you as a peer.");
             }
             if (!hello.VouchNonce.IsEmpty)
             {
                 if (!_dialNonces.TryPeek(Convert.ToHexString(hello.VouchNonce.Span), out var dialled) || !_peers.ContainsKey(dialled.Key))
                 {
-                    throw new PeerException("UNKNOWN_NONCE", StatusCode.PermissionDenied, "This node did not open a connection with that nonce: it cannot vouch for it.");
+                    throw new NodeRefusal(NodeReasons.UnknownNonce, "This node did not open a connection with that nonce: it cannot vouch for it.");
                 }
                 peer = dialled;
                 if (peer.InboundSession is { } old)
@@ -660,7 +661,7 @@ public sealed partial class PeerManager : IAsyncDisposable
         try
         {
             var reply = await candidate.Client.HandshakeAsync(hello, deadline: Deadline(s_callDeadline), cancellationToken: stopping).ConfigureAwait(false);
-            var theirs = reply.Node ?? throw new PeerException("BAD_HANDSHAKE", StatusCode.InvalidArgument, "The handshake reply is empty.");
+            var theirs = reply.Node ?? throw new NodeRefusal(NodeReasons.BadHandshake, "The handshake reply is empty.");
             if (theirs.NodeId == NodeId)
             {
                 lock (_lock)
@@ -673,7 +674,7 @@ public sealed partial class PeerManager : IAsyncDisposable
             CheckHello(theirs);
             if (string.IsNullOrEmpty(reply.Session) || reply.Session.Length > 128)
             {
-                throw new PeerException("BAD_HANDSHAKE", StatusCode.InvalidArgument, "The handshake reply carries no session.");
+                throw new NodeRefusal(NodeReasons.BadHandshake, "The handshake reply carries no session.");
             }
             candidate.NodeId = theirs.NodeId;
             candidate.OutboundSession = reply.Session;
@@ -690,7 +691,7 @@ public sealed partial class PeerManager : IAsyncDisposable
             MaybeSyncFrom(peer, theirs);
             return (peer, "");
         }
-        catch (Exception ex) when (ex is RpcException or PeerException or OperationCanceledException)
+        catch (Exception ex) when (ex is RpcException or NodeRefusal or OperationCanceledException)
         {
             Forget(candidate);
             var failure = ex is RpcException rpc ? RpcErrors.Describe(rpc).Message : ex.Message;
@@ -789,7 +790,7 @@ public sealed partial class PeerManager : IAsyncDisposable
             return;
         }
         var evict = inbound.Where(p => !p.Verified).MinBy(p => p.ConnectedMs)
-            ?? throw new PeerException("TOO_MANY_PEERS", StatusCode.ResourceExhausted, $"This node already has {MaxInboundPeers} inbound peers.");
+            ?? throw new NodeRefusal(NodeReasons.TooManyPeers, $"This node already has {MaxInboundPeers} inbound peers.");
         RemoveLocked(evict);
         DisposeLater(evict);
     }
@@ -897,7 +898,7 @@ public sealed partial class PeerManager : IAsyncDisposable
         }
         if (peer is null)
         {
-            throw new PeerException("NOT_CONNECTED", StatusCode.FailedPrecondition, "Handshake first, and send its session as lc-session metadata: you are not a connected peer.");
+            throw new NodeRefusal(NodeReasons.NotConnected, "Handshake first, and send its session as lc-session metadata: you are not a connected peer.");
         }
         return peer;
     }
@@ -906,19 +907,19 @@ public sealed partial class PeerManager : IAsyncDisposable
     {
         if (hello.NetworkId.Length != Hash256.Size || new Hash256(hello.NetworkId.Span) != _engine.NetworkId)
         {
-            throw new PeerException("WRONG_NETWORK", StatusCode.FailedPrecondition, $"This node is on network {_engine.Parameters.Network} ({_engine.NetworkId}); you are not.");
+            throw new NodeRefusal(NodeReasons.WrongNetwork, $"This node is on network {_engine.Parameters.Network} ({_engine.NetworkId}); you are not.");
         }
         if (hello.ProtocolVersion != ProtocolVersion)
         {
-            throw new PeerException("WRONG_VERSION", StatusCode.FailedPrecondition, $"This node speaks protocol version {ProtocolVersion}, you speak {hello.ProtocolVersion}.");
+            throw new NodeRefusal(NodeReasons.WrongVersion, $"This node speaks protocol version {ProtocolVersion}, you speak {hello.ProtocolVersion}.");
         }
         if (hello.NodeId == NodeId)
         {
-            throw new PeerException("SELF_CONNECTION", StatusCode.FailedPrecondition, "That is this node itself.");
+            throw new NodeRefusal(NodeReasons.SelfConnection, "That is this node itself.");
         }
         if (string.IsNullOrEmpty(hello.NodeId) || hello.NodeId.Length > 64)
         {
-            throw new PeerException("BAD_HANDSHAKE", StatusCode.InvalidArgument, "A node id of 1 to 64 characters is required.");
+            throw new NodeRefusal(NodeReasons.BadHandshake, "A node id of 1 to 64 characters is required.");
         }
         if (IsBanned(hello.NodeId))
         {
@@ -927,8 +928,8 @@ public sealed partial class PeerManager : IAsyncDisposable
     }
 
     /// <summary>A banned node is told why (e.g. which block, which rule), so an honest operator can find its bug.</summary>
-    private PeerException Banned(string nodeId, PeerAddress? address) =>
-        new("BANNED", StatusCode.PermissionDenied, $"You are banned for {_options.BanDuration.TotalMinutes:0} minutes: you {_bans.Why(nodeId, address) ?? "sent invalid data"}.");
+    private NodeRefusal Banned(string nodeId, PeerAddress? address) =>
+        new(NodeReasons.Banned, $"You are banned for {_options.BanDuration.TotalMinutes:0} minutes: you {_bans.Why(nodeId, address) ?? "sent invalid data"}.");
 
     private Hello OurHello()
     {
@@ -992,10 +993,4 @@ public sealed partial class PeerManager : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Inbound peer claiming {Address} is not verified: {Why}")]
     private static partial void LogNotVouched(ILogger logger, PeerAddress address, string why);
-}
-
-/// <summary>A peer-protocol refusal (wrong network, banned, not connected…).</summary>
-public sealed class PeerException(string reason, StatusCode status, string message) : ReasonedException(reason, message, null)
-{
-    public override StatusCode StatusCode { get; } = status;
 }

@@ -269,7 +269,9 @@ public sealed partial class NodeEngine : IDisposable
         lock (_sync)
         {
             ThrowIfStopped();
-            (_, spent) = Pool.Check(tx, Chain);
+            Amount fee;
+            (fee, spent) = Pool.Check(tx, Chain);
+            TransactionPool.RequireRelayFee(tx, fee);
         }
         TransactionRules.CheckSignatures(tx, spent, NetworkId);
         lock (_sync)

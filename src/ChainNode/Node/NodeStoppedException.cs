@@ -5,9 +5,7 @@ namespace LedgerContrast.ChainNode.Node;
 
 /// <summary>The node stopped after a storage (or internal) failure: nothing it holds in memory is served any more.</summary>
 public sealed class NodeStoppedException(Exception cause)
-    : ReasonedException(Code, $"The node stopped after a storage failure ({cause?.Message}); restart it: it recovers from its data directory.", null)
+    : ReasonedException(Api.NodeReasons.NodeStopped, $"The node stopped after a storage failure ({cause?.Message}); restart it: it recovers from its data directory.", null)
 {
-    public const string Code = "NODE_STOPPED";
-
     public override StatusCode StatusCode => StatusCode.Unavailable;
 }

@@ -53,7 +53,9 @@ public static class ChainLab
     public static Transaction Split(Utxo coin, PrivateKey owner, int parts, Hash256 networkId)
     {
         ArgumentNullException.ThrowIfNull(coin);
-        var each = Amount.FromMinorUnits((coin.Amount - Fee.MinorUnits) / parts);
+        // At least the minimum relay fee of 1 minor unit per byte, however many parts.
+        var fee = Math.Max(Fee.MinorUnits, 12 + TxInput.EncodedSize + (long)TxOutput.EncodedSize * parts);
+        var each = Amount.FromMinorUnits((coin.Amount - fee) / parts);
         var unsigned = new Transaction(Transaction.CurrentVersion, [TxInput.WithoutSignature(ChainProto.OutPointFromProto(coin.OutPoint))],
             [.. Enumerable.Range(0, parts).Select(_ => new TxOutput(each, owner.PublicKey.ToArray()))]);
         return TransactionSigner.Sign(unsigned, networkId, [owner], [Amount.FromMinorUnits(coin.Amount)]);

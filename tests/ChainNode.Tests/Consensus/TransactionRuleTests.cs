@@ -1,5 +1,6 @@
 using LedgerContrast.TestSupport;
 using LedgerContrast.ChainNode.Consensus;
+using LedgerContrast.ChainNode.Node;
 using LedgerContrast.ChainNode.Tests.Harness;
 using LedgerContrast.Shared.Chain;
 using LedgerContrast.Shared.Hashing;
@@ -13,6 +14,9 @@ public sealed class TransactionRuleTests : IDisposable
 {
     private readonly TestNode _node = new();
     private const long Reward = 50 * Amount.MinorPerUnit;
+
+    /// <summary>Above the minimum relay fee (1 minor unit per byte) for a one-input, one-output transaction.</summary>
+    private const long Fee = 1_000;
 
     /// <summary>A coinbase paying Alice that is mature now.</summary>
     private async Task<Transaction> MatureCoinbaseAsync()
@@ -80,10 +84,10 @@ public sealed class TransactionRuleTests : IDisposable
     public async Task Input_already_spent_in_the_chain()
     {
         var funding = await MatureCoinbaseAsync();
-        var first = _node.Spend(funding, 0, Alice, (Bob, Reward));
+        var first = _node.Spend(funding, 0, Alice, (Bob, Reward - Fee));
         await _node.MineAsync(Miner, first);
         await _node.MineAsync(Miner); // the spend is no longer in the tip block
-        var again = _node.Spend(funding, 0, Alice, (Carol, Reward));
+        var again = _node.Spend(funding, 0, Alice, (Carol, Reward - Fee));
         var error = Reject.Transaction(RejectReasons.TxInputSpent, () => _node.Engine.SubmitTransaction(again));
         Assert.Equal(first.Txid.ToString(), error.Details["conflicting_txid"]);
         // Arriving after the block that decided, it is reported as having lost to that spend.
@@ -94,13 +98,38 @@ public sealed class TransactionRuleTests : IDisposable
     public async Task Signature_by_the_wrong_key_or_tampered()
     {
         var funding = await MatureCoinbaseAsync();
-        Reject.Transaction(RejectReasons.TxBadSignature, () => _node.Engine.SubmitTransaction(_node.Spend(funding, 0, Bob, (Bob, Reward))));
+        Reject.Transaction(RejectReasons.TxBadSignature, () => _node.Engine.SubmitTransaction(_node.Spend(funding, 0, Bob, (Bob, Reward - Fee))));
 
-        var good = _node.Spend(funding, 0, Alice, (Bob, Reward));
+        var good = _node.Spend(funding, 0, Alice, (Bob, Reward - Fee));
         var signature = good.Inputs[0].Signature.ToArray();
         signature[5] ^= 1;
         var tampered = new Transaction(good.Version, [good.Inputs[0] with { Signature = signature }], good.Outputs);
         Reject.Transaction(RejectReasons.TxBadSignature, () => _node.Engine.SubmitTransaction(tampered));
+    }
+
+    [Fact]
+    public async Task A_transaction_paying_less_than_the_minimum_relay_fee_is_refused_naming_what_it_needs()
+    {
+        var funding = await MatureCoinbaseAsync();
+        var free = _node.Spend(funding, 0, Alice, (Bob, Reward));
+        var underpaying = _node.Spend(funding, 0, Alice, (Bob, Reward - (free.Size - 1)));
+
+        Reject.Transaction(RejectReasons.MempoolFeeTooLow, () => _node.Engine.SubmitTransaction(free));
+        var error = Reject.Transaction(RejectReasons.MempoolFeeTooLow, () => _node.Engine.SubmitTransaction(underpaying));
+        Assert.Equal(Amount.FromMinorUnits(free.Size).ToString(), error.Details["required_fee"]);
+        _node.Engine.SubmitTransaction(_node.Spend(funding, 0, Alice, (Bob, Reward - free.Size))); // exactly one per byte
+    }
+
+    [Fact]
+    public async Task A_zero_fee_transaction_is_still_valid_in_a_block_the_fee_floor_being_policy()
+    {
+        var funding = await MatureCoinbaseAsync();
+        var free = _node.Spend(funding, 0, Alice, (Bob, Reward));
+
+        var block = await _node.MineAsync(Miner, free);
+
+        Assert.Equal(block.Hash, _node.Tip.Hash);
+        Assert.Equal(TransactionState.Confirmed, _node.StatusOf(free).State);
     }
 
     [Fact]
@@ -120,7 +149,7 @@ public sealed class TransactionRuleTests : IDisposable
     public async Task A_transaction_signed_for_another_network_is_refused()
     {
         var funding = await MatureCoinbaseAsync();
-        var unsigned = new Transaction(Transaction.CurrentVersion, [TxInput.WithoutSignature(new OutPoint(funding.Txid, 0))], [new TxOutput(Amount.FromMinorUnits(Reward), Bob.PublicKey.ToArray())]);
+        var unsigned = new Transaction(Transaction.CurrentVersion, [TxInput.WithoutSignature(new OutPoint(funding.Txid, 0))], [new TxOutput(Amount.FromMinorUnits(Reward - Fee), Bob.PublicKey.ToArray())]);
         var otherNetwork = TransactionSigner.Sign(unsigned, Genesis.Create(ChainParameters.ForRegtest("elsewhere")).Hash, [Alice], [Amount.FromMinorUnits(Reward)]);
         Reject.Transaction(RejectReasons.TxBadSignature, () => _node.Engine.SubmitTransaction(otherNetwork));
     }
@@ -174,7 +203,7 @@ public sealed class TransactionRuleTests : IDisposable
     public async Task A_transaction_already_confirmed_or_already_pending_is_refused_by_name()
     {
         var funding = await MatureCoinbaseAsync();
-        var pay = _node.Spend(funding, 0, Alice, (Bob, Reward));
+        var pay = _node.Spend(funding, 0, Alice, (Bob, Reward - Fee));
         _node.Engine.SubmitTransaction(pay);
         Reject.Transaction(RejectReasons.TxAlreadyKnown, () => _node.Engine.SubmitTransaction(pay));
         await _node.MineAsync(Miner, pay);

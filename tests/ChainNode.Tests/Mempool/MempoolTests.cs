@@ -13,6 +13,9 @@ public sealed class MempoolTests : IDisposable
     private readonly TestNode _node = new();
     private const long Reward = 50 * Amount.MinorPerUnit;
 
+    /// <summary>Above the minimum relay fee (1 minor unit per byte) for a one-input, one-output transaction.</summary>
+    private const long Fee = 1_000;
+
     private async Task<List<Transaction>> MatureCoinbasesAsync(int count)
     {
         var coinbases = await _node.MineManyAsync(count, Alice);
@@ -24,8 +27,8 @@ public sealed class MempoolTests : IDisposable
     public async Task First_seen_wins_and_the_second_spend_is_refused_naming_the_first()
     {
         var funding = (await MatureCoinbasesAsync(1))[0];
-        var toBob = _node.Spend(funding, 0, Alice, (Bob, Reward));
-        var toCarol = _node.Spend(funding, 0, Alice, (Carol, Reward));
+        var toBob = _node.Spend(funding, 0, Alice, (Bob, Reward - Fee));
+        var toCarol = _node.Spend(funding, 0, Alice, (Carol, Reward - Fee));
         _node.Engine.SubmitTransaction(toBob);
 
         var error = Reject.Transaction(RejectReasons.MempoolConflict, () => _node.Engine.SubmitTransaction(toCarol));
@@ -39,8 +42,8 @@ public sealed class MempoolTests : IDisposable
     public async Task When_the_other_spend_is_mined_the_mempool_one_becomes_conflicted_by_it()
     {
         var funding = (await MatureCoinbasesAsync(1))[0];
-        var toBob = _node.Spend(funding, 0, Alice, (Bob, Reward));
-        var toCarol = _node.Spend(funding, 0, Alice, (Carol, Reward));
+        var toBob = _node.Spend(funding, 0, Alice, (Bob, Reward - Fee));
+        var toCarol = _node.Spend(funding, 0, Alice, (Carol, Reward - Fee));
         _node.Engine.SubmitTransaction(toBob);
 
         await _node.MineAsync(Miner, toCarol); // another miner saw carol's first
@@ -60,7 +63,7 @@ public sealed class MempoolTests : IDisposable
         _node.Engine.SubmitTransaction(child);
         Assert.Equal(2, _node.Engine.Read(n => n.Pool.Count));
 
-        var winner = _node.Spend(funding, 0, Alice, (Carol, Reward));
+        var winner = _node.Spend(funding, 0, Alice, (Carol, Reward - Fee));
         await _node.MineAsync(Miner, winner);
 
         Assert.Equal(winner.Txid, _node.StatusOf(parent).ConflictingTxid);
@@ -91,7 +94,7 @@ public sealed class MempoolTests : IDisposable
     {
         var funding = (await MatureCoinbasesAsync(1))[0];
         var pool = new TransactionPool(_node.Parameters, expiry: TimeSpan.FromMinutes(10));
-        var pay = _node.Spend(funding, 0, Alice, (Bob, Reward));
+        var pay = _node.Spend(funding, 0, Alice, (Bob, Reward - Fee));
         pool.Add(pay, Amount.Zero, 1_000);
         Assert.Empty(pool.RemoveExpired(1_000 + 599_000));
         Assert.Equal([pay.Txid], pool.RemoveExpired(1_000 + 601_000));
@@ -101,8 +104,8 @@ public sealed class MempoolTests : IDisposable
     public async Task The_template_orders_by_fee_rate_keeping_parents_before_children()
     {
         var coinbases = await MatureCoinbasesAsync(2);
-        var parent = _node.Spend(coinbases[0], 0, Alice, (Alice, Reward - 100)); // low fee rate
-        var child = _node.Spend(parent, 0, Alice, (Bob, Reward - 100 - 90_000)); // high fee rate, needs parent
+        var parent = _node.Spend(coinbases[0], 0, Alice, (Alice, Reward - 200)); // low fee rate
+        var child = _node.Spend(parent, 0, Alice, (Bob, Reward - 200 - 90_000)); // high fee rate, needs parent
         var middle = _node.Spend(coinbases[1], 0, Alice, (Bob, Reward - 20_000));
         _node.Engine.SubmitTransaction(parent);
         _node.Engine.SubmitTransaction(child);
@@ -112,16 +115,16 @@ public sealed class MempoolTests : IDisposable
 
         var order = template.Transactions.Skip(1).Select(t => t.Txid).ToList();
         Assert.Equal([middle.Txid, parent.Txid, child.Txid], order);
-        Assert.Equal(_node.Parameters.BlockReward + Amount.FromMinorUnits(100 + 90_000 + 20_000), template.Transactions[0].TotalOutput());
+        Assert.Equal(_node.Parameters.BlockReward + Amount.FromMinorUnits(200 + 90_000 + 20_000), template.Transactions[0].TotalOutput());
     }
 
     [Fact]
     public async Task Evicting_for_a_child_never_evicts_its_parent_so_the_template_stays_valid()
     {
         var coinbases = await MatureCoinbasesAsync(3);
-        var parent = _node.Spend(coinbases[0], 0, Alice, (Alice, Reward - 100)); // the lowest fee rate
+        var parent = _node.Spend(coinbases[0], 0, Alice, (Alice, Reward - 200)); // the lowest fee rate
         var other = _node.Spend(coinbases[1], 0, Alice, (Bob, Reward - 2_000));
-        var child = _node.Spend(parent, 0, Alice, (Bob, Reward - 100 - 90_000)); // pays for both
+        var child = _node.Spend(parent, 0, Alice, (Bob, Reward - 200 - 90_000)); // pays for both
         using var node = await PoolHoldingAsync(parent.Size + other.Size + 10, parent, other);
 
         node.Engine.SubmitTransaction(child);
@@ -139,8 +142,8 @@ public sealed class MempoolTests : IDisposable
     public async Task A_child_that_only_its_own_ancestors_could_make_room_for_is_refused_and_nothing_is_evicted()
     {
         var coinbases = await MatureCoinbasesAsync(1);
-        var parent = _node.Spend(coinbases[0], 0, Alice, (Alice, Reward - 100));
-        var child = _node.Spend(parent, 0, Alice, (Bob, Reward - 100 - 90_000));
+        var parent = _node.Spend(coinbases[0], 0, Alice, (Alice, Reward - 200));
+        var child = _node.Spend(parent, 0, Alice, (Bob, Reward - 200 - 90_000));
         using var node = await PoolHoldingAsync(parent.Size + 10, parent);
 
         Reject.Transaction(RejectReasons.MempoolFull, () => node.Engine.SubmitTransaction(child));
