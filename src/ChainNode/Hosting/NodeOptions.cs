@@ -19,6 +19,13 @@ public sealed record NodeOptions
     public int TargetOutboundPeers { get; init; } = 8;
     public TimeSpan BanDuration { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// How often every peer gets an empty announcement. A peer that no longer holds our session
+    /// (it removed or banned us, or restarted) says so at once, and a dead one fails three in a row:
+    /// either way it leaves our peer list, so peer counts stay true when nothing else is said.
+    /// </summary>
+    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How often transactions this node's clients submitted are announced again while they are pending.</summary>
     public TimeSpan RebroadcastInterval { get; init; } = TimeSpan.FromMinutes(1);
 

@@ -584,6 +584,7 @@ public sealed partial class PeerManager : IAsyncDisposable
     {
         var lastAddressExchange = DateTime.MinValue;
         var lastRebroadcast = DateTime.UtcNow;
+        var lastKeepAlive = DateTime.UtcNow;
         while (!stopping.IsCancellationRequested)
         {
             try
@@ -591,6 +592,11 @@ public sealed partial class PeerManager : IAsyncDisposable
                 foreach (var address in DialCandidates())
                 {
                     _ = Task.Run(() => ConnectAsync(address, stopping), stopping);
+                }
+                if (DateTime.UtcNow - lastKeepAlive > _options.KeepAliveInterval)
+                {
+                    lastKeepAlive = DateTime.UtcNow;
+                    Broadcast(new Inventory());
                 }
                 if (DateTime.UtcNow - lastRebroadcast > _options.RebroadcastInterval)
                 {

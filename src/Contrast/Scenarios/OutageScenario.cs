@@ -36,7 +36,9 @@ public static class OutageScenario
         var bankProcess = lab.File.Bank!;
         progress.Step($"bank: kill -9 the bank (pid {bankProcess.Pid}) while a client keeps transferring");
         var stop = new CancellationTokenSource();
-        var attempts = new List<(double AtMs, string Outcome)>();
+        // Each request with when it was sent and when it was answered: a request sent before the
+        // kill may be answered after it, and says nothing about whether the bank is back.
+        var attempts = new List<(double SentMs, double DoneMs, string Outcome)>();
         var clock = Stopwatch.StartNew();
         var load = Task.Run(async () =>
         {
@@ -44,6 +46,7 @@ public static class OutageScenario
             while (!stop.IsCancellationRequested)
             {
                 string outcome;
+                var sent = clock.Elapsed.TotalMilliseconds;
                 try
                 {
                     await client.TransferAsync(new TransferRequest { FromAccountId = alice.AccountId, ToAccountId = bob.AccountId, Amount = 1, IdempotencyKey = $"outage-{n++}-{Guid.NewGuid():N}" }, deadline: DateTime.UtcNow.AddSeconds(2));
@@ -55,45 +58,57 @@ public static class OutageScenario
                 }
                 lock (attempts)
                 {
-                    attempts.Add((clock.Elapsed.TotalMilliseconds, outcome));
+                    attempts.Add((sent, clock.Elapsed.TotalMilliseconds, outcome));
                 }
                 await Task.Delay(50).ConfigureAwait(false);
             }
         });
         await Task.Delay(500).ConfigureAwait(false);
-        var killedAt = clock.Elapsed.TotalMilliseconds;
         LabNetwork.Kill(bankProcess);
+        // Only once the process is gone: a request sent while the signal is on its way may still be served.
+        var killedAt = clock.Elapsed.TotalMilliseconds;
         await Task.Delay(DownTime).ConfigureAwait(false);
         progress.Step("bank: restart it");
+        var restartedAt = clock.Elapsed.TotalMilliseconds;
         lab.Restart(bankProcess);
         await progress.UntilAsync("the bank serving again", async () => await HealthProbe.IsServingAsync(bankProcess.Url, TimeSpan.FromSeconds(1)).ConfigureAwait(false), TimeSpan.FromSeconds(60)).ConfigureAwait(false);
-        await progress.UntilAsync("a client transfer succeeding again", () =>
+        var servingAt = clock.Elapsed.TotalMilliseconds;
+        await progress.UntilAsync("a client transfer sent after the kill succeeding", () =>
         {
             lock (attempts)
             {
-                return Task.FromResult(attempts.Any(a => a.AtMs > killedAt && a.Outcome == "ok"));
+                return Task.FromResult(attempts.Any(a => a.SentMs > killedAt && a.Outcome == "ok"));
             }
         }, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
         await stop.CancelAsync().ConfigureAwait(false);
         await load.ConfigureAwait(false);
-        List<(double AtMs, string Outcome)> seen;
+        List<(double SentMs, double DoneMs, string Outcome)> seen;
         lock (attempts)
         {
             seen = [.. attempts];
         }
         var failures = seen.Where(a => a.Outcome != "ok").ToList();
-        var firstFailure = failures.Count > 0 ? failures.Min(a => a.AtMs) : killedAt;
-        var recovered = seen.Where(a => a.AtMs > killedAt && a.Outcome == "ok").Min(a => a.AtMs);
-        var downtime = recovered - firstFailure;
+        // From the kill to the answer of the first request sent after it that succeeded: what a
+        // client lived through. It cannot be shorter than the time the bank was down.
+        var recovered = seen.Where(a => a.SentMs > killedAt && a.Outcome == "ok").Min(a => a.DoneMs);
+        var downtime = recovered - killedAt;
+        var startup = servingAt - restartedAt;
         var audit = await lab.RequireAdmin().AuditAsync(new AuditRequest()).ConfigureAwait(false);
         result.Bank["attempts"] = seen.Count;
         result.Bank["failed_attempts"] = failures.Count;
         result.Bank["failure_reasons"] = failures.GroupBy(f => f.Outcome).ToDictionary(g => g.Key, g => g.Count());
         result.Bank["downtime_seen_by_client_ms"] = Math.Round(downtime);
+        result.Bank["kept_down_ms"] = Math.Round(restartedAt - killedAt);
+        result.Bank["restart_to_serving_ms"] = Math.Round(startup);
+        result.Bank["client"] = "1 client, one transfer at a time, 50 ms apart, 2 s deadline";
         result.Bank["audit_after_restart_ok"] = audit.Ok;
         result.Expect(failures.Count > 0 && audit.Ok, "bank: clients did not fail during the outage, or the audit failed after it");
-        progress.Step($"bank: {failures.Count} of {seen.Count} client requests failed; downtime seen by the client {downtime / 1000:F1} s; audit after restart: {(audit.Ok ? "passed" : "FAILED")}");
-        return $"single point of failure: with the server down every client request failed ({failures.Count} of {seen.Count}); clients saw {downtime / 1000:F1} s of downtime; nothing acknowledged was lost (audit passed)";
+        // Sanity of the figure itself: at least the time the bank was kept down, at most that plus
+        // its startup and one request's round (deadline 2 s, pause 50 ms) after it came back.
+        result.Expect(downtime >= restartedAt - killedAt && downtime <= servingAt - killedAt + 2_100,
+            $"bank: the downtime figure {downtime:F0} ms is outside [{restartedAt - killedAt:F0}, {servingAt - killedAt + 2_100:F0}] ms");
+        progress.Step($"bank: {failures.Count} of {seen.Count} client requests failed; downtime seen by the client {downtime / 1000:F1} s (kept down {(restartedAt - killedAt) / 1000:F1} s, then {startup / 1000:F1} s to start); audit after restart: {(audit.Ok ? "passed" : "FAILED")}");
+        return $"single point of failure: with the server down every client request failed ({failures.Count} of {seen.Count}); clients saw {downtime / 1000:F1} s of downtime (the bank was kept down {(restartedAt - killedAt) / 1000:F1} s and took {startup / 1000:F1} s to start); nothing acknowledged was lost (audit passed)";
     }
 
     private static async Task<string> RunChainAsync(LabNetwork lab, ScenarioResult result, Progress progress)

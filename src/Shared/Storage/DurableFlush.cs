@@ -30,7 +30,7 @@ public static partial class DurableFlush
             stream.Flush(flushToDisk: true);
             return;
         }
-        var fd = Open(path, ReadOnly);
+        var fd = OpenRetryingOnDescriptorShortage(path);
         if (fd < 0)
         {
             if (!File.Exists(path) && !Directory.Exists(path))
@@ -51,6 +51,29 @@ public static partial class DurableFlush
             _ = Close(fd);
         }
     }
+
+    /// <summary>
+    /// A flood of connections can use every descriptor for a moment (the server accepts one over
+    /// its limit before closing it): an fsync must not fail-stop the bank for that, so a missing
+    /// descriptor (EMFILE, ENFILE) is waited for, briefly.
+    /// </summary>
+    private static int OpenRetryingOnDescriptorShortage(string path)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var fd = Open(path, ReadOnly);
+            var errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+            if (fd >= 0 || errno is not (TooManyOpenFiles or TooManyOpenFilesInSystem) || attempt == 40)
+            {
+                Marshal.SetLastPInvokeError(errno);
+                return fd;
+            }
+            Thread.Sleep(5);
+        }
+    }
+
+    private const int TooManyOpenFiles = 24; // EMFILE
+    private const int TooManyOpenFilesInSystem = 23; // ENFILE
 
     /// <summary>
     /// Gives <paramref name="source"/>'s file the second name <paramref name="destination"/>,

@@ -68,7 +68,15 @@ public class HostileClientTests
                 // The established client goes on: every deposit is durable (each one fsyncs its own file descriptor).
                 for (var i = 0; i < 20; i++)
                 {
-                    await admin.DepositAsync(new CashRequest { AccountId = account.AccountId, Amount = 1, IdempotencyKey = $"d{i}" }, headers);
+                    try
+                    {
+                        await admin.DepositAsync(new CashRequest { AccountId = account.AccountId, Amount = 1, IdempotencyKey = $"d{i}" }, headers);
+                    }
+                    catch (RpcException ex) when (server.HasExited)
+                    {
+                        var (exitCode, stderr) = await server.WaitForExitAsync(TimeSpan.FromSeconds(5));
+                        Assert.Fail($"The bank exited ({exitCode}) under the connection flood: {stderr.Trim()} ({ex.Status.Detail})");
+                    }
                 }
                 Assert.False(server.HasExited);
             }

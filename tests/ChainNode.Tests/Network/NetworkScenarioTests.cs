@@ -177,6 +177,28 @@ public class NetworkScenarioTests
 
     /// <summary>Mines a coinbase to <paramref name="owner"/> and matures it, everywhere.</summary>
     [Fact]
+    public async Task After_a_remove_both_sides_drop_the_peer_so_peer_counts_stay_true()
+    {
+        await using var network = await TestNetwork.LineAsync(2);
+
+        await network[0].Api.RemovePeerAsync(new PeerRequest { Address = network[1].Address });
+
+        await Poll.UntilAsync(() => network[0].Peers.Peers.Count == 0 && network[1].Peers.Peers.Count == 0, TimeSpan.FromSeconds(30),
+            () => $"peers: {network[0].Peers.Peers.Count} and {network[1].Peers.Peers.Count}");
+    }
+
+    [Fact]
+    public async Task A_killed_peer_leaves_the_peer_lists_of_the_others_without_any_traffic()
+    {
+        await using var network = await TestNetwork.MeshAsync(3);
+
+        await network[2].StopAsync();
+
+        await Poll.UntilAsync(() => network[0].Peers.Peers.Count == 1 && network[1].Peers.Peers.Count == 1, TimeSpan.FromSeconds(60),
+            () => $"peers: {network[0].Peers.Peers.Count} and {network[1].Peers.Peers.Count}");
+    }
+
+    [Fact]
     public async Task A_payment_a_client_gave_this_node_is_rebroadcast_until_a_peer_that_joined_later_holds_it()
     {
         await using var network = new TestNetwork();

@@ -6,8 +6,8 @@ namespace LedgerContrast.Contrast.Tests.EndToEnd;
 
 /// <summary>
 /// The product as a person uses it: run-network.ps1 launches a bank and 3 mining nodes as real
-/// processes, `contrast` runs the double-spend and partition experiments against them, and
-/// -Stop leaves no process behind.
+/// processes, `contrast` runs the double-spend, partition and outage experiments against them,
+/// and -Stop leaves no process behind.
 /// </summary>
 public sealed class RunNetworkEndToEndTests : IDisposable
 {
@@ -43,6 +43,27 @@ public sealed class RunNetworkEndToEndTests : IDisposable
             Assert.True(reversed.GetProperty("blocks_reorganised").GetUInt32() >= 1);
             Assert.Equal("UNAVAILABLE", partition.GetProperty("experiments")[0].GetProperty("bank").GetProperty("cut_off_client_answer").GetString());
             Assert.True(File.Exists(Path.Combine(_data, "report", "report.html")));
+
+            // Outage: the downtime a client saw is at least the time the bank was down, at most
+            // that plus its startup and one request's round; a node killed and restarted leaves
+            // every node with exactly its real connections (2 in a mesh of 3), no ghost.
+            var outage = await ContrastAsync("outage");
+            var bankOutage = outage.GetProperty("experiments")[0].GetProperty("bank");
+            var downtime = bankOutage.GetProperty("downtime_seen_by_client_ms").GetDouble();
+            var keptDown = bankOutage.GetProperty("kept_down_ms").GetDouble();
+            var startup = bankOutage.GetProperty("restart_to_serving_ms").GetDouble();
+            Assert.True(downtime >= keptDown && downtime <= keptDown + startup + 2_100, $"downtime {downtime} ms, kept down {keptDown} ms, startup {startup} ms");
+            var urls = network.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("url").GetString()!).ToList();
+            await Poll.UntilSuccessAsync(async () =>
+            {
+                foreach (var url in urls)
+                {
+                    using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(url);
+                    var peers = (await new Protos.Chain.V1.NodeService.NodeServiceClient(channel).ListPeersAsync(new Protos.Chain.V1.ListPeersRequest())).Peers;
+                    Assert.True(peers.Count == 2 && peers.Select(p => p.Address).Distinct().Count() == 2, $"{url} lists {string.Join(", ", peers.Select(p => p.Address))}");
+                }
+                return true;
+            }, TimeSpan.FromSeconds(60));
         }
         finally
         {
