@@ -33,6 +33,9 @@ public sealed class NodeGrpcService(NodeEngine engine, PeerManager peers, Miner 
             MempoolSize = (uint)mempool,
             PeerCount = (uint)peers.Peers.Count,
             Mining = miner.IsMining,
+            BlockIntervalMs = (ulong)engine.Parameters.BlockInterval.TotalMilliseconds,
+            MaxBlockSize = (uint)engine.Parameters.MaxBlockSize,
+            MaxBlockTransactions = (uint)engine.Parameters.MaxBlockTransactions,
         });
     }
 

@@ -62,7 +62,10 @@ public static class ContrastCli
             var results = new List<ScenarioResult>();
             foreach (var experiment in experiments)
             {
-                results.Add(await experiment(lab, Math.Max(1, parse.GetValue(s_k))).ConfigureAwait(false));
+                var loadBefore = MachineLoad.Now();
+                var result = await experiment(lab, Math.Max(1, parse.GetValue(s_k))).ConfigureAwait(false);
+                result.Machine = new MachineSnapshot(Environment.ProcessorCount, loadBefore?[0], MachineLoad.Now()?[0]);
+                results.Add(result);
             }
             var rows = ContrastReport.Rows(results, file.Nodes.Count, file.Topology);
             var directory = parse.GetValue(s_out)

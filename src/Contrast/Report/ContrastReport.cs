@@ -40,6 +40,7 @@ public static class ContrastReport
             name = r.Name,
             passed = r.Passed,
             seconds = Math.Round(r.Seconds, 1),
+            machine = r.Machine is { } m ? new { cores = m.Cores, load_average_1m_before = m.LoadBefore, load_average_1m_after = m.LoadAfter } : null,
             bank = r.Bank,
             chain = r.Chain,
             notes = r.Notes,
@@ -70,6 +71,10 @@ public static class ContrastReport
         foreach (var result in results)
         {
             md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"## {result.Name} — {(result.Passed ? "as expected" : "UNEXPECTED")} ({result.Seconds:F1} s)");
+            if (result.Machine is { } machine)
+            {
+                md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Machine: {machine.Describe()}.");
+            }
             foreach (var note in result.Notes)
             {
                 md.AppendLine(CultureInfo.InvariantCulture, $"- {note}");
@@ -113,6 +118,10 @@ public static class ContrastReport
         foreach (var result in results)
         {
             html.AppendLine(CultureInfo.InvariantCulture, $"<h2>{E(result.Name)} <span class=\"{(result.Passed ? "ok" : "bad")}\">{(result.Passed ? "as expected" : "UNEXPECTED")}</span></h2><ul>");
+            if (result.Machine is { } machine)
+            {
+                html.AppendLine(CultureInfo.InvariantCulture, $"<li>Machine: {E(machine.Describe())}</li>");
+            }
             foreach (var note in result.Notes)
             {
                 html.AppendLine(CultureInfo.InvariantCulture, $"<li class=\"bad\">{E(note)}</li>");
@@ -182,9 +191,10 @@ public static class ContrastReport
             svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"4\" y=\"{y + 14}\">{E(experiment)}: {E(s.System)} — {E(s.Label)}</text>");
             svg.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"{left}\" y=\"{y}\" width=\"{W(s.P99Ms):F1}\" height=\"18\" fill=\"{color}\" opacity=\"0.35\"/>");
             svg.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"{left}\" y=\"{y}\" width=\"{W(s.P50Ms):F1}\" height=\"18\" fill=\"{color}\"/>");
-            svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{left + W(s.P99Ms) + 6:F1}\" y=\"{y + 14}\">p50 {Ms(s.P50Ms)} · p99 {Ms(s.P99Ms)}</text>");
+            var samples = s.Samples > 0 ? $" (n = {s.Samples})" : "";
+            svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{left + W(s.P99Ms) + 6:F1}\" y=\"{y + 14}\">{E(s.FirstMark)} {Ms(s.P50Ms)} · {E(s.SecondMark)} {Ms(s.P99Ms)}{samples}</text>");
         }
-        svg.AppendLine("</svg><figcaption>Logarithmic scale. Dark: p50, light: p99 (for the chain's k-confirmation row: first confirmation and k confirmations). Blue: bank, orange: chain.</figcaption></figure>");
+        svg.AppendLine("</svg><figcaption>Logarithmic scale. Dark: the first mark, light: the second, each named on its row (percentiles of n measurements, or single events such as the first and the k-th confirmation). Blue: bank, orange: chain.</figcaption></figure>");
         return svg.ToString();
     }
 

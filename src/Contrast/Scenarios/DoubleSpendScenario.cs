@@ -33,8 +33,8 @@ public static class DoubleSpendScenario
         var decidedMs = 0d;
         foreach (var racers in new[] { 2, 32 })
         {
-            progress.Step($"bank: alice holds 100; {racers} concurrent transfers of 100 to bob and carol");
             var alice = await BankLab.NewCustomerAsync(lab, $"ds-alice-{racers}", 100_00000000).ConfigureAwait(false);
+            progress.Step($"bank: a new customer {alice.Name} holds 100 (the network's alice is not touched); {racers} concurrent transfers of 100 to bob and carol");
             var bob = await BankLab.NewCustomerAsync(lab, $"ds-bob-{racers}", 0).ConfigureAwait(false);
             var carol = await BankLab.NewCustomerAsync(lab, $"ds-carol-{racers}", 0).ConfigureAwait(false);
             var client = lab.Bank(alice.Token);
@@ -62,7 +62,7 @@ public static class DoubleSpendScenario
             var (p50, p99) = (p50p99[0], p50p99[1]);
             var balance = (await admin.GetBalanceAsync(new GetBalanceRequest { AccountId = alice.AccountId })).Balance;
             result.Bank[$"racers_{racers}"] = new { racers, succeeded, rejections = reasons, p50_ms = p50, p99_ms = p99, alice_balance_after = balance };
-            result.Latencies.Add(new LatencySeries("bank", $"{racers} racing transfers", p50, p99));
+            result.Latencies.Add(LatencySeries.Percentiles("bank", $"{racers} racing transfers", [.. outcomes.Select(o => o.Ms)]));
             result.Expect(succeeded == 1 && reasons.GetValueOrDefault("INSUFFICIENT_FUNDS") == racers - 1 && balance == 0,
                 $"bank: {succeeded} of {racers} succeeded (expected exactly 1, the rest INSUFFICIENT_FUNDS)");
             decidedMs = Math.Max(decidedMs, p99);
@@ -189,7 +189,7 @@ public static class DoubleSpendScenario
         result.Chain["k"] = k;
         result.Chain["loser_conflicted_on_every_node"] = conflictedEverywhere;
         result.Chain["mempool_views"] = views.Take(200).ToList();
-        result.Latencies.Add(new LatencySeries("chain", $"{k} confirmations", firstConfirmationMs ?? 0, kConfirmationsMs ?? 0));
+        result.Latencies.Add(new LatencySeries("chain", $"{k} confirmations", firstConfirmationMs ?? 0, kConfirmationsMs ?? 0, "1st confirmation", $"{k}th"));
         result.Expect(conflictedEverywhere, "chain: some node does not report the loser as conflicted by the winner");
         return $"each node kept the spend it saw first ({answers[0]} / {answers[1]}); a block chose {(winner == toBob.Txid ? "bob" : "carol")} at height {winnerHeight} after {firstConfirmationMs / 1000:F1} s; {k} confirmations after {kConfirmationsMs / 1000:F1} s; the other is conflicted on all {nodes.Count} nodes";
     }

@@ -44,7 +44,7 @@ public static class PartitionScenario
         // A client on the far side of a partition: its requests cannot reach the one server.
         var cutOff = lab.Bank(alice.Token, "http://127.0.0.1:9");
         var reachable = lab.Bank(alice.Token);
-        progress.Step("bank: alice pays bob from a connected client; a cut-off client tries to pay carol the same money");
+        progress.Step($"bank: {alice.Name} (a new customer holding 100) pays bob from a connected client; a cut-off client tries to pay carol the same money");
         var paid = await reachable.TransferAsync(new TransferRequest { FromAccountId = alice.AccountId, ToAccountId = bob.AccountId, Amount = 100_00000000, IdempotencyKey = Guid.NewGuid().ToString("N") });
         string cutOffAnswer;
         try

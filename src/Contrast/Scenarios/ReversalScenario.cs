@@ -19,7 +19,7 @@ public static class ReversalScenario
             var alice = await BankLab.NewCustomerAsync(lab, "rv-alice", 500_00000000).ConfigureAwait(false);
             var mallory = await BankLab.NewCustomerAsync(lab, "rv-mallory", 0).ConfigureAwait(false);
             var fraud = await lab.Bank(alice.Token).TransferAsync(new TransferRequest { FromAccountId = alice.AccountId, ToAccountId = mallory.AccountId, Amount = 200_00000000, IdempotencyKey = Guid.NewGuid().ToString("N") });
-            progress.Step($"bank: alice is tricked into paying mallory 200 ({fraud.EntryId}); the admin reverses it");
+            progress.Step($"bank: {alice.Name} (a new customer holding 500) is tricked into paying mallory 200 ({fraud.EntryId}); the admin reverses it");
             var reversal = await admin.ReverseAsync(new ReverseRequest { EntryId = fraud.EntryId, Reason = "fraud report from alice" });
             var aliceBalance = (await admin.GetBalanceAsync(new GetBalanceRequest { AccountId = alice.AccountId })).Balance;
             var malloryBalance = (await admin.GetBalanceAsync(new GetBalanceRequest { AccountId = mallory.AccountId })).Balance;
@@ -32,7 +32,7 @@ public static class ReversalScenario
             result.Bank["both_entries_in_history"] = history.Postings.Any(p => p.EntryId == fraud.EntryId) && history.Postings.Any(p => p.EntryId == reversal.EntryId);
             result.Bank["audit_ok"] = audit.Ok;
             result.Expect(aliceBalance == 500_00000000 && malloryBalance == 0 && audit.Ok, "bank: the reversal did not restore both balances with a passing audit");
-            progress.Step($"bank: reversed by {reversal.EntryId}; alice back to 500, mallory 0; both entries in the history; audit {(audit.Ok ? "passed" : "FAILED")}");
+            progress.Step($"bank: reversed by {reversal.EntryId}; {alice.Name} back to 500, mallory 0; both entries in the history; audit {(audit.Ok ? "passed" : "FAILED")}");
             bankVerdict = $"the admin reversed {fraud.EntryId} with compensating entry {reversal.EntryId}; both balances restored, both entries in the audited hash-chained journal";
         }
 

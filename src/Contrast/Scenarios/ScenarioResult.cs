@@ -7,7 +7,20 @@ public sealed record Verdict(string Dimension, string Bank, string Chain);
 public sealed record TreeBlock(string Hash, uint Height, string Parent, bool Active, bool HoldsReversedPayment);
 
 /// <summary>Latencies of one system in one experiment, for the charts.</summary>
-public sealed record LatencySeries(string System, string Label, double P50Ms, double P99Ms);
+/// <summary>
+/// One row of the latency chart: two marks, named for what they are — percentiles of
+/// <paramref name="Samples"/> measurements, or two single events (first and k-th confirmation).
+/// </summary>
+public sealed record LatencySeries(string System, string Label, double P50Ms, double P99Ms, string FirstMark = "p50", string SecondMark = "p99", int Samples = 0)
+{
+    /// <summary>For percentiles of a few samples: the 99th of 10 measurements is their maximum, and is called that.</summary>
+    public static LatencySeries Percentiles(string system, string label, IReadOnlyCollection<double> samples)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        var p = Shared.Measurement.Percentiles.Of(samples, 0.5, 0.99);
+        return new LatencySeries(system, label, p[0], samples.Count < 100 ? samples.Max() : p[1], "p50", samples.Count < 100 ? "max" : "p99", samples.Count);
+    }
+}
 
 /// <summary>What one experiment measured: the verdict rows, every figure (for report.json), and its drawings.</summary>
 public sealed class ScenarioResult(string name)
@@ -22,6 +35,9 @@ public sealed class ScenarioResult(string name)
     public List<LatencySeries> Latencies { get; } = [];
     public double Seconds { get; set; }
 
+    /// <summary>The machine the figures came from (cores, load before and after): a reader judges a rate by it.</summary>
+    public MachineSnapshot? Machine { get; set; }
+
     /// <summary>Records an expectation: a failed one marks the experiment failed and is noted.</summary>
     public void Expect(bool holds, string what)
     {
@@ -29,6 +45,30 @@ public sealed class ScenarioResult(string name)
         {
             Passed = false;
             Notes.Add("UNEXPECTED: " + what);
+        }
+    }
+}
+
+/// <summary>The machine an experiment ran on: cores, and the 1-minute load average before and after it.</summary>
+public sealed record MachineSnapshot(int Cores, double? LoadBefore, double? LoadAfter)
+{
+    public string Describe() => LoadBefore is { } before && LoadAfter is { } after
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Cores} cores; 1-minute load average {before:F2} before, {after:F2} after")
+        : $"{Cores} cores";
+}
+
+/// <summary>The 1-, 5- and 15-minute load averages (Linux /proc/loadavg), or null where there are none.</summary>
+public static class MachineLoad
+{
+    public static double[]? Now()
+    {
+        try
+        {
+            return [.. File.ReadAllText("/proc/loadavg").Split(' ').Take(3).Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture))];
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return null;
         }
     }
 }

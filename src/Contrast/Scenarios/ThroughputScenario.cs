@@ -55,7 +55,7 @@ public static class ThroughputScenario
             result.Bank["transfers_per_second"] = Math.Round(ok / seconds);
             result.Bank["p50_ms"] = Math.Round(p50, 2);
             result.Bank["p99_ms"] = Math.Round(p99, 2);
-            result.Latencies.Add(new LatencySeries("bank", "transfer, final", p50, p99));
+            result.Latencies.Add(LatencySeries.Percentiles("bank", "transfer, final", latencies));
             progress.Step($"bank: {ok / seconds:F0} transfers/s, final on reply; p50 {p50:F1} ms, p99 {p99:F1} ms");
             bankVerdict = $"{ok / seconds:F0} durable transfers/s with 16 clients; each final on reply: p50 {p50:F1} ms, p99 {p99:F1} ms";
         }
@@ -94,17 +94,28 @@ public static class ThroughputScenario
         }, TimeSpan.FromMinutes(10)).ConfigureAwait(false);
         var total = clock2.Elapsed.TotalSeconds;
         var chainLatencies = payments.Select(p => Stopwatch.GetElapsedTime(submitted[p.Txid], confirmedAt[p.Txid]).TotalMilliseconds).ToList();
-        var c50c99 = Percentiles.Of(chainLatencies, 0.5, 0.99);
-        var (c50, c99) = (c50c99[0], c50c99[1]);
+        var c50 = Percentiles.Of(chainLatencies, 0.5)[0];
+        // Capacity is a property of the rules: as many of these payments as fit in a block, per
+        // interval. The burst's rate is something else: N payments over the wait for the blocks
+        // that took them, which says more about when the next block happened to come.
+        var paymentSize = payments[0].Size;
+        var perBlock = Math.Min((int)info.MaxBlockTransactions - 1, ((int)info.MaxBlockSize - 88 - 4 - 200) / paymentSize);
+        var intervalSeconds = info.BlockIntervalMs / 1000.0;
+        var capacity = perBlock / intervalSeconds;
         result.Chain["payments"] = chainPayments;
+        result.Chain["submitted_by"] = "1 client, one payment at a time, to one node";
+        result.Chain["nodes"] = lab.Nodes.Count;
+        result.Chain["block_interval_ms"] = info.BlockIntervalMs;
         result.Chain["mempool_acceptance_per_second"] = Math.Round(chainPayments / submitSeconds);
-        result.Chain["confirmed_per_second"] = Math.Round(chainPayments / total, 1);
+        result.Chain["capacity_tx_per_second"] = Math.Round(capacity, 1);
+        result.Chain["capacity_basis"] = $"{perBlock} payments of {paymentSize} bytes per block ÷ {intervalSeconds:0.###} s interval";
+        result.Chain["burst_confirmed_per_second"] = Math.Round(chainPayments / total, 1);
         result.Chain["confirmation_p50_ms"] = Math.Round(c50);
-        result.Chain["confirmation_p99_ms"] = Math.Round(c99);
-        result.Latencies.Add(new LatencySeries("chain", "payment, 1 confirmation", c50, c99));
-        progress.Step($"chain: {chainPayments / total:F1} confirmed tx/s; first confirmation p50 {c50 / 1000:F1} s, p99 {c99 / 1000:F1} s");
+        result.Chain["confirmation_max_ms"] = Math.Round(chainLatencies.Max());
+        result.Latencies.Add(LatencySeries.Percentiles("chain", "payment, 1 confirmation", chainLatencies));
+        progress.Step($"chain: capacity {capacity:F0} tx/s ({perBlock} payments per block ÷ {intervalSeconds:0.###} s); this burst: {chainPayments} payments confirmed in {total:F1} s = {chainPayments / total:F1} tx/s; first confirmation p50 {c50 / 1000:F1} s, max {chainLatencies.Max() / 1000:F1} s");
         result.Verdicts.Add(new Verdict("Performance", bankVerdict,
-            $"{chainPayments / submitSeconds:F0} tx/s into the mempool, but {chainPayments / total:F1} confirmed tx/s for this burst (bounded by block size × interval); first confirmation p50 {c50 / 1000:F1} s, p99 {c99 / 1000:F1} s"));
+            $"{chainPayments / submitSeconds:F0} tx/s into one node's mempool; capacity {capacity:F0} confirmed tx/s ({perBlock} payments per block every {intervalSeconds:0.###} s, on {lab.Nodes.Count} nodes — more nodes do not raise it); this burst of {chainPayments} confirmed in {total:F1} s; first confirmation p50 {c50 / 1000:F1} s, max {chainLatencies.Max() / 1000:F1} s"));
         result.Seconds = progress.Elapsed.TotalSeconds;
         return result;
     }
