@@ -29,6 +29,7 @@ public static class ContrastCli
         root.Subcommands.Add(Experiment("outage", "Kill the bank; kill a node.", (lab, _) => OutageScenario.RunAsync(lab)));
         root.Subcommands.Add(Experiment("reversal", "Reverse a fraudulent payment.", (lab, k) => ReversalScenario.RunAsync(lab, k)));
         root.Subcommands.Add(Experiment("throughput", "Transfers/s and confirmation latency.", (lab, _) => ThroughputScenario.RunAsync(lab, TimeSpan.FromSeconds(5), 100)));
+        root.Subcommands.Add(Experiment("manage", "Copies of the ledger, bytes on disk, backups, and an upgrade: the bank restarted once, the nodes one at a time.", (lab, _) => ManageScenario.RunAsync(lab)));
         var all = new Command("all", "Every experiment in order, then one report.");
         all.SetAction(parse => RunExperimentsAsync(parse,
         [
@@ -37,6 +38,7 @@ public static class ContrastCli
             (lab, _) => OutageScenario.RunAsync(lab),
             (lab, k) => ReversalScenario.RunAsync(lab, k),
             (lab, _) => ThroughputScenario.RunAsync(lab, TimeSpan.FromSeconds(5), 100),
+            (lab, _) => ManageScenario.RunAsync(lab),
         ]));
         root.Subcommands.Add(all);
         return root.Parse(args).InvokeAsync();

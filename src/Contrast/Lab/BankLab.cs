@@ -20,4 +20,21 @@ public static class BankLab
         }
         return new LabCustomer(unique, customer.CustomerId, account.AccountId, customer.Token);
     }
+
+    /// <summary>One transfer of 1 minor unit; "ok" or the refusal's reason (a client that must not throw while it measures).</summary>
+    public static async Task<string> TransferOutcomeAsync(BankService.BankServiceClient client, LabCustomer from, LabCustomer to, string idempotencyKey)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(from);
+        ArgumentNullException.ThrowIfNull(to);
+        try
+        {
+            await client.TransferAsync(new TransferRequest { FromAccountId = from.AccountId, ToAccountId = to.AccountId, Amount = 1, IdempotencyKey = idempotencyKey }, deadline: DateTime.UtcNow.AddSeconds(2));
+            return "ok";
+        }
+        catch (Grpc.Core.RpcException ex)
+        {
+            return Shared.Rpc.RpcErrors.Describe(ex).Reason;
+        }
+    }
 }

@@ -90,6 +90,34 @@ public sealed class LabNetwork : IDisposable
         }
     }
 
+    /// <summary>
+    /// A planned stop, as an operator upgrading would do it: SIGTERM, so the process shuts down
+    /// cleanly (a node saves its mempool), then kill -9 if it has not gone within 30 s.
+    /// </summary>
+    public static void Stop(NetworkFile.NetworkProcess process)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        try
+        {
+            using var running = Process.GetProcessById(process.Pid);
+            if (!OperatingSystem.IsWindows())
+            {
+                using var term = Process.Start("kill", ["-TERM", process.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                term.WaitForExit(5_000);
+                if (running.WaitForExit(30_000))
+                {
+                    return;
+                }
+            }
+            running.Kill(entireProcessTree: true);
+            running.WaitForExit(30_000);
+        }
+        catch (ArgumentException)
+        {
+            // already gone
+        }
+    }
+
     /// <summary>Starts a process again exactly as run-network.ps1 did, appending to its log, and records its new pid.</summary>
     public NetworkFile.NetworkProcess Restart(NetworkFile.NetworkProcess process)
     {

@@ -25,7 +25,7 @@ public static class ContrastReport
 
     public static IReadOnlyList<Verdict> Rows(IReadOnlyList<ScenarioResult> results, int nodes, string topology)
     {
-        var order = new[] { "Topology", "Double spend", "Finality", "Reliability", "Governance", "Performance", "Security" };
+        var order = new[] { "Topology", "Double spend", "Finality", "Reliability", "Governance", "Performance", "Security", "Management overhead" };
         var rows = StaticRows(nodes, topology).Concat(results.SelectMany(r => r.Verdicts)).ToList();
         return [.. rows.OrderBy(r => Array.IndexOf(order, r.Dimension))];
     }

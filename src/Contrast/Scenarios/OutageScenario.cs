@@ -3,7 +3,6 @@ using Grpc.Core;
 using LedgerContrast.Contrast.Lab;
 using LedgerContrast.Protos.Bank.V1;
 using LedgerContrast.Shared.Cli;
-using LedgerContrast.Shared.Rpc;
 using ChainState = LedgerContrast.Protos.Chain.V1.TransactionStatus.Types.State;
 
 namespace LedgerContrast.Contrast.Scenarios;
@@ -35,63 +34,23 @@ public static class OutageScenario
         var client = lab.Bank(alice.Token);
         var bankProcess = lab.File.Bank!;
         progress.Step($"bank: kill -9 the bank (pid {bankProcess.Pid}) while a client keeps transferring");
-        var stop = new CancellationTokenSource();
-        // Each request with when it was sent and when it was answered: a request sent before the
-        // kill may be answered after it, and says nothing about whether the bank is back.
-        var attempts = new List<(double SentMs, double DoneMs, string Outcome)>();
-        var clock = Stopwatch.StartNew();
-        var load = Task.Run(async () =>
-        {
-            var n = 0;
-            while (!stop.IsCancellationRequested)
-            {
-                string outcome;
-                var sent = clock.Elapsed.TotalMilliseconds;
-                try
-                {
-                    await client.TransferAsync(new TransferRequest { FromAccountId = alice.AccountId, ToAccountId = bob.AccountId, Amount = 1, IdempotencyKey = $"outage-{n++}-{Guid.NewGuid():N}" }, deadline: DateTime.UtcNow.AddSeconds(2));
-                    outcome = "ok";
-                }
-                catch (RpcException ex)
-                {
-                    outcome = RpcErrors.Describe(ex).Reason;
-                }
-                lock (attempts)
-                {
-                    attempts.Add((sent, clock.Elapsed.TotalMilliseconds, outcome));
-                }
-                await Task.Delay(50).ConfigureAwait(false);
-            }
-        });
+        await using var log = new RequestLog(n => BankLab.TransferOutcomeAsync(client, alice, bob, $"outage-{n}-{Guid.NewGuid():N}"));
         await Task.Delay(500).ConfigureAwait(false);
         LabNetwork.Kill(bankProcess);
         // Only once the process is gone: a request sent while the signal is on its way may still be served.
-        var killedAt = clock.Elapsed.TotalMilliseconds;
+        var killedAt = log.Now;
         await Task.Delay(DownTime).ConfigureAwait(false);
         progress.Step("bank: restart it");
-        var restartedAt = clock.Elapsed.TotalMilliseconds;
+        var restartedAt = log.Now;
         lab.Restart(bankProcess);
         await progress.UntilAsync("the bank serving again", async () => await HealthProbe.IsServingAsync(bankProcess.Url, TimeSpan.FromSeconds(1)).ConfigureAwait(false), TimeSpan.FromSeconds(60)).ConfigureAwait(false);
-        var servingAt = clock.Elapsed.TotalMilliseconds;
-        await progress.UntilAsync("a client transfer sent after the kill succeeding", () =>
-        {
-            lock (attempts)
-            {
-                return Task.FromResult(attempts.Any(a => a.SentMs > killedAt && a.Outcome == "ok"));
-            }
-        }, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
-        await stop.CancelAsync().ConfigureAwait(false);
-        await load.ConfigureAwait(false);
-        List<(double SentMs, double DoneMs, string Outcome)> seen;
-        lock (attempts)
-        {
-            seen = [.. attempts];
-        }
+        var servingAt = log.Now;
+        await progress.UntilAsync("a client transfer sent after the kill succeeding", () => Task.FromResult(log.SucceededSince(killedAt)), TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        var seen = log.Entries;
         var failures = seen.Where(a => a.Outcome != "ok").ToList();
         // From the kill to the answer of the first request sent after it that succeeded: what a
         // client lived through. It cannot be shorter than the time the bank was down.
-        var recovered = seen.Where(a => a.SentMs > killedAt && a.Outcome == "ok").Min(a => a.DoneMs);
-        var downtime = recovered - killedAt;
+        var downtime = log.DowntimeSince(killedAt);
         var startup = servingAt - restartedAt;
         var audit = await lab.RequireAdmin().AuditAsync(new AuditRequest()).ConfigureAwait(false);
         result.Bank["attempts"] = seen.Count;

@@ -6,8 +6,8 @@ namespace LedgerContrast.Contrast.Tests.EndToEnd;
 
 /// <summary>
 /// The product as a person uses it: run-network.ps1 launches a bank and 3 mining nodes as real
-/// processes, `contrast` runs the double-spend, partition and outage experiments against them,
-/// and -Stop leaves no process behind.
+/// processes, `contrast` runs the double-spend, partition, outage and manage experiments against
+/// them, and -Stop leaves no process behind.
 /// </summary>
 public sealed class RunNetworkEndToEndTests : IDisposable
 {
@@ -64,6 +64,17 @@ public sealed class RunNetworkEndToEndTests : IDisposable
                 }
                 return true;
             }, TimeSpan.FromSeconds(60));
+
+            // Management overhead: one copy against three; a rolling upgrade of the nodes that no
+            // payment noticed against one restart of the bank that its client did.
+            var manage = await ContrastAsync("manage");
+            var bankManage = manage.GetProperty("experiments")[0].GetProperty("bank");
+            var chainManage = manage.GetProperty("experiments")[0].GetProperty("chain");
+            Assert.Equal((1, 3), (bankManage.GetProperty("ledger_copies").GetInt32(), chainManage.GetProperty("ledger_copies").GetInt32()));
+            Assert.True(bankManage.GetProperty("upgrade_downtime_seen_by_client_ms").GetDouble() > 0);
+            Assert.Equal(0, chainManage.GetProperty("upgrade_payments_no_node_took").GetInt32());
+            Assert.True(chainManage.GetProperty("upgrade_payments_made").GetInt32() > 0);
+            Assert.True(chainManage.GetProperty("bytes_on_disk").GetInt64() > bankManage.GetProperty("bytes_on_disk").GetInt64() / 100);
         }
         finally
         {

@@ -1,0 +1,158 @@
+using LedgerContrast.Contrast.Lab;
+using LedgerContrast.Protos.Bank.V1;
+using LedgerContrast.Shared.Chain;
+using LedgerContrast.Shared.Cli;
+using LedgerContrast.Shared.Hashing;
+using ChainState = LedgerContrast.Protos.Chain.V1.TransactionStatus.Types.State;
+
+namespace LedgerContrast.Contrast.Scenarios;
+
+/// <summary>
+/// Management overhead: how many copies of the ledger exist and what they weigh on disk, what a
+/// backup is, and an upgrade done as operators do it — the bank restarted once (its clients see
+/// the downtime), the chain's nodes restarted one at a time while payments go on (a client that
+/// knows several nodes sees none) — counting the operator actions each took.
+/// </summary>
+public static class ManageScenario
+{
+    public static async Task<ScenarioResult> RunAsync(LabNetwork lab)
+    {
+        ArgumentNullException.ThrowIfNull(lab);
+        var result = new ScenarioResult("manage");
+        var progress = new Progress("manage");
+        var bankVerdict = lab.HasBank ? await RunBankAsync(lab, result, progress).ConfigureAwait(false) : "(no bank in this network)";
+        var chainVerdict = lab.Nodes.Count >= 2 ? await RunChainAsync(lab, result, progress).ConfigureAwait(false) : "(needs 2 nodes)";
+        result.Verdicts.Add(new Verdict("Management overhead", bankVerdict, chainVerdict));
+        result.Seconds = progress.Elapsed.TotalSeconds;
+        return result;
+    }
+
+    private static async Task<string> RunBankAsync(LabNetwork lab, ScenarioResult result, Progress progress)
+    {
+        var bankProcess = lab.File.Bank!;
+        var bytes = BytesOnDisk(bankProcess.DataDir);
+        var alice = await BankLab.NewCustomerAsync(lab, "mg-alice", 1_000_00000000).ConfigureAwait(false);
+        var bob = await BankLab.NewCustomerAsync(lab, "mg-bob", 0).ConfigureAwait(false);
+        var client = lab.Bank(alice.Token);
+        progress.Step($"bank: one copy of the ledger, {Mib(bytes)} on disk; upgrade = restart the one server while a client keeps transferring");
+        await using var log = new RequestLog(n => BankLab.TransferOutcomeAsync(client, alice, bob, $"manage-{n}-{Guid.NewGuid():N}"));
+        await Task.Delay(500).ConfigureAwait(false);
+        var stoppingAt = log.Now;
+        LabNetwork.Stop(bankProcess);
+        var stoppedAt = Math.Max(stoppingAt, log.Entries.Where(e => e.Outcome == "ok").Select(e => e.SentMs).DefaultIfEmpty(stoppingAt).Max());
+        lab.Restart(bankProcess);
+        await progress.UntilAsync("the bank serving again", async () => await HealthProbe.IsServingAsync(bankProcess.Url, TimeSpan.FromSeconds(1)).ConfigureAwait(false), TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        await progress.UntilAsync("a client transfer sent after the restart began succeeding", () => Task.FromResult(log.SucceededSince(stoppedAt)), TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        var downtime = log.DowntimeSince(stoppedAt);
+        var failed = log.Entries.Count(e => e.Outcome != "ok");
+        var audit = await lab.RequireAdmin().AuditAsync(new AuditRequest()).ConfigureAwait(false);
+        result.Bank["ledger_copies"] = 1;
+        result.Bank["bytes_on_disk"] = bytes;
+        result.Bank["backup"] = "copy the data directory, then `bank audit --data COPY` proves it (one file set, one place)";
+        result.Bank["upgrade_operator_actions"] = 1;
+        result.Bank["upgrade_downtime_seen_by_client_ms"] = Math.Round(downtime);
+        result.Bank["upgrade_failed_client_requests"] = failed;
+        result.Bank["client"] = "1 client, one transfer at a time, 50 ms apart, 2 s deadline";
+        result.Expect(downtime > 0 && failed > 0 && audit.Ok, "bank: a restart of the only server went unnoticed by its client, or the audit failed");
+        progress.Step($"bank: restarted in 1 action; the client saw {downtime / 1000:F1} s of downtime ({failed} requests failed); audit {(audit.Ok ? "passed" : "FAILED")}");
+        return $"1 copy ({Mib(bytes)}); backup = one directory, checked by `bank audit`; an upgrade is 1 restart, and every client sees it: {downtime / 1000:F1} s of downtime";
+    }
+
+    private static async Task<string> RunChainAsync(LabNetwork lab, ScenarioResult result, Progress progress)
+    {
+        var bytes = lab.File.Nodes.Sum(n => BytesOnDisk(n.DataDir));
+        using var alice = lab.Wallets.Load("alice");
+        using var bob = lab.Wallets.Load("bob");
+        var first = lab.Nodes[0];
+        var info = await ChainLab.InfoAsync(first).ConfigureAwait(false);
+        var networkId = ChainLab.NetworkId(info);
+        var coin = await ChainLab.WaitForCoinAsync(progress, first, alice).ConfigureAwait(false);
+        const int Parts = 60;
+        var split = ChainLab.Split(coin, alice, Parts, networkId);
+        await ChainLab.SubmitAsync(first, split).ConfigureAwait(false);
+        progress.Step($"chain: {lab.Nodes.Count} full copies of the ledger, {Mib(bytes)} on disk together; split a coin into {Parts} to pay with during the upgrade");
+        await progress.UntilAsync("the split confirming", async () => (await ChainLab.StatusAsync(first, split.Txid).ConfigureAwait(false)).State == ChainState.Confirmed, TimeSpan.FromMinutes(5)).ConfigureAwait(false);
+
+        // A wallet that knows every node: each payment goes to the first node that takes it.
+        var accepted = new List<Hash256>();
+        var refusedEverywhere = 0;
+        await using var log = new RequestLog(async n =>
+        {
+            if (n >= Parts)
+            {
+                return "done";
+            }
+            var pay = ChainLab.Pay(new OutPoint(split.Txid, (uint)n), split.Outputs[n].Amount, alice, bob, networkId);
+            foreach (var node in lab.Nodes)
+            {
+                try
+                {
+                    await ChainLab.SubmitAsync(node, pay).ConfigureAwait(false);
+                    lock (accepted)
+                    {
+                        accepted.Add(pay.Txid);
+                    }
+                    return "ok";
+                }
+                catch (Grpc.Core.RpcException)
+                {
+                    // that node is down (or restarting): the wallet tries the next
+                }
+            }
+            Interlocked.Increment(ref refusedEverywhere);
+            return "no node took it";
+        });
+        foreach (var process in lab.File.Nodes.ToList())
+        {
+            progress.Step($"chain: upgrade {process.Name}: stop, start, wait until it is back on the common tip");
+            LabNetwork.Stop(process);
+            lab.Restart(process);
+            var node = lab.Nodes.First(n => n.Name == process.Name);
+            await progress.UntilAsync($"{process.Name} serving and caught up", async () =>
+            {
+                try
+                {
+                    var mine = await ChainLab.InfoAsync(node).ConfigureAwait(false);
+                    var other = await ChainLab.InfoAsync(lab.Nodes.First(n => n != node)).ConfigureAwait(false);
+                    return mine.Height >= other.Height && mine.PeerCount > 0;
+                }
+                catch (Grpc.Core.RpcException)
+                {
+                    return false;
+                }
+            }, TimeSpan.FromMinutes(2)).ConfigureAwait(false);
+        }
+        List<Hash256> sent;
+        lock (accepted)
+        {
+            sent = [.. accepted];
+        }
+        await progress.UntilAsync("every payment made during the upgrade confirming", async () =>
+        {
+            foreach (var txid in sent)
+            {
+                if ((await ChainLab.StatusAsync(first, txid).ConfigureAwait(false)).State != ChainState.Confirmed)
+                {
+                    return false;
+                }
+            }
+            return true;
+        }, TimeSpan.FromMinutes(5)).ConfigureAwait(false);
+        result.Chain["ledger_copies"] = lab.Nodes.Count;
+        result.Chain["bytes_on_disk"] = bytes;
+        result.Chain["backup"] = "none needed while any node lives: every node holds the whole chain, and a new node syncs it from its peers";
+        result.Chain["upgrade_operator_actions"] = lab.Nodes.Count;
+        result.Chain["upgrade_payments_made"] = sent.Count;
+        result.Chain["upgrade_payments_no_node_took"] = refusedEverywhere;
+        result.Chain["upgrade_payments_confirmed"] = sent.Count;
+        result.Chain["client"] = "1 wallet knowing every node, one payment every 50 ms, to the first node that takes it";
+        result.Expect(refusedEverywhere == 0 && sent.Count > 0, "chain: during the rolling upgrade some payment found no node to take it");
+        progress.Step($"chain: {lab.Nodes.Count} restarts, one at a time; {sent.Count} payments made meanwhile, all confirmed; none refused by every node");
+        return $"{lab.Nodes.Count} full copies ({Mib(bytes)}); no backup needed while any node lives; an upgrade is {lab.Nodes.Count} restarts, one at a time, and clients that know several nodes see no downtime ({sent.Count} payments went on, all confirmed)";
+    }
+
+    private static long BytesOnDisk(string directory) =>
+        Directory.Exists(directory) ? new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length) : 0;
+
+    private static string Mib(long bytes) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / 1024.0 / 1024.0:F1} MiB");
+}
