@@ -21,11 +21,14 @@ public static class ContrastReport
         new("Topology", "star: every client talks to the one bank server", $"{topology} of {nodes} equal nodes; `chain peers` on any node"),
         new("Security", "one authenticated front door: bearer tokens, a customer may debit only its own accounts (tests prove each refusal)",
             "no perimeter: every input carries a BIP-340 signature over the network id; a peer sending invalid data is banned (tests)"),
+        new("Typical use cases",
+            "payments that must be final at once and can be reversed by an accountable operator — retail banking, payroll, card settlement (the Double spend, Finality and Governance rows)",
+            "value moved among parties who trust no single operator and can wait for confirmations — cross-organisation settlement, payments no one can block (the Reliability, Management overhead and Finality rows)"),
     ];
 
     public static IReadOnlyList<Verdict> Rows(IReadOnlyList<ScenarioResult> results, int nodes, string topology)
     {
-        var order = new[] { "Topology", "Double spend", "Finality", "Reliability", "Governance", "Performance", "Security", "Management overhead" };
+        var order = new[] { "Topology", "Double spend", "Finality", "Reliability", "Governance", "Performance", "Security", "Management overhead", "Typical use cases" };
         var rows = StaticRows(nodes, topology).Concat(results.SelectMany(r => r.Verdicts)).ToList();
         return [.. rows.OrderBy(r => Array.IndexOf(order, r.Dimension))];
     }

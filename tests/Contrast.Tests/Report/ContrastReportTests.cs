@@ -24,7 +24,7 @@ public class ContrastReportTests
     public void The_table_has_every_dimension_of_the_design_in_its_order()
     {
         var rows = ContrastReport.Rows([Partition()], 3, "mesh");
-        Assert.Equal(["Topology", "Finality", "Security"], rows.Select(r => r.Dimension));
+        Assert.Equal(["Topology", "Finality", "Security", "Typical use cases"], rows.Select(r => r.Dimension));
     }
 
     [Fact]
