@@ -58,15 +58,15 @@ public static class DoubleSpendScenario
             var outcomes = await Task.WhenAll(racing).ConfigureAwait(false);
             var succeeded = outcomes.Count(o => o.Reason == "OK");
             var reasons = outcomes.Where(o => o.Reason != "OK").GroupBy(o => o.Reason).ToDictionary(g => g.Key, g => g.Count());
-            var p50p99 = Percentiles.Of(outcomes.Select(o => o.Ms), 0.5, 0.99);
-            var (p50, p99) = (p50p99[0], p50p99[1]);
+            var p50 = Percentiles.Of(outcomes.Select(o => o.Ms), 0.5)[0];
+            var slowest = outcomes.Max(o => o.Ms); // of 2 or 32 answers, a "p99" would be this anyway
             var balance = (await admin.GetBalanceAsync(new GetBalanceRequest { AccountId = alice.AccountId })).Balance;
-            result.Bank[$"racers_{racers}"] = new { racers, succeeded, rejections = reasons, p50_ms = p50, p99_ms = p99, alice_balance_after = balance };
+            result.Bank[$"racers_{racers}"] = new { racers, succeeded, rejections = reasons, p50_ms = p50, slowest_ms = slowest, alice_balance_after = balance };
             result.Latencies.Add(LatencySeries.Percentiles("bank", $"{racers} racing transfers", [.. outcomes.Select(o => o.Ms)]));
             result.Expect(succeeded == 1 && reasons.GetValueOrDefault("INSUFFICIENT_FUNDS") == racers - 1 && balance == 0,
                 $"bank: {succeeded} of {racers} succeeded (expected exactly 1, the rest INSUFFICIENT_FUNDS)");
-            decidedMs = Math.Max(decidedMs, p99);
-            progress.Step($"bank: {succeeded} succeeded, {racers - succeeded} refused ({string.Join(", ", reasons.Select(r => $"{r.Value}× {r.Key}"))}); p99 {p99:F1} ms");
+            decidedMs = Math.Max(decidedMs, slowest);
+            progress.Step($"bank: {succeeded} succeeded, {racers - succeeded} refused ({string.Join(", ", reasons.Select(r => $"{r.Value}× {r.Key}"))}); slowest answer {slowest:F1} ms");
         }
         return $"exactly one of 2 (and of 32) concurrent transfers succeeded; the rest got INSUFFICIENT_FUNDS; decided within {decidedMs:F1} ms, for ever";
     }
