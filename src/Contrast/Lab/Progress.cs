@@ -6,10 +6,31 @@ namespace LedgerContrast.Contrast.Lab;
 public sealed class Progress(string scenario)
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly List<string> _steps = [];
 
     public TimeSpan Elapsed => _clock.Elapsed;
 
-    public void Step(string text) => Console.Error.WriteLine($"[{scenario} {_clock.Elapsed.TotalSeconds,6:F1}s] {text}");
+    /// <summary>Every step so far, with its time: the story of the experiment, told in the report.</summary>
+    public IReadOnlyList<string> Steps
+    {
+        get
+        {
+            lock (_steps)
+            {
+                return [.. _steps];
+            }
+        }
+    }
+
+    public void Step(string text)
+    {
+        var seconds = _clock.Elapsed.TotalSeconds;
+        lock (_steps)
+        {
+            _steps.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{seconds:F1} s — {text}"));
+        }
+        Console.Error.WriteLine($"[{scenario} {seconds,6:F1}s] {text}");
+    }
 
     /// <summary>Polls every 100 ms until <paramref name="done"/> holds, or fails saying what never happened.</summary>
     public async Task UntilAsync(string what, Func<Task<bool>> done, TimeSpan timeout, Func<Task<string>>? describe = null)

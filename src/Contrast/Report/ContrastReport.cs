@@ -99,7 +99,7 @@ public static class ContrastReport
     {
         var html = new StringBuilder();
         html.AppendLine("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>LedgerContrast report</title><style>");
-        html.AppendLine("body{font-family:system-ui,sans-serif;margin:2rem;max-width:1200px;color:#222}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.5rem;vertical-align:top;text-align:left}th{background:#f3f3f3}.ok{color:#176a17}.bad{color:#b00020}h2{margin-top:2rem}figure{margin:1rem 0}figcaption{color:#555;font-size:.9rem}");
+        html.AppendLine("body{font-family:system-ui,sans-serif;margin:2rem;max-width:1200px;color:#222}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.5rem;vertical-align:top;text-align:left}th{background:#f3f3f3}.ok{color:#176a17}.bad{color:#b00020}h2{margin-top:2rem}figure{margin:1rem 0;overflow-x:auto}figcaption{color:#555;font-size:.9rem}ol.steps li{margin:.2rem 0}.figures{color:#555;font-size:.9rem}");
         html.AppendLine("</style></head><body>");
         html.AppendLine("<h1>Client-server or peer-to-peer: what you gain and lose, measured</h1>");
         html.AppendLine(CultureInfo.InvariantCulture, $"<p>Generated {DateTimeOffset.UtcNow:u}. Every value was measured in this run.</p>");
@@ -129,14 +129,28 @@ public static class ContrastReport
             {
                 html.AppendLine(CultureInfo.InvariantCulture, $"<li class=\"bad\">{E(note)}</li>");
             }
-            foreach (var (side, figures) in new[] { ("bank", result.Bank), ("chain", result.Chain) })
-            {
-                foreach (var (key, value) in figures.Where(f => f.Key != "mempool_views"))
-                {
-                    html.AppendLine(CultureInfo.InvariantCulture, $"<li><b>{side}.{E(key)}</b>: <code>{E(JsonSerializer.Serialize(value))}</code></li>");
-                }
-            }
             html.AppendLine("</ul>");
+            // The story, not a dump: what was done and what happened (the step lines), then why it
+            // matters (this experiment's rows of the table). Every figure stays in report.json.
+            if (result.Steps.Count > 0)
+            {
+                html.AppendLine("<h3>What we did, and what happened</h3><ol class=\"steps\">");
+                foreach (var step in result.Steps)
+                {
+                    html.AppendLine(CultureInfo.InvariantCulture, $"<li>{E(step)}</li>");
+                }
+                html.AppendLine("</ol>");
+            }
+            if (result.Verdicts.Count > 0)
+            {
+                html.AppendLine("<h3>Why it matters</h3><ul>");
+                foreach (var verdict in result.Verdicts)
+                {
+                    html.AppendLine(CultureInfo.InvariantCulture, $"<li><b>{E(verdict.Dimension)}</b> — bank: {E(verdict.Bank)}; chain: {E(verdict.Chain)}</li>");
+                }
+                html.AppendLine("</ul>");
+            }
+            html.AppendLine(CultureInfo.InvariantCulture, $"<p class=\"figures\">Every figure of this experiment, with what produced it: report.json, <code>experiments[{results.ToList().IndexOf(result)}]</code>.</p>");
         }
         html.AppendLine("</body></html>");
         return html.ToString();

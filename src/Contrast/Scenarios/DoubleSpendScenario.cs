@@ -24,6 +24,7 @@ public static class DoubleSpendScenario
         var chainVerdict = await RunChainAsync(lab, result, progress, confirmations).ConfigureAwait(false);
         result.Verdicts.Add(new Verdict("Double spend", bankVerdict, chainVerdict));
         result.Seconds = progress.Elapsed.TotalSeconds;
+        result.Steps.AddRange(progress.Steps);
         return result;
     }
 

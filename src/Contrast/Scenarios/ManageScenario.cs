@@ -24,6 +24,7 @@ public static class ManageScenario
         var chainVerdict = lab.Nodes.Count >= 2 ? await RunChainAsync(lab, result, progress).ConfigureAwait(false) : "(needs 2 nodes)";
         result.Verdicts.Add(new Verdict("Management overhead", bankVerdict, chainVerdict));
         result.Seconds = progress.Elapsed.TotalSeconds;
+        result.Steps.AddRange(progress.Steps);
         return result;
     }
 

@@ -33,6 +33,7 @@ public static class PartitionScenario
         var chainVerdict = await RunChainAsync(lab, result, progress, confirmations).ConfigureAwait(false);
         result.Verdicts.Add(new Verdict("Finality", bankVerdict, chainVerdict));
         result.Seconds = progress.Elapsed.TotalSeconds;
+        result.Steps.AddRange(progress.Steps);
         return result;
     }
 

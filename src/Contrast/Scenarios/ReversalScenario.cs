@@ -54,6 +54,7 @@ public static class ReversalScenario
         result.Verdicts.Add(new Verdict("Governance", bankVerdict,
             $"nobody can: the payment {ChainLab.Abbreviate(fraudTx.Txid)}… stays confirmed ({status.Confirmations} confirmations); the rules are the code and only mallory's key could pay it back"));
         result.Seconds = progress.Elapsed.TotalSeconds;
+        result.Steps.AddRange(progress.Steps);
         return result;
     }
 }

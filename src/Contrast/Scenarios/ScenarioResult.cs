@@ -33,6 +33,9 @@ public sealed class ScenarioResult(string name)
     public List<string> Notes { get; } = [];
     public List<TreeBlock> BlockTree { get; } = [];
     public List<LatencySeries> Latencies { get; } = [];
+
+    /// <summary>What was done and what happened, step by step, as the progress lines said it.</summary>
+    public List<string> Steps { get; } = [];
     public double Seconds { get; set; }
 
     /// <summary>The machine the figures came from (cores, load before and after): a reader judges a rate by it.</summary>

@@ -117,6 +117,7 @@ public static class ThroughputScenario
         result.Verdicts.Add(new Verdict("Performance", bankVerdict,
             $"{chainPayments / submitSeconds:F0} tx/s into one node's mempool; capacity {capacity:F0} confirmed tx/s ({perBlock} payments per block every {intervalSeconds:0.###} s, on {lab.Nodes.Count} nodes — more nodes do not raise it); this burst of {chainPayments} confirmed in {total:F1} s; first confirmation p50 {c50 / 1000:F1} s, max {chainLatencies.Max() / 1000:F1} s"));
         result.Seconds = progress.Elapsed.TotalSeconds;
+        result.Steps.AddRange(progress.Steps);
         return result;
     }
 }

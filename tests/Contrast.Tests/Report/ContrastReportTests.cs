@@ -28,6 +28,22 @@ public class ContrastReportTests
     }
 
     [Fact]
+    public void The_html_tells_each_experiment_as_steps_and_why_it_matters_and_keeps_raw_figures_in_the_json()
+    {
+        var result = new ScenarioResult("outage");
+        result.Steps.Add("0.1 s — bank: kill -9 the bank while a client keeps transferring");
+        result.Bank["downtime_seen_by_client_ms"] = new { value = 4321 };
+        result.Verdicts.Add(new Verdict("Reliability", "single point of failure", "no single point of failure"));
+
+        var html = ContrastReport.Html([result], ContrastReport.Rows([result], 3, "mesh"));
+
+        Assert.Contains("kill -9 the bank while a client keeps transferring", html, StringComparison.Ordinal);
+        Assert.Contains("Why it matters", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("4321", html, StringComparison.Ordinal);
+        Assert.Contains("4321", JsonSerializer.Serialize(ContrastReport.Json([result], [])), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_html_is_self_contained_and_its_block_tree_marks_the_reversed_payment()
     {
         var html = ContrastReport.Html([Partition()], ContrastReport.Rows([Partition()], 3, "mesh"));
