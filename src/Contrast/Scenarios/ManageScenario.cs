@@ -15,18 +15,8 @@ namespace LedgerContrast.Contrast.Scenarios;
 /// </summary>
 public static class ManageScenario
 {
-    public static async Task<ScenarioResult> RunAsync(LabNetwork lab)
-    {
-        ArgumentNullException.ThrowIfNull(lab);
-        var result = new ScenarioResult("manage");
-        var progress = new Progress("manage");
-        var bankVerdict = lab.HasBank ? await RunBankAsync(lab, result, progress).ConfigureAwait(false) : "(no bank in this network)";
-        var chainVerdict = lab.Nodes.Count >= 2 ? await RunChainAsync(lab, result, progress).ConfigureAwait(false) : "(needs 2 nodes)";
-        result.Verdicts.Add(new Verdict("Management overhead", bankVerdict, chainVerdict));
-        result.Seconds = progress.Elapsed.TotalSeconds;
-        result.Steps.AddRange(progress.Steps);
-        return result;
-    }
+    public static Task<ScenarioResult> RunAsync(LabNetwork lab) =>
+        ScenarioResult.RunBothAsync(lab, "manage", "Management overhead", RunBankAsync, RunChainAsync);
 
     private static async Task<string> RunBankAsync(LabNetwork lab, ScenarioResult result, Progress progress)
     {

@@ -15,18 +15,8 @@ public static class OutageScenario
 {
     public static readonly TimeSpan DownTime = TimeSpan.FromSeconds(3);
 
-    public static async Task<ScenarioResult> RunAsync(LabNetwork lab)
-    {
-        ArgumentNullException.ThrowIfNull(lab);
-        var result = new ScenarioResult("outage");
-        var progress = new Progress("outage");
-        var bankVerdict = lab.HasBank ? await RunBankAsync(lab, result, progress).ConfigureAwait(false) : "(no bank in this network)";
-        var chainVerdict = lab.Nodes.Count >= 2 ? await RunChainAsync(lab, result, progress).ConfigureAwait(false) : "(needs 2 nodes)";
-        result.Verdicts.Add(new Verdict("Reliability", bankVerdict, chainVerdict));
-        result.Seconds = progress.Elapsed.TotalSeconds;
-        result.Steps.AddRange(progress.Steps);
-        return result;
-    }
+    public static Task<ScenarioResult> RunAsync(LabNetwork lab) =>
+        ScenarioResult.RunBothAsync(lab, "outage", "Reliability", RunBankAsync, RunChainAsync);
 
     private static async Task<string> RunBankAsync(LabNetwork lab, ScenarioResult result, Progress progress)
     {

@@ -25,6 +25,26 @@ public sealed record LatencySeries(string System, string Label, double P50Ms, do
 /// <summary>What one experiment measured: the verdict rows, every figure (for report.json), and its drawings.</summary>
 public sealed class ScenarioResult(string name)
 {
+    /// <summary>
+    /// An experiment of one bank half and one chain half that make one row of the table: each half
+    /// runs if the network has what it needs, and its verdict fills its side of the row.
+    /// </summary>
+    public static async Task<ScenarioResult> RunBothAsync(Lab.LabNetwork lab, string name, string dimension,
+        Func<Lab.LabNetwork, ScenarioResult, Lab.Progress, Task<string>> bank, Func<Lab.LabNetwork, ScenarioResult, Lab.Progress, Task<string>> chain)
+    {
+        ArgumentNullException.ThrowIfNull(lab);
+        ArgumentNullException.ThrowIfNull(bank);
+        ArgumentNullException.ThrowIfNull(chain);
+        var result = new ScenarioResult(name);
+        var progress = new Lab.Progress(name);
+        var bankVerdict = lab.HasBank ? await bank(lab, result, progress).ConfigureAwait(false) : "(no bank in this network)";
+        var chainVerdict = lab.Nodes.Count >= 2 ? await chain(lab, result, progress).ConfigureAwait(false) : "(needs 2 nodes)";
+        result.Verdicts.Add(new Verdict(dimension, bankVerdict, chainVerdict));
+        result.Seconds = progress.Elapsed.TotalSeconds;
+        result.Steps.AddRange(progress.Steps);
+        return result;
+    }
+
     public string Name { get; } = name;
     public bool Passed { get; set; } = true;
     public List<Verdict> Verdicts { get; } = [];

@@ -186,13 +186,7 @@ public sealed class MempoolTests : IDisposable
     [Fact]
     public async Task A_saved_mempool_is_validated_again_on_load_so_what_was_mined_meanwhile_is_dropped()
     {
-        var coinbases = await MatureCoinbasesAsync(2);
-        var pending = _node.Spend(coinbases[0], 0, Alice, (Bob, Reward - 1_000));
-        var minedWhileDown = _node.Spend(coinbases[1], 0, Alice, (Carol, Reward - 1_000));
-        _node.Engine.SubmitTransaction(pending);
-        _node.Engine.SubmitTransaction(minedWhileDown);
-        _node.Engine.SaveMempool();
-        var saved = File.ReadAllBytes(MempoolPath(_node.DataDirectory));
+        var (pending, minedWhileDown, saved) = await TwoPendingSavedAsync();
         await _node.MineAsync(Miner, minedWhileDown);
 
         using var restarted = _node.Restart(whileStopped: dir => File.WriteAllBytes(MempoolPath(dir), saved));
@@ -204,13 +198,7 @@ public sealed class MempoolTests : IDisposable
     [Fact]
     public async Task A_torn_mempool_file_costs_only_what_follows_the_tear()
     {
-        var coinbases = await MatureCoinbasesAsync(2);
-        var first = _node.Spend(coinbases[0], 0, Alice, (Bob, Reward - 1_000));
-        var second = _node.Spend(coinbases[1], 0, Alice, (Carol, Reward - 1_000));
-        _node.Engine.SubmitTransaction(first);
-        _node.Engine.SubmitTransaction(second);
-        _node.Engine.SaveMempool();
-        var saved = File.ReadAllBytes(MempoolPath(_node.DataDirectory));
+        var (first, _, saved) = await TwoPendingSavedAsync();
         var firstRecordEnd = "LCMEMPOOL1".Length + 13 + first.Size;
 
         using var torn = _node.Restart(whileStopped: dir => File.WriteAllBytes(MempoolPath(dir), saved[..(firstRecordEnd + 20)]));
@@ -218,6 +206,18 @@ public sealed class MempoolTests : IDisposable
 
         using var foreign = torn.Restart(whileStopped: dir => File.WriteAllBytes(MempoolPath(dir), [.. Enumerable.Repeat((byte)0xff, 500)]));
         Assert.Empty(foreign.Engine.MempoolEntries());
+    }
+
+    /// <summary>Two independent payments in the pool, and the bytes of the mempool.dat saved with them.</summary>
+    private async Task<(Transaction First, Transaction Second, byte[] Saved)> TwoPendingSavedAsync()
+    {
+        var coinbases = await MatureCoinbasesAsync(2);
+        var first = _node.Spend(coinbases[0], 0, Alice, (Bob, Reward - 1_000));
+        var second = _node.Spend(coinbases[1], 0, Alice, (Carol, Reward - 1_000));
+        _node.Engine.SubmitTransaction(first);
+        _node.Engine.SubmitTransaction(second);
+        _node.Engine.SaveMempool();
+        return (first, second, File.ReadAllBytes(MempoolPath(_node.DataDirectory)));
     }
 
     private static string MempoolPath(string dataDirectory) => Path.Combine(dataDirectory, MempoolFile.FileName);
