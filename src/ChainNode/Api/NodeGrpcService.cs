@@ -160,6 +160,8 @@ public sealed class NodeGrpcService(NodeEngine engine, PeerManager peers, Miner 
             Outbound = p.Outbound,
             BestHeight = p.BestHeight,
             ConnectedMs = p.ConnectedMs,
+            BytesSent = (ulong)p.BytesSent,
+            BytesReceived = (ulong)p.BytesReceived,
         }));
         return Task.FromResult(reply);
     }

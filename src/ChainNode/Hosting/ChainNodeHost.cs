@@ -55,6 +55,7 @@ public static class ChainNodeHost
         builder.Services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<ErrorInterceptor>();
+            grpc.Interceptors.Add<PeerTraffic.ServerCounter>();
             grpc.MaxReceiveMessageSize = PeerManager.MaxMessageBytes;
             grpc.MaxSendMessageSize = PeerManager.MaxMessageBytes;
         });

@@ -29,7 +29,7 @@ public sealed class Peer : IDisposable
             MaxReceiveMessageSize = PeerManager.MaxMessageBytes,
             MaxSendMessageSize = PeerManager.MaxMessageBytes,
         });
-        Client = new PeerService.PeerServiceClient(_channel.CreateCallInvoker().Intercept(metadata =>
+        Client = new PeerService.PeerServiceClient(_channel.CreateCallInvoker().Intercept(new PeerTraffic.ClientCounter(this)).Intercept(metadata =>
         {
             if (OutboundSession is { } session)
             {
@@ -72,6 +72,21 @@ public sealed class Peer : IDisposable
     /// <summary>No catch-up from this peer before this time: its last round brought nothing new.</summary>
     public DateTime SyncPausedUntil { get; set; }
     public TimeSpan SyncBackoff { get; set; }
+
+    private long _bytesSent;
+    private long _bytesReceived;
+
+    /// <summary>Protobuf bytes sent to this peer (our requests, our answers to its calls).</summary>
+    public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    /// <summary>Protobuf bytes received from this peer (its answers, its calls to us).</summary>
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
+
+    public void CountTraffic(long sent, long received)
+    {
+        Interlocked.Add(ref _bytesSent, sent);
+        Interlocked.Add(ref _bytesReceived, received);
+    }
 
     public void CallSucceeded() => Interlocked.Exchange(ref _consecutiveFailures, 0);
 

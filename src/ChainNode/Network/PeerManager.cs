@@ -891,17 +891,23 @@ public sealed partial class PeerManager : IAsyncDisposable
         Disconnect(peer, "banned: " + why);
     }
 
+    /// <summary>The peer holding this session, if any.</summary>
+    public Peer? FindBySession(string? session)
+    {
+        if (string.IsNullOrEmpty(session))
+        {
+            return null;
+        }
+        lock (_lock)
+        {
+            return _sessions.GetValueOrDefault(session);
+        }
+    }
+
     /// <summary>The peer holding this session, verified or not: every method but Handshake needs one.</summary>
     private Peer RequireSession(string? session)
     {
-        Peer? peer = null;
-        if (!string.IsNullOrEmpty(session))
-        {
-            lock (_lock)
-            {
-                peer = _sessions.GetValueOrDefault(session);
-            }
-        }
+        var peer = FindBySession(session);
         if (peer is null)
         {
             throw new NodeRefusal(NodeReasons.NotConnected, "Handshake first, and send its session as lc-session metadata: you are not a connected peer.");

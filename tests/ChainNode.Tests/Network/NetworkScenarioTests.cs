@@ -177,6 +177,22 @@ public class NetworkScenarioTests
 
     /// <summary>Mines a coinbase to <paramref name="owner"/> and matures it, everywhere.</summary>
     [Fact]
+    public async Task Each_peer_counts_the_gossip_bytes_it_exchanges_and_a_synced_block_shows_on_both_ends()
+    {
+        await using var network = await TestNetwork.LineAsync(2);
+        var hashes = await network[0].MineAsync(5, Miner);
+        await network.WaitForSameTipAsync();
+        var blockBytes = hashes.Sum(h => (long)network[0].Engine.FindBlock(h)!.ToProto().CalculateSize());
+
+        await Poll.UntilAsync(() =>
+        {
+            var sender = Assert.Single(network[0].Api.ListPeers(new ListPeersRequest()).Peers);
+            var receiver = Assert.Single(network[1].Api.ListPeers(new ListPeersRequest()).Peers);
+            return (long)sender.BytesSent >= blockBytes && (long)receiver.BytesReceived >= blockBytes && receiver.BytesSent > 0 && sender.BytesReceived > 0;
+        }, TimeSpan.FromSeconds(30), () => $"blocks {blockBytes} bytes; node0 sent {network[0].Api.ListPeers(new ListPeersRequest()).Peers[0].BytesSent}, node1 received {network[1].Api.ListPeers(new ListPeersRequest()).Peers[0].BytesReceived}");
+    }
+
+    [Fact]
     public async Task After_a_remove_both_sides_drop_the_peer_so_peer_counts_stay_true()
     {
         await using var network = await TestNetwork.LineAsync(2);
