@@ -191,19 +191,25 @@ public static class ContrastReport
         return svg.ToString();
     }
 
+    /// <summary>
+    /// Latencies on one linear axis with ticks and units: next to the chain's seconds the bank's
+    /// milliseconds are a sliver — that is the contrast, shown as it is (a log scale hid it).
+    /// </summary>
     public static string LatencySvg(IReadOnlyList<(string Experiment, LatencySeries Series)> series)
     {
-        const int rowHeight = 34, left = 300, barWidth = 560;
+        ArgumentNullException.ThrowIfNull(series);
+        const int rowHeight = 34, left = 300, barWidth = 560, top = 20;
         var max = Math.Max(1, series.Max(s => Math.Max(s.Series.P50Ms, s.Series.P99Ms)));
-        var scale = Math.Log10(max + 1);
-        double W(double ms) => barWidth * Math.Log10(ms + 1) / scale;
-        var height = 30 + series.Count * rowHeight;
+        var step = NiceStep(max / 5);
+        var axisMax = Math.Ceiling(max / step) * step;
+        double W(double ms) => Math.Max(1, barWidth * ms / axisMax); // at least a pixel: a 2 ms bar is still there
+        var axisY = top + series.Count * rowHeight + 4;
         var svg = new StringBuilder();
-        svg.AppendLine(CultureInfo.InvariantCulture, $"<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{left + barWidth + 140}\" height=\"{height}\" font-family=\"system-ui,sans-serif\" font-size=\"12\">");
+        svg.AppendLine(CultureInfo.InvariantCulture, $"<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{left + barWidth + 260}\" height=\"{axisY + 30}\" font-family=\"system-ui,sans-serif\" font-size=\"12\">");
         for (var i = 0; i < series.Count; i++)
         {
             var (experiment, s) = series[i];
-            var y = 20 + i * rowHeight;
+            var y = top + i * rowHeight;
             var color = s.System == "bank" ? "#2a6fb0" : "#d98c1f";
             svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"4\" y=\"{y + 14}\">{E(experiment)}: {E(s.System)} — {E(s.Label)}</text>");
             svg.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"{left}\" y=\"{y}\" width=\"{W(s.P99Ms):F1}\" height=\"18\" fill=\"{color}\" opacity=\"0.35\"/>");
@@ -211,9 +217,27 @@ public static class ContrastReport
             var samples = s.Samples > 0 ? $" (n = {s.Samples})" : "";
             svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{left + W(s.P99Ms) + 6:F1}\" y=\"{y + 14}\">{E(s.FirstMark)} {Ms(s.P50Ms)} · {E(s.SecondMark)} {Ms(s.P99Ms)}{samples}</text>");
         }
-        svg.AppendLine("</svg><figcaption>Logarithmic scale. Dark: the first mark, light: the second, each named on its row (percentiles of n measurements, or single events such as the first and the k-th confirmation). Blue: bank, orange: chain.</figcaption></figure>");
+        svg.AppendLine(CultureInfo.InvariantCulture, $"<line x1=\"{left}\" y1=\"{axisY}\" x2=\"{left + barWidth}\" y2=\"{axisY}\" stroke=\"#555\"/>");
+        for (var tick = 0.0; tick <= axisMax + step / 2; tick += step)
+        {
+            var x = left + barWidth * tick / axisMax;
+            svg.AppendLine(CultureInfo.InvariantCulture, $"<line x1=\"{x:F1}\" y1=\"{axisY}\" x2=\"{x:F1}\" y2=\"{axisY + 5}\" stroke=\"#555\"/><text x=\"{x:F1}\" y=\"{axisY + 18}\" text-anchor=\"middle\">{Tick(tick)}</text>");
+        }
+        svg.AppendLine("</svg><figcaption>Linear scale, time from the request (or the payment) to the answer (or the confirmation). Dark: the first mark, light: the second, each named on its row (percentiles of n measurements, or single events such as the first and the k-th confirmation). Blue: bank, orange: chain.</figcaption></figure>");
         return svg.ToString();
     }
+
+    /// <summary>1, 2 or 5 times a power of ten: tick steps a reader can add up.</summary>
+    private static double NiceStep(double rough)
+    {
+        var power = Math.Pow(10, Math.Floor(Math.Log10(Math.Max(rough, 1e-3))));
+        var fraction = rough / power;
+        return (fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10) * power;
+    }
+
+    private static string Tick(double ms) => ms >= 1000
+        ? string.Create(CultureInfo.InvariantCulture, $"{ms / 1000:0.##} s")
+        : string.Create(CultureInfo.InvariantCulture, $"{ms:0.##} ms");
 
     private static string Ms(double ms) => ms >= 1000 ? $"{ms / 1000:F1} s" : $"{ms:F1} ms";
 

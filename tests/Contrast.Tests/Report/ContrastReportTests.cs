@@ -28,6 +28,21 @@ public class ContrastReportTests
     }
 
     [Fact]
+    public void The_latency_chart_is_linear_with_ticks_in_units_so_milliseconds_look_small_beside_seconds()
+    {
+        var svg = XDocument.Parse(ContrastReport.LatencySvg([.. Partition().Latencies.Select(l => ("partition", l))]).Replace("<figure>", "", StringComparison.Ordinal).Split("<figcaption>")[0]);
+        XNamespace ns = "http://www.w3.org/2000/svg";
+        var widths = svg.Descendants(ns + "rect").Select(r => double.Parse(r.Attribute("width")!.Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var ticks = svg.Descendants(ns + "text").Select(t => t.Value).ToList();
+
+        // rows: bank p99, bank p50, chain p99, chain p50 (1.5/9 ms and 2/6 s)
+        Assert.Equal(2_000.0 / 6_000.0, widths[3] / widths[2], 3);
+        Assert.True(widths[0] <= 1.0, $"a 9 ms bar is {widths[0]} px beside a 6 s one");
+        Assert.Contains("0 ms", ticks);
+        Assert.Contains("6 s", ticks);
+    }
+
+    [Fact]
     public void The_html_tells_each_experiment_as_steps_and_why_it_matters_and_keeps_raw_figures_in_the_json()
     {
         var result = new ScenarioResult("outage");
