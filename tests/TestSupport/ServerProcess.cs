@@ -13,6 +13,7 @@ public sealed partial class ServerProcess : IDisposable
     private readonly Process _process;
     private readonly List<string> _lines = [];
     private readonly Lock _linesLock = new();
+    private Task<string> _stderr = Task.FromResult("");
 
     private ServerProcess(Process process, string url)
     {
@@ -122,8 +123,6 @@ public sealed partial class ServerProcess : IDisposable
         });
         _stderr = _process.StandardError.ReadToEndAsync();
     }
-
-    private Task<string> _stderr = Task.FromResult("");
 
     /// <summary>Waits for the server to exit by itself (e.g. a fail-stop), or fails after the deadline.</summary>
     public async Task<(int ExitCode, string Stderr)> WaitForExitAsync(TimeSpan timeout)

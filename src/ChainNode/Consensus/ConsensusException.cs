@@ -18,17 +18,22 @@ public sealed class ConsensusException(string reason, string message, IReadOnlyD
     public BlockFault Fault { get; init; } = BlockFaults.Of(reason);
 
     /// <summary>
+    /// A transaction refusal about timing or this node's policy — late, early, conflicting, a
+    /// duplicate, too cheap here — rather than about the transaction's validity.
+    /// </summary>
+    private bool IsAboutThisNodesState => Reason is RejectReasons.MempoolConflict or RejectReasons.MempoolFull or RejectReasons.MempoolFeeTooLow
+        or RejectReasons.TxAlreadyKnown or RejectReasons.TxAlreadyConfirmed or RejectReasons.TxMissingInput or RejectReasons.TxInputSpent
+        or RejectReasons.TxImmatureCoinbaseSpend;
+
+    /// <summary>
     /// FAILED_PRECONDITION for refusals that depend on the receiver's state — its pool, its chain,
     /// its clock, its policy — and may not hold elsewhere or later; INVALID_ARGUMENT for data that
     /// breaks a rule wherever it is checked.
     /// </summary>
-    public override StatusCode StatusCode => Reason switch
-    {
-        RejectReasons.MempoolConflict or RejectReasons.MempoolFull or RejectReasons.MempoolFeeTooLow or RejectReasons.TxAlreadyKnown or RejectReasons.TxAlreadyConfirmed
-            or RejectReasons.TxMissingInput or RejectReasons.TxInputSpent or RejectReasons.TxImmatureCoinbaseSpend
-            or RejectReasons.BlockTimeTooNew or RejectReasons.BlockInsufficientWork => StatusCode.FailedPrecondition,
-        _ => StatusCode.InvalidArgument,
-    };
+    public override StatusCode StatusCode =>
+        IsAboutThisNodesState || Reason is RejectReasons.BlockTimeTooNew or RejectReasons.BlockInsufficientWork
+            ? StatusCode.FailedPrecondition
+            : StatusCode.InvalidArgument;
 
     /// <summary>
     /// Data that no honest node would relay (as opposed to data that is merely late, early or
@@ -43,8 +48,7 @@ public sealed class ConsensusException(string reason, string message, IReadOnlyD
         // that is valid but too far behind to be worth storing.
         BlockFault.TimeFuture or BlockFault.TooLittleWork => false,
         // Not a block: a transaction refusal, where late, early or conflicting is not invalid.
-        BlockFault.None => Reason is not (RejectReasons.MempoolConflict or RejectReasons.MempoolFull or RejectReasons.MempoolFeeTooLow or RejectReasons.TxAlreadyKnown
-            or RejectReasons.TxAlreadyConfirmed or RejectReasons.TxMissingInput or RejectReasons.TxInputSpent or RejectReasons.TxImmatureCoinbaseSpend),
+        BlockFault.None => !IsAboutThisNodesState,
     };
 }
 

@@ -10,7 +10,7 @@ public sealed record SavedTransaction(Transaction Transaction, ulong ReceivedMs,
 /// <summary>
 /// mempool.dat (Bitcoin Core's file of the same name): the pool written at a clean shutdown and
 /// every minute, so pending payments survive a restart. It is a cache, not a ledger: written
-/// whole to a temporary file and renamed; on load every transaction is validated again (a
+/// whole (<see cref="AtomicFile"/>); on load every transaction is validated again (a
 /// damaged or stale file costs at most its contents, never a wrong pool).
 /// Layout: "LCMEMPOOL1", then per transaction: received ms (u64 LE), local (u8), length (u32 LE), encoding.
 /// </summary>
@@ -24,24 +24,19 @@ public sealed class MempoolFile(string dataDirectory)
     public void Save(IReadOnlyCollection<SavedTransaction> transactions)
     {
         ArgumentNullException.ThrowIfNull(transactions);
-        var temporary = FilePath + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write))
+        using var buffer = new MemoryStream();
+        buffer.Write(Magic);
+        Span<byte> head = stackalloc byte[13];
+        foreach (var saved in transactions)
         {
-            stream.Write(Magic);
-            Span<byte> head = stackalloc byte[13];
-            foreach (var saved in transactions)
-            {
-                var bytes = saved.Transaction.Encode();
-                BinaryPrimitives.WriteUInt64LittleEndian(head, saved.ReceivedMs);
-                head[8] = saved.Local ? (byte)1 : (byte)0;
-                BinaryPrimitives.WriteInt32LittleEndian(head[9..], bytes.Length);
-                stream.Write(head);
-                stream.Write(bytes);
-            }
-            stream.Flush(flushToDisk: true);
+            var bytes = saved.Transaction.Encode();
+            BinaryPrimitives.WriteUInt64LittleEndian(head, saved.ReceivedMs);
+            head[8] = saved.Local ? (byte)1 : (byte)0;
+            BinaryPrimitives.WriteInt32LittleEndian(head[9..], bytes.Length);
+            buffer.Write(head);
+            buffer.Write(bytes);
         }
-        File.Move(temporary, FilePath, overwrite: true);
-        DurableFlush.Flush(dataDirectory);
+        AtomicFile.Write(FilePath, buffer.GetBuffer().AsSpan(0, (int)buffer.Length), ownerOnly: false, replace: true);
     }
 
     /// <summary>What the file holds, up to the first damaged record (a torn or foreign file yields what precedes the damage).</summary>

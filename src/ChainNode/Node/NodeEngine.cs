@@ -82,6 +82,7 @@ public sealed partial class NodeEngine : IDisposable
     private readonly Timer _expirySweep;
     private readonly Timer _mempoolSave;
     private readonly MempoolFile _mempoolFile;
+    private readonly Lock _mempoolSaving = new();
     private readonly CancellationTokenSource _stopped = new();
     private Exception? _fatal;
     private readonly BoundedLru<Hash256, bool> _doubleSpendsSeen = new(TransactionPool.MaxRememberedConflicts);
@@ -125,7 +126,7 @@ public sealed partial class NodeEngine : IDisposable
     public ChainParameters Parameters { get; }
 
     /// <summary>Whether the chain thread takes blocks (what the gRPC health check reports).</summary>
-    public bool IsHealthy => Fatal is null && _chainThread.IsAlive && !_chainWork.IsAddingCompleted;
+    public bool IsHealthy => _chainThread.IsAlive && !_chainWork.IsAddingCompleted; // a fail-stop completes adding
     public Hash256 NetworkId => Chain.NetworkId;
 
     /// <summary>Read these only inside <see cref="Read{T}"/>.</summary>
@@ -292,8 +293,6 @@ public sealed partial class NodeEngine : IDisposable
     /// <summary>Transactions this node's clients submitted that are still pending: what the node rebroadcasts.</summary>
     public IReadOnlyList<Transaction> LocalPending() => Read(node => node.Pool.Entries.Where(e => e.Local).Select(e => e.Transaction).ToList());
 
-    private readonly Lock _mempoolSaving = new();
-
     /// <summary>Writes the pool to mempool.dat (at intervals and at a clean shutdown). A failure costs the cache, never the node.</summary>
     public void SaveMempool()
     {
@@ -367,7 +366,7 @@ public sealed partial class NodeEngine : IDisposable
             var version = node.TemplateVersion;
             var tip = node.Chain.Tip;
             var height = tip.Height + 1;
-            var coinbaseSize = 12 + TxInput.EncodedSize + TxOutput.EncodedSize;
+            var coinbaseSize = Transaction.SizeOf(1, 1);
             var chosen = node.Pool.SelectForBlock(Parameters.MaxBlockSize - BlockHeader.EncodedSize - 4 - coinbaseSize, Parameters.MaxBlockTransactions - 1);
             var fees = chosen.Aggregate(Amount.Zero, (sum, e) => sum + e.Fee);
             var coinbase = Transaction.CreateCoinbase(height, [new TxOutput(Parameters.BlockReward + fees, minerKey)]);

@@ -64,7 +64,14 @@ public sealed partial class ChainStore : IDisposable
         }
         catch
         {
-            _db.Rollback();
+            try
+            {
+                _db.Rollback();
+            }
+            catch (Exception rollback) when (rollback is LiteException or IOException)
+            {
+                // The node fail-stops on the first failure: report that one, not the rollback's.
+            }
             throw;
         }
     }

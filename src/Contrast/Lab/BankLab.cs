@@ -1,4 +1,5 @@
 using LedgerContrast.Protos.Bank.V1;
+using LedgerContrast.Shared.Cli;
 
 namespace LedgerContrast.Contrast.Lab;
 
@@ -37,4 +38,43 @@ public static class BankLab
             return Shared.Rpc.RpcErrors.Describe(ex).Reason;
         }
     }
+
+    /// <summary>
+    /// What a client lived through while the bank was stopped (by <paramref name="stop"/>), kept
+    /// down for <paramref name="keptDown"/> and started again: one client transferring 1 minor unit
+    /// every 50 ms (2 s deadline) between two new customers. All times are on the request log's clock.
+    /// </summary>
+    public static async Task<BankRestart> RestartUnderLoadAsync(LabNetwork lab, Progress progress, string name, Action<NetworkFile.NetworkProcess> stop, TimeSpan keptDown)
+    {
+        ArgumentNullException.ThrowIfNull(lab);
+        ArgumentNullException.ThrowIfNull(progress);
+        ArgumentNullException.ThrowIfNull(stop);
+        var alice = await NewCustomerAsync(lab, $"{name}-alice", 1_000_00000000).ConfigureAwait(false);
+        var bob = await NewCustomerAsync(lab, $"{name}-bob", 0).ConfigureAwait(false);
+        var client = lab.Bank(alice.Token);
+        var bankProcess = lab.File.Bank!;
+        await using var log = new RequestLog(n => TransferOutcomeAsync(client, alice, bob, $"{name}-{n}-{Guid.NewGuid():N}"));
+        await Task.Delay(500).ConfigureAwait(false); // the client gets going before the stop
+        var stopping = log.Now;
+        stop(bankProcess);
+        // Down from when the stop returned, or from the last request served before it (a clean
+        // stop serves what is in flight): a request sent earlier and answered later proves nothing.
+        var downAt = Math.Max(stopping, log.Entries.Where(e => e.Outcome == "ok").Select(e => e.SentMs).DefaultIfEmpty(stopping).Max());
+        await Task.Delay(keptDown).ConfigureAwait(false);
+        var restartedAt = log.Now;
+        lab.Restart(bankProcess);
+        await progress.UntilAsync("the bank serving again", async () => await HealthProbe.IsServingAsync(bankProcess.Url, TimeSpan.FromSeconds(1)).ConfigureAwait(false), TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        var servingAt = log.Now;
+        await progress.UntilAsync("a client transfer sent after the stop succeeding", () => Task.FromResult(log.SucceededSince(downAt)), TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        var audit = await lab.RequireAdmin().AuditAsync(new AuditRequest()).ConfigureAwait(false);
+        return new BankRestart(log.Entries, downAt, restartedAt, servingAt, log.DowntimeSince(downAt), audit.Ok);
+    }
+
+    public const string RestartClient = "1 client, one transfer at a time, 50 ms apart, 2 s deadline";
+}
+
+/// <summary>One bank restart as its client saw it (milliseconds on the request log's clock).</summary>
+public sealed record BankRestart(IReadOnlyList<(double SentMs, double DoneMs, string Outcome)> Requests, double DownAt, double RestartedAt, double ServingAt, double Downtime, bool AuditOk)
+{
+    public IReadOnlyList<(double SentMs, double DoneMs, string Outcome)> Failures => [.. Requests.Where(r => r.Outcome != "ok")];
 }

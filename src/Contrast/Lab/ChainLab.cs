@@ -54,7 +54,7 @@ public static class ChainLab
     {
         ArgumentNullException.ThrowIfNull(coin);
         // At least the minimum relay fee of 1 minor unit per byte, however many parts.
-        var fee = Math.Max(Fee.MinorUnits, 12 + TxInput.EncodedSize + (long)TxOutput.EncodedSize * parts);
+        var fee = Math.Max(Fee.MinorUnits, Transaction.SizeOf(1, parts));
         var each = Amount.FromMinorUnits((coin.Amount - fee) / parts);
         var unsigned = new Transaction(Transaction.CurrentVersion, [TxInput.WithoutSignature(ChainProto.OutPointFromProto(coin.OutPoint))],
             [.. Enumerable.Range(0, parts).Select(_ => new TxOutput(each, owner.PublicKey.ToArray()))]);

@@ -97,25 +97,26 @@ public sealed class LabNetwork : IDisposable
     public static void Stop(NetworkFile.NetworkProcess process)
     {
         ArgumentNullException.ThrowIfNull(process);
-        try
+        if (!OperatingSystem.IsWindows())
         {
-            using var running = Process.GetProcessById(process.Pid);
-            if (!OperatingSystem.IsWindows())
+            try
             {
-                using var term = Process.Start("kill", ["-TERM", process.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-                term.WaitForExit(5_000);
+                using var running = Process.GetProcessById(process.Pid);
+                using (var term = Process.Start("kill", ["-TERM", process.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+                {
+                    term.WaitForExit(5_000);
+                }
                 if (running.WaitForExit(30_000))
                 {
                     return;
                 }
             }
-            running.Kill(entireProcessTree: true);
-            running.WaitForExit(30_000);
+            catch (ArgumentException)
+            {
+                return; // already gone
+            }
         }
-        catch (ArgumentException)
-        {
-            // already gone
-        }
+        Kill(process);
     }
 
     /// <summary>Starts a process again exactly as run-network.ps1 did, appending to its log, and records its new pid.</summary>

@@ -118,8 +118,9 @@ public static class ContrastReport
         {
             html.AppendLine("<h2>Latency</h2>").AppendLine(LatencySvg(latencies));
         }
-        foreach (var result in results)
+        for (var index = 0; index < results.Count; index++)
         {
+            var result = results[index];
             html.AppendLine(CultureInfo.InvariantCulture, $"<h2>{E(result.Name)} <span class=\"{(result.Passed ? "ok" : "bad")}\">{(result.Passed ? "as expected" : "UNEXPECTED")}</span></h2><ul>");
             if (result.Machine is { } machine)
             {
@@ -150,7 +151,7 @@ public static class ContrastReport
                 }
                 html.AppendLine("</ul>");
             }
-            html.AppendLine(CultureInfo.InvariantCulture, $"<p class=\"figures\">Every figure of this experiment, with what produced it: report.json, <code>experiments[{results.ToList().IndexOf(result)}]</code>.</p>");
+            html.AppendLine(CultureInfo.InvariantCulture, $"<p class=\"figures\">Every figure of this experiment, with what produced it: report.json, <code>experiments[{index}]</code>.</p>");
         }
         html.AppendLine("</body></html>");
         return html.ToString();

@@ -1,7 +1,5 @@
 using LedgerContrast.Contrast.Lab;
-using LedgerContrast.Protos.Bank.V1;
 using LedgerContrast.Shared.Chain;
-using LedgerContrast.Shared.Cli;
 using LedgerContrast.Shared.Hashing;
 using ChainState = LedgerContrast.Protos.Chain.V1.TransactionStatus.Types.State;
 
@@ -20,33 +18,20 @@ public static class ManageScenario
 
     private static async Task<string> RunBankAsync(LabNetwork lab, ScenarioResult result, Progress progress)
     {
-        var bankProcess = lab.File.Bank!;
-        var bytes = BytesOnDisk(bankProcess.DataDir);
-        var alice = await BankLab.NewCustomerAsync(lab, "mg-alice", 1_000_00000000).ConfigureAwait(false);
-        var bob = await BankLab.NewCustomerAsync(lab, "mg-bob", 0).ConfigureAwait(false);
-        var client = lab.Bank(alice.Token);
-        progress.Step($"bank: one copy of the ledger, {Mib(bytes)} on disk; upgrade = restart the one server while a client keeps transferring");
-        await using var log = new RequestLog(n => BankLab.TransferOutcomeAsync(client, alice, bob, $"manage-{n}-{Guid.NewGuid():N}"));
-        await Task.Delay(500).ConfigureAwait(false);
-        var stoppingAt = log.Now;
-        LabNetwork.Stop(bankProcess);
-        var stoppedAt = Math.Max(stoppingAt, log.Entries.Where(e => e.Outcome == "ok").Select(e => e.SentMs).DefaultIfEmpty(stoppingAt).Max());
-        lab.Restart(bankProcess);
-        await progress.UntilAsync("the bank serving again", async () => await HealthProbe.IsServingAsync(bankProcess.Url, TimeSpan.FromSeconds(1)).ConfigureAwait(false), TimeSpan.FromSeconds(60)).ConfigureAwait(false);
-        await progress.UntilAsync("a client transfer sent after the restart began succeeding", () => Task.FromResult(log.SucceededSince(stoppedAt)), TimeSpan.FromSeconds(60)).ConfigureAwait(false);
-        var downtime = log.DowntimeSince(stoppedAt);
-        var failed = log.Entries.Count(e => e.Outcome != "ok");
-        var audit = await lab.RequireAdmin().AuditAsync(new AuditRequest()).ConfigureAwait(false);
+        var bytes = BytesOnDisk(lab.File.Bank!.DataDir);
+        progress.Step($"bank: one copy of the ledger, {Mib(bytes)} on disk; upgrade = stop and start the one server while a client keeps transferring");
+        var restart = await BankLab.RestartUnderLoadAsync(lab, progress, "mg", LabNetwork.Stop, TimeSpan.Zero).ConfigureAwait(false);
+        var failed = restart.Failures.Count;
         result.Bank["ledger_copies"] = 1;
         result.Bank["bytes_on_disk"] = bytes;
         result.Bank["backup"] = "copy the data directory, then `bank audit --data COPY` proves it (one file set, one place)";
         result.Bank["upgrade_operator_actions"] = 1;
-        result.Bank["upgrade_downtime_seen_by_client_ms"] = Math.Round(downtime);
+        result.Bank["upgrade_downtime_seen_by_client_ms"] = Math.Round(restart.Downtime);
         result.Bank["upgrade_failed_client_requests"] = failed;
-        result.Bank["client"] = "1 client, one transfer at a time, 50 ms apart, 2 s deadline";
-        result.Expect(downtime > 0 && failed > 0 && audit.Ok, "bank: a restart of the only server went unnoticed by its client, or the audit failed");
-        progress.Step($"bank: restarted in 1 action; the client saw {downtime / 1000:F1} s of downtime ({failed} requests failed); audit {(audit.Ok ? "passed" : "FAILED")}");
-        return $"1 copy ({Mib(bytes)}); backup = one directory, checked by `bank audit`; an upgrade is 1 restart, and every client sees it: {downtime / 1000:F1} s of downtime";
+        result.Bank["client"] = BankLab.RestartClient;
+        result.Expect(restart.Downtime > 0 && failed > 0 && restart.AuditOk, "bank: a restart of the only server went unnoticed by its client, or the audit failed");
+        progress.Step($"bank: restarted in 1 action; the client saw {restart.Downtime / 1000:F1} s of downtime ({failed} requests failed); audit {(restart.AuditOk ? "passed" : "FAILED")}");
+        return $"1 copy ({Mib(bytes)}); backup = one directory, checked by `bank audit`; an upgrade is 1 restart, and every client sees it: {restart.Downtime / 1000:F1} s of downtime";
     }
 
     private static async Task<string> RunChainAsync(LabNetwork lab, ScenarioResult result, Progress progress)

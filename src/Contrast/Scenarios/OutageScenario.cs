@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using Grpc.Core;
 using LedgerContrast.Contrast.Lab;
-using LedgerContrast.Protos.Bank.V1;
-using LedgerContrast.Shared.Cli;
 using ChainState = LedgerContrast.Protos.Chain.V1.TransactionStatus.Types.State;
 
 namespace LedgerContrast.Contrast.Scenarios;
@@ -20,45 +18,26 @@ public static class OutageScenario
 
     private static async Task<string> RunBankAsync(LabNetwork lab, ScenarioResult result, Progress progress)
     {
-        var alice = await BankLab.NewCustomerAsync(lab, "out-alice", 1_000_00000000).ConfigureAwait(false);
-        var bob = await BankLab.NewCustomerAsync(lab, "out-bob", 0).ConfigureAwait(false);
-        var client = lab.Bank(alice.Token);
-        var bankProcess = lab.File.Bank!;
-        progress.Step($"bank: kill -9 the bank (pid {bankProcess.Pid}) while a client keeps transferring");
-        await using var log = new RequestLog(n => BankLab.TransferOutcomeAsync(client, alice, bob, $"outage-{n}-{Guid.NewGuid():N}"));
-        await Task.Delay(500).ConfigureAwait(false);
-        LabNetwork.Kill(bankProcess);
-        // Only once the process is gone: a request sent while the signal is on its way may still be served.
-        var killedAt = log.Now;
-        await Task.Delay(DownTime).ConfigureAwait(false);
-        progress.Step("bank: restart it");
-        var restartedAt = log.Now;
-        lab.Restart(bankProcess);
-        await progress.UntilAsync("the bank serving again", async () => await HealthProbe.IsServingAsync(bankProcess.Url, TimeSpan.FromSeconds(1)).ConfigureAwait(false), TimeSpan.FromSeconds(60)).ConfigureAwait(false);
-        var servingAt = log.Now;
-        await progress.UntilAsync("a client transfer sent after the kill succeeding", () => Task.FromResult(log.SucceededSince(killedAt)), TimeSpan.FromSeconds(60)).ConfigureAwait(false);
-        var seen = log.Entries;
-        var failures = seen.Where(a => a.Outcome != "ok").ToList();
-        // From the kill to the answer of the first request sent after it that succeeded: what a
-        // client lived through. It cannot be shorter than the time the bank was down.
-        var downtime = log.DowntimeSince(killedAt);
-        var startup = servingAt - restartedAt;
-        var audit = await lab.RequireAdmin().AuditAsync(new AuditRequest()).ConfigureAwait(false);
-        result.Bank["attempts"] = seen.Count;
+        progress.Step($"bank: kill -9 the bank (pid {lab.File.Bank!.Pid}) while a client keeps transferring; restart it {DownTime.TotalSeconds:F0} s later");
+        var restart = await BankLab.RestartUnderLoadAsync(lab, progress, "out", LabNetwork.Kill, DownTime).ConfigureAwait(false);
+        var failures = restart.Failures;
+        var keptDown = restart.RestartedAt - restart.DownAt;
+        var startup = restart.ServingAt - restart.RestartedAt;
+        result.Bank["attempts"] = restart.Requests.Count;
         result.Bank["failed_attempts"] = failures.Count;
         result.Bank["failure_reasons"] = failures.GroupBy(f => f.Outcome).ToDictionary(g => g.Key, g => g.Count());
-        result.Bank["downtime_seen_by_client_ms"] = Math.Round(downtime);
-        result.Bank["kept_down_ms"] = Math.Round(restartedAt - killedAt);
+        result.Bank["downtime_seen_by_client_ms"] = Math.Round(restart.Downtime);
+        result.Bank["kept_down_ms"] = Math.Round(keptDown);
         result.Bank["restart_to_serving_ms"] = Math.Round(startup);
-        result.Bank["client"] = "1 client, one transfer at a time, 50 ms apart, 2 s deadline";
-        result.Bank["audit_after_restart_ok"] = audit.Ok;
-        result.Expect(failures.Count > 0 && audit.Ok, "bank: clients did not fail during the outage, or the audit failed after it");
+        result.Bank["client"] = BankLab.RestartClient;
+        result.Bank["audit_after_restart_ok"] = restart.AuditOk;
+        result.Expect(failures.Count > 0 && restart.AuditOk, "bank: clients did not fail during the outage, or the audit failed after it");
         // Sanity of the figure itself: at least the time the bank was kept down, at most that plus
         // its startup and one request's round (deadline 2 s, pause 50 ms) after it came back.
-        result.Expect(downtime >= restartedAt - killedAt && downtime <= servingAt - killedAt + 2_100,
-            $"bank: the downtime figure {downtime:F0} ms is outside [{restartedAt - killedAt:F0}, {servingAt - killedAt + 2_100:F0}] ms");
-        progress.Step($"bank: {failures.Count} of {seen.Count} client requests failed; downtime seen by the client {downtime / 1000:F1} s (kept down {(restartedAt - killedAt) / 1000:F1} s, then {startup / 1000:F1} s to start); audit after restart: {(audit.Ok ? "passed" : "FAILED")}");
-        return $"single point of failure: with the server down every client request failed ({failures.Count} of {seen.Count}); clients saw {downtime / 1000:F1} s of downtime (the bank was kept down {(restartedAt - killedAt) / 1000:F1} s and took {startup / 1000:F1} s to start); nothing acknowledged was lost (audit passed)";
+        result.Expect(restart.Downtime >= keptDown && restart.Downtime <= restart.ServingAt - restart.DownAt + 2_100,
+            $"bank: the downtime figure {restart.Downtime:F0} ms is outside [{keptDown:F0}, {restart.ServingAt - restart.DownAt + 2_100:F0}] ms");
+        progress.Step($"bank: {failures.Count} of {restart.Requests.Count} client requests failed; downtime seen by the client {restart.Downtime / 1000:F1} s (kept down {keptDown / 1000:F1} s, then {startup / 1000:F1} s to start); audit after restart: {(restart.AuditOk ? "passed" : "FAILED")}");
+        return $"single point of failure: with the server down every client request failed ({failures.Count} of {restart.Requests.Count}); clients saw {restart.Downtime / 1000:F1} s of downtime (the bank was kept down {keptDown / 1000:F1} s and took {startup / 1000:F1} s to start); nothing acknowledged was lost (audit passed)";
     }
 
     private static async Task<string> RunChainAsync(LabNetwork lab, ScenarioResult result, Progress progress)

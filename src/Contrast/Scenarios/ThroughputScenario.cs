@@ -99,7 +99,7 @@ public static class ThroughputScenario
         // interval. The burst's rate is something else: N payments over the wait for the blocks
         // that took them, which says more about when the next block happened to come.
         var paymentSize = payments[0].Size;
-        var perBlock = Math.Min((int)info.MaxBlockTransactions - 1, ((int)info.MaxBlockSize - 88 - 4 - 200) / paymentSize);
+        var perBlock = Math.Min((int)info.MaxBlockTransactions - 1, ((int)info.MaxBlockSize - BlockHeader.EncodedSize - 4 - Transaction.SizeOf(1, 1)) / paymentSize);
         var intervalSeconds = info.BlockIntervalMs / 1000.0;
         var capacity = perBlock / intervalSeconds;
         result.Chain["payments"] = chainPayments;

@@ -49,7 +49,10 @@ public sealed class Transaction
     public Hash256 Wtxid => _wtxid ??= Sha256Hasher.DoubleHash(Encode());
 
     /// <summary>Size of the full encoding in bytes: what block size limits and fee rates count.</summary>
-    public int Size => 12 + Inputs.Count * TxInput.EncodedSize + Outputs.Count * TxOutput.EncodedSize;
+    public int Size => SizeOf(Inputs.Count, Outputs.Count);
+
+    /// <summary>The full encoding's length for these counts (docs/PROTOCOL.md §2): what a fee per byte is paid on.</summary>
+    public static int SizeOf(int inputs, int outputs) => 12 + inputs * TxInput.EncodedSize + outputs * TxOutput.EncodedSize;
 
     /// <summary>A coinbase has one input whose txid is zero; its index is the block height.</summary>
     public bool IsCoinbase => Inputs.Count == 1 && Inputs[0].PreviousOutput.Txid.IsZero;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using LedgerContrast.Shared.Crypto;
+using LedgerContrast.Shared.Storage;
 
 namespace LedgerContrast.Shared.Cli;
 
