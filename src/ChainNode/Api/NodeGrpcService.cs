@@ -78,6 +78,7 @@ public sealed class NodeGrpcService(NodeEngine engine, PeerManager peers, Miner 
             Hash = pair.Item2.Hash.ToByteString(),
             Height = pair.Item2.Height,
             Confirmations = active ? tipHeight - pair.Item2.Height + 1 : 0,
+            ReceivedMs = pair.Item2.ReceivedMs,
         });
     }
 

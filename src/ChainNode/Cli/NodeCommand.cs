@@ -20,7 +20,12 @@ internal static class NodeCommand
         var interval = new Option<TimeSpan>("--block-interval") { Description = "Target time between blocks, e.g. 5s.", DefaultValueFactory = _ => TimeSpan.FromSeconds(5), CustomParser = ParseDuration };
         var threads = new Option<int>("--miner-threads") { Description = "Mining threads.", DefaultValueFactory = _ => 1 };
         var outbound = new Option<int>("--outbound") { Description = "Target number of outbound peers (addresses learned from peers are dialled up to it).", DefaultValueFactory = _ => 8 };
-        var command = new Command("node", "Run a node.") { port, data, host, peers, mine, minerAddress, network, regtest, maturity, interval, threads, outbound };
+        var linkLatency = new Option<TimeSpan>("--link-latency")
+        {
+            Description = "Simulated network distance: every message to a peer waits this long before it is sent, e.g. 100ms (default 0).",
+            CustomParser = r => r.Tokens.Count > 0 && r.Tokens[0].Value.Trim() is "0" or "0ms" or "0s" ? TimeSpan.Zero : ParseDuration(r),
+        };
+        var command = new Command("node", "Run a node.") { port, data, host, peers, mine, minerAddress, network, regtest, maturity, interval, threads, outbound, linkLatency };
         command.SetAction(async (parse, cancellation) =>
         {
             var options = new NodeOptions
@@ -37,6 +42,7 @@ internal static class NodeCommand
                 CoinbaseMaturity = parse.GetValue(maturity),
                 BlockInterval = parse.GetValue(interval),
                 TargetOutboundPeers = Math.Max(0, parse.GetValue(outbound)),
+                LinkLatency = parse.GetValue(linkLatency),
             };
             return await NodeRunner.RunAsync(options, cancellation).ConfigureAwait(false);
         });

@@ -31,6 +31,12 @@ public sealed class BlockIndexEntry(BlockHeader header, uint height, BlockIndexE
     public string InvalidReason { get; set; } = "";
     public int Children { get; set; }
 
+    /// <summary>
+    /// When this process stored the block (Unix ms), 0 for blocks loaded from disk: on one machine
+    /// the nodes share a clock, so the lab measures propagation from these (GetBlock received_ms).
+    /// </summary>
+    public ulong ReceivedMs { get; init; }
+
     public BlockIndexEntry? Ancestor(uint height)
     {
         var entry = this;

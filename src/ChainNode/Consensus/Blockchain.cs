@@ -436,7 +436,7 @@ public sealed class Blockchain
 
     private void Store(Block block, BlockIndexEntry parent)
     {
-        var entry = new BlockIndexEntry(block.Header, parent.Height + 1, parent, _sequence++);
+        var entry = new BlockIndexEntry(block.Header, parent.Height + 1, parent, _sequence++) { ReceivedMs = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
         _store.SaveBlock(entry, block);
         _index[entry.Hash] = entry;
         parent.Children++;

@@ -29,6 +29,9 @@ public sealed record NodeOptions
     /// <summary>How often transactions this node's clients submitted are announced again while they are pending.</summary>
     public TimeSpan RebroadcastInterval { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>Simulated network distance: each message to a peer waits this long before it is sent (<see cref="Network.SimulatedLinkLatency"/>).</summary>
+    public TimeSpan LinkLatency { get; init; }
+
     public ChainParameters ToParameters() => new()
     {
         Network = Regtest && Network == ChainParameters.DefaultNetwork ? "lc-regtest" : Network,

@@ -19,7 +19,7 @@ public sealed class Peer : IDisposable
     private uint _bestHeight;
     private int _consecutiveFailures;
 
-    public Peer(PeerAddress address, bool outbound, string nodeId = "?")
+    public Peer(PeerAddress address, bool outbound, string nodeId = "?", TimeSpan linkLatency = default)
     {
         NodeId = nodeId;
         Address = address;
@@ -29,7 +29,12 @@ public sealed class Peer : IDisposable
             MaxReceiveMessageSize = PeerManager.MaxMessageBytes,
             MaxSendMessageSize = PeerManager.MaxMessageBytes,
         });
-        Client = new PeerService.PeerServiceClient(_channel.CreateCallInvoker().Intercept(new PeerTraffic.ClientCounter(this)).Intercept(metadata =>
+        var invoker = _channel.CreateCallInvoker().Intercept(new PeerTraffic.ClientCounter(this));
+        if (linkLatency > TimeSpan.Zero)
+        {
+            invoker = invoker.Intercept(new SimulatedLinkLatency(linkLatency));
+        }
+        Client = new PeerService.PeerServiceClient(invoker.Intercept(metadata =>
         {
             if (OutboundSession is { } session)
             {

@@ -195,7 +195,7 @@ public sealed partial class PeerManager : IAsyncDisposable
                     throw Banned(hello.NodeId, address);
                 }
                 MakeRoomForInbound();
-                peer = new Peer(address, outbound: false, hello.NodeId);
+                peer = new Peer(address, outbound: false, hello.NodeId, _options.LinkLatency);
                 _peers[peer.Key] = peer;
                 toVerify = peer;
             }
@@ -657,7 +657,7 @@ public sealed partial class PeerManager : IAsyncDisposable
     /// </summary>
     private async Task<(Peer? Peer, string Failure)> TryConnectAsync(PeerAddress address, CancellationToken stopping)
     {
-        var candidate = new Peer(address, outbound: true);
+        var candidate = new Peer(address, outbound: true, linkLatency: _options.LinkLatency);
         var hello = OurHello();
         lock (_lock)
         {

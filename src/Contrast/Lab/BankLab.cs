@@ -22,6 +22,51 @@ public static class BankLab
         return new LabCustomer(unique, customer.CustomerId, account.AccountId, customer.Token);
     }
 
+    public static async Task<List<LabCustomer>> NewCustomersAsync(LabNetwork lab, string prefix, int count, long deposit)
+    {
+        var customers = new List<LabCustomer>(count);
+        for (var i = 0; i < count; i++)
+        {
+            customers.Add(await NewCustomerAsync(lab, $"{prefix}-{i}", deposit).ConfigureAwait(false));
+        }
+        return customers;
+    }
+
+    /// <summary>
+    /// <paramref name="clients"/> clients, each with its own connection and customer, transferring
+    /// 1 minor unit to the next customer (of at least clients + 1, so one client has someone to
+    /// pay) one request at a time for <paramref name="duration"/>: the transfers that succeeded,
+    /// the seconds it took, and every request's latency.
+    /// </summary>
+    public static async Task<(long Transfers, double Seconds, IReadOnlyCollection<double> LatenciesMs)> TransferLoadAsync(LabNetwork lab, IReadOnlyList<LabCustomer> customers, int clients, TimeSpan duration)
+    {
+        ArgumentNullException.ThrowIfNull(lab);
+        ArgumentNullException.ThrowIfNull(customers);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(clients + 1, customers.Count);
+        var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
+        long ok = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Task.WhenAll(customers.Take(clients).Select((from, i) => Task.Run(async () =>
+        {
+            var client = lab.Bank(from.Token);
+            var to = customers[(i + 1) % customers.Count].AccountId;
+            for (var n = 0; clock.Elapsed < duration; n++)
+            {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                try
+                {
+                    await client.TransferAsync(new TransferRequest { FromAccountId = from.AccountId, ToAccountId = to, Amount = 1, IdempotencyKey = $"load-{n}-{from.CustomerId}" }, deadline: DateTime.UtcNow.AddSeconds(10));
+                    Interlocked.Increment(ref ok);
+                }
+                catch (Grpc.Core.RpcException)
+                {
+                }
+                latencies.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        }))).ConfigureAwait(false);
+        return (ok, clock.Elapsed.TotalSeconds, latencies);
+    }
+
     /// <summary>One transfer of 1 minor unit; "ok" or the refusal's reason (a client that must not throw while it measures).</summary>
     public static async Task<string> TransferOutcomeAsync(BankService.BankServiceClient client, LabCustomer from, LabCustomer to, string idempotencyKey)
     {

@@ -5,6 +5,7 @@ using LedgerContrast.Shared.Chain;
 using LedgerContrast.Shared.Crypto;
 using LedgerContrast.Shared.Hashing;
 using LedgerContrast.Shared.Money;
+using BlockHeader = LedgerContrast.Shared.Chain.BlockHeader;
 using OutPoint = LedgerContrast.Shared.Chain.OutPoint;
 using Transaction = LedgerContrast.Shared.Chain.Transaction;
 using TxInput = LedgerContrast.Shared.Chain.TxInput;
@@ -75,6 +76,18 @@ public static class ChainLab
 
     public static async Task<HashSet<Hash256>> MempoolAsync(LabNode node) =>
         [.. (await node.Api.GetMempoolAsync(new GetMempoolRequest(), deadline: LabNode.Deadline())).Entries.Select(e => ChainProto.HashFromProto(e.Txid, "txid"))];
+
+    /// <summary>
+    /// What the rules let the chain confirm, whatever the number of nodes: as many payments of
+    /// <paramref name="paymentSize"/> bytes as fit in a block (beside its coinbase), per block interval.
+    /// </summary>
+    public static (int PerBlock, double IntervalSeconds, double PerSecond) Capacity(ChainInfo info, int paymentSize)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        var perBlock = Math.Min((int)info.MaxBlockTransactions - 1, ((int)info.MaxBlockSize - BlockHeader.EncodedSize - 4 - Transaction.SizeOf(1, 1)) / paymentSize);
+        var intervalSeconds = info.BlockIntervalMs / 1000.0;
+        return (perBlock, intervalSeconds, perBlock / intervalSeconds);
+    }
 
     public static Hash256 NetworkId(ChainInfo info) => ChainProto.HashFromProto(info.NetworkId, "network id");
 

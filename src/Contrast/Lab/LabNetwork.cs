@@ -44,7 +44,7 @@ public sealed class LabNetwork : IDisposable
     /// admin call — a node restarted by the outage experiment writes a new one. Only admin calls
     /// go through this client, so the measured calls read no file.
     /// </summary>
-    private static CallInvoker WithAdminCookie(CallInvoker invoker, string dataDirectory) =>
+    internal static CallInvoker WithAdminCookie(CallInvoker invoker, string dataDirectory) =>
         invoker.Intercept(metadata =>
         {
             if (NodeCookieFile.TryRead(dataDirectory) is { } secret)

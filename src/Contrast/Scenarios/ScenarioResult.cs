@@ -6,7 +6,6 @@ public sealed record Verdict(string Dimension, string Bank, string Chain);
 /// <summary>A block in the drawn block tree of the partition experiment.</summary>
 public sealed record TreeBlock(string Hash, uint Height, string Parent, bool Active, bool HoldsReversedPayment);
 
-/// <summary>Latencies of one system in one experiment, for the charts.</summary>
 /// <summary>
 /// One row of the latency chart: two marks, named for what they are — percentiles of
 /// <paramref name="Samples"/> measurements, or two single events (first and k-th confirmation).
@@ -21,6 +20,12 @@ public sealed record LatencySeries(string System, string Label, double P50Ms, do
         return new LatencySeries(system, label, p[0], samples.Count < 100 ? samples.Max() : p[1], "p50", samples.Count < 100 ? "max" : "p99", samples.Count);
     }
 }
+
+/// <summary>One line of a curve: (x, y) points, e.g. (clients, transfers/s).</summary>
+public sealed record CurveSeries(string Name, IReadOnlyList<double[]> Points);
+
+/// <summary>A measured curve for the report: how a figure moves as the load or the network grows.</summary>
+public sealed record Curve(string System, string Title, string XLabel, string YLabel, IReadOnlyList<CurveSeries> Series);
 
 /// <summary>What one experiment measured: the verdict rows, every figure (for report.json), and its drawings.</summary>
 public sealed class ScenarioResult(string name)
@@ -53,6 +58,7 @@ public sealed class ScenarioResult(string name)
     public List<string> Notes { get; } = [];
     public List<TreeBlock> BlockTree { get; } = [];
     public List<LatencySeries> Latencies { get; } = [];
+    public List<Curve> Curves { get; } = [];
 
     /// <summary>What was done and what happened, step by step, as the progress lines said it.</summary>
     public List<string> Steps { get; } = [];

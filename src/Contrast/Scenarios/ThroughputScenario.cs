@@ -21,34 +21,9 @@ public static class ThroughputScenario
         var bankVerdict = "(no bank in this network)";
         if (lab.HasBank)
         {
-            var accounts = new List<LabCustomer>();
-            for (var i = 0; i < 16; i++)
-            {
-                accounts.Add(await BankLab.NewCustomerAsync(lab, $"tp-{i}", 1_000_000_00000000).ConfigureAwait(false));
-            }
+            var accounts = await BankLab.NewCustomersAsync(lab, "tp", 17, 1_000_000_00000000).ConfigureAwait(false);
             progress.Step($"bank: 16 clients transfer for {bankDuration.TotalSeconds:F0} s");
-            var latencies = new ConcurrentBag<double>();
-            long ok = 0;
-            var clock = Stopwatch.StartNew();
-            await Task.WhenAll(accounts.Select((from, i) => Task.Run(async () =>
-            {
-                var client = lab.Bank(from.Token);
-                var to = accounts[(i + 1) % accounts.Count].AccountId;
-                for (var n = 0; clock.Elapsed < bankDuration; n++)
-                {
-                    var started = Stopwatch.GetTimestamp();
-                    try
-                    {
-                        await client.TransferAsync(new TransferRequest { FromAccountId = from.AccountId, ToAccountId = to, Amount = 1, IdempotencyKey = $"tp-{i}-{n}-{from.CustomerId}" });
-                        Interlocked.Increment(ref ok);
-                    }
-                    catch (RpcException)
-                    {
-                    }
-                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                }
-            }))).ConfigureAwait(false);
-            var seconds = clock.Elapsed.TotalSeconds;
+            var (ok, seconds, latencies) = await BankLab.TransferLoadAsync(lab, accounts, 16, bankDuration).ConfigureAwait(false);
             var p50p99 = Percentiles.Of(latencies, 0.5, 0.99);
             var (p50, p99) = (p50p99[0], p50p99[1]);
             result.Bank["transfers"] = ok;
@@ -99,9 +74,7 @@ public static class ThroughputScenario
         // interval. The burst's rate is something else: N payments over the wait for the blocks
         // that took them, which says more about when the next block happened to come.
         var paymentSize = payments[0].Size;
-        var perBlock = Math.Min((int)info.MaxBlockTransactions - 1, ((int)info.MaxBlockSize - BlockHeader.EncodedSize - 4 - Transaction.SizeOf(1, 1)) / paymentSize);
-        var intervalSeconds = info.BlockIntervalMs / 1000.0;
-        var capacity = perBlock / intervalSeconds;
+        var (perBlock, intervalSeconds, capacity) = ChainLab.Capacity(info, paymentSize);
         result.Chain["payments"] = chainPayments;
         result.Chain["submitted_by"] = "1 client, one payment at a time, to one node";
         result.Chain["nodes"] = lab.Nodes.Count;

@@ -1,0 +1,233 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Grpc.Net.Client;
+using LedgerContrast.Protos.Chain.V1;
+using LedgerContrast.Shared.Addresses;
+using LedgerContrast.Shared.Cli;
+using LedgerContrast.Shared.Crypto;
+
+namespace LedgerContrast.Contrast.Lab;
+
+/// <summary>
+/// A chain network of the lab's own for one experiment (scale, forks): real `chain node`
+/// processes — the executable network.json's nodes run — on regtest, on free loopback ports, in
+/// a temporary directory removed afterwards. Proof of work is trivial on regtest, so the lab
+/// decides when blocks are found (<see cref="MineAsync"/>) and the experiment controls the block
+/// interval exactly; relay, validation and fork choice are the real ones.
+/// </summary>
+public sealed class PrivateChain : IAsyncDisposable
+{
+    public const string NetworkName = "lc-lab";
+    private readonly List<string> _executable;
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "lc-lab-" + Guid.NewGuid().ToString("N"));
+    private readonly List<(Process Process, GrpcChannel Channel)> _processes = [];
+    private readonly List<LabNode> _nodes = [];
+    private readonly List<string> _minerAddresses = [];
+    private readonly List<byte[]> _minerKeys = [];
+    private readonly TimeSpan _linkLatency;
+    private readonly int _outbound;
+
+    private PrivateChain(List<string> executable, TimeSpan linkLatency, int outbound)
+    {
+        _executable = executable;
+        _linkLatency = linkLatency;
+        _outbound = outbound;
+    }
+
+    public IReadOnlyList<LabNode> Nodes => _nodes;
+
+    /// <summary>What each node's blocks pay: one fresh key per node, so the coinbase names the node that mined a block.</summary>
+    public IReadOnlyList<string> MinerAddresses => _minerAddresses;
+
+    public TimeSpan LinkLatency => _linkLatency;
+
+    /// <summary>
+    /// Starts <paramref name="nodes"/> nodes: each dials up to <paramref name="outbound"/> of
+    /// those before it (a random graph, as addresses learned from peers make one), and waits until
+    /// every node is serving and connected.
+    /// </summary>
+    public static async Task<PrivateChain> StartAsync(NetworkFile file, int nodes, TimeSpan linkLatency, int outbound, Progress progress)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(progress);
+        // The executable network.json's nodes run: everything before the verb "node".
+        var executable = file.Nodes[0].Command.TakeWhile(c => c != "node").ToList();
+        if (executable.Count == 0)
+        {
+            throw new CliException("NO_NODE_COMMAND", $"{file.Path} does not record how its nodes were started.");
+        }
+        var chain = new PrivateChain(executable, linkLatency, outbound);
+        try
+        {
+            await chain.AddNodesAsync(nodes, progress).ConfigureAwait(false);
+            return chain;
+        }
+        catch
+        {
+            await chain.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Adds nodes that dial random existing ones, and waits until all are serving, connected and on one tip.</summary>
+    public async Task AddNodesAsync(int count, Progress progress)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        var first = _nodes.Count;
+        for (var i = 0; i < count; i++)
+        {
+            var index = _nodes.Count;
+            var name = $"lab{index + 1}";
+            var port = FreePort();
+            var dataDir = Path.Combine(_directory, name);
+            Directory.CreateDirectory(dataDir);
+            var args = new List<string>(_executable.Skip(1))
+            {
+                "node", "--regtest", "--network", NetworkName, "--port", $"{port}", "--data", dataDir,
+                "--outbound", $"{_outbound}", "--link-latency", $"{_linkLatency.TotalMilliseconds:0}ms",
+            };
+            foreach (var peer in _nodes.OrderBy(_ => Random.Shared.Next()).Take(_outbound))
+            {
+                args.AddRange(["--peer", new Uri(peer.Url).Authority]);
+            }
+            var start = new ProcessStartInfo(_executable[0]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var arg in args)
+            {
+                start.ArgumentList.Add(arg);
+            }
+            var process = Process.Start(start) ?? throw new CliException("LAB_NODE_FAILED", $"Could not start {name}.");
+            // Drained, not kept: a full pipe would block the node.
+            process.OutputDataReceived += (_, _) => { };
+            process.ErrorDataReceived += (_, _) => { };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            var url = $"http://127.0.0.1:{port}";
+            var channel = GrpcChannel.ForAddress(url);
+            _processes.Add((process, channel));
+            _nodes.Add(new LabNode(name, url, new NodeService.NodeServiceClient(channel),
+                new NodeService.NodeServiceClient(LabNetwork.WithAdminCookie(channel.CreateCallInvoker(), dataDir))));
+            using var key = PrivateKey.Generate();
+            _minerAddresses.Add(new Address(Address.PrefixForNetwork(NetworkName), key.PublicKey).ToString());
+            _minerKeys.Add(key.PublicKey.ToArray());
+        }
+        var added = _nodes.Skip(first).ToList();
+        await progress.UntilAsync($"{count} lab node{(count == 1 ? "" : "s")} serving and connected", async () =>
+        {
+            foreach (var (node, index) in added.Select((n, i) => (n, first + i)))
+            {
+                if (_processes[index].Process.HasExited)
+                {
+                    throw new CliException("LAB_NODE_FAILED", $"Lab node {node.Name} exited at start (code {_processes[index].Process.ExitCode}).");
+                }
+                try
+                {
+                    var info = await node.Api.GetInfoAsync(new GetInfoRequest(), deadline: LabNode.Deadline(2)).ConfigureAwait(false);
+                    if (_nodes.Count > 1 && info.PeerCount == 0)
+                    {
+                        return false;
+                    }
+                }
+                catch (Grpc.Core.RpcException)
+                {
+                    return false;
+                }
+            }
+            return true;
+        }, TimeSpan.FromSeconds(90)).ConfigureAwait(false);
+        await WaitForOneTipAsync(progress, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits until every node's tip is the same block.</summary>
+    public async Task WaitForOneTipAsync(Progress progress, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        await progress.UntilAsync("every lab node on one tip", async () =>
+        {
+            var tips = new HashSet<string>();
+            foreach (var node in _nodes)
+            {
+                tips.Add(Convert.ToHexStringLower((await node.Api.GetInfoAsync(new GetInfoRequest(), deadline: LabNode.Deadline()).ConfigureAwait(false)).TipHash.Span));
+            }
+            return tips.Count == 1;
+        }, timeout).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Finds <paramref name="blocks"/> blocks, one at a time among <paramref name="miners"/>
+    /// (the first nodes) chosen at random, each on its own node's tip. Proof of work finds
+    /// blocks as a Poisson process: with <paramref name="poisson"/> the gaps are exponential with
+    /// the given mean (so two miners sometimes find blocks close together, as in a real network);
+    /// without, they are exactly <paramref name="interval"/> apart (so blocks never overlap
+    /// while propagation is measured). Returns when the last one was found.
+    /// </summary>
+    public async Task MineAsync(int miners, TimeSpan interval, int blocks, bool poisson)
+    {
+        var finds = new List<Task>();
+        var clock = Stopwatch.StartNew();
+        var next = TimeSpan.Zero;
+        for (var i = 0; i < blocks; i++)
+        {
+            next += poisson ? TimeSpan.FromMilliseconds(-Math.Log(1 - Random.Shared.NextDouble()) * interval.TotalMilliseconds) : interval;
+            var wait = next - clock.Elapsed;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait).ConfigureAwait(false);
+            }
+            var miner = Random.Shared.Next(Math.Min(miners, _nodes.Count));
+            finds.Add(_nodes[miner].Admin.GenerateBlocksAsync(new GenerateBlocksRequest { Count = 1, Address = _minerAddresses[miner] }, deadline: LabNode.Deadline(30)).ResponseAsync);
+        }
+        await Task.WhenAll(finds).ConfigureAwait(false);
+    }
+
+    /// <summary>The node whose key the block's coinbase pays.</summary>
+    public string? MinerOf(Block block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        var key = block.Transactions.FirstOrDefault()?.Outputs.FirstOrDefault()?.PublicKey;
+        if (key is null)
+        {
+            return null;
+        }
+        for (var i = 0; i < _minerKeys.Count; i++)
+        {
+            if (_minerKeys[i].AsSpan().SequenceEqual(key.Span))
+            {
+                return _nodes[i].Name;
+            }
+        }
+        return null;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (process, channel) in _processes)
+        {
+            channel.Dispose();
+            try
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or System.ComponentModel.Win32Exception)
+            {
+                // already gone, or will be reaped with us
+            }
+            process.Dispose();
+        }
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+}
