@@ -28,7 +28,7 @@ public static class ContrastReport
 
     public static IReadOnlyList<Verdict> Rows(IReadOnlyList<ScenarioResult> results, int nodes, string topology)
     {
-        var order = new[] { "Topology", "Double spend", "Finality", "Reliability", "Governance", "Performance", "Security", "Management overhead", "Typical use cases" };
+        var order = new[] { "Topology", "Double spend", "Finality", "Reliability", "Governance", "Performance", "Scalability", "Forks and stale blocks", "Security", "Management overhead", "Typical use cases" };
         var rows = StaticRows(nodes, topology).Concat(results.SelectMany(r => r.Verdicts)).ToList();
         return [.. rows.OrderBy(r => Array.IndexOf(order, r.Dimension))];
     }
@@ -49,6 +49,7 @@ public static class ContrastReport
             notes = r.Notes,
             block_tree = r.BlockTree,
             latencies = r.Latencies,
+            curves = r.Curves,
         }),
     };
 
@@ -99,7 +100,7 @@ public static class ContrastReport
     {
         var html = new StringBuilder();
         html.AppendLine("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>LedgerContrast report</title><style>");
-        html.AppendLine("body{font-family:system-ui,sans-serif;margin:2rem;max-width:1200px;color:#222}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.5rem;vertical-align:top;text-align:left}th{background:#f3f3f3}.ok{color:#176a17}.bad{color:#b00020}h2{margin-top:2rem}figure{margin:1rem 0;overflow-x:auto}figcaption{color:#555;font-size:.9rem}ol.steps li{margin:.2rem 0}.figures{color:#555;font-size:.9rem}");
+        html.AppendLine("body{font-family:system-ui,sans-serif;margin:2rem;max-width:1200px;color:#222}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.5rem;vertical-align:top;text-align:left}th{background:#f3f3f3}.ok{color:#176a17}.bad{color:#b00020}h2{margin-top:2rem}figure{margin:1rem 0;overflow-x:auto}figcaption{color:#555;font-size:.9rem}ol.steps li{margin:.2rem 0}.figures{color:#555;font-size:.9rem}.curves{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:1rem}svg{max-width:100%}");
         html.AppendLine("</style></head><body>");
         html.AppendLine("<h1>Client-server or peer-to-peer: what you gain and lose, measured</h1>");
         html.AppendLine(CultureInfo.InvariantCulture, $"<p>Generated {DateTimeOffset.UtcNow:u}. Every value was measured in this run.</p>");
@@ -142,6 +143,15 @@ public static class ContrastReport
                 }
                 html.AppendLine("</ol>");
             }
+            if (result.Curves.Count > 0)
+            {
+                html.AppendLine("<div class=\"curves\">");
+                foreach (var curve in result.Curves)
+                {
+                    html.AppendLine(CurveSvg(curve));
+                }
+                html.AppendLine("</div>");
+            }
             if (result.Verdicts.Count > 0)
             {
                 html.AppendLine("<h3>Why it matters</h3><ul>");
@@ -157,38 +167,170 @@ public static class ContrastReport
         return html.ToString();
     }
 
-    /// <summary>Blocks by height left to right; the active chain on top, the orphaned branch below; the reversed payment's block in red.</summary>
+    /// <summary>
+    /// The partition's block tree, fitted to the page: heights left to right, the active chain on
+    /// top, the orphaned branch below. Only the heights that tell the story get a column — the
+    /// fork point, each branch's first block, the blocks holding the two conflicting payments, the
+    /// minority's last block and the tip; every run between them collapses to "… n blocks". Each
+    /// block names the node that mined it.
+    /// </summary>
     public static string BlockTreeSvg(IReadOnlyList<TreeBlock> blocks)
     {
+        ArgumentNullException.ThrowIfNull(blocks);
+        var byHash = blocks.ToDictionary(b => b.Hash);
+        var orphaned = blocks.Where(b => !b.Active).ToList();
+        var forkPoint = orphaned.Select(b => byHash.TryGetValue(b.Parent, out var parent) && parent.Active ? parent : null).FirstOrDefault(p => p is not null);
         var minHeight = blocks.Min(b => b.Height);
         var maxHeight = blocks.Max(b => b.Height);
-        const int w = 96, gap = 28, h = 44, top = 40;
-        int X(uint height) => 20 + (int)(height - minHeight) * (w + gap);
-        int Y(TreeBlock b) => b.Active ? top : top + 110;
-        var width = X(maxHeight) + w + 40;
+        var kept = new SortedSet<uint> { minHeight, maxHeight };
+        foreach (var block in blocks.Where(b => b.Payment is not null))
+        {
+            kept.Add(block.Height);
+        }
+        if (forkPoint is not null)
+        {
+            kept.Add(forkPoint.Height);
+            kept.Add(forkPoint.Height + 1);
+        }
+        if (orphaned.Count > 0)
+        {
+            kept.Add(orphaned.Max(b => b.Height));
+        }
+        // Columns: a kept height, or a run of heights between two kept ones.
+        var columns = new List<(uint From, uint To, bool Gap)>();
+        uint? previous = null;
+        foreach (var keptHeight in kept)
+        {
+            if (previous is { } p && keptHeight > p + 1)
+            {
+                columns.Add((p + 1, keptHeight - 1, true));
+            }
+            columns.Add((keptHeight, keptHeight, false));
+            previous = keptHeight;
+        }
+        const int w = 104, gapW = 64, space = 16, h = 52, top = 56, rowGap = 120, left = 10;
+        var xs = new List<int>();
+        var x = left;
+        foreach (var column in columns)
+        {
+            xs.Add(x);
+            x += (column.Gap ? gapW : w) + space;
+        }
+        var width = x + 10;
+        const int height = top + rowGap + h + 40;
+        int Column(uint blockHeight) => columns.FindIndex(c => blockHeight >= c.From && blockHeight <= c.To);
+        int Y(bool active) => active ? top : top + rowGap;
         var svg = new StringBuilder();
-        svg.AppendLine(CultureInfo.InvariantCulture, $"<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"230\" viewBox=\"0 0 {width} 230\" font-family=\"monospace\" font-size=\"11\">");
-        svg.AppendLine("<text x=\"20\" y=\"24\" font-size=\"13\">active chain (most work)</text><text x=\"20\" y=\"134\" font-size=\"13\" fill=\"#777\">orphaned minority branch</text>");
-        var byHash = blocks.ToDictionary(b => b.Hash);
-        foreach (var block in blocks)
+        // Scales down to the page's width: a long partition never makes the page scroll sideways.
+        svg.AppendLine(CultureInfo.InvariantCulture, $"<figure><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" style=\"width:100%;max-width:{width}px;height:auto\" font-family=\"monospace\" font-size=\"11\">");
+        svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{left}\" y=\"16\" font-size=\"13\">active chain (most work)</text><text x=\"{left}\" y=\"{top + rowGap - 10}\" font-size=\"13\" fill=\"#777\">orphaned minority branch</text>");
+        foreach (var active in new[] { true, false })
         {
-            if (byHash.TryGetValue(block.Parent, out var parent))
+            var row = blocks.Where(b => b.Active == active).ToList();
+            if (row.Count == 0)
             {
-                svg.AppendLine(CultureInfo.InvariantCulture, $"<line x1=\"{X(parent.Height) + w}\" y1=\"{Y(parent) + h / 2}\" x2=\"{X(block.Height)}\" y2=\"{Y(block) + h / 2}\" stroke=\"#888\" stroke-width=\"2\"/>");
+                continue;
+            }
+            var y = Y(active);
+            int? lastRight = null;
+            for (var c = 0; c < columns.Count; c++)
+            {
+                var (from, to, gap) = columns[c];
+                var inColumn = row.Where(b => b.Height >= from && b.Height <= to).ToList();
+                if (inColumn.Count == 0)
+                {
+                    continue;
+                }
+                if (lastRight is { } right)
+                {
+                    svg.AppendLine(CultureInfo.InvariantCulture, $"<line x1=\"{right}\" y1=\"{y + h / 2}\" x2=\"{xs[c]}\" y2=\"{y + h / 2}\" stroke=\"#888\" stroke-width=\"2\"/>");
+                }
+                if (gap)
+                {
+                    svg.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"{xs[c]}\" y=\"{y + 8}\" width=\"{gapW}\" height=\"{h - 16}\" rx=\"6\" fill=\"none\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>");
+                    svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{xs[c] + gapW / 2}\" y=\"{y + h / 2 + 4}\" text-anchor=\"middle\" fill=\"#555\">… {inColumn.Count} block{(inColumn.Count == 1 ? "" : "s")}</text>");
+                    lastRight = xs[c] + gapW;
+                    continue;
+                }
+                var block = inColumn[0];
+                var fill = block.Payment is not null ? (active ? "#d8f3d8" : "#ffd6d6") : active ? "#dcefff" : "#eeeeee";
+                var stroke = block.Payment is not null ? (active ? "#176a17" : "#b00020") : active ? "#2a6fb0" : "#999";
+                svg.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"{xs[c]}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" rx=\"6\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"2\"/>");
+                svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{xs[c] + 6}\" y=\"{y + 15}\">#{block.Height} {E(block.Hash[..Math.Min(8, block.Hash.Length)])}</text>");
+                if (block.MinedBy is not null)
+                {
+                    svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{xs[c] + 6}\" y=\"{y + 30}\" fill=\"#555\">by {E(block.MinedBy)}</text>");
+                }
+                if (block.Payment is not null)
+                {
+                    svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{xs[c] + 6}\" y=\"{y + 45}\" fill=\"{stroke}\">{E(block.Payment)}</text>");
+                }
+                if (block == forkPoint)
+                {
+                    svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{xs[c]}\" y=\"{y - 6}\" fill=\"#b06000\">fork point: the partition split here</text>");
+                }
+                if (!active && block.Height == orphaned.Max(b => b.Height))
+                {
+                    svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{xs[c]}\" y=\"{y + h + 16}\" fill=\"#b06000\">heal: the minority's last block</text>");
+                }
+                lastRight = xs[c] + w;
             }
         }
-        foreach (var block in blocks)
+        if (forkPoint is not null && orphaned.Count > 0)
         {
-            var fill = block.HoldsReversedPayment ? "#ffd6d6" : block.Active ? "#dcefff" : "#eeeeee";
-            var stroke = block.HoldsReversedPayment ? "#b00020" : block.Active ? "#2a6fb0" : "#999";
-            svg.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"{X(block.Height)}\" y=\"{Y(block)}\" width=\"{w}\" height=\"{h}\" rx=\"6\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"2\"/>");
-            svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{X(block.Height) + 8}\" y=\"{Y(block) + 18}\">#{block.Height}</text><text x=\"{X(block.Height) + 8}\" y=\"{Y(block) + 34}\">{block.Hash[..Math.Min(10, block.Hash.Length)]}</text>");
-            if (block.HoldsReversedPayment)
-            {
-                svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{X(block.Height)}\" y=\"{Y(block) + h + 16}\" fill=\"#b00020\">bob's payment (reversed)</text>");
-            }
+            // The fork: from the last shared block down to the minority's first.
+            var c = Column(forkPoint.Height + 1);
+            var f = Column(forkPoint.Height);
+            svg.AppendLine(CultureInfo.InvariantCulture, $"<line x1=\"{xs[f] + w / 2}\" y1=\"{Y(true) + h}\" x2=\"{xs[c]}\" y2=\"{Y(false) + h / 2}\" stroke=\"#b06000\" stroke-width=\"2\"/>");
         }
-        svg.AppendLine("</svg><figcaption>Each box is a block (height, hash). Bob's payment was confirmed in the red block on the minority branch; when the partition healed, the heavier chain above replaced that branch.</figcaption></figure>");
+        svg.AppendLine("</svg><figcaption>Each box is a block: height, hash, the node that mined it. Red: bob's payment, confirmed on the minority's branch during the partition; green: the same coins paid to carol on the majority's branch. When the partition healed, the heavier chain above replaced the branch below, and bob's payment with it. Dashed boxes stand for runs of blocks with nothing to mark.</figcaption></figure>");
+        return svg.ToString();
+    }
+
+    /// <summary>One small line chart per measured curve (x: load or size, y: the figure), linear axes with ticks.</summary>
+    public static string CurveSvg(Curve curve)
+    {
+        ArgumentNullException.ThrowIfNull(curve);
+        const int width = 520, height = 260, left = 64, right = 20, top = 30, bottom = 46;
+        var points = curve.Series.SelectMany(s => s.Points).ToList();
+        if (points.Count == 0)
+        {
+            return "";
+        }
+        var xMin = points.Min(p => p[0]);
+        var xMax = Math.Max(points.Max(p => p[0]), xMin + 1);
+        var yStep = NiceStep(Math.Max(points.Max(p => p[1]), 1e-3) / 4);
+        var yMax = Math.Ceiling(Math.Max(points.Max(p => p[1]), 1e-3) / yStep) * yStep;
+        double X(double v) => left + (width - left - right) * (v - xMin) / (xMax - xMin);
+        double Y(double v) => height - bottom - (height - top - bottom) * v / yMax;
+        string[] colors = curve.System == "bank" ? ["#2a6fb0", "#7fb0df"] : ["#d98c1f", "#8a5200"];
+        var svg = new StringBuilder();
+        svg.AppendLine(CultureInfo.InvariantCulture, $"<figure class=\"curve\"><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" style=\"width:100%;max-width:{width}px;height:auto\" font-family=\"system-ui,sans-serif\" font-size=\"11\">");
+        svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{left}\" y=\"16\" font-size=\"13\">{E(curve.Title)}</text>");
+        svg.AppendLine(CultureInfo.InvariantCulture, $"<line x1=\"{left}\" y1=\"{height - bottom}\" x2=\"{width - right}\" y2=\"{height - bottom}\" stroke=\"#555\"/><line x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{height - bottom}\" stroke=\"#555\"/>");
+        for (var tick = 0.0; tick <= yMax + yStep / 2; tick += yStep)
+        {
+            svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{left - 6}\" y=\"{Y(tick) + 4:F1}\" text-anchor=\"end\">{tick:0.##}</text><line x1=\"{left}\" y1=\"{Y(tick):F1}\" x2=\"{width - right}\" y2=\"{Y(tick):F1}\" stroke=\"#eee\"/>");
+        }
+        foreach (var xValue in points.Select(p => p[0]).Distinct().Order())
+        {
+            svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{X(xValue):F1}\" y=\"{height - bottom + 16}\" text-anchor=\"middle\">{xValue:0.##}</text>");
+        }
+        svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{(left + width - right) / 2}\" y=\"{height - 8}\" text-anchor=\"middle\">{E(curve.XLabel)}</text>");
+        svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"12\" y=\"{(top + height - bottom) / 2}\" transform=\"rotate(-90 12 {(top + height - bottom) / 2})\" text-anchor=\"middle\">{E(curve.YLabel)}</text>");
+        for (var i = 0; i < curve.Series.Count; i++)
+        {
+            var series = curve.Series[i];
+            var color = colors[i % colors.Length];
+            var path = string.Join(' ', series.Points.OrderBy(p => p[0]).Select(p => string.Create(CultureInfo.InvariantCulture, $"{X(p[0]):F1},{Y(p[1]):F1}")));
+            svg.AppendLine(CultureInfo.InvariantCulture, $"<polyline points=\"{path}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"/>");
+            foreach (var p in series.Points)
+            {
+                svg.AppendLine(CultureInfo.InvariantCulture, $"<circle cx=\"{X(p[0]):F1}\" cy=\"{Y(p[1]):F1}\" r=\"3\" fill=\"{color}\"><title>{E(series.Name)}: {p[1]:0.##} at {p[0]:0.##}</title></circle>");
+            }
+            svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{width - right - 4}\" y=\"{top + 14 * (i + 1)}\" text-anchor=\"end\" fill=\"{color}\">{E(series.Name)}</text>");
+        }
+        svg.AppendLine("</svg></figure>");
         return svg.ToString();
     }
 
@@ -206,7 +348,7 @@ public static class ContrastReport
         double W(double ms) => Math.Max(1, barWidth * ms / axisMax); // at least a pixel: a 2 ms bar is still there
         var axisY = top + series.Count * rowHeight + 4;
         var svg = new StringBuilder();
-        svg.AppendLine(CultureInfo.InvariantCulture, $"<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{left + barWidth + 260}\" height=\"{axisY + 30}\" font-family=\"system-ui,sans-serif\" font-size=\"12\">");
+        svg.AppendLine(CultureInfo.InvariantCulture, $"<figure><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {left + barWidth + 260} {axisY + 30}\" style=\"width:100%;max-width:{left + barWidth + 260}px;height:auto\" font-family=\"system-ui,sans-serif\" font-size=\"12\">");
         for (var i = 0; i < series.Count; i++)
         {
             var (experiment, s) = series[i];

@@ -139,7 +139,7 @@ public static class PartitionScenario
         var reorganised = orphaned?.BranchLength ?? 0;
         progress.Step($"chain: bob's payment, once {bobConfirmed.Confirmations}-confirmed, is now conflicted by {ChainLab.Abbreviate(ChainProto.HashFromProto(reversed.ConflictingTxid, "txid"))}; {reorganised} blocks were reorganised");
 
-        await DrawTreeAsync(minority[0], tips, toBob.Txid, result).ConfigureAwait(false);
+        await DrawTreeAsync(lab, minority[0], tips, toBob.Txid, toCarol.Txid, result).ConfigureAwait(false);
         result.Chain["minority"] = minority.Select(n => n.Name).ToList();
         result.Chain["majority"] = majority.Select(n => n.Name).ToList();
         result.Chain["payment_to_bob"] = toBob.Txid.ToString();
@@ -177,9 +177,10 @@ public static class PartitionScenario
         }
     }
 
-    /// <summary>The block tree around the fork, for the report's drawing: the active chain, the orphaned branch, bob's block marked.</summary>
-    private static async Task DrawTreeAsync(LabNode node, GetChainTipsReply tips, Hash256 bobTxid, ScenarioResult result)
+    /// <summary>The block tree around the fork, for the report's drawing: the active chain, the orphaned branch, both payments' blocks and each block's miner.</summary>
+    private static async Task DrawTreeAsync(LabNetwork lab, LabNode node, GetChainTipsReply tips, Hash256 bobTxid, Hash256 carolTxid, ScenarioResult result)
     {
+        var miners = MinerNames(lab);
         var orphaned = tips.Tips.Where(t => t.Status == ChainTip.Types.Status.ValidFork).OrderByDescending(t => t.Height).FirstOrDefault();
         var active = tips.Tips.First(t => t.Status == ChainTip.Types.Status.Active);
         var forkHeight = orphaned is null ? active.Height : orphaned.Height - orphaned.BranchLength;
@@ -193,8 +194,11 @@ public static class PartitionScenario
                 {
                     return;
                 }
-                var holdsBob = reply.Block.Transactions.Any(t => ChainProto.FromProto(t).Txid == bobTxid);
-                result.BlockTree.Add(new TreeBlock(Convert.ToHexStringLower(reply.Hash.Span), reply.Height, Convert.ToHexStringLower(reply.Block.Header.PreviousHash.Span), isActive, holdsBob));
+                var txids = reply.Block.Transactions.Select(t => ChainProto.FromProto(t).Txid).ToList();
+                var payment = txids.Contains(bobTxid) ? "bob's payment" : txids.Contains(carolTxid) ? "carol's payment" : null;
+                var coinbaseKey = reply.Block.Transactions.FirstOrDefault()?.Outputs.FirstOrDefault()?.PublicKey;
+                var minedBy = coinbaseKey is null ? null : miners.GetValueOrDefault(Convert.ToHexStringLower(coinbaseKey.Span));
+                result.BlockTree.Add(new TreeBlock(Convert.ToHexStringLower(reply.Hash.Span), reply.Height, Convert.ToHexStringLower(reply.Block.Header.PreviousHash.Span), isActive, minedBy, payment));
                 if (reply.Height == 0)
                 {
                     return;
@@ -208,5 +212,21 @@ public static class PartitionScenario
         {
             await WalkAsync(orphaned.Hash, false, forkHeight + 1).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Which node a coinbase key belongs to: the --miner-address each node was started with (network.json); nodes sharing one are named together.</summary>
+    private static Dictionary<string, string> MinerNames(LabNetwork lab)
+    {
+        var names = new Dictionary<string, string>();
+        foreach (var node in lab.File.Nodes)
+        {
+            var at = node.Command.IndexOf("--miner-address");
+            if (at >= 0 && at + 1 < node.Command.Count && Shared.Addresses.Address.TryParse(node.Command[at + 1], null, out var address, out _))
+            {
+                var key = Convert.ToHexStringLower(address.PublicKey.ToArray());
+                names[key] = names.TryGetValue(key, out var others) ? $"{others}/{node.Name}" : node.Name;
+            }
+        }
+        return names;
     }
 }

@@ -3,8 +3,8 @@ namespace LedgerContrast.Contrast.Scenarios;
 /// <summary>One row of the side-by-side table: a dimension of docs/ARCHITECTURE.md §1 and what each system did.</summary>
 public sealed record Verdict(string Dimension, string Bank, string Chain);
 
-/// <summary>A block in the drawn block tree of the partition experiment.</summary>
-public sealed record TreeBlock(string Hash, uint Height, string Parent, bool Active, bool HoldsReversedPayment);
+/// <summary>A block in the drawn block tree of the partition experiment: who mined it, and which payment it holds, if one of the story's.</summary>
+public sealed record TreeBlock(string Hash, uint Height, string Parent, bool Active, string? MinedBy = null, string? Payment = null);
 
 /// <summary>
 /// One row of the latency chart: two marks, named for what they are — percentiles of

@@ -12,9 +12,9 @@ public class ContrastReportTests
         var result = new ScenarioResult("partition");
         result.Verdicts.Add(new Verdict("Finality", "final at commit", "reversed after 3 confirmations"));
         result.Chain["blocks_reorganised"] = 3;
-        result.BlockTree.Add(new TreeBlock("aa01", 10, "aa00", true, false));
-        result.BlockTree.Add(new TreeBlock("aa02", 11, "aa01", true, false));
-        result.BlockTree.Add(new TreeBlock("bb02", 11, "aa01", false, true));
+        result.BlockTree.Add(new TreeBlock("aa01", 10, "aa00", true, "node2"));
+        result.BlockTree.Add(new TreeBlock("aa02", 11, "aa01", true, "node2", "carol's payment"));
+        result.BlockTree.Add(new TreeBlock("bb02", 11, "aa01", false, "node1", "bob's payment"));
         result.Latencies.Add(new LatencySeries("bank", "transfer", 1.5, 9));
         result.Latencies.Add(new LatencySeries("chain", "3 confirmations", 2_000, 6_000));
         return result;
@@ -59,7 +59,7 @@ public class ContrastReportTests
     }
 
     [Fact]
-    public void The_html_is_self_contained_and_its_block_tree_marks_the_reversed_payment()
+    public void The_html_is_self_contained_and_its_block_tree_marks_both_conflicting_payments_and_each_miner()
     {
         var html = ContrastReport.Html([Partition()], ContrastReport.Rows([Partition()], 3, "mesh"));
         Assert.DoesNotContain("<script", html);
@@ -69,7 +69,46 @@ public class ContrastReportTests
         var boxes = tree.Elements().Where(e => e.Name.LocalName == "rect").ToList();
         Assert.Equal(3, boxes.Count);
         Assert.Single(boxes, b => (string?)b.Attribute("stroke") == "#b00020");
-        Assert.Contains("bob's payment (reversed)", svg);
+        Assert.Single(boxes, b => (string?)b.Attribute("stroke") == "#176a17");
+        var texts = tree.Descendants().Where(e => e.Name.LocalName == "text").Select(t => t.Value).ToList();
+        Assert.Contains("bob's payment", texts);
+        Assert.Contains("carol's payment", texts);
+        Assert.Contains("by node1", texts);
+        Assert.Contains(texts, t => t.StartsWith("fork point", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_long_partition_collapses_its_unmarked_runs_so_the_tree_fits_the_page()
+    {
+        var tree = LongPartitionTree();
+        var svg = XElement.Parse(ContrastReport.BlockTreeSvg(tree).Replace("<figure>", "", StringComparison.Ordinal).Split("<figcaption>")[0]);
+        var texts = svg.Descendants().Where(e => e.Name.LocalName == "text").Select(t => t.Value).ToList();
+        var viewBoxWidth = double.Parse(((string)svg.Attribute("viewBox")!).Split(' ')[2], System.Globalization.CultureInfo.InvariantCulture);
+
+        // 53 blocks drawn as the heights that tell the story: start, fork point, first of each branch,
+        // both payments, the minority's last block, the tip — and "… n blocks" between them.
+        Assert.True(viewBoxWidth <= 1200, $"the tree is {viewBoxWidth} px wide");
+        Assert.Contains("… 14 blocks", texts);
+        Assert.Contains(texts, t => t.StartsWith("fork point", StringComparison.Ordinal));
+        Assert.Contains(texts, t => t.StartsWith("heal", StringComparison.Ordinal));
+        Assert.Contains("bob's payment", texts);
+        Assert.Contains("carol's payment", texts);
+        Assert.Equal("100%", ((string)svg.Attribute("style")!).Split(';')[0].Split(':')[1]);
+    }
+
+    /// <summary>Blocks 0–40 active, an orphaned branch 16–27 off block 15; bob paid at 18 (orphaned), carol at 19 (active).</summary>
+    internal static List<TreeBlock> LongPartitionTree()
+    {
+        var tree = new List<TreeBlock>();
+        for (var height = 0u; height <= 40; height++)
+        {
+            tree.Add(new TreeBlock($"a{height:D3}", height, height == 0 ? "" : $"a{height - 1:D3}", true, height % 2 == 0 ? "node2" : "node3", height == 19 ? "carol's payment" : null));
+        }
+        for (var height = 16u; height <= 27; height++)
+        {
+            tree.Add(new TreeBlock($"b{height:D3}", height, height == 16 ? "a015" : $"b{height - 1:D3}", false, "node1", height == 18 ? "bob's payment" : null));
+        }
+        return tree;
     }
 
     [Fact]
