@@ -74,6 +74,39 @@ public sealed class LabNetwork : IDisposable
         return new BankService.BankServiceClient(invoker);
     }
 
+    /// <summary>
+    /// Stops mining on every node of this network that mines, until the returned handle is
+    /// disposed, which starts it again as the node was started (its --miner-address and
+    /// --miner-threads). Experiments that run lab nodes of their own (scale, forks) measure them
+    /// without three proof-of-work loops competing for the same cores.
+    /// </summary>
+    public async Task<IAsyncDisposable> PauseMiningAsync()
+    {
+        var paused = new List<(LabNode Node, NetworkFile.NetworkProcess Process)>();
+        foreach (var (node, process) in Nodes.Zip(File.Nodes))
+        {
+            if ((await node.Api.GetInfoAsync(new GetInfoRequest(), deadline: LabNode.Deadline()).ConfigureAwait(false)).Mining)
+            {
+                await node.Admin.SetMiningAsync(new SetMiningRequest { Enabled = false }, deadline: LabNode.Deadline()).ConfigureAwait(false);
+                paused.Add((node, process));
+            }
+        }
+        return new MiningResumer(paused);
+    }
+
+    private sealed class MiningResumer(List<(LabNode Node, NetworkFile.NetworkProcess Process)> paused) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var (node, process) in paused)
+            {
+                string? Arg(string name) => process.Command.IndexOf(name) is var at and >= 0 && at + 1 < process.Command.Count ? process.Command[at + 1] : null;
+                var threads = uint.TryParse(Arg("--miner-threads"), out var t) ? t : 1;
+                await node.Admin.SetMiningAsync(new SetMiningRequest { Enabled = true, MinerAddress = Arg("--miner-address") ?? "", Threads = threads }, deadline: LabNode.Deadline()).ConfigureAwait(false);
+            }
+        }
+    }
+
     /// <summary>kill -9 of a process this network runs; returns when it is gone.</summary>
     public static void Kill(NetworkFile.NetworkProcess process)
     {

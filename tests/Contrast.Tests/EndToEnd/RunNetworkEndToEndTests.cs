@@ -6,8 +6,9 @@ namespace LedgerContrast.Contrast.Tests.EndToEnd;
 
 /// <summary>
 /// The product as a person uses it: run-network.ps1 launches a bank and 3 mining nodes as real
-/// processes, `contrast` runs the double-spend, partition, outage and manage experiments against
-/// them, and -Stop leaves no process behind.
+/// processes, `contrast` runs the double-spend, partition, outage, manage, scale and forks
+/// experiments against them (the last two start lab nodes of their own), and -Stop leaves no
+/// process behind.
 /// </summary>
 public sealed class RunNetworkEndToEndTests : IDisposable
 {
@@ -75,6 +76,32 @@ public sealed class RunNetworkEndToEndTests : IDisposable
             Assert.Equal(0, chainManage.GetProperty("upgrade_payments_no_node_took").GetInt32());
             Assert.True(chainManage.GetProperty("upgrade_payments_made").GetInt32() > 0);
             Assert.True(chainManage.GetProperty("bytes_on_disk").GetInt64() > bankManage.GetProperty("bytes_on_disk").GetInt64() / 100);
+
+            // Scalability: a figure per bank client count and per chain network size, each with what produced it.
+            var scale = (await ContrastAsync("scale", "--quick", "--clients", "1,8", "--nodes", "3,5")).GetProperty("experiments")[0];
+            var bankLevels = scale.GetProperty("bank").GetProperty("levels").EnumerateArray().ToList();
+            Assert.Equal([1, 8], bankLevels.Select(l => l.GetProperty("clients").GetInt32()));
+            Assert.All(bankLevels, l => Assert.True(l.GetProperty("transfers_per_second").GetDouble() > 0, l.ToString()));
+            var chainLevels = scale.GetProperty("chain").GetProperty("levels").EnumerateArray().ToList();
+            Assert.Equal([3, 5], chainLevels.Select(l => l.GetProperty("nodes").GetInt32()));
+            Assert.All(chainLevels, l =>
+            {
+                Assert.True(l.GetProperty("arrival_samples").GetInt32() >= l.GetProperty("blocks").GetInt32() * (l.GetProperty("nodes").GetInt32() - 1), l.ToString());
+                Assert.True(l.GetProperty("bytes_per_node_per_block").GetDouble() > 0, l.ToString());
+            });
+            Assert.Contains("relay-only", scale.GetProperty("chain").GetProperty("network").GetString());
+
+            // Forks: at each interval, blocks mined and stale, beside a propagation delay that the
+            // simulated 50 ms links must show (a block's announcement and its fetch each wait 50 ms).
+            var forks = (await ContrastAsync("forks", "--quick", "--link-latency", "50ms")).GetProperty("experiments")[0].GetProperty("chain");
+            Assert.Equal(50, forks.GetProperty("link_latency_ms").GetDouble());
+            var forkLevels = forks.GetProperty("levels").EnumerateArray().ToList();
+            Assert.Equal([0.5, 1, 2], forkLevels.Select(l => l.GetProperty("mean_interval_s").GetDouble()));
+            Assert.All(forkLevels, l =>
+            {
+                Assert.True(l.GetProperty("blocks_mined").GetInt32() >= 10 && l.GetProperty("stale_rate").GetDouble() is >= 0 and < 1, l.ToString());
+                Assert.True(l.GetProperty("propagation_to_all_median_ms").GetDouble() >= 100, l.ToString());
+            });
         }
         finally
         {
@@ -85,9 +112,9 @@ public sealed class RunNetworkEndToEndTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_data, "network.json")));
     }
 
-    private async Task<JsonElement> ContrastAsync(string experiment)
+    private async Task<JsonElement> ContrastAsync(string experiment, params string[] options)
     {
-        var run = await ServerProcess.RunAsync("contrast.dll", [experiment, "--json", "--network-file", Path.Combine(_data, "network.json"), "-k", "3"],
+        var run = await ServerProcess.RunAsync("contrast.dll", [experiment, "--json", "--network-file", Path.Combine(_data, "network.json"), "-k", "3", .. options],
             timeout: TimeSpan.FromMinutes(8));
         Assert.True(run.ExitCode == 0, $"contrast {experiment} exited {run.ExitCode}: {run.Stderr}\n{run.Stdout}");
         return JsonDocument.Parse(run.Stdout).RootElement.Clone();
