@@ -208,7 +208,7 @@ public static class ContrastReport
             columns.Add((keptHeight, keptHeight, false));
             previous = keptHeight;
         }
-        const int w = 104, gapW = 64, space = 16, h = 52, top = 56, rowGap = 120, left = 10;
+        const int w = 104, gapW = 72, space = 14, h = 52, top = 56, rowGap = 120, left = 10;
         var xs = new List<int>();
         var x = left;
         foreach (var column in columns)

@@ -20,7 +20,7 @@ public static class ForksScenario
     public sealed record Settings(IReadOnlyList<double> IntervalsSeconds, int Blocks, TimeSpan LinkLatency)
     {
         public static readonly Settings Full = new([0.5, 1, 2, 5], 30, TimeSpan.FromMilliseconds(100));
-        public static readonly Settings Quick = new([0.5, 1, 2], 10, TimeSpan.FromMilliseconds(100));
+        public static readonly Settings Quick = new([0.25, 0.5, 1], 10, TimeSpan.FromMilliseconds(100));
     }
 
     private const int Miners = 3;

@@ -21,7 +21,7 @@ public static class ScaleScenario
     public sealed record Settings(IReadOnlyList<int> Clients, IReadOnlyList<int> Nodes, TimeSpan BankSeconds, int Blocks, TimeSpan BlockGap)
     {
         public static readonly Settings Full = new([1, 4, 16, 64], [3, 6, 12], TimeSpan.FromSeconds(4), 20, TimeSpan.FromMilliseconds(500));
-        public static readonly Settings Quick = new([1, 4, 16, 64], [3, 6, 12], TimeSpan.FromSeconds(1.5), 6, TimeSpan.FromMilliseconds(300));
+        public static readonly Settings Quick = new([1, 4, 16, 64], [3, 6, 12], TimeSpan.FromSeconds(1), 6, TimeSpan.FromMilliseconds(300));
     }
 
     private const int Miners = 3;
