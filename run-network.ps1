@@ -6,7 +6,7 @@
 
 .EXAMPLE
   dotnet tool restore && dotnet pwsh ./run-network.ps1 -Demo
-  dotnet pwsh ./run-network.ps1 -Nodes 5 -Topology line
+  dotnet pwsh ./run-network.ps1 -Nodes 5 -Topology line -Watch   (the live view on port BasePort+80, 7180)
   dotnet pwsh ./run-network.ps1 -Status
   dotnet pwsh ./run-network.ps1 -Stop
 #>
@@ -24,6 +24,8 @@ param(
     [switch]$Stop,
     [switch]$Clean,
     [switch]$Demo,
+    [switch]$Watch,
+    [ValidateRange(0, 65535)][int]$WatchPort = 0,
     [switch]$NoBuild
 )
 
@@ -58,6 +60,7 @@ function Get-Processes($net) {
     $all = @()
     if ($net.bank) { $all += , $net.bank }
     $all += @($net.nodes)
+    if ($net.Contains('watch') -and $net.watch) { $all += , $net.watch }
     return $all
 }
 
@@ -131,7 +134,7 @@ function Show-Status {
                 $row.Height = $i.height; $row.Peers = $i.peers; $row.Mempool = $i.mempool
             }
         }
-        elseif ($alive) {
+        elseif ($alive -and $proc.name -eq 'bank') {
             & dotnet $BankDll health --server $proc.url *> $null
             $row.Height = if ($LASTEXITCODE -eq 0) { 'serving' } else { 'not serving' }
         }
@@ -167,7 +170,7 @@ function Start-Network {
 
     $started = @()
     try {
-        $net = [ordered]@{ network = $Network; topology = $Topology; data_dir = $DataDir; wallet_dir = $walletDir; bank = $null; admin_token_file = $null; customers = [ordered]@{}; nodes = @() }
+        $net = [ordered]@{ network = $Network; topology = $Topology; data_dir = $DataDir; wallet_dir = $walletDir; bank = $null; admin_token_file = $null; customers = [ordered]@{}; nodes = @(); watch = $null }
         if (-not $NoBank) {
             Write-Step "Starting the bank on port $BasePort"
             $bankDir = Join-Path $DataDir 'bank'
@@ -224,8 +227,25 @@ function Start-Network {
         exit 1
     }
 
+    if ($Watch -or $Demo) {
+        $port = if ($WatchPort -gt 0) { $WatchPort } else { $BasePort + 80 }
+        Write-Step "Starting the live view (contrast watch) on port $port"
+        $log = Join-Path $DataDir 'watch.log'
+        $all = @($ContrastDll, 'watch', '--network-file', $NetworkFile, '--port', "$port")
+        $proc = Start-Process -FilePath 'dotnet' -ArgumentList $all -RedirectStandardOutput $log -RedirectStandardError (Join-Path $DataDir 'watch.err.log') -PassThru -WorkingDirectory $Root
+        $net.watch = [ordered]@{ name = 'watch'; pid = $proc.Id; data_dir = $DataDir; log = $log; command = @('dotnet') + $all; url = "http://127.0.0.1:$port/" }
+        $deadline = (Get-Date).AddSeconds(30)
+        while (-not (Select-String -Path $log -Pattern 'listening on' -Quiet -ErrorAction SilentlyContinue) -and (Get-Date) -lt $deadline) {
+            if ($proc.HasExited) { Write-Host "run-network: the live view did not start: $(Get-Content (Join-Path $DataDir 'watch.err.log') -Raw)$(Get-Content $log -Raw)" -ForegroundColor Red; break }
+            Start-Sleep -Milliseconds 200
+        }
+        $net | ConvertTo-Json -Depth 6 | Set-Content $NetworkFile
+        if (-not $IsWindows) { & chmod 600 $NetworkFile }
+    }
+
     Write-Host ''
     Show-Status
+    if ($net.Contains('watch') -and $net.watch) { Write-Host "Live view: $($net.watch.url) (open it in a browser; -Stop stops it)" -ForegroundColor Green }
     $first = $net.nodes[0].url
     Write-Host "Network file: $NetworkFile (the CLIs and contrast read it when run from this directory)"
     Write-Host ''
@@ -253,5 +273,6 @@ if ($Demo) {
     Write-Step 'Running every contrast experiment (contrast all)'
     & dotnet $ContrastDll all --network-file $NetworkFile --out (Join-Path $DataDir 'report')
     if ($LASTEXITCODE -ne 0) { Fail 'contrast all failed; the network is left running for a look (-Status, -Stop).' }
-    Write-Host "Report: $(Join-Path $DataDir 'report/report.html') (also report.md, report.json). The network is still running: explore, then -Stop."
+    $live = (Read-Network).watch
+    Write-Host "The network is still running$(if ($live) { ", and its live view at $($live.url)" }): explore, then -Stop."
 }

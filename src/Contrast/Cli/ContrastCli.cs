@@ -55,7 +55,50 @@ public static class ContrastCli
             (lab, _, _) => ManageScenario.RunAsync(lab),
         ]));
         root.Subcommands.Add(all);
+        root.Subcommands.Add(WatchCommand());
         return root.Parse(args).InvokeAsync();
+    }
+
+    private static Command WatchCommand()
+    {
+        var port = new Option<int>("--port") { Description = "Port on 127.0.0.1 for the page (0: any free port).", DefaultValueFactory = _ => 7180 };
+        var command = new Command("watch", "A live view of the network in the browser: nodes, the block tree as it grows, the bank, the running experiment's steps, and controls for class.") { port };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            var output = new CliOutput(parse.GetValue(s_json));
+            NetworkFile? file = null;
+            return await output.RunAsync("network", () => file?.Path ?? "the network of network.json", async () =>
+            {
+                file = NetworkFile.TryFind(parse.GetValue(s_networkFile))
+                    ?? throw new CliException("NO_NETWORK", "No network.json found: start one with `dotnet pwsh ./run-network.ps1`, or give --network-file.");
+                using var lab = new LabNetwork(file);
+                Lab.Progress.Journal = LabNetwork.StepJournalOf(file);
+                await using var server = await StartWatchAsync(lab, parse.GetValue(port)).ConfigureAwait(false);
+                output.Success(new { url = server.Address.ToString() }, console =>
+                    console.WriteLine($"Live view listening on {server.Address} (Ctrl+C stops it)"));
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, cancellation).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+                return 0;
+            }).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    private static async Task<Watch.WatchServer> StartWatchAsync(LabNetwork lab, int port)
+    {
+        try
+        {
+            return await Watch.WatchServer.StartAsync(lab, port).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            throw new CliException("PORT_IN_USE", $"Cannot serve the live view on 127.0.0.1:{port} ({ex.Message.TrimEnd('.')}): give another --port.");
+        }
     }
 
     private static Task<ScenarioResult> Throughput(LabNetwork lab, int k, ParseResult parse) =>
@@ -126,6 +169,7 @@ public static class ContrastCli
             file = NetworkFile.TryFind(privateNetwork?.NetworkFilePath ?? parse.GetValue(s_networkFile))
                 ?? throw new CliException("NO_NETWORK", "No network.json found: start one with `dotnet pwsh ./run-network.ps1`, give --network-file, or use --self-host.");
             using var lab = new LabNetwork(file);
+            Lab.Progress.Journal = LabNetwork.StepJournalOf(file);
             var results = new List<ScenarioResult>();
             foreach (var experiment in experiments)
             {

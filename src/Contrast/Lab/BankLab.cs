@@ -67,6 +67,36 @@ public static class BankLab
         return (ok, clock.Elapsed.TotalSeconds, latencies);
     }
 
+    /// <summary>
+    /// <paramref name="racers"/> transfers of <paramref name="amount"/> from one customer, to the
+    /// payees in turn, released at the same moment (each waits on one signal): each one's reason
+    /// ("OK" or the refusal's) and how long its answer took.
+    /// </summary>
+    public static async Task<(string Reason, double Ms)[]> RaceTransfersAsync(LabNetwork lab, LabCustomer from, IReadOnlyList<LabCustomer> payees, int racers, long amount)
+    {
+        ArgumentNullException.ThrowIfNull(lab);
+        ArgumentNullException.ThrowIfNull(from);
+        ArgumentNullException.ThrowIfNull(payees);
+        var client = lab.Bank(from.Token);
+        var gun = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var racing = Enumerable.Range(0, racers).Select(i => Task.Run(async () =>
+        {
+            await gun.Task.ConfigureAwait(false);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            try
+            {
+                await client.TransferAsync(new TransferRequest { FromAccountId = from.AccountId, ToAccountId = payees[i % payees.Count].AccountId, Amount = amount, IdempotencyKey = Guid.NewGuid().ToString("N") });
+                return (Reason: "OK", Ms: clock.Elapsed.TotalMilliseconds);
+            }
+            catch (Grpc.Core.RpcException ex)
+            {
+                return (Reason: Shared.Rpc.RpcErrors.Describe(ex).Reason, Ms: clock.Elapsed.TotalMilliseconds);
+            }
+        })).ToList();
+        gun.SetResult();
+        return await Task.WhenAll(racing).ConfigureAwait(false);
+    }
+
     /// <summary>One transfer of 1 minor unit; "ok" or the refusal's reason (a client that must not throw while it measures).</summary>
     public static async Task<string> TransferOutcomeAsync(BankService.BankServiceClient client, LabCustomer from, LabCustomer to, string idempotencyKey)
     {

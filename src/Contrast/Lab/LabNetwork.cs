@@ -55,6 +55,10 @@ public sealed class LabNetwork : IDisposable
         });
 
     public NetworkFile File { get; private set; }
+
+    /// <summary>Where the experiments run against this network log their steps (`contrast watch` shows them).</summary>
+    public static string? StepJournalOf(NetworkFile file) =>
+        file?.Path is { } path ? System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path)!, "lab-steps.log") : null;
     public IReadOnlyList<LabNode> Nodes { get; }
     public WalletStore Wallets { get; }
     public string? AdminToken { get; }
@@ -82,29 +86,84 @@ public sealed class LabNetwork : IDisposable
     /// </summary>
     public async Task<IAsyncDisposable> PauseMiningAsync()
     {
-        var paused = new List<(LabNode Node, NetworkFile.NetworkProcess Process)>();
-        foreach (var (node, process) in Nodes.Zip(File.Nodes))
+        var paused = new List<LabNode>();
+        foreach (var node in Nodes)
         {
             if ((await node.Api.GetInfoAsync(new GetInfoRequest(), deadline: LabNode.Deadline()).ConfigureAwait(false)).Mining)
             {
-                await node.Admin.SetMiningAsync(new SetMiningRequest { Enabled = false }, deadline: LabNode.Deadline()).ConfigureAwait(false);
-                paused.Add((node, process));
+                await SetMiningAsync(node, enabled: false).ConfigureAwait(false);
+                paused.Add(node);
             }
         }
-        return new MiningResumer(paused);
+        return new MiningResumer(this, paused);
     }
 
-    private sealed class MiningResumer(List<(LabNode Node, NetworkFile.NetworkProcess Process)> paused) : IAsyncDisposable
+    /// <summary>Cuts (RemovePeer both ways) or restores (AddPeer both ways) every link between two groups of nodes: a partition, or its heal.</summary>
+    public static async Task SetLinksAsync(IReadOnlyList<LabNode> groupA, IReadOnlyList<LabNode> groupB, bool connect)
+    {
+        ArgumentNullException.ThrowIfNull(groupA);
+        ArgumentNullException.ThrowIfNull(groupB);
+        foreach (var a in groupA)
+        {
+            foreach (var b in groupB)
+            {
+                foreach (var (from, to) in new[] { (a, b), (b, a) })
+                {
+                    var request = new PeerRequest { Address = new Uri(to.Url).Authority };
+                    if (connect)
+                    {
+                        await from.Admin.AddPeerAsync(request, deadline: LabNode.Deadline()).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await from.Admin.RemovePeerAsync(request, deadline: LabNode.Deadline()).ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Starts mining on a node as it was started (its --miner-address and --miner-threads), or stops it.</summary>
+    public async Task SetMiningAsync(LabNode node, bool enabled)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        if (!enabled)
+        {
+            await node.Admin.SetMiningAsync(new SetMiningRequest { Enabled = false }, deadline: LabNode.Deadline()).ConfigureAwait(false);
+            return;
+        }
+        var process = File.Nodes.First(n => n.Name == node.Name);
+        string? Arg(string name) => process.Command.IndexOf(name) is var at and >= 0 && at + 1 < process.Command.Count ? process.Command[at + 1] : null;
+        var threads = uint.TryParse(Arg("--miner-threads"), out var t) ? t : 1;
+        var address = Arg("--miner-address") ?? throw new CliException("NO_MINER_ADDRESS", $"{node.Name} was started without --miner-address; there is nobody to pay its blocks to.");
+        await node.Admin.SetMiningAsync(new SetMiningRequest { Enabled = true, MinerAddress = address, Threads = threads }, deadline: LabNode.Deadline()).ConfigureAwait(false);
+    }
+
+    private sealed class MiningResumer(LabNetwork lab, List<LabNode> paused) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
-            foreach (var (node, process) in paused)
+            foreach (var node in paused)
             {
-                string? Arg(string name) => process.Command.IndexOf(name) is var at and >= 0 && at + 1 < process.Command.Count ? process.Command[at + 1] : null;
-                var threads = uint.TryParse(Arg("--miner-threads"), out var t) ? t : 1;
-                await node.Admin.SetMiningAsync(new SetMiningRequest { Enabled = true, MinerAddress = Arg("--miner-address") ?? "", Threads = threads }, deadline: LabNode.Deadline()).ConfigureAwait(false);
+                await lab.SetMiningAsync(node, enabled: true).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>Which node a coinbase key (hex) belongs to: the --miner-address each node was started with (network.json); nodes sharing one are named together.</summary>
+    public Dictionary<string, string> MinerNames()
+    {
+        var names = new Dictionary<string, string>();
+        foreach (var node in File.Nodes)
+        {
+            var at = node.Command.IndexOf("--miner-address");
+            if (at >= 0 && at + 1 < node.Command.Count && Shared.Addresses.Address.TryParse(node.Command[at + 1], null, out var address, out _))
+            {
+                var key = Convert.ToHexStringLower(address.PublicKey.ToArray());
+                names[key] = names.TryGetValue(key, out var others) ? $"{others}/{node.Name}" : node.Name;
+            }
+        }
+        return names;
     }
 
     /// <summary>kill -9 of a process this network runs; returns when it is gone.</summary>

@@ -2,9 +2,38 @@ using System.Diagnostics;
 
 namespace LedgerContrast.Contrast.Lab;
 
-/// <summary>One live line per step, on stderr (so `--json` output on stdout stays one clean document).</summary>
+/// <summary>
+/// One live line per step, on stderr (so `--json` output on stdout stays one clean document),
+/// and in the network's step journal, where `contrast watch` shows the running experiment.
+/// </summary>
 public sealed class Progress(string scenario)
 {
+    private static readonly Lock s_journalLock = new();
+    private static string? s_journal;
+
+    /// <summary>The file every step of this process is appended to (beside network.json): what the live view tails.</summary>
+    public static string? Journal
+    {
+        get => s_journal;
+        set => s_journal = value;
+    }
+
+    /// <summary>The last <paramref name="count"/> lines of a step journal, oldest first.</summary>
+    public static IReadOnlyList<string> Tail(string journal, int count)
+    {
+        try
+        {
+            lock (s_journalLock)
+            {
+                return File.Exists(journal) ? [.. File.ReadLines(journal).TakeLast(count)] : [];
+            }
+        }
+        catch (IOException)
+        {
+            return [];
+        }
+    }
+
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly List<string> _steps = [];
 
@@ -30,6 +59,20 @@ public sealed class Progress(string scenario)
             _steps.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{seconds:F1} s — {text}"));
         }
         Console.Error.WriteLine($"[{scenario} {seconds,6:F1}s] {text}");
+        if (s_journal is { } journal)
+        {
+            try
+            {
+                lock (s_journalLock)
+                {
+                    File.AppendAllText(journal, $"{DateTime.Now:HH:mm:ss} [{scenario}] {text.ReplaceLineEndings(" ")}\n");
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // the live view misses a line; the experiment goes on
+            }
+        }
     }
 
     /// <summary>Polls every 100 ms until <paramref name="done"/> holds, or fails saying what never happened.</summary>

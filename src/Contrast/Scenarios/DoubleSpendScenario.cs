@@ -38,25 +38,7 @@ public static class DoubleSpendScenario
             progress.Step($"bank: a new customer {alice.Name} holds 100 (the network's alice is not touched); {racers} concurrent transfers of 100 to bob and carol");
             var bob = await BankLab.NewCustomerAsync(lab, $"ds-bob-{racers}", 0).ConfigureAwait(false);
             var carol = await BankLab.NewCustomerAsync(lab, $"ds-carol-{racers}", 0).ConfigureAwait(false);
-            var client = lab.Bank(alice.Token);
-            var gun = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var racing = Enumerable.Range(0, racers).Select(i => Task.Run(async () =>
-            {
-                await gun.Task.ConfigureAwait(false);
-                var clock = Stopwatch.StartNew();
-                try
-                {
-                    var to = i % 2 == 0 ? bob.AccountId : carol.AccountId;
-                    await client.TransferAsync(new TransferRequest { FromAccountId = alice.AccountId, ToAccountId = to, Amount = 100_00000000, IdempotencyKey = Guid.NewGuid().ToString("N") });
-                    return (Reason: "OK", Ms: clock.Elapsed.TotalMilliseconds);
-                }
-                catch (RpcException ex)
-                {
-                    return (Reason: RpcErrors.Describe(ex).Reason, Ms: clock.Elapsed.TotalMilliseconds);
-                }
-            })).ToList();
-            gun.SetResult(); // every racer is waiting on the same signal: they go at the same moment
-            var outcomes = await Task.WhenAll(racing).ConfigureAwait(false);
+            var outcomes = await BankLab.RaceTransfersAsync(lab, alice, [bob, carol], racers, 100_00000000).ConfigureAwait(false);
             var succeeded = outcomes.Count(o => o.Reason == "OK");
             var reasons = outcomes.Where(o => o.Reason != "OK").GroupBy(o => o.Reason).ToDictionary(g => g.Key, g => g.Count());
             var p50 = Percentiles.Of(outcomes.Select(o => o.Ms), 0.5)[0];

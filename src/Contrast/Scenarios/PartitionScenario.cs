@@ -88,7 +88,7 @@ public static class PartitionScenario
         var toCarol = ChainLab.Pay(coin, alice, carol, ChainLab.NetworkId(info));
 
         progress.Step($"chain: partition: {string.Join(",", minority.Select(n => n.Name))} | {string.Join(",", majority.Select(n => n.Name))} (remove-peer both ways)");
-        await SetLinksAsync(minority, majority, connect: false).ConfigureAwait(false);
+        await LabNetwork.SetLinksAsync(minority, majority, connect: false).ConfigureAwait(false);
         await progress.UntilAsync("the two sides to be disconnected", async () =>
         {
             foreach (var node in minority.Concat(majority))
@@ -127,7 +127,7 @@ public static class PartitionScenario
         var minorityTipBefore = await ChainLab.InfoAsync(minority[0]).ConfigureAwait(false);
 
         progress.Step("chain: heal (add-peer both ways)");
-        await SetLinksAsync(minority, majority, connect: true).ConfigureAwait(false);
+        await LabNetwork.SetLinksAsync(minority, majority, connect: true).ConfigureAwait(false);
         await progress.UntilAsync("the minority to reorganise onto the heavier chain and report bob's payment reversed", async () =>
         {
             var status = await ChainLab.StatusAsync(minority[0], toBob.Txid).ConfigureAwait(false);
@@ -155,32 +155,10 @@ public static class PartitionScenario
         return $"probabilistic: bob's payment had {bobConfirmed.Confirmations} confirmations on the minority, then the majority's heavier branch reversed it ({reorganised} blocks reorganised; it is now conflicted by carol's payment)";
     }
 
-    private static async Task SetLinksAsync(LabNode[] minority, LabNode[] majority, bool connect)
-    {
-        foreach (var a in minority)
-        {
-            foreach (var b in majority)
-            {
-                foreach (var (from, to) in new[] { (a, b), (b, a) })
-                {
-                    var request = new PeerRequest { Address = new Uri(to.Url).Authority };
-                    if (connect)
-                    {
-                        await from.Admin.AddPeerAsync(request).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        await from.Admin.RemovePeerAsync(request).ConfigureAwait(false);
-                    }
-                }
-            }
-        }
-    }
-
     /// <summary>The block tree around the fork, for the report's drawing: the active chain, the orphaned branch, both payments' blocks and each block's miner.</summary>
     private static async Task DrawTreeAsync(LabNetwork lab, LabNode node, GetChainTipsReply tips, Hash256 bobTxid, Hash256 carolTxid, ScenarioResult result)
     {
-        var miners = MinerNames(lab);
+        var miners = lab.MinerNames();
         var orphaned = tips.Tips.Where(t => t.Status == ChainTip.Types.Status.ValidFork).OrderByDescending(t => t.Height).FirstOrDefault();
         var active = tips.Tips.First(t => t.Status == ChainTip.Types.Status.Active);
         var forkHeight = orphaned is null ? active.Height : orphaned.Height - orphaned.BranchLength;
@@ -212,21 +190,5 @@ public static class PartitionScenario
         {
             await WalkAsync(orphaned.Hash, false, forkHeight + 1).ConfigureAwait(false);
         }
-    }
-
-    /// <summary>Which node a coinbase key belongs to: the --miner-address each node was started with (network.json); nodes sharing one are named together.</summary>
-    private static Dictionary<string, string> MinerNames(LabNetwork lab)
-    {
-        var names = new Dictionary<string, string>();
-        foreach (var node in lab.File.Nodes)
-        {
-            var at = node.Command.IndexOf("--miner-address");
-            if (at >= 0 && at + 1 < node.Command.Count && Shared.Addresses.Address.TryParse(node.Command[at + 1], null, out var address, out _))
-            {
-                var key = Convert.ToHexStringLower(address.PublicKey.ToArray());
-                names[key] = names.TryGetValue(key, out var others) ? $"{others}/{node.Name}" : node.Name;
-            }
-        }
-        return names;
     }
 }

@@ -24,6 +24,9 @@ public sealed record NetworkFile
     public Dictionary<string, BankCustomer> Customers { get; init; } = [];
     public List<NetworkProcess> Nodes { get; init; } = [];
 
+    /// <summary>The live view (`contrast watch`) run-network.ps1 started with -Watch or -Demo, if any.</summary>
+    public NetworkProcess? Watch { get; init; }
+
     [JsonIgnore]
     public string? Path { get; init; }
 

@@ -13,13 +13,12 @@ namespace LedgerContrast.Contrast.Tests.EndToEnd;
 public sealed class RunNetworkEndToEndTests : IDisposable
 {
     private readonly string _data = Path.Combine(TempDirectory.NewPath("lc-e2e-"), ".network");
-    private readonly string _root = FindRepositoryRoot();
     private readonly int _basePort = 17_000 + Random.Shared.Next(0, 40) * 20;
 
     [Fact]
     public async Task Launch_run_the_double_spend_and_partition_experiments_and_stop_cleanly()
     {
-        var start = await RunNetworkAsync("-Nodes", "3", "-Topology", "mesh", "-BasePort", $"{_basePort}", "-BlockInterval", "1s", "-CoinbaseMaturity", "3");
+        var start = await RunNetworkScript.RunAsync(_data, "-Nodes", "3", "-Topology", "mesh", "-BasePort", $"{_basePort}", "-BlockInterval", "1s", "-CoinbaseMaturity", "3");
         Assert.True(start.ExitCode == 0, start.Output);
         var network = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_data, "network.json"))).RootElement;
         var pids = new[] { network.GetProperty("bank").GetProperty("pid").GetInt32() }
@@ -97,10 +96,10 @@ public sealed class RunNetworkEndToEndTests : IDisposable
         }
         finally
         {
-            var stop = await RunNetworkAsync("-Stop");
+            var stop = await RunNetworkScript.RunAsync(_data, "-Stop");
             Assert.True(stop.ExitCode == 0, stop.Output);
         }
-        Assert.All(pids, pid => Assert.False(IsRunning(pid), $"process {pid} is still running after -Stop"));
+        Assert.All(pids, pid => Assert.False(RunNetworkScript.IsRunning(pid), $"process {pid} is still running after -Stop"));
         Assert.False(File.Exists(Path.Combine(_data, "network.json")));
     }
 
@@ -126,52 +125,6 @@ public sealed class RunNetworkEndToEndTests : IDisposable
             timeout: TimeSpan.FromMinutes(8));
         Assert.True(run.ExitCode == 0, $"contrast {experiment} exited {run.ExitCode}: {run.Stderr}\n{run.Stdout}");
         return JsonDocument.Parse(run.Stdout).RootElement.Clone();
-    }
-
-    private async Task<(int ExitCode, string Output)> RunNetworkAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = _root, // where the local tool manifest (PowerShell) is
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { "pwsh", "-NoProfile", "-File", Path.Combine(_root, "run-network.ps1"), "-DataDir", _data }.Concat(args))
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start)!;
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        var stdout = process.StandardOutput.ReadToEndAsync(deadline.Token);
-        var stderr = process.StandardError.ReadToEndAsync(deadline.Token);
-        await process.WaitForExitAsync(deadline.Token);
-        return (process.ExitCode, await stdout + await stderr);
-    }
-
-    private static bool IsRunning(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "LedgerContrast.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("Cannot find the repository root (LedgerContrast.sln).");
     }
 
     public void Dispose()

@@ -1,0 +1,178 @@
+using Grpc.Core;
+using LedgerContrast.Contrast.Lab;
+using LedgerContrast.Shared.Cli;
+using LedgerContrast.Shared.Rpc;
+
+namespace LedgerContrast.Contrast.Watch;
+
+/// <summary>
+/// What a teacher can do from the page, each through the same public gRPC APIs (and process
+/// control) the CLIs and experiments use, each told in the step lines: pause or resume a node's
+/// mining, partition two groups of nodes and heal them, kill -9 or restart a node or the bank,
+/// send a double spend to either system.
+/// </summary>
+public sealed class WatchControls(LabNetwork lab, NetworkWatcher watcher) : IDisposable
+{
+    private readonly Progress _progress = new("watch");
+    // Controls run one at a time: a partition and a heal must not interleave their peer changes.
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+    private (LabNode[] A, LabNode[] B)? _partition;
+
+    public static readonly IReadOnlyList<string> Actions = ["mining", "partition", "heal", "kill", "restart", "double-spend-bank", "double-spend-chain"];
+
+    /// <summary>Runs one control; a refusal (bad argument, nothing to heal) is a <see cref="CliException"/> with its reason.</summary>
+    public async Task<string> RunAsync(string action, IReadOnlyDictionary<string, string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        await _oneAtATime.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            return action switch
+            {
+                "mining" => await MiningAsync(Node(args.GetValueOrDefault("node")), args.GetValueOrDefault("on") != "false").ConfigureAwait(false),
+                "partition" => await PartitionAsync(args.GetValueOrDefault("nodes")).ConfigureAwait(false),
+                "heal" => await HealAsync().ConfigureAwait(false),
+                "kill" => Kill(Process(args.GetValueOrDefault("process"))),
+                "restart" => Restart(Process(args.GetValueOrDefault("process"))),
+                "double-spend-bank" => await BankDoubleSpendAsync().ConfigureAwait(false),
+                "double-spend-chain" => await ChainDoubleSpendAsync().ConfigureAwait(false),
+                _ => throw new CliException("UNKNOWN_ACTION", $"There is no control '{action}'; there are: {string.Join(", ", Actions)}."),
+            };
+        }
+        catch (RpcException ex)
+        {
+            var error = RpcErrors.Describe(ex);
+            throw new CliException(error.Reason, $"{action}: {error.Message}");
+        }
+        finally
+        {
+            _oneAtATime.Release();
+        }
+    }
+
+    public void Dispose() => _oneAtATime.Dispose();
+
+    private LabNode Node(string? name) =>
+        lab.Nodes.FirstOrDefault(n => n.Name == name) ?? throw new CliException("UNKNOWN_NODE", $"There is no node '{name}'; there are {string.Join(", ", lab.Nodes.Select(n => n.Name))}.");
+
+    private NetworkFile.NetworkProcess Process(string? name) =>
+        (name == "bank" ? lab.File.Bank : lab.File.Nodes.FirstOrDefault(n => n.Name == name))
+        ?? throw new CliException("UNKNOWN_PROCESS", $"There is no process '{name}'; there are {string.Join(", ", lab.File.Nodes.Select(n => n.Name).Concat(lab.HasBank ? ["bank"] : []))}.");
+
+    private async Task<string> MiningAsync(LabNode node, bool on)
+    {
+        await lab.SetMiningAsync(node, on).ConfigureAwait(false);
+        return Said($"{node.Name}: mining {(on ? "resumed" : "paused")}");
+    }
+
+    private async Task<string> PartitionAsync(string? names)
+    {
+        var a = (names ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Node).Distinct().ToArray();
+        var b = lab.Nodes.Except(a).ToArray();
+        if (a.Length == 0 || b.Length == 0)
+        {
+            throw new CliException("INVALID_ARGUMENT", "A partition needs nodes on both sides: name one group (e.g. node1); the rest form the other.");
+        }
+        if (_partition is not null)
+        {
+            await HealAsync().ConfigureAwait(false);
+        }
+        await LabNetwork.SetLinksAsync(a, b, connect: false).ConfigureAwait(false);
+        _partition = (a, b);
+        return Said($"partition: {string.Join(",", a.Select(n => n.Name))} | {string.Join(",", b.Select(n => n.Name))} (remove-peer both ways); each side now mines its own branch");
+    }
+
+    private async Task<string> HealAsync()
+    {
+        var (a, b) = _partition ?? throw new CliException("NOT_PARTITIONED", "There is no partition to heal.");
+        await LabNetwork.SetLinksAsync(a, b, connect: true).ConfigureAwait(false);
+        _partition = null;
+        return Said($"heal: {string.Join(",", a.Select(n => n.Name))} and {string.Join(",", b.Select(n => n.Name))} reconnected (add-peer both ways); the branch with less work will be orphaned");
+    }
+
+    private string Kill(NetworkFile.NetworkProcess process)
+    {
+        LabNetwork.Kill(process);
+        return Said($"kill -9 {process.Name} (pid {process.Pid})");
+    }
+
+    private string Restart(NetworkFile.NetworkProcess process)
+    {
+        var running = lab.File.Bank?.Name == process.Name ? lab.File.Bank : lab.File.Nodes.First(n => n.Name == process.Name);
+        if (IsRunning(running!.Pid))
+        {
+            throw new CliException("ALREADY_RUNNING", $"{process.Name} is running (pid {running.Pid}); kill it first.");
+        }
+        var restarted = lab.Restart(running);
+        return Said($"restart {process.Name} (pid {restarted.Pid})");
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<string> BankDoubleSpendAsync()
+    {
+        var alice = await BankLab.NewCustomerAsync(lab, "ds-alice", 100_00000000).ConfigureAwait(false);
+        var bob = await BankLab.NewCustomerAsync(lab, "ds-bob", 0).ConfigureAwait(false);
+        var carol = await BankLab.NewCustomerAsync(lab, "ds-carol", 0).ConfigureAwait(false);
+        foreach (var customer in new[] { alice, bob, carol })
+        {
+            watcher.Watch(customer.Name, customer.AccountId);
+        }
+        _progress.Step($"bank: {alice.Name} holds 100 and sends all of it to {bob.Name} and to {carol.Name} at the same moment");
+        var outcomes = await BankLab.RaceTransfersAsync(lab, alice, [bob, carol], 2, 100_00000000).ConfigureAwait(false);
+        foreach (var refused in outcomes.Where(o => o.Reason != "OK"))
+        {
+            watcher.Refused("bank", refused.Reason, $"{alice.Name}'s second transfer of 100");
+        }
+        var succeeded = outcomes.Count(o => o.Reason == "OK");
+        return Said($"bank: {succeeded} succeeded, {outcomes.Length - succeeded} refused ({string.Join(", ", outcomes.Where(o => o.Reason != "OK").Select(o => o.Reason))}) within {outcomes.Max(o => o.Ms):F0} ms — decided at once, for ever");
+    }
+
+    private async Task<string> ChainDoubleSpendAsync()
+    {
+        var first = lab.Nodes[0];
+        var second = lab.Nodes.Count > 1 ? lab.Nodes[1] : first;
+        using var alice = lab.Wallets.Load("alice");
+        using var bob = lab.Wallets.Load("bob");
+        using var carol = lab.Wallets.Load("carol");
+        var info = await ChainLab.InfoAsync(first).ConfigureAwait(false);
+        var coin = (await ChainLab.SpendableAsync(first, alice).ConfigureAwait(false)).FirstOrDefault()
+            ?? throw new CliException("NO_COINS", "alice has no spendable coin yet: let the nodes mine a few blocks.");
+        var toBob = ChainLab.Pay(coin, alice, bob, ChainLab.NetworkId(info));
+        var toCarol = ChainLab.Pay(coin, alice, carol, ChainLab.NetworkId(info));
+        _progress.Step($"chain: alice's coin signed twice: to bob {ChainLab.Abbreviate(toBob.Txid)} via {first.Name}, to carol {ChainLab.Abbreviate(toCarol.Txid)} via {second.Name}, at the same moment");
+        async Task<string> SubmitAsync(LabNode node, Shared.Chain.Transaction tx)
+        {
+            try
+            {
+                await ChainLab.SubmitAsync(node, tx).ConfigureAwait(false);
+                return "accepted";
+            }
+            catch (RpcException ex)
+            {
+                var reason = RpcErrors.Describe(ex).Reason;
+                watcher.Refused("chain", reason, $"{node.Name}: {ChainLab.Abbreviate(tx.Txid)}");
+                return reason;
+            }
+        }
+        var answers = await Task.WhenAll(SubmitAsync(first, toBob), SubmitAsync(second, toCarol)).ConfigureAwait(false);
+        return Said($"chain: {first.Name} answered {answers[0]}, {second.Name} answered {answers[1]}: both may hold a spend until a block decides — click a txid to find its block");
+    }
+
+    private string Said(string text)
+    {
+        _progress.Step(text);
+        return text;
+    }
+}
