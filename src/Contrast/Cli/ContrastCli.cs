@@ -29,34 +29,108 @@ public static class ContrastCli
         root.Options.Add(s_k);
         root.Options.Add(s_selfHost);
         root.Options.Add(s_quick);
-        root.Subcommands.Add(Experiment("double-spend", "Two spends of the same money at the same moment.", (lab, k, _) => DoubleSpendScenario.RunAsync(lab, k)));
-        root.Subcommands.Add(Experiment("partition", "A 51% attack after a partition heals; the bank under a partition.", (lab, k, _) => PartitionScenario.RunAsync(lab, k)));
-        root.Subcommands.Add(Experiment("outage", "Kill the bank; kill a node.", (lab, _, _) => OutageScenario.RunAsync(lab)));
-        root.Subcommands.Add(Experiment("reversal", "Reverse a fraudulent payment.", (lab, k, _) => ReversalScenario.RunAsync(lab, k)));
-        root.Subcommands.Add(Experiment("throughput", "Transfers/s and confirmation latency.", Throughput));
-        var scale = Experiment("scale", "The bank at 1…64 concurrent clients; chain networks of 3, 6 and 12 nodes: propagation, gossip bytes, capacity.", ScaleExperiment);
-        scale.Options.Add(s_sizes);
-        scale.Options.Add(s_clients);
-        root.Subcommands.Add(scale);
-        var forks = Experiment("forks", "Stale blocks and reorgs at block intervals of 0.5–5 s, beside the propagation delay (simulated link latency).", ForksExperiment);
-        forks.Options.Add(s_linkLatency);
-        root.Subcommands.Add(forks);
-        root.Subcommands.Add(Experiment("manage", "Copies of the ledger, bytes on disk, backups, and an upgrade: the bank restarted once, the nodes one at a time.", (lab, _, _) => ManageScenario.RunAsync(lab)));
+        foreach (var experiment in s_experiments)
+        {
+            var command = new Command(experiment.Name, experiment.Description);
+            command.SetAction(parse => RunExperimentsAsync(parse, [experiment]));
+            if (experiment.Name == "scale")
+            {
+                command.Options.Add(s_sizes);
+                command.Options.Add(s_clients);
+            }
+            if (experiment.Name == "forks")
+            {
+                command.Options.Add(s_linkLatency);
+            }
+            root.Subcommands.Add(command);
+        }
         var all = new Command("all", "Every experiment in order, then one report (--quick: the short version).");
-        all.SetAction(parse => RunExperimentsAsync(parse,
-        [
-            (lab, k, _) => DoubleSpendScenario.RunAsync(lab, k),
-            (lab, k, _) => PartitionScenario.RunAsync(lab, k),
-            (lab, _, _) => OutageScenario.RunAsync(lab),
-            (lab, k, _) => ReversalScenario.RunAsync(lab, k),
-            Throughput,
-            ScaleExperiment,
-            ForksExperiment,
-            (lab, _, _) => ManageScenario.RunAsync(lab),
-        ]));
+        all.SetAction(parse => RunExperimentsAsync(parse, s_experiments));
         root.Subcommands.Add(all);
+        root.Subcommands.Add(TourCommand());
         root.Subcommands.Add(WatchCommand());
         return root.Parse(args).InvokeAsync();
+    }
+
+    /// <summary>One experiment: its command name, its help line, and for the tour, its title and the two sentences that introduce it in class.</summary>
+    private sealed record LabExperiment(string Name, string Description, string Title, string Explanation, Func<LabNetwork, int, ParseResult, Task<ScenarioResult>> Run);
+
+    private static readonly LabExperiment[] s_experiments =
+    [
+        new("double-spend", "Two spends of the same money at the same moment.", "Double spend",
+            "Alice spends the same money twice at the same moment, at the bank and on the chain. The bank's one ledger decides at once; the chain's nodes each keep the spend they saw first until a block decides.",
+            (lab, k, _) => DoubleSpendScenario.RunAsync(lab, k)),
+        new("partition", "A 51% attack after a partition heals; the bank under a partition.", "Finality under a partition",
+            "We cut the network in two: bob is paid on the small side and waits for confirmations, while the big side spends the same coins to carol. When the network heals, the heavier chain wins and bob's confirmed payment disappears; the bank's cut-off client simply gets an error.",
+            (lab, k, _) => PartitionScenario.RunAsync(lab, k)),
+        new("outage", "Kill the bank; kill a node.", "Reliability",
+            "We kill -9 the bank while a client keeps paying, then one chain node. Every bank client is down until the one server is back; the chain's other nodes carry on.",
+            (lab, _, _) => OutageScenario.RunAsync(lab)),
+        new("reversal", "Reverse a fraudulent payment.", "Governance",
+            "Alice is tricked into paying mallory. The bank's operator reverses it with an audited compensating entry; on the chain nobody can.",
+            (lab, k, _) => ReversalScenario.RunAsync(lab, k)),
+        new("throughput", "Transfers/s and confirmation latency.", "Performance",
+            "Many clients pay at once. The bank answers in milliseconds, final; the chain accepts at once but confirms only with the next block.",
+            Throughput),
+        new("scale", "The bank at 1…64 concurrent clients; chain networks of 3, 6 and 12 nodes: propagation, gossip bytes, capacity.", "Scalability",
+            "We load the bank with more and more clients, and grow a chain network from 3 to 12 nodes. One server saturates where its machine does; every chain node adds copies and gossip, not capacity.",
+            ScaleExperiment),
+        new("forks", "Stale blocks and reorgs at block intervals of 0.5–5 s, beside the propagation delay (simulated link latency).", "Forks and stale blocks",
+            "Three miners find blocks faster and faster while each message between them takes 100 ms. When blocks come about as fast as they travel, miners build on stale tips and their blocks are orphaned — why Bitcoin waits ten minutes.",
+            ForksExperiment),
+        new("manage", "Copies of the ledger, bytes on disk, backups, and an upgrade: the bank restarted once, the nodes one at a time.", "Management overhead",
+            "We count the copies of the ledger and what they weigh, and upgrade each system while payments go on. The bank is one file to back up and one restart every client notices; the chain is many full copies and many restarts nobody notices.",
+            (lab, _, _) => ManageScenario.RunAsync(lab)),
+    ];
+
+    private static Command TourCommand()
+    {
+        var auto = new Option<int?>("--auto") { Description = "Go on by itself after this many seconds instead of waiting for Enter." };
+        var only = new Option<string?>("--only") { Description = "Just these experiments, e.g. double-spend,forks (default: all of them)." };
+        var command = new Command("tour", "A guided lecture: each experiment announced and explained in two sentences, run, then a pause for Enter (or --auto N seconds); one report at the end.") { auto, only };
+        command.SetAction(parse =>
+        {
+            var names = parse.GetValue(only)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var unknown = names?.FirstOrDefault(n => s_experiments.All(e => e.Name != n));
+            if (unknown is not null)
+            {
+                Console.Error.WriteLine($"There is no experiment '{unknown}'; there are: {string.Join(", ", s_experiments.Select(e => e.Name))}.");
+                return Task.FromResult(CliOutput.BadInput);
+            }
+            var chosen = names is null ? s_experiments : [.. s_experiments.Where(e => names.Contains(e.Name))];
+            var seconds = parse.GetValue(auto);
+            return RunExperimentsAsync(parse, chosen, async (index, experiment, result) =>
+            {
+                if (result is null)
+                {
+                    Console.WriteLine();
+                    Console.WriteLine($"── Experiment {index + 1} of {chosen.Length}: {experiment.Title} ──");
+                    Console.WriteLine(experiment.Explanation);
+                    Console.WriteLine();
+                    return;
+                }
+                foreach (var verdict in result.Verdicts)
+                {
+                    Console.WriteLine($"{verdict.Dimension} — bank: {verdict.Bank}");
+                    Console.WriteLine($"{new string(' ', verdict.Dimension.Length)} — chain: {verdict.Chain}");
+                }
+                if (index + 1 == chosen.Length)
+                {
+                    return;
+                }
+                if (seconds is { } wait)
+                {
+                    Console.WriteLine($"(next in {wait} s)");
+                    await Task.Delay(TimeSpan.FromSeconds(Math.Max(0, wait))).ConfigureAwait(false);
+                }
+                else
+                {
+                    Console.WriteLine("Press Enter for the next experiment.");
+                    await Task.Run(Console.ReadLine).ConfigureAwait(false);
+                }
+            });
+        });
+        return command;
     }
 
     private static Command WatchCommand()
@@ -152,14 +226,8 @@ public static class ContrastCli
             : throw new CliException("INVALID_ARGUMENT", $"{option} takes a delay from 0 to 10s, e.g. 100ms; '{text}' is not one.");
     }
 
-    private static Command Experiment(string name, string description, Func<LabNetwork, int, ParseResult, Task<ScenarioResult>> run)
-    {
-        var command = new Command(name, description);
-        command.SetAction(parse => RunExperimentsAsync(parse, [run]));
-        return command;
-    }
-
-    private static Task<int> RunExperimentsAsync(ParseResult parse, IReadOnlyList<Func<LabNetwork, int, ParseResult, Task<ScenarioResult>>> experiments)
+    /// <param name="tour">For the tour: called before each experiment (result null) and after it.</param>
+    private static Task<int> RunExperimentsAsync(ParseResult parse, IReadOnlyList<LabExperiment> experiments, Func<int, LabExperiment, ScenarioResult?, Task>? tour = null)
     {
         var output = new CliOutput(parse.GetValue(s_json));
         NetworkFile? file = null;
@@ -171,12 +239,21 @@ public static class ContrastCli
             using var lab = new LabNetwork(file);
             Lab.Progress.Journal = LabNetwork.StepJournalOf(file);
             var results = new List<ScenarioResult>();
-            foreach (var experiment in experiments)
+            for (var index = 0; index < experiments.Count; index++)
             {
+                var experiment = experiments[index];
+                if (tour is not null)
+                {
+                    await tour(index, experiment, null).ConfigureAwait(false);
+                }
                 var loadBefore = MachineLoad.Now();
-                var result = await experiment(lab, Math.Max(1, parse.GetValue(s_k)), parse).ConfigureAwait(false);
+                var result = await experiment.Run(lab, Math.Max(1, parse.GetValue(s_k)), parse).ConfigureAwait(false);
                 result.Machine = new MachineSnapshot(Environment.ProcessorCount, loadBefore?[0], MachineLoad.Now()?[0]);
                 results.Add(result);
+                if (tour is not null)
+                {
+                    await tour(index, experiment, result).ConfigureAwait(false);
+                }
             }
             var rows = ContrastReport.Rows(results, file.Nodes.Count, file.Topology);
             var directory = parse.GetValue(s_out)

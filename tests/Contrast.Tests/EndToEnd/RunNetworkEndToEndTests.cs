@@ -36,6 +36,15 @@ public sealed class RunNetworkEndToEndTests : IDisposable
             Assert.NotEqual(chain.GetProperty("winner").GetString(), chain.GetProperty("loser").GetString());
             Assert.True(doubleSpend.GetProperty("passed").GetBoolean());
 
+            // The guided tour announces the experiment, explains it, runs it and says what it showed.
+            var tour = await ServerProcess.RunAsync("contrast.dll", ["tour", "--auto", "0", "--only", "double-spend", "--network-file", Path.Combine(_data, "network.json")], timeout: TimeSpan.FromMinutes(5));
+            Assert.True(tour.ExitCode == 0, $"contrast tour exited {tour.ExitCode}: {tour.Stderr}\n{tour.Stdout}");
+            Assert.Contains("── Experiment 1 of 1: Double spend ──", tour.Stdout, StringComparison.Ordinal);
+            Assert.Contains("The bank's one ledger decides at once", tour.Stdout, StringComparison.Ordinal);
+            Assert.Contains("Double spend — bank: exactly one of 2", tour.Stdout, StringComparison.Ordinal);
+            var badTour = await ServerProcess.RunAsync("contrast.dll", ["tour", "--only", "nonsense", "--network-file", Path.Combine(_data, "network.json")]);
+            Assert.Equal((3, true), (badTour.ExitCode, badTour.Stderr.Contains("There is no experiment 'nonsense'", StringComparison.Ordinal)));
+
             var partition = await ContrastAsync("partition");
             var reversed = partition.GetProperty("experiments")[0].GetProperty("chain");
             Assert.Equal("conflicted", reversed.GetProperty("bob_status_after_heal").GetString());
