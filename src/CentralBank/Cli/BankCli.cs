@@ -50,7 +50,7 @@ public static class BankCli
         root.Subcommands.Add(BankBench.Command(s_json));
         root.Subcommands.Add(HealthCommand());
         // No response files: "@cash" is an account id here, not a file of arguments to read.
-        return root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null }).InvokeAsync();
+        return CliOutput.InvokeAsync(root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null }));
     }
 
     /// <summary>The exit code of a fail-stop (EX_SOFTWARE): a supervisor restarts the bank, which recovers from its file.</summary>
@@ -124,9 +124,16 @@ public static class BankCli
         return command;
     }
 
-    /// <summary>--server, else the profile's, else the bank of .network/network.json, else the default.</summary>
+    /// <summary>
+    /// --server, else (inside the repository) the bank of .network/network.json — the network
+    /// you are exploring wins over a profile left by an earlier bank — else the profile's, else
+    /// the default. "127.0.0.1:7100" means http://127.0.0.1:7100, as the chain CLI reads it.
+    /// </summary>
     private static string ServerUrl(ParseResult parse, BankProfile profile) =>
-        parse.GetValue(s_server) ?? profile.Server ?? NetworkFile.TryFind()?.Bank?.Url ?? DefaultServer;
+        WithScheme(parse.GetValue(s_server) ?? NetworkFile.TryFind()?.Bank?.Url ?? profile.Server ?? DefaultServer);
+
+    private static string WithScheme(string server) =>
+        server.Contains("://", StringComparison.Ordinal) ? server.TrimEnd('/') : "http://" + server.TrimEnd('/');
 
     private static Command LoginCommand()
     {
@@ -143,7 +150,7 @@ public static class BankCli
                 throw new CliException("MISSING_TOKEN", "Give the token with --token or --token-file.");
             }
             profile.Token = token;
-            profile.Server = parse.GetValue(s_server) ?? profile.Server ?? DefaultServer;
+            profile.Server = WithScheme(parse.GetValue(s_server) ?? profile.Server ?? DefaultServer);
             profile.Save(profilePath);
             return output.Success(new { server = profile.Server, profile = profilePath },
                 console => console.MarkupLineInterpolated($"Saved [bold]{profile.Server}[/] and the token to {profilePath}."));
@@ -160,7 +167,7 @@ public static class BankCli
             var reply = await client.Bank.CreateCustomerAsync(new CreateCustomerRequest { Name = parse.GetValue(name) }, client.Headers, BankClient.CallDeadline).ConfigureAwait(false);
             var profilePath = parse.GetValue(s_profile) ?? BankProfile.DefaultPath;
             var profile = BankProfile.Load(profilePath);
-            profile.Customers[parse.GetValue(name)!.Trim()] = new BankProfile.SavedCustomer(reply.CustomerId, reply.Token);
+            profile.Customers[parse.GetValue(name)!.Trim()] = new BankProfile.SavedCustomer(reply.CustomerId, reply.Token, client.Server);
             profile.Save(profilePath);
             return output.Success(new { customer_id = reply.CustomerId, token = reply.Token }, console =>
             {
@@ -380,39 +387,74 @@ public static class BankCli
 
     private static Task<int> Run(ParseResult parse, Func<BankClient, CliOutput, Task<int>> verb)
     {
-        var output = new CliOutput(parse.GetValue(s_json));
+        var json = parse.GetValue(s_json);
+        var output = new CliOutput(json);
         var profilePath = parse.GetValue(s_profile) ?? BankProfile.DefaultPath;
         string? server = null;
         return output.RunAsync("bank", () => server ?? parse.GetValue(s_server) ?? DefaultServer, async () =>
         {
             var profile = BankProfile.Load(profilePath);
             server = ServerUrl(parse, profile);
-            var token = ResolveToken(parse, profile);
+            var (token, source) = ResolveToken(parse, profile, profilePath, server);
+            if (token is not null && token.Any(c => c is < '!' or > '~'))
+            {
+                throw new CliException("INVALID_TOKEN", $"The token from {source} contains a character a request header cannot carry (a byte-order mark, a space or a line break?): copy it again without it.");
+            }
+            if (!json && source.StartsWith("the admin token", StringComparison.Ordinal))
+            {
+                await Console.Error.WriteLineAsync($"(acting as the bank's admin: {source}; give --as NAME to act as a customer)").ConfigureAwait(false);
+            }
             using var client = new BankClient(server, token);
-            return await verb(client, output).ConfigureAwait(false);
+            try
+            {
+                return await verb(client, output).ConfigureAwait(false);
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Unauthenticated)
+            {
+                var detail = Shared.Rpc.RpcErrors.Describe(ex);
+                return output.Fail(CliOutput.Refused, detail.Reason, $"The bank at {server} refused the token from {source}: {detail.Message.TrimEnd('.')} ({detail.Reason}).");
+            }
         });
     }
 
-    private static string? ResolveToken(ParseResult parse, BankProfile profile)
+    /// <summary>
+    /// The token and where it came from: --token, $BANK_TOKEN, --as (a customer saved for this
+    /// server, or prepared in network.json for its bank), the profile's own (if saved for this
+    /// server), or the admin token of the network's bank. A token is only ever sent to the server
+    /// it was issued by.
+    /// </summary>
+    private static (string? Token, string Source) ResolveToken(ParseResult parse, BankProfile profile, string profilePath, string server)
     {
-        var explicitToken = parse.GetValue(s_token) ?? Environment.GetEnvironmentVariable("BANK_TOKEN");
-        if (!string.IsNullOrEmpty(explicitToken))
+        if (parse.GetValue(s_token) is { Length: > 0 } given)
         {
-            return explicitToken;
+            return (given, "--token");
         }
-        var customer = parse.GetValue(s_as);
+        if (Environment.GetEnvironmentVariable("BANK_TOKEN") is { Length: > 0 } environment)
+        {
+            return (environment, "$BANK_TOKEN");
+        }
         var network = NetworkFile.TryFind();
+        var networkBank = network?.Bank?.Url is { } url && WithScheme(url) == server ? network : null;
+        var customer = parse.GetValue(s_as);
         if (customer is not null)
         {
-            if (profile.Customers.TryGetValue(customer, out var saved))
+            if (profile.Customers.TryGetValue(customer, out var saved) && (saved.Server is null || WithScheme(saved.Server) == server))
             {
-                return saved.Token;
+                return (saved.Token, $"customer '{customer}' in the profile {profilePath} (for {saved.Server ?? "any server"})");
             }
-            return network?.Customers.TryGetValue(customer, out var prepared) == true
-                ? prepared.Token
-                : throw new CliException("UNKNOWN_CUSTOMER", $"No customer named '{customer}' is saved in the profile.");
+            if (networkBank?.Customers.TryGetValue(customer, out var prepared) == true)
+            {
+                return (prepared.Token, $"customer '{customer}' in {networkBank.Path}");
+            }
+            throw new CliException("UNKNOWN_CUSTOMER", $"No customer named '{customer}' is saved for {server}, neither in the profile {profilePath} nor in network.json.");
         }
-        return profile.Token ?? network?.ReadAdminToken();
+        if (profile.Token is not null && profile.Server is not null && WithScheme(profile.Server) == server)
+        {
+            return (profile.Token, $"the profile {profilePath} (for {profile.Server})");
+        }
+        return networkBank?.ReadAdminToken() is { } admin
+            ? (admin, $"the admin token file {networkBank.AdminTokenFile} (for {server})")
+            : (null, "no token");
     }
 }
 
@@ -423,6 +465,7 @@ internal sealed class BankClient : IDisposable
 
     public BankClient(string server, string? token)
     {
+        Server = server;
         if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
             throw new CliException("INVALID_SERVER", $"'{server}' is not a server URL; use e.g. {BankCli.DefaultServer}.");
@@ -438,6 +481,7 @@ internal sealed class BankClient : IDisposable
 
     public BankService.BankServiceClient Bank { get; }
     public Metadata Headers { get; }
+    public string Server { get; }
     /// <summary>Every call gets its own 10 s from the moment it is made.</summary>
     public static DateTime? CallDeadline => DateTime.UtcNow.AddSeconds(10);
 

@@ -4,8 +4,9 @@ using LedgerContrast.Shared.Cli;
 namespace LedgerContrast.CentralBank.Cli;
 
 /// <summary>
-/// The local profile (owner-only JSON file): the server to talk to, a default token, and the
-/// tokens of customers created from this machine, so `--as alice` works without pasting tokens.
+/// The local profile (owner-only JSON file): the server to talk to, a default token (for that
+/// server), and the tokens of customers created from this machine with the server each belongs
+/// to, so `--as alice` works without pasting tokens and never sends a token to the wrong bank.
 /// </summary>
 public sealed class BankProfile
 {
@@ -15,7 +16,8 @@ public sealed class BankProfile
     public string? Token { get; set; }
     public Dictionary<string, SavedCustomer> Customers { get; set; } = new(StringComparer.Ordinal);
 
-    public sealed record SavedCustomer(string CustomerId, string Token);
+    /// <param name="Server">The bank that issued the token (null in profiles written before it was recorded).</param>
+    public sealed record SavedCustomer(string CustomerId, string Token, string? Server = null);
 
     public static string DefaultPath =>
         Environment.GetEnvironmentVariable(EnvironmentVariable)

@@ -23,7 +23,7 @@ public static partial class ChainCli
         root.Subcommands.Add(VerifyCommand());
         root.Subcommands.Add(BenchCommand());
         ClientCommands.AddTo(root, s_json);
-        return root.Parse(args).InvokeAsync();
+        return CliOutput.InvokeAsync(root.Parse(args));
     }
 
     private static Command VerifyCommand()

@@ -39,6 +39,7 @@ internal static class ClientCommands
         root.Subcommands.Add(Utxos(json));
         root.Subcommands.Add(Send(json));
         root.Subcommands.Add(Tx(json));
+        root.Subcommands.Add(BlockVerb(json));
         root.Subcommands.Add(Info(json));
         root.Subcommands.Add(Tips(json));
         root.Subcommands.Add(Peers(json));
@@ -144,7 +145,7 @@ internal static class ClientCommands
     private static Command Send(Option<bool> json)
     {
         var wallet = new Option<string>("--wallet") { Description = "Wallet to pay from.", Required = true };
-        var to = new Option<string>("--to") { Description = "Address to pay.", Required = true };
+        var to = new Option<string>("--to") { Description = "Address to pay, or the name of a wallet here (e.g. bob).", Required = true };
         var amount = new Option<string>("--amount") { Description = "Amount, e.g. 12.5.", Required = true };
         var fee = new Option<string?>("--fee") { Description = $"Fee (default {DefaultFee})." };
         var inputs = new Option<string[]>("--input") { Description = "Spend exactly this output, TXID:INDEX (repeatable; how a double spend is built on purpose)." };
@@ -155,7 +156,7 @@ internal static class ClientCommands
             var prefix = ChainParameters.PrefixFor(info.Network);
             using var key = Store(parse).Load(parse.GetValue(wallet)!);
             var from = new Address(prefix, key.PublicKey);
-            var payee = ParseAddress(parse.GetValue(to)!, prefix);
+            var payee = AddressOrWalletName(parse, parse.GetValue(to)!, prefix);
             var value = CliAmount.Parse(parse.GetValue(amount));
             var fees = parse.GetValue(fee) is { } f ? CliAmount.Parse(f, "fee", allowZero: true) : DefaultFee;
             var coins = (await node.Api.ListUtxosAsync(new AddressRequest { Address = from.ToString() }, deadline: NodeClient.Deadline())).Utxos;
@@ -182,33 +183,111 @@ internal static class ClientCommands
     private static Command Tx(Option<bool> json)
     {
         var txid = new Argument<string>("txid") { Description = "Transaction id." };
-        var command = new Command("tx", "A transaction and its status: pending, confirmed (with confirmations), conflicted (by which txid) or unknown.") { txid };
+        var command = new Command("tx", "A transaction: its status (pending, confirmed with confirmations, conflicted by which txid), and what it spends and pays, as addresses with amounts.") { txid };
         command.SetAction(parse => Online(parse, json, async (node, output) =>
         {
             var id = Hash256.Parse(parse.GetValue(txid)!.Trim());
             var reply = await node.Api.GetTransactionAsync(new GetTransactionRequest { Txid = id.ToByteString() }, deadline: NodeClient.Deadline());
             var s = reply.Status;
-            var state = s.State.ToString().ToLowerInvariant();
+            if (s.State == Protos.Chain.V1.TransactionStatus.Types.State.Unknown)
+            {
+                return output.Fail(CliOutput.Refused, "TX_UNKNOWN", $"{id} is unknown to this node: it is neither in its mempool nor in its chain.");
+            }
+            var prefix = ChainParameters.PrefixFor((await node.Api.GetInfoAsync(new GetInfoRequest(), deadline: NodeClient.Deadline())).Network);
+            // What each input spends, from the transaction that made it (a coinbase spends nothing).
+            var inputs = new List<(string OutPoint, string? Address, long? Amount)>();
+            foreach (var input in reply.Transaction?.Inputs ?? [])
+            {
+                var spent = await node.Api.GetTransactionAsync(new GetTransactionRequest { Txid = input.PreviousOutput.Txid }, deadline: NodeClient.Deadline());
+                var output0 = spent.Transaction is { } previous && input.PreviousOutput.Index < previous.Outputs.Count ? previous.Outputs[(int)input.PreviousOutput.Index] : null;
+                inputs.Add(($"{Hex(input.PreviousOutput.Txid)}:{input.PreviousOutput.Index}", output0 is null ? null : AddressOf(output0.PublicKey, prefix), output0?.Amount));
+            }
+            var outputs = reply.Transaction?.Outputs.Select(o => (Address: AddressOf(o.PublicKey, prefix), o.Amount)).ToList() ?? [];
+            long? fee = inputs.Count > 0 && inputs.All(i => i.Amount is not null) ? inputs.Sum(i => i.Amount!.Value) - outputs.Sum(o => o.Amount) : null;
             var model = new
             {
                 txid = id.ToString(),
-                status = state,
+                status = s.State.ToString().ToLowerInvariant(),
                 block = s.BlockHash.IsEmpty ? null : Hex(s.BlockHash),
                 height = s.BlockHeight,
                 confirmations = s.Confirmations,
                 conflicted_by = s.ConflictingTxid.IsEmpty ? null : Hex(s.ConflictingTxid),
-                outputs = reply.Transaction?.Outputs.Select(o => new { amount = Show(o.Amount), public_key = Hex(o.PublicKey) }).ToList(),
+                inputs = inputs.Select(i => new { out_point = i.OutPoint, address = i.Address, amount = i.Amount is { } a ? Show(a) : null }).ToList(),
+                outputs = outputs.Select(o => new { address = o.Address, amount = Show(o.Amount) }).ToList(),
+                fee = fee is { } f ? Show(f) : null,
             };
-            return output.Success(model, c => c.MarkupLineInterpolated(s.State switch
+            return output.Success(model, c =>
             {
-                Protos.Chain.V1.TransactionStatus.Types.State.Confirmed => $"{id}: confirmed in block {model.block} at height {s.BlockHeight} ({s.Confirmations} confirmations)",
-                Protos.Chain.V1.TransactionStatus.Types.State.Conflicted => $"{id}: conflicted — lost to {model.conflicted_by}",
-                Protos.Chain.V1.TransactionStatus.Types.State.Pending => $"{id}: pending in the mempool",
-                _ => $"{id}: unknown to this node",
-            }));
+                c.MarkupLineInterpolated(s.State switch
+                {
+                    Protos.Chain.V1.TransactionStatus.Types.State.Confirmed => $"{id}: confirmed in block {model.block} at height {s.BlockHeight} ({s.Confirmations} confirmation{(s.Confirmations == 1 ? "" : "s")})",
+                    Protos.Chain.V1.TransactionStatus.Types.State.Conflicted => $"{id}: conflicted — lost to {model.conflicted_by}",
+                    _ => $"{id}: pending in the mempool",
+                });
+                var table = new Table().AddColumns("", "Address", "Amount", "Spends");
+                foreach (var i in model.inputs)
+                {
+                    table.AddRow("in", i.address ?? "(unknown to this node)", i.amount ?? "?", i.out_point);
+                }
+                if (model.inputs.Count == 0)
+                {
+                    table.AddRow("in", "(coinbase: new coins)", "", "");
+                }
+                foreach (var o in model.outputs)
+                {
+                    table.AddRow("out", o.address, o.amount, "");
+                }
+                c.Write(table);
+                if (model.fee is not null)
+                {
+                    c.MarkupLineInterpolated($"fee {model.fee}");
+                }
+            });
         }));
         return command;
     }
+
+    private static Command BlockVerb(Option<bool> json)
+    {
+        var which = new Argument<string>("block") { Description = "A block hash, or a height on the node's active chain." };
+        var command = new Command("block", "A block: hash, height, confirmations, time, who it pays, and its transactions.") { which };
+        command.SetAction(parse => Online(parse, json, async (node, output) =>
+        {
+            var text = parse.GetValue(which)!.Trim();
+            var request = text.Length <= 10 && uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var height)
+                ? new GetBlockRequest { Height = height }
+                : new GetBlockRequest { Hash = Hash256.Parse(text).ToByteString() };
+            var reply = await node.Api.GetBlockAsync(request, deadline: NodeClient.Deadline());
+            var prefix = ChainParameters.PrefixFor((await node.Api.GetInfoAsync(new GetInfoRequest(), deadline: NodeClient.Deadline())).Network);
+            var transactions = reply.Block.Transactions.Select(t => ChainProto.FromProto(t)).ToList();
+            var model = new
+            {
+                hash = Hex(reply.Hash),
+                height = reply.Height,
+                confirmations = reply.Confirmations,
+                on_active_chain = reply.Confirmations > 0,
+                previous = Hex(reply.Block.Header.PreviousHash),
+                time = DateTimeOffset.FromUnixTimeMilliseconds((long)reply.Block.Header.TimeMs).ToString("u", CultureInfo.InvariantCulture),
+                mined_to = transactions.Count > 0 && transactions[0].Outputs.Count > 0 ? AddressOf(Google.Protobuf.ByteString.CopyFrom(transactions[0].Outputs[0].PublicKey.Span), prefix) : null,
+                transactions = transactions.Select(t => new { txid = t.Txid.ToString(), inputs = t.Inputs.Count, outputs = t.Outputs.Count, paid = Show(t.Outputs.Sum(o => o.Amount.MinorUnits)) }).ToList(),
+            };
+            return output.Success(model, c =>
+            {
+                c.MarkupLineInterpolated($"block [bold]{model.hash}[/] at height {model.height}, {(model.on_active_chain ? $"{model.confirmations} confirmation{(model.confirmations == 1 ? "" : "s")}" : "not on this node's active chain")}");
+                c.MarkupLineInterpolated($"mined {model.time} to {model.mined_to ?? "?"}; previous {model.previous}");
+                var table = new Table().AddColumns("Txid", "Inputs", "Outputs", "Paid");
+                foreach (var t in model.transactions)
+                {
+                    table.AddRow(t.txid, $"{(t.inputs == 0 ? "coinbase" : t.inputs)}", $"{t.outputs}", t.paid);
+                }
+                c.Write(table);
+            });
+        }));
+        return command;
+    }
+
+    private static string AddressOf(Google.Protobuf.ByteString publicKey, string prefix) =>
+        PublicKey.TryFromBytes(publicKey.Span, out var key, out _) ? new Address(prefix, key).ToString() : Hex(publicKey);
 
     private static Command Info(Option<bool> json)
     {
@@ -309,7 +388,7 @@ internal static class ClientCommands
             var who = await ResolveAddressAsync(parse, node, to, wallet).ConfigureAwait(false);
             var reply = await node.Api.GenerateBlocksAsync(new GenerateBlocksRequest { Count = parse.GetValue(blocks), Address = who }, deadline: NodeClient.Deadline(600));
             var hashes = reply.BlockHashes.Select(Hex).ToList();
-            return output.Success(new { blocks = hashes }, c => c.MarkupLineInterpolated($"Mined {hashes.Count} blocks to {who}; tip {hashes.LastOrDefault()}"));
+            return output.Success(new { blocks = hashes }, c => c.MarkupLineInterpolated($"Mined {hashes.Count} block{(hashes.Count == 1 ? "" : "s")} to {who}; tip {hashes.LastOrDefault()}"));
         }));
         return command;
     }
@@ -391,7 +470,7 @@ internal static class ClientCommands
         var walletName = parse.GetValue(wallet);
         if (given is not null)
         {
-            return ParseAddress(given, prefix).ToString();
+            return AddressOrWalletName(parse, given, prefix).ToString();
         }
         if (walletName is not null)
         {
@@ -401,8 +480,21 @@ internal static class ClientCommands
         throw new CliException("NO_ADDRESS", "Give an address or --wallet NAME.");
     }
 
-    private static Address ParseAddress(string text, string prefix) =>
-        Address.TryParse(text, prefix, out var address, out var error) ? address : throw new CliException("INVALID_ADDRESS", error);
+    /// <summary>An address, or the name of a wallet in this wallet directory (what `--to bob` means to a newcomer).</summary>
+    private static Address AddressOrWalletName(ParseResult parse, string text, string prefix)
+    {
+        var store = Store(parse);
+        if (store.Names().Contains(text.Trim()))
+        {
+            using var key = store.Load(text.Trim());
+            return new Address(prefix, key.PublicKey);
+        }
+        if (Address.TryParse(text, prefix, out var address, out var error))
+        {
+            return address;
+        }
+        throw new CliException("INVALID_ADDRESS", $"{error.TrimEnd('.')}; nor is '{text}' a wallet in {store.Directory} (wallets: {string.Join(", ", store.Names())}).");
+    }
 
     private static WalletStore Store(ParseResult parse) => new(parse.GetValue(s_walletDir)
         ?? Environment.GetEnvironmentVariable(WalletStore.EnvironmentVariable)

@@ -49,7 +49,7 @@ public static class ContrastCli
         root.Subcommands.Add(all);
         root.Subcommands.Add(TourCommand());
         root.Subcommands.Add(WatchCommand());
-        return root.Parse(args).InvokeAsync();
+        return CliOutput.InvokeAsync(root.Parse(args));
     }
 
     /// <summary>One experiment: its command name, its help line, and for the tour, its title and the two sentences that introduce it in class.</summary>

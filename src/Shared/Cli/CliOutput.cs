@@ -66,6 +66,25 @@ public sealed class CliOutput(bool json, TextWriter? stdout = null, TextWriter? 
         return exitCode;
     }
 
+    /// <summary>
+    /// Parses and runs a command line. A command line that does not parse (a missing required
+    /// option, an unknown verb) is a usage error: one sentence naming the help to read, and the
+    /// bad-input exit code — 1 stays reserved for a server's refusal.
+    /// </summary>
+    public static Task<int> InvokeAsync(System.CommandLine.ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        if (parse.Errors.Count == 0)
+        {
+            return parse.InvokeAsync();
+        }
+        var command = string.Join(' ', parse.CommandResult.Command.Parents.OfType<System.CommandLine.Command>().Reverse().Select(c => c.Name).Append(parse.CommandResult.Command.Name));
+        // "Unrecognized command 'x'" says more than the "Required command was not provided" it causes.
+        var error = parse.Errors.OrderBy(e => e.Message.StartsWith("Required command", StringComparison.Ordinal) ? 1 : 0).First();
+        Console.Error.WriteLine($"{error.Message.TrimEnd('.')}. See `{command} --help`.");
+        return Task.FromResult(BadInput);
+    }
+
     /// <summary>Runs a verb and turns every expected failure into one sentence and an exit code.</summary>
     public async Task<int> RunAsync(string serverKind, Func<string?> target, Func<Task<int>> verb)
     {

@@ -13,7 +13,8 @@ public sealed class BankCliProcessTests : IDisposable
     {
         var adminToken = "cli-admin-" + Guid.NewGuid().ToString("N");
         using var server = await BankProcess.StartAsync(Path.Combine(_root, "data"), adminToken);
-        var environment = new Dictionary<string, string?> { ["BANK_PROFILE"] = Path.Combine(_root, "profile.json"), ["BANK_TOKEN"] = null };
+        // No network.json of a developer's running network may take part: inside one, its bank wins.
+        var environment = new Dictionary<string, string?> { ["BANK_PROFILE"] = Path.Combine(_root, "profile.json"), ["BANK_TOKEN"] = null, ["LC_NETWORK_FILE"] = Path.Combine(_root, "none.json") };
         async Task<(int ExitCode, string Stdout, string Stderr)> Bank(params string[] args) => await BankProcess.RunCliAsync(args, environment);
 
         Assert.Equal(0, (await Bank("login", "--token", adminToken, "--server", server.Url)).ExitCode);
@@ -38,7 +39,18 @@ public sealed class BankCliProcessTests : IDisposable
         Assert.Equal("The bank refused: You have no account acc-1 (ACCOUNT_NOT_FOUND).", notYours.Stderr.Trim());
 
         var unknownCustomer = await Bank("balance", "acc-1", "--as", "carol");
-        Assert.Equal((3, "No customer named 'carol' is saved in the profile."), (unknownCustomer.ExitCode, unknownCustomer.Stderr.Trim()));
+        Assert.Equal((3, $"No customer named 'carol' is saved for {server.Url}, neither in the profile {Path.Combine(_root, "profile.json")} nor in network.json."), (unknownCustomer.ExitCode, unknownCustomer.Stderr.Trim()));
+
+        // A server without its scheme is read as http://, as the chain CLI reads a node's.
+        Assert.Equal(0, (await Bank("balance", "acc-1", "--as", "alice", "--server", server.Url["http://".Length..])).ExitCode);
+        // An authentication error names the token's source and the server.
+        var wrongToken = await Bank("balance", "acc-1", "--token", "not-a-token");
+        Assert.Equal(1, wrongToken.ExitCode);
+        Assert.StartsWith($"The bank at {server.Url} refused the token from --token:", wrongToken.Stderr.Trim(), StringComparison.Ordinal);
+        // A token pasted with a byte-order mark is refused here, in a sentence, with the usage exit code.
+        var withBom = await Bank("balance", "acc-1", "--token", "\uFEFF" + adminToken);
+        Assert.Equal(3, withBom.ExitCode);
+        Assert.Contains("The token from --token contains a character a request header cannot carry", withBom.Stderr, StringComparison.Ordinal);
 
         var cash = await Bank("balance", "@cash", "--json"); // an account id, not a response file
         Assert.Equal(0, cash.ExitCode);
@@ -50,6 +62,26 @@ public sealed class BankCliProcessTests : IDisposable
         Assert.Equal(0, (await Bank("audit", "--expect", anchor)).ExitCode);
         var badAnchor = await Bank("audit", "--expect", "e-1:zz");
         Assert.Equal(3, badAnchor.ExitCode);
+
+        // Inside a network directory its bank wins over a profile left by an earlier bank, and a
+        // command without --as says it acts as the admin, and with which token.
+        var bobToken = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_root, "profile.json"))).RootElement.GetProperty("Customers").GetProperty("bob").GetProperty("Token").GetString();
+        var networkDir = Path.Combine(_root, "net");
+        Directory.CreateDirectory(networkDir);
+        await File.WriteAllTextAsync(Path.Combine(networkDir, "admin.token"), adminToken);
+        await File.WriteAllTextAsync(Path.Combine(networkDir, "network.json"), System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["bank"] = new Dictionary<string, object> { ["name"] = "bank", ["url"] = server.Url },
+            ["admin_token_file"] = Path.Combine(networkDir, "admin.token"),
+            ["customers"] = new Dictionary<string, object> { ["dave"] = new Dictionary<string, string> { ["customer_id"] = "cus-2", ["account_id"] = "acc-2", ["token"] = bobToken! } },
+        }));
+        var inNetwork = new Dictionary<string, string?>(environment) { ["LC_NETWORK_FILE"] = Path.Combine(networkDir, "network.json"), ["BANK_PROFILE"] = Path.Combine(_root, "old-profile.json") };
+        Assert.Equal(0, (await BankProcess.RunCliAsync(["login", "--server", "http://127.0.0.1:9", "--token", "an-old-banks-token"], inNetwork)).ExitCode);
+        var asDave = await BankProcess.RunCliAsync(["balance", "acc-2", "--as", "dave"], inNetwork);
+        Assert.True(asDave.ExitCode == 0, asDave.Stderr);
+        var asAdmin = await BankProcess.RunCliAsync(["balance", "acc-1"], inNetwork);
+        Assert.Equal(0, asAdmin.ExitCode);
+        Assert.Contains($"(acting as the bank's admin: the admin token file {Path.Combine(networkDir, "admin.token")}", asAdmin.Stderr, StringComparison.Ordinal);
 
         server.KillHard();
         var down = await Bank("balance", "acc-1");

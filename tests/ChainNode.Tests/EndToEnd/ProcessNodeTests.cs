@@ -51,10 +51,43 @@ public sealed class ProcessNodeTests : IDisposable
         var txid = Field(sent.Out, "txid");
         Assert.Contains("pending", (await Chain("tx", txid)).Out);
 
-        Assert.Equal(0, (await Chain("mine", "--blocks", "1", "--wallet", "bob")).Exit);
+        var mined = await Chain("mine", "--blocks", "1", "--wallet", "bob");
+        Assert.Equal(0, mined.Exit);
+        Assert.StartsWith("Mined 1 block to", mined.Out, StringComparison.Ordinal);
         var tx = await Chain("tx", txid, "--json");
         Assert.Equal("confirmed", Field(tx.Out, "status"));
         Assert.Equal("12.5", Field((await Chain("balance", "--wallet", "bob", "--json")).Out, "confirmed"));
+
+        // `tx` shows what a payment spends and pays, as addresses with amounts, and its fee.
+        var aliceAddress = Field(alice.Out, "address");
+        var detail = JsonDocument.Parse(tx.Out).RootElement;
+        Assert.Equal(aliceAddress, detail.GetProperty("inputs")[0].GetProperty("address").GetString());
+        Assert.Equal("50", detail.GetProperty("inputs")[0].GetProperty("amount").GetString());
+        Assert.Contains(detail.GetProperty("outputs").EnumerateArray(), o => o.GetProperty("address").GetString() == bobAddress && o.GetProperty("amount").GetString() == "12.5");
+        Assert.Equal("0.0001", detail.GetProperty("fee").GetString());
+        Assert.Contains("1 confirmation)", (await Chain("tx", txid)).Out, StringComparison.Ordinal);
+
+        // `block` by height or hash: the payment is in the block that confirmed it.
+        var block = JsonDocument.Parse((await Chain("block", Field(tx.Out, "height"), "--json")).Out).RootElement;
+        Assert.Contains(block.GetProperty("transactions").EnumerateArray(), t => t.GetProperty("txid").GetString() == txid);
+        Assert.Equal(bobAddress, block.GetProperty("mined_to").GetString());
+        var byHash = await Chain("block", Field(tx.Out, "block"));
+        Assert.True(byHash.Exit == 0 && byHash.Out.Contains(txid, StringComparison.Ordinal), byHash.Err + byHash.Out);
+
+        // A wallet's name is accepted where an address is: `--to bob`.
+        var byName = await Chain("send", "--wallet", "alice", "--to", "bob", "--amount", "1", "--json");
+        Assert.True(byName.Exit == 0, byName.Err);
+        Assert.Contains(bobAddress, (await Chain("tx", Field(byName.Out, "txid"))).Out, StringComparison.Ordinal);
+
+        // An unknown transaction is a refusal (exit 1), not a success that says "unknown".
+        var unknown = await Chain("tx", new string('0', 64));
+        Assert.Equal(1, unknown.Exit);
+        Assert.Contains("is unknown to this node", unknown.Err, StringComparison.Ordinal);
+        // A command line that does not parse is a usage error (3), not a refusal (1), in one sentence.
+        var missing = await Chain("send", "--wallet", "alice", "--amount", "1");
+        Assert.Equal((3, "Option '--to' is required. See `chain send --help`."), (missing.Exit, missing.Err.Trim()));
+        var negative = await Chain("send", "--wallet", "alice", "--to", "bob", "--amount", "-5");
+        Assert.Equal((3, "The amount must be more than zero; '-5' is negative."), (negative.Exit, negative.Err.Trim()));
 
         // Every failure: one sentence, a non-zero exit code.
         var typo = await Chain("send", "--wallet", "alice", "--to", bobAddress[..^1] + (bobAddress[^1] == 'q' ? 'p' : 'q'), "--amount", "1");
