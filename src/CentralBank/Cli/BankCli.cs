@@ -22,8 +22,8 @@ public static class BankCli
     public const string DefaultServer = "http://127.0.0.1:7100";
 
     private static readonly Option<bool> s_json = new("--json") { Description = "Print one JSON document instead of tables.", Recursive = true };
-    private static readonly Option<string?> s_server = new("--server") { Description = $"Bank URL (default: the profile's, else {DefaultServer}).", Recursive = true };
-    private static readonly Option<string?> s_token = new("--token") { Description = "Bearer token (default: $BANK_TOKEN, else --as, else the profile's).", Recursive = true };
+    private static readonly Option<string?> s_server = new("--server") { Description = $"Bank URL, e.g. 127.0.0.1:7100 (default: inside a network started by run-network.ps1, its bank from .network/network.json; else the profile's; else {DefaultServer}).", Recursive = true };
+    private static readonly Option<string?> s_token = new("--token") { Description = "Bearer token (default: $BANK_TOKEN; else --as; else the profile's, if saved for this server; else the network's admin token).", Recursive = true };
     private static readonly Option<string?> s_as = new("--as") { Description = "Use the saved token of a customer created from this machine.", Recursive = true };
     private static readonly Option<string?> s_profile = new("--profile") { Description = "Profile file (default: $BANK_PROFILE or ~/.ledgercontrast/bank-profile.json).", Recursive = true };
 

@@ -21,13 +21,13 @@ internal static class ClientCommands
 {
     public static readonly Amount DefaultFee = Amount.Parse("0.0001");
 
-    private static readonly Option<string?> s_node = new("--node") { Description = $"Node URL (default {NodeClient.DefaultNode}).", Recursive = true };
+    private static readonly Option<string?> s_node = new("--node") { Description = $"Node URL (default: inside a network started by run-network.ps1, its first node from .network/network.json; else {NodeClient.DefaultNode}).", Recursive = true };
     private static readonly Option<string?> s_cookieFile = new("--cookie-file")
     {
         Description = "The node's DIR/.cookie, for admin verbs (mine, peer add/remove); default: $CHAIN_COOKIE_FILE, else the node's data directory from network.json.",
         Recursive = true,
     };
-    private static readonly Option<string?> s_walletDir = new("--wallet-dir") { Description = "Wallet directory (default $CHAIN_WALLET_DIR or ~/.ledgercontrast/wallets).", Recursive = true };
+    private static readonly Option<string?> s_walletDir = new("--wallet-dir") { Description = "Wallet directory (default: $CHAIN_WALLET_DIR; else, inside a network started by run-network.ps1, its wallets (.network/wallets); else ~/.ledgercontrast/wallets).", Recursive = true };
 
     public static void AddTo(RootCommand root, Option<bool> json)
     {
