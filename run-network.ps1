@@ -258,7 +258,7 @@ function Start-Network {
     }
     Write-Host "  dotnet $ChainDll info --node $first"
     Write-Host "  dotnet $ChainDll balance --wallet alice --node $first      (coins mature after $CoinbaseMaturity blocks)"
-    Write-Host "  dotnet $ChainDll send --wallet alice --to $($addresses.bob) --amount 12.5 --node $first"
+    Write-Host "  dotnet $ChainDll send --wallet alice --to bob --amount 12.5 --node $first      (bob: a wallet name or an address)"
     Write-Host "  dotnet $ChainDll tips --node $first"
     Write-Host "  dotnet $ContrastDll all"
     Write-Host "  dotnet pwsh ./run-network.ps1 -Status | -Stop | -Clean"

@@ -196,7 +196,8 @@ internal static class ClientCommands
             var prefix = ChainParameters.PrefixFor((await node.Api.GetInfoAsync(new GetInfoRequest(), deadline: NodeClient.Deadline())).Network);
             // What each input spends, from the transaction that made it (a coinbase spends nothing).
             var inputs = new List<(string OutPoint, string? Address, long? Amount)>();
-            foreach (var input in reply.Transaction?.Inputs ?? [])
+            var coinbase = reply.Transaction is { } t0 && ChainProto.FromProto(t0).IsCoinbase;
+            foreach (var input in coinbase ? [] : reply.Transaction?.Inputs ?? [])
             {
                 var spent = await node.Api.GetTransactionAsync(new GetTransactionRequest { Txid = input.PreviousOutput.Txid }, deadline: NodeClient.Deadline());
                 var output0 = spent.Transaction is { } previous && input.PreviousOutput.Index < previous.Outputs.Count ? previous.Outputs[(int)input.PreviousOutput.Index] : null;
@@ -269,7 +270,7 @@ internal static class ClientCommands
                 previous = Hex(reply.Block.Header.PreviousHash),
                 time = DateTimeOffset.FromUnixTimeMilliseconds((long)reply.Block.Header.TimeMs).ToString("u", CultureInfo.InvariantCulture),
                 mined_to = transactions.Count > 0 && transactions[0].Outputs.Count > 0 ? AddressOf(Google.Protobuf.ByteString.CopyFrom(transactions[0].Outputs[0].PublicKey.Span), prefix) : null,
-                transactions = transactions.Select(t => new { txid = t.Txid.ToString(), inputs = t.Inputs.Count, outputs = t.Outputs.Count, paid = Show(t.Outputs.Sum(o => o.Amount.MinorUnits)) }).ToList(),
+                transactions = transactions.Select(t => new { txid = t.Txid.ToString(), coinbase = t.IsCoinbase, inputs = t.IsCoinbase ? 0 : t.Inputs.Count, outputs = t.Outputs.Count, paid = Show(t.Outputs.Sum(o => o.Amount.MinorUnits)) }).ToList(),
             };
             return output.Success(model, c =>
             {
@@ -278,7 +279,7 @@ internal static class ClientCommands
                 var table = new Table().AddColumns("Txid", "Inputs", "Outputs", "Paid");
                 foreach (var t in model.transactions)
                 {
-                    table.AddRow(t.txid, $"{(t.inputs == 0 ? "coinbase" : t.inputs)}", $"{t.outputs}", t.paid);
+                    table.AddRow(t.txid, t.coinbase ? "coinbase" : $"{t.inputs}", $"{t.outputs}", t.paid);
                 }
                 c.Write(table);
             });
