@@ -155,7 +155,8 @@ function Start-Network {
 
     if (-not $NoBuild) {
         Write-Step 'Building (Release)'
-        & dotnet build (Join-Path $Root 'LedgerContrast.sln') -c Release -nologo -v quiet | Out-Host
+        # Minimal verbosity: a line per project built, so a first build (minutes) is never silent.
+        & dotnet build (Join-Path $Root 'LedgerContrast.sln') -c Release -nologo -v minimal -clp:NoSummary | Out-Host
         if ($LASTEXITCODE -ne 0) { Fail 'the build failed.' }
     }
     New-Item -ItemType Directory -Force -Path $DataDir | Out-Null
@@ -206,15 +207,25 @@ function Start-Network {
         $net | ConvertTo-Json -Depth 6 | Set-Content $NetworkFile
 
         if (-not $NoBank) {
-            Write-Step 'Preparing bank customers alice, bob and carol'
+            # The customers of an earlier run on this data directory are reused (their accounts and
+            # tokens are kept beside it, as -Stop removes network.json): acc-1 stays alice's.
+            $customersFile = Join-Path $DataDir 'customers.json'
+            $earlier = if (Test-Path $customersFile) { Get-Content $customersFile -Raw | ConvertFrom-Json -AsHashtable } else { @{} }
+            Write-Step "$(if ($earlier.Count) { 'Reusing' } else { 'Preparing' }) bank customers alice, bob and carol"
             $admin = (Get-Content $net.admin_token_file -Raw).Trim()
             $bankArgs = @('--server', $net.bank.url, '--token', $admin, '--profile', (Join-Path $DataDir 'bank-profile.json'), '--json')
             foreach ($c in 'alice', 'bob', 'carol') {
+                if ($earlier.Contains($c)) {
+                    & dotnet $BankDll balance $earlier[$c].account_id --server $net.bank.url --token $earlier[$c].token --json *> $null
+                    if ($LASTEXITCODE -eq 0) { $net.customers[$c] = $earlier[$c]; continue }
+                }
                 $customer = Invoke-Cli $BankDll (@('customer', 'create', $c) + $bankArgs) | ConvertFrom-Json
                 $account = Invoke-Cli $BankDll (@('account', 'open', '--customer', $customer.customer_id) + $bankArgs) | ConvertFrom-Json
                 Invoke-Cli $BankDll (@('deposit', '--account', $account.account_id, '--amount', '1000') + $bankArgs) | Out-Null
                 $net.customers[$c] = [ordered]@{ customer_id = $customer.customer_id; account_id = $account.account_id; token = $customer.token }
             }
+            $net.customers | ConvertTo-Json -Depth 4 | Set-Content $customersFile
+            if (-not $IsWindows) { & chmod 600 $customersFile }
             $net | ConvertTo-Json -Depth 6 | Set-Content $NetworkFile
             if (-not $IsWindows) { & chmod 600 $NetworkFile }
         }

@@ -75,17 +75,28 @@ public sealed class Progress(string scenario)
         }
     }
 
-    /// <summary>Polls every 100 ms until <paramref name="done"/> holds, or fails saying what never happened.</summary>
+    /// <summary>
+    /// Polls every 100 ms until <paramref name="done"/> holds, or fails saying what never
+    /// happened. A long wait is never silent: every 10 s a line says what is awaited, for how
+    /// long, and (with <paramref name="describe"/>) what is seen meanwhile, e.g. each side's height.
+    /// </summary>
     public async Task UntilAsync(string what, Func<Task<bool>> done, TimeSpan timeout, Func<Task<string>>? describe = null)
     {
         ArgumentNullException.ThrowIfNull(done);
         var deadline = Stopwatch.StartNew();
+        var nextWord = TimeSpan.FromSeconds(10);
         while (!await done().ConfigureAwait(false))
         {
             if (deadline.Elapsed > timeout)
             {
                 var state = describe is null ? "" : " Last seen: " + await describe().ConfigureAwait(false);
                 throw new TimeoutException($"{scenario}: {what} did not happen within {timeout.TotalSeconds:F0} s.{state}");
+            }
+            if (deadline.Elapsed > nextWord)
+            {
+                var seen = describe is null ? "" : "; " + await describe().ConfigureAwait(false);
+                Console.Error.WriteLine($"[{scenario} {_clock.Elapsed.TotalSeconds,6:F1}s]   … waiting for {what} ({deadline.Elapsed.TotalSeconds:F0} s{seen})");
+                nextWord += TimeSpan.FromSeconds(10);
             }
             await Task.Delay(100).ConfigureAwait(false);
         }

@@ -105,8 +105,10 @@ public static class PartitionScenario
 
         await ChainLab.SubmitAsync(minority[0], toBob).ConfigureAwait(false);
         progress.Step($"chain: minority: pay bob {ChainLab.Abbreviate(toBob.Txid)}; waiting for {k} confirmations");
+        async Task<string> HeightsAsync() =>
+            $"minority at height {(await ChainLab.InfoAsync(minority[0]).ConfigureAwait(false)).Height}, majority at {(await ChainLab.InfoAsync(majority[0]).ConfigureAwait(false)).Height}";
         await progress.UntilAsync($"bob's payment reaching {k} confirmations on the minority", async () =>
-            (await ChainLab.StatusAsync(minority[0], toBob.Txid).ConfigureAwait(false)).Confirmations >= k, TimeSpan.FromMinutes(10)).ConfigureAwait(false);
+            (await ChainLab.StatusAsync(minority[0], toBob.Txid).ConfigureAwait(false)).Confirmations >= k, TimeSpan.FromMinutes(10), HeightsAsync).ConfigureAwait(false);
         var bobConfirmed = await ChainLab.StatusAsync(minority[0], toBob.Txid).ConfigureAwait(false);
         progress.Step($"chain: bob sees {bobConfirmed.Confirmations} confirmations at height {bobConfirmed.BlockHeight}: a merchant would ship");
 
@@ -123,7 +125,7 @@ public static class PartitionScenario
             // follow it. A lead of a few blocks is what a real attacker waits for.
             var workPerBlock = majorityWork / Math.Max(majorityInfo.Height, 1u);
             return carolStatus.State == ChainState.Confirmed && majorityWork > minorityWork + LeadBlocks * workPerBlock;
-        }, TimeSpan.FromMinutes(10)).ConfigureAwait(false);
+        }, TimeSpan.FromMinutes(10), HeightsAsync).ConfigureAwait(false);
         var minorityTipBefore = await ChainLab.InfoAsync(minority[0]).ConfigureAwait(false);
 
         progress.Step("chain: heal (add-peer both ways)");

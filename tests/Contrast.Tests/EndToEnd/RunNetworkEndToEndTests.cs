@@ -110,6 +110,28 @@ public sealed class RunNetworkEndToEndTests : IDisposable
         }
         Assert.All(pids, pid => Assert.False(RunNetworkScript.IsRunning(pid), $"process {pid} is still running after -Stop"));
         Assert.False(File.Exists(Path.Combine(_data, "network.json")));
+
+        // Started again on the same data directory: the same customers and accounts, not a second alice.
+        var again = await RunNetworkScript.RunAsync(_data, "-Nodes", "3", "-BasePort", $"{_basePort}", "-BlockInterval", "1s", "-CoinbaseMaturity", "3", "-NoBuild");
+        try
+        {
+            Assert.True(again.ExitCode == 0, again.Output);
+            Assert.Contains("Reusing bank customers", again.Output, StringComparison.Ordinal);
+            var customersAgain = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_data, "network.json"))).RootElement.GetProperty("customers");
+            foreach (var name in new[] { "alice", "bob", "carol" })
+            {
+                Assert.Equal(network.GetProperty("customers").GetProperty(name).GetProperty("account_id").GetString(), customersAgain.GetProperty(name).GetProperty("account_id").GetString());
+            }
+            // Files a user may paste from start without a byte-order mark.
+            foreach (var file in new[] { "network.json", "customers.json", Path.Combine("bank", "admin.token") })
+            {
+                Assert.NotEqual(0xEF, (await File.ReadAllBytesAsync(Path.Combine(_data, file)))[0]);
+            }
+        }
+        finally
+        {
+            await RunNetworkScript.RunAsync(_data, "-Stop");
+        }
     }
 
     /// <summary>In a mesh of 3, each node lists the other two, once each: no ghost of a dead, restarted or removed peer.</summary>

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using LedgerContrast.TestSupport;
+
+namespace LedgerContrast.Contrast.Tests.EndToEnd;
+
+/// <summary>
+/// README's "Try the bank" and "Try the chain" sections, run line by line by bash exactly as
+/// written (only TXID is filled in with the txid `send` printed, and the bench lines are left
+/// out): a newcomer's paste works, and what it starts it stops.
+/// </summary>
+public sealed partial class ReadmeTryTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateDirectory(TempDirectory.NewPath("lc-try-")).FullName;
+
+    [Fact]
+    public async Task The_readme_try_sections_run_as_written_and_stop_what_they_start()
+    {
+        var readme = await File.ReadAllTextAsync(Path.Combine(RunNetworkScript.RepositoryRoot, "README.md"));
+        var script = new List<string> { "set -e", $"PATH=\"{RunNetworkScript.RepositoryRoot}:$PATH\"" };
+        foreach (Match section in TrySection().Matches(readme))
+        {
+            foreach (var line in section.Groups[1].Value.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (line.Contains(" bench", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+                // ./bank and ./chain run from the repository root; here, the same scripts from PATH.
+                var command = line.Replace("./bank", "bank", StringComparison.Ordinal).Replace("./chain", "chain", StringComparison.Ordinal).Replace("TXID", "$TXID", StringComparison.Ordinal);
+                script.Add(command.Contains("chain send", StringComparison.Ordinal)
+                    ? $"TXID=$({command.Split('#')[0].Trim()} --json | sed -n 's/.*\"txid\": \"\\([0-9a-f]*\\)\".*/\\1/p')"
+                    : command);
+            }
+        }
+        Assert.True(script.Count > 20, "README has no Try sections");
+        await File.WriteAllLinesAsync(Path.Combine(_directory, "try.sh"), script);
+
+        var start = new ProcessStartInfo("bash", ["try.sh"]) { WorkingDirectory = _directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using var bash = Process.Start(start)!;
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        var stdout = bash.StandardOutput.ReadToEndAsync(deadline.Token);
+        var stderr = bash.StandardError.ReadToEndAsync(deadline.Token);
+        await bash.WaitForExitAsync(deadline.Token);
+        var output = await stdout + await stderr;
+
+        Assert.True(bash.ExitCode == 0, $"README's Try lines failed (exit {bash.ExitCode}):\n{output}");
+        Assert.Contains("Transferred 12.5 from acc-1 to acc-2", output, StringComparison.Ordinal);
+        Assert.Contains("Audit passed", output, StringComparison.Ordinal);
+        Assert.Contains("(1 confirmation)", output, StringComparison.Ordinal);
+        Assert.Contains("Connected to 127.0.0.1:7301", output, StringComparison.Ordinal);
+        await Poll.UntilAsync(() => ServersIn(_directory).Count == 0, TimeSpan.FromSeconds(30), () => "the servers the Try lines started are still running");
+    }
+
+    /// <summary>The servers the script started: dotnet processes working in its directory.</summary>
+    private static List<int> ServersIn(string directory)
+    {
+        var pids = new List<int>();
+        foreach (var proc in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                if (int.TryParse(Path.GetFileName(proc), out var pid) && File.ReadAllText(Path.Combine(proc, "cmdline")).Contains(".dll", StringComparison.Ordinal)
+                    && new DirectoryInfo(Path.Combine(proc, "cwd")).ResolveLinkTarget(true)?.FullName.TrimEnd('/') == directory.TrimEnd('/'))
+                {
+                    pids.Add(pid);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // a process that ended while we looked, or not ours to read
+            }
+        }
+        return pids;
+    }
+
+    [GeneratedRegex(@"## Try the (?:bank|chain)\n.*?```\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex TrySection();
+
+    public void Dispose()
+    {
+        // A failed run must not leave servers behind.
+        foreach (var pid in ServersIn(_directory))
+        {
+            try
+            {
+                using var process = Process.GetProcessById(pid);
+                process.Kill();
+                process.WaitForExit(10_000);
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+            {
+            }
+        }
+        TempDirectory.Delete(_directory);
+    }
+}
