@@ -32,10 +32,6 @@ public static class BankCli
         var root = new RootCommand(
             "CentralBank: a client-server bank. One gRPC server holds the authoritative ledger; clients only ask.");
         root.Options.Add(s_json);
-        root.Options.Add(s_server);
-        root.Options.Add(s_token);
-        root.Options.Add(s_as);
-        root.Options.Add(s_profile);
         root.Subcommands.Add(ServeCommand());
         root.Subcommands.Add(LoginCommand());
         root.Subcommands.Add(CustomerCommand());
@@ -49,6 +45,15 @@ public static class BankCli
         root.Subcommands.Add(AuditCommand());
         root.Subcommands.Add(BankBench.Command(s_json));
         root.Subcommands.Add(HealthCommand());
+        // The client's options belong to the verbs that talk to a server as a client: `serve` is
+        // the server, `bench` runs one of its own, and their help must not offer what they ignore.
+        foreach (var client in root.Subcommands.Where(c => c.Name is not ("serve" or "bench")))
+        {
+            client.Options.Add(s_server);
+            client.Options.Add(s_token);
+            client.Options.Add(s_as);
+            client.Options.Add(s_profile);
+        }
         // No response files: "@cash" is an account id here, not a file of arguments to read.
         return CliOutput.InvokeAsync(root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null }));
     }

@@ -35,4 +35,31 @@ public class BankCliTests
             Console.SetError(original);
         }
     }
+
+    [Fact]
+    public async Task Help_offers_the_client_options_only_on_verbs_that_use_them_and_says_which_bank_is_the_default()
+    {
+        var bench = await HelpOfAsync("bench");
+        var transfer = await HelpOfAsync("transfer");
+        Assert.DoesNotContain("--server", bench, StringComparison.Ordinal);
+        Assert.DoesNotContain("--as", bench, StringComparison.Ordinal);
+        Assert.Contains("--server", transfer, StringComparison.Ordinal);
+        Assert.Contains("its bank from .network/network.json", transfer.ReplaceLineEndings(" ").Replace("  ", " ", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    private static async Task<string> HelpOfAsync(string verb)
+    {
+        var output = new StringWriter();
+        var original = Console.Out;
+        Console.SetOut(output);
+        try
+        {
+            Assert.Equal(0, await BankCli.RunAsync([verb, "--help"]));
+        }
+        finally
+        {
+            Console.SetOut(original);
+        }
+        return output.ToString();
+    }
 }
