@@ -124,23 +124,26 @@ function Wait-Healthy($proc, [string]$HealthDll, [string]$UrlOption) {
 function Show-Status {
     $net = Read-Network
     if (-not $net) { Write-Host 'No network is running.'; return }
-    $rows = foreach ($proc in (Get-Processes $net)) {
-        $alive = Test-OurProcess $proc.pid $proc.data_dir
+    $procs = @(Get-Processes $net | ForEach-Object { [ordered]@{ proc = $_; alive = (Test-OurProcess $_.pid $_.data_dir) } })
+    # Every process is asked at once: one CLI start each, in parallel, not one after another.
+    $rows = $procs | ForEach-Object -ThrottleLimit 16 -Parallel {
+        $proc = $_.proc; $alive = $_.alive
         $row = [ordered]@{ Name = $proc.name; Url = $proc.url; Pid = $proc.pid; Alive = $alive; Height = ''; Peers = ''; Mempool = '' }
         if ($alive -and $proc.name -like 'node*') {
-            $info = & dotnet $ChainDll info --node $proc.url --json 2>$null
+            $info = & dotnet $using:ChainDll info --node $proc.url --json 2>$null
             if ($LASTEXITCODE -eq 0) {
                 $i = ($info -join "`n") | ConvertFrom-Json
                 $row.Height = $i.height; $row.Peers = $i.peers; $row.Mempool = $i.mempool
             }
         }
         elseif ($alive -and $proc.name -eq 'bank') {
-            & dotnet $BankDll health --server $proc.url *> $null
+            & dotnet $using:BankDll health --server $proc.url *> $null
             $row.Height = if ($LASTEXITCODE -eq 0) { 'serving' } else { 'not serving' }
         }
         [pscustomobject]$row
     }
-    $rows | Format-Table -AutoSize | Out-String | Write-Host
+    $order = @($procs | ForEach-Object { $_.proc.name })
+    $rows | Sort-Object { $order.IndexOf($_.Name) } | Format-Table -AutoSize | Out-String | Write-Host
 }
 
 function Start-Network {
