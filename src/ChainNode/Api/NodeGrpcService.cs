@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Grpc.Core;
+using LedgerContrast.Shared.Hashing;
 using LedgerContrast.ChainNode.Consensus;
 using LedgerContrast.ChainNode.Hosting;
 using LedgerContrast.ChainNode.Mining;
@@ -57,15 +58,17 @@ public sealed class NodeGrpcService(NodeEngine engine, PeerManager peers, Miner 
 
     public override Task<GetBlockReply> GetBlock(GetBlockRequest request, ServerCallContext context)
     {
+        (Shared.Chain.Block, BlockIndexEntry)? ByHash(Hash256? hash) => hash is not { } h ? null : engine.Read(n =>
+        {
+            var entry = n.Chain.Find(h);
+            return entry is null ? ((Shared.Chain.Block, BlockIndexEntry)?)null : (n.Chain.LoadBlock(entry.Hash)!, entry);
+        });
         var found = request.SelectorCase switch
         {
-            GetBlockRequest.SelectorOneofCase.Hash => engine.Read(n =>
-            {
-                var entry = n.Chain.Find(ChainProto.HashFromProto(request.Hash, "block hash"));
-                return entry is null ? ((Shared.Chain.Block, BlockIndexEntry)?)null : (n.Chain.LoadBlock(entry.Hash)!, entry);
-            }),
+            GetBlockRequest.SelectorOneofCase.Hash => ByHash(ChainProto.HashFromProto(request.Hash, "block hash")),
             GetBlockRequest.SelectorOneofCase.Height => engine.FindBlockAtHeight(request.Height),
-            _ => throw new NodeRefusal(NodeReasons.InvalidArgument, "Give a block hash or a height."),
+            GetBlockRequest.SelectorOneofCase.HashPrefix => ByHash(Unique(engine.BlockHashesStartingWith(Prefix(request.HashPrefix), 2), request.HashPrefix, "block hash")),
+            _ => throw new NodeRefusal(NodeReasons.InvalidArgument, "Give a block hash, a hash prefix or a height."),
         };
         if (found is not { } pair)
         {
@@ -84,7 +87,9 @@ public sealed class NodeGrpcService(NodeEngine engine, PeerManager peers, Miner 
 
     public override Task<GetTransactionReply> GetTransaction(GetTransactionRequest request, ServerCallContext context)
     {
-        var txid = ChainProto.HashFromProto(request.Txid, "txid");
+        var txid = request.Txid.IsEmpty && request.TxidPrefix.Length > 0
+            ? Unique(engine.TxidsStartingWith(Prefix(request.TxidPrefix), 2), request.TxidPrefix, "txid") ?? Hash256.Zero
+            : ChainProto.HashFromProto(request.Txid, "txid");
         var status = engine.StatusOf(txid);
         var reply = new GetTransactionReply { Status = ToProto(status) };
         if (engine.FindTransaction(txid) is { } tx)
@@ -233,6 +238,23 @@ public sealed class NodeGrpcService(NodeEngine engine, PeerManager peers, Miner 
         reply.BlockHashes.AddRange(hashes.Select(h => h.ToByteString()));
         return reply;
     }
+
+    /// <summary>8 to 64 hex characters, lower-cased: shorter would match too much to be meant.</summary>
+    private static string Prefix(string text)
+    {
+        var prefix = text.Trim().ToLowerInvariant();
+        return prefix.Length is >= 8 and <= 64 && prefix.All(char.IsAsciiHexDigit)
+            ? prefix
+            : throw new NodeRefusal(NodeReasons.InvalidArgument, $"'{text}' is not a hash prefix: give 8 to 64 hex characters.");
+    }
+
+    /// <summary>The one match, null for none; several are refused with the ones found, as git refuses an ambiguous short hash.</summary>
+    private static Hash256? Unique(IReadOnlyList<Hash256> matches, string prefix, string what) => matches.Count switch
+    {
+        0 => null,
+        1 => matches[0],
+        _ => throw new NodeRefusal(NodeReasons.AmbiguousPrefix, $"'{prefix}' starts more than one {what} ({string.Join(", ", matches.Select(m => m.ToString()[..16] + "…"))}); give more characters."),
+    };
 
     private byte[] ParseAddress(string text)
     {

@@ -182,17 +182,20 @@ internal static class ClientCommands
 
     private static Command Tx(Option<bool> json)
     {
-        var txid = new Argument<string>("txid") { Description = "Transaction id." };
+        var txid = new Argument<string>("txid") { Description = "Transaction id, or its first 8 or more characters." };
         var command = new Command("tx", "A transaction: its status (pending, confirmed with confirmations, conflicted by which txid), and what it spends and pays, as addresses with amounts.") { txid };
         command.SetAction(parse => Online(parse, json, async (node, output) =>
         {
-            var id = Hash256.Parse(parse.GetValue(txid)!.Trim());
-            var reply = await node.Api.GetTransactionAsync(new GetTransactionRequest { Txid = id.ToByteString() }, deadline: NodeClient.Deadline());
+            // A whole txid, or the first 8+ characters of one, as the CLIs and the lab print it.
+            var text = parse.GetValue(txid)!.Trim();
+            var request = text.Length == 64 ? new GetTransactionRequest { Txid = Hash256.Parse(text).ToByteString() } : new GetTransactionRequest { TxidPrefix = text };
+            var reply = await node.Api.GetTransactionAsync(request, deadline: NodeClient.Deadline());
             var s = reply.Status;
-            if (s.State == Protos.Chain.V1.TransactionStatus.Types.State.Unknown)
+            if (s.State == Protos.Chain.V1.TransactionStatus.Types.State.Unknown || reply.Transaction is null && text.Length < 64)
             {
-                return output.Fail(CliOutput.Refused, "TX_UNKNOWN", $"{id} is unknown to this node: it is neither in its mempool nor in its chain.");
+                return output.Fail(CliOutput.Refused, "TX_UNKNOWN", $"{text} is unknown to this node: it is neither in its mempool nor in its chain.");
             }
+            var id = reply.Transaction is { } found ? ChainProto.FromProto(found).Txid : Hash256.Parse(text);
             var prefix = ChainParameters.PrefixFor((await node.Api.GetInfoAsync(new GetInfoRequest(), deadline: NodeClient.Deadline())).Network);
             // What each input spends, from the transaction that made it (a coinbase spends nothing).
             var inputs = new List<(string OutPoint, string? Address, long? Amount)>();
@@ -250,14 +253,14 @@ internal static class ClientCommands
 
     private static Command BlockVerb(Option<bool> json)
     {
-        var which = new Argument<string>("block") { Description = "A block hash, or a height on the node's active chain." };
+        var which = new Argument<string>("block") { Description = "A block hash (or its first 8 or more characters), or a height on the node's active chain." };
         var command = new Command("block", "A block: hash, height, confirmations, time, who it pays, and its transactions.") { which };
         command.SetAction(parse => Online(parse, json, async (node, output) =>
         {
             var text = parse.GetValue(which)!.Trim();
-            var request = text.Length <= 10 && uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var height)
-                ? new GetBlockRequest { Height = height }
-                : new GetBlockRequest { Hash = Hash256.Parse(text).ToByteString() };
+            var request = text.Length <= 7 && uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var height) ? new GetBlockRequest { Height = height }
+                : text.Length == 64 ? new GetBlockRequest { Hash = Hash256.Parse(text).ToByteString() }
+                : new GetBlockRequest { HashPrefix = text };
             var reply = await node.Api.GetBlockAsync(request, deadline: NodeClient.Deadline());
             var prefix = ChainParameters.PrefixFor((await node.Api.GetInfoAsync(new GetInfoRequest(), deadline: NodeClient.Deadline())).Network);
             var transactions = reply.Block.Transactions.Select(t => ChainProto.FromProto(t)).ToList();

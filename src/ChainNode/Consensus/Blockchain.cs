@@ -113,6 +113,12 @@ public sealed class Blockchain
     public OrphanPool Orphans => _orphans;
     public IReadOnlyDictionary<Hash256, Hash256> Conflicts => _conflicts;
 
+    /// <summary>Every confirmed transaction's id (for lookups by prefix).</summary>
+    public IEnumerable<Hash256> ConfirmedTxids => _txLocations.Keys;
+
+    /// <summary>Every block this node stores, on the active chain or not (for lookups by prefix).</summary>
+    public IEnumerable<Hash256> BlockHashes => _index.Keys;
+
     public BlockIndexEntry? Find(Hash256 hash) => _index.GetValueOrDefault(hash);
 
     public bool IsOnActiveChain(BlockIndexEntry entry) => entry.Height < _active.Count && _active[(int)entry.Height] == entry;

@@ -38,6 +38,19 @@ public sealed partial class NodeEngine
         return node.Chain.ActiveChain.Skip((int)fork.Height + 1).Take(max).Select(e => e.Hash).ToList();
     });
 
+    /// <summary>
+    /// The transaction ids this node knows (pending, confirmed, conflicted) that start with
+    /// <paramref name="hexPrefix"/>, at most <paramref name="limit"/>: a person types the short
+    /// form the CLIs print, as git takes a commit's.
+    /// </summary>
+    public IReadOnlyList<Hash256> TxidsStartingWith(string hexPrefix, int limit) => Read(node =>
+        (IReadOnlyList<Hash256>)[.. node.Pool.Entries.Select(e => e.Transaction.Txid).Concat(node.Chain.ConfirmedTxids).Concat(node.Chain.Conflicts.Keys)
+            .Where(t => t.ToString().StartsWith(hexPrefix, StringComparison.Ordinal)).Distinct().Take(limit)]);
+
+    /// <summary>The block hashes this node stores that start with <paramref name="hexPrefix"/>, at most <paramref name="limit"/>.</summary>
+    public IReadOnlyList<Hash256> BlockHashesStartingWith(string hexPrefix, int limit) => Read(node =>
+        (IReadOnlyList<Hash256>)[.. node.Chain.BlockHashes.Where(h => h.ToString().StartsWith(hexPrefix, StringComparison.Ordinal)).Take(limit)]);
+
     public bool HasBlock(Hash256 hash) => Read(node => node.Chain.Find(hash) is not null);
 
     public bool KnowsTransaction(Hash256 txid) => Read(node =>

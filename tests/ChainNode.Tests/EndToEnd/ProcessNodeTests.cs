@@ -73,6 +73,13 @@ public sealed class ProcessNodeTests : IDisposable
         Assert.Equal(bobAddress, block.GetProperty("mined_to").GetString());
         var byHash = await Chain("block", Field(tx.Out, "block"));
         Assert.True(byHash.Exit == 0 && byHash.Out.Contains(txid, StringComparison.Ordinal), byHash.Err + byHash.Out);
+        // Short forms, as the CLIs and the lab print them: any 8+ leading characters, as git takes them.
+        var byPrefix = await Chain("block", Field(tx.Out, "block")[..10]);
+        Assert.True(byPrefix.Exit == 0 && byPrefix.Out.Contains(txid, StringComparison.Ordinal), byPrefix.Err + byPrefix.Out);
+        Assert.Equal("confirmed", Field((await Chain("tx", txid[..12], "--json")).Out, "status"));
+        var tooShort = await Chain("tx", txid[..5]);
+        Assert.Equal(1, tooShort.Exit);
+        Assert.Contains("give 8 to 64 hex characters (INVALID_ARGUMENT)", tooShort.Err, StringComparison.Ordinal);
 
         // A wallet's name is accepted where an address is: `--to bob`.
         var byName = await Chain("send", "--wallet", "alice", "--to", "bob", "--amount", "1", "--json");
