@@ -58,7 +58,7 @@ public sealed class Progress(string scenario)
         {
             _steps.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{seconds:F1} s — {text}"));
         }
-        Console.Error.WriteLine($"[{scenario} {seconds,6:F1}s] {text}");
+        Console.Error.WriteLine($"[{scenario,-12} {seconds,6:F1}s] {text}");
         if (s_journal is { } journal)
         {
             try
@@ -95,7 +95,7 @@ public sealed class Progress(string scenario)
             if (deadline.Elapsed > nextWord)
             {
                 var seen = describe is null ? "" : "; " + await describe().ConfigureAwait(false);
-                Console.Error.WriteLine($"[{scenario} {_clock.Elapsed.TotalSeconds,6:F1}s]   … waiting for {what} ({deadline.Elapsed.TotalSeconds:F0} s{seen})");
+                Console.Error.WriteLine($"[{scenario,-12} {_clock.Elapsed.TotalSeconds,6:F1}s]   … waiting for {what} ({deadline.Elapsed.TotalSeconds:F0} s{seen})");
                 nextWord += TimeSpan.FromSeconds(10);
             }
             await Task.Delay(100).ConfigureAwait(false);
