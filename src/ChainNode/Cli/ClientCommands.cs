@@ -97,7 +97,109 @@ internal static class ClientCommands
             var text = new Address(ChainParameters.PrefixFor(parse.GetValue(network)!), key.PublicKey).ToString();
             return output.Success(new { wallet = parse.GetValue(addressName), address = text }, c => c.WriteLine(text));
         }));
-        return new Command("wallet", "Local wallets.") { create, list, address };
+        return new Command("wallet", "Local wallets.") { create, list, address, History(json) };
+    }
+
+    /// <summary>
+    /// A wallet's payments on the node's active chain, newest first: what each transaction paid
+    /// to it and took from it. The node keeps no history by address (Bitcoin Core's wallet does
+    /// that, not its chain state), so the CLI reads the last --blocks blocks, oldest first,
+    /// following the wallet's coins; pending payments come from the mempool.
+    /// </summary>
+    private static Command History(Option<bool> json)
+    {
+        var name = new Argument<string>("name") { Description = "Wallet name." };
+        var depth = new Option<uint>("--blocks") { Description = "How many of the newest blocks to read.", DefaultValueFactory = _ => 1000 };
+        var command = new Command("history", "A wallet's payments, newest first: received, sent and the balance change of each (confirmed ones from the last --blocks blocks, then pending ones).") { name, depth };
+        command.SetAction(parse => Online(parse, json, async (node, output) =>
+        {
+            var info = await node.Api.GetInfoAsync(new GetInfoRequest(), deadline: NodeClient.Deadline());
+            using var key = Store(parse).Load(parse.GetValue(name)!);
+            var mine = key.PublicKey.ToArray();
+            var owned = new Dictionary<(string Txid, uint Index), long>();
+            var rows = new List<(uint Height, string Txid, long Received, long Sent)>();
+            async Task<long> SpentFromUsAsync(Shared.Chain.Transaction tx)
+            {
+                long sent = 0;
+                foreach (var input in tx.IsCoinbase ? [] : tx.Inputs)
+                {
+                    var spent = (input.PreviousOutput.Txid.ToString(), input.PreviousOutput.Index);
+                    if (owned.Remove(spent, out var amount))
+                    {
+                        sent += amount;
+                        continue;
+                    }
+                    // A coin from before the blocks read, or from a pending parent: ask whose it was.
+                    var previous = (await node.Api.GetTransactionAsync(new GetTransactionRequest { Txid = input.PreviousOutput.Txid.ToByteString() }, deadline: NodeClient.Deadline())).Transaction;
+                    if (previous is not null && input.PreviousOutput.Index < previous.Outputs.Count && previous.Outputs[(int)input.PreviousOutput.Index].PublicKey.Span.SequenceEqual(mine))
+                    {
+                        sent += previous.Outputs[(int)input.PreviousOutput.Index].Amount;
+                    }
+                }
+                return sent;
+            }
+            long ReceivedByUs(Shared.Chain.Transaction tx)
+            {
+                long received = 0;
+                for (var i = 0; i < tx.Outputs.Count; i++)
+                {
+                    if (tx.Outputs[i].PublicKey.Span.SequenceEqual(mine))
+                    {
+                        owned[(tx.Txid.ToString(), (uint)i)] = tx.Outputs[i].Amount.MinorUnits;
+                        received += tx.Outputs[i].Amount.MinorUnits;
+                    }
+                }
+                return received;
+            }
+            var from = info.Height >= parse.GetValue(depth) ? info.Height - parse.GetValue(depth) + 1 : 0;
+            for (var height = from; height <= info.Height; height++)
+            {
+                var block = await node.Api.GetBlockAsync(new GetBlockRequest { Height = height }, deadline: NodeClient.Deadline());
+                foreach (var tx in block.Block.Transactions.Select(ChainProto.FromProto))
+                {
+                    var sent = await SpentFromUsAsync(tx);
+                    var received = ReceivedByUs(tx);
+                    if (sent > 0 || received > 0)
+                    {
+                        rows.Add((height, tx.Txid.ToString(), received, sent));
+                    }
+                }
+            }
+            var pending = (await node.Api.GetMempoolAsync(new GetMempoolRequest(), deadline: NodeClient.Deadline())).Entries;
+            foreach (var entry in pending.OrderBy(e => e.ReceivedMs))
+            {
+                var tx = (await node.Api.GetTransactionAsync(new GetTransactionRequest { Txid = entry.Txid }, deadline: NodeClient.Deadline())).Transaction;
+                if (tx is null)
+                {
+                    continue;
+                }
+                var parsed = ChainProto.FromProto(tx);
+                var sent = await SpentFromUsAsync(parsed);
+                var received = ReceivedByUs(parsed);
+                if (sent > 0 || received > 0)
+                {
+                    rows.Add((0, parsed.Txid.ToString(), received, sent));
+                }
+            }
+            rows.Reverse();
+            var model = new
+            {
+                wallet = parse.GetValue(name),
+                blocks_read = info.Height - from + 1,
+                payments = rows.Select(r => new { height = r.Height == 0 ? (uint?)null : r.Height, status = r.Height == 0 ? "pending" : "confirmed", txid = r.Txid, received = Show(r.Received), sent = Show(r.Sent), change = Show(r.Received - r.Sent) }).ToList(),
+            };
+            return output.Success(model, c =>
+            {
+                var table = new Table().AddColumns("Height", "Txid", "Received", "Sent", "Change");
+                foreach (var r in model.payments)
+                {
+                    table.AddRow(r.height?.ToString(CultureInfo.InvariantCulture) ?? "pending", r.txid, r.received, r.sent, r.change);
+                }
+                c.Write(table);
+                c.MarkupLineInterpolated($"{model.payments.Count} payment{(model.payments.Count == 1 ? "" : "s")} in the last {model.blocks_read} block{(model.blocks_read == 1 ? "" : "s")} and the mempool.");
+            });
+        }));
+        return command;
     }
 
     private static Command Balance(Option<bool> json)

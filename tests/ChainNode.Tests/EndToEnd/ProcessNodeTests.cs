@@ -81,6 +81,14 @@ public sealed class ProcessNodeTests : IDisposable
         Assert.Equal(1, tooShort.Exit);
         Assert.Contains("give 8 to 64 hex characters (INVALID_ARGUMENT)", tooShort.Err, StringComparison.Ordinal);
 
+        // A wallet's history: what each payment took from it and paid to it.
+        var history = JsonDocument.Parse((await Chain("wallet", "history", "alice", "--json")).Out).RootElement.GetProperty("payments").EnumerateArray().ToList();
+        var payment = history.Single(p => p.GetProperty("txid").GetString() == txid);
+        Assert.Equal(("50", "37.4999", "-12.5001"), (payment.GetProperty("sent").GetString(), payment.GetProperty("received").GetString(), payment.GetProperty("change").GetString()));
+        Assert.Equal(3, history.Count(p => p.GetProperty("sent").GetString() == "0")); // the coinbases of the 3 blocks alice mined
+        var bobs = JsonDocument.Parse((await Chain("wallet", "history", "bob", "--json")).Out).RootElement.GetProperty("payments").EnumerateArray().ToList();
+        Assert.Contains(bobs, p => p.GetProperty("txid").GetString() == txid && p.GetProperty("received").GetString() == "12.5");
+
         // A wallet's name is accepted where an address is: `--to bob`.
         var byName = await Chain("send", "--wallet", "alice", "--to", "bob", "--amount", "1", "--json");
         Assert.True(byName.Exit == 0, byName.Err);
