@@ -36,7 +36,9 @@ public static class ChainNodeHost
         builder.Logging.AddSimpleConsole(console =>
         {
             console.SingleLine = true;
-            console.TimestampFormat = "HH:mm:ss.fff ";
+            // Each line names its node (its data directory's name, e.g. node1): several nodes share a terminal.
+            var name = new string([.. Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.DataDirectory))).Where(c => c is not ('\'' or '\\' or '"'))]);
+            console.TimestampFormat = $"HH:mm:ss.fff '[{name}]' ";
         });
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);

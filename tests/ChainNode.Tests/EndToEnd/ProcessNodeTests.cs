@@ -51,6 +51,8 @@ public sealed class ProcessNodeTests : IDisposable
         var txid = Field(sent.Out, "txid");
         Assert.Contains("pending", (await Chain("tx", txid)).Out);
 
+        // Several nodes share a terminal: each log line names its node (its data directory's name).
+        await Poll.UntilAsync(() => node.Lines.Any(l => l.Contains(" [node] info: Chain", StringComparison.Ordinal)), TestNetwork.DefaultTimeout, () => string.Join('\n', node.Lines.TakeLast(5)));
         var mined = await Chain("mine", "--blocks", "1", "--wallet", "bob");
         Assert.Equal(0, mined.Exit);
         Assert.StartsWith("Mined 1 block to", mined.Out, StringComparison.Ordinal);
