@@ -6,8 +6,10 @@ namespace LedgerContrast.Contrast.Lab;
 /// One live line per step, on stderr (so `--json` output on stdout stays one clean document),
 /// and in the network's step journal, where `contrast watch` shows the running experiment.
 /// </summary>
-public sealed class Progress(string scenario)
+/// <param name="log">Where the live lines go (default: stderr).</param>
+public sealed class Progress(string scenario, TextWriter? log = null)
 {
+    private readonly TextWriter _log = log ?? Console.Error;
     private static readonly Lock s_journalLock = new();
     private static string? s_journal;
 
@@ -58,7 +60,7 @@ public sealed class Progress(string scenario)
         {
             _steps.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{seconds:F1} s — {text}"));
         }
-        Console.Error.WriteLine($"[{scenario,-12} {seconds,6:F1}s] {text}");
+        _log.WriteLine($"[{scenario,-12} {seconds,6:F1}s] {text}");
         if (s_journal is { } journal)
         {
             try
@@ -95,7 +97,7 @@ public sealed class Progress(string scenario)
             if (deadline.Elapsed > nextWord)
             {
                 var seen = describe is null ? "" : "; " + await describe().ConfigureAwait(false);
-                Console.Error.WriteLine($"[{scenario,-12} {_clock.Elapsed.TotalSeconds,6:F1}s]   … waiting for {what} ({deadline.Elapsed.TotalSeconds:F0} s{seen})");
+                _log.WriteLine($"[{scenario,-12} {_clock.Elapsed.TotalSeconds,6:F1}s]   … waiting for {what} ({deadline.Elapsed.TotalSeconds:F0} s{seen})");
                 nextWord += TimeSpan.FromSeconds(10);
             }
             await Task.Delay(100).ConfigureAwait(false);

@@ -20,6 +20,7 @@ public sealed class RunNetworkEndToEndTests : IDisposable
     {
         var start = await RunNetworkScript.RunAsync(_data, "-Nodes", "3", "-Topology", "mesh", "-BasePort", $"{_basePort}", "-BlockInterval", "1s", "-CoinbaseMaturity", "3");
         Assert.True(start.ExitCode == 0, start.Output);
+        Assert.Contains("LedgerContrast.ChainNode -> ", start.Output, StringComparison.Ordinal); // the build says what it builds
         var network = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_data, "network.json"))).RootElement;
         var pids = new[] { network.GetProperty("bank").GetProperty("pid").GetInt32() }
             .Concat(network.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("pid").GetInt32())).ToList();
@@ -27,6 +28,12 @@ public sealed class RunNetworkEndToEndTests : IDisposable
 
         try
         {
+            // -Status: every process, alive, with the nodes' heights and peers.
+            var status = await RunNetworkScript.RunAsync(_data, "-Status");
+            Assert.True(status.ExitCode == 0, status.Output);
+            Assert.Matches(@"node3\s+http://127\.0\.0\.1:\d+\s+\d+\s+True\s+\d+\s+2\s", status.Output);
+            Assert.Matches(@"bank\s+http://127\.0\.0\.1:\d+\s+\d+\s+True\s+serving", status.Output);
+
             var doubleSpend = await ContrastAsync("double-spend");
             var bank = doubleSpend.GetProperty("experiments")[0].GetProperty("bank").GetProperty("racers_2");
             Assert.Equal(1, bank.GetProperty("succeeded").GetInt32());
