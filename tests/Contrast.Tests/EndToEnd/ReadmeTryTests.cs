@@ -36,13 +36,8 @@ public sealed partial class ReadmeTryTests : IDisposable
         Assert.True(script.Count > 20, "README has no Try sections");
         await File.WriteAllLinesAsync(Path.Combine(_directory, "try.sh"), script);
 
-        var start = new ProcessStartInfo("bash", ["try.sh"]) { WorkingDirectory = _directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        using var bash = Process.Start(start)!;
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        var stdout = bash.StandardOutput.ReadToEndAsync(deadline.Token);
-        var stderr = bash.StandardError.ReadToEndAsync(deadline.Token);
-        await bash.WaitForExitAsync(deadline.Token);
-        var output = await stdout + await stderr;
+        var bash = await ExternalProcess.RunAsync("bash", ["try.sh"], _directory, TimeSpan.FromMinutes(4));
+        var output = bash.Stdout + bash.Stderr;
 
         Assert.True(bash.ExitCode == 0, $"README's Try lines failed (exit {bash.ExitCode}):\n{output}");
         Assert.Contains("Transferred 12.5 from acc-1 to acc-2", output, StringComparison.Ordinal);

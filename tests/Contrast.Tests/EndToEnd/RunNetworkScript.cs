@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LedgerContrast.TestSupport;
 
 namespace LedgerContrast.Contrast.Tests.EndToEnd;
 
@@ -9,23 +10,9 @@ public static class RunNetworkScript
 
     public static async Task<(int ExitCode, string Output)> RunAsync(string dataDirectory, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = RepositoryRoot, // where the local tool manifest (PowerShell) is
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { "pwsh", "-NoProfile", "-File", Path.Combine(RepositoryRoot, "run-network.ps1"), "-DataDir", dataDirectory }.Concat(args))
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start)!;
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        var stdout = process.StandardOutput.ReadToEndAsync(deadline.Token);
-        var stderr = process.StandardError.ReadToEndAsync(deadline.Token);
-        await process.WaitForExitAsync(deadline.Token);
-        return (process.ExitCode, await stdout + await stderr);
+        // From the repository root: where the local tool manifest (PowerShell) is.
+        var run = await ExternalProcess.RunAsync("dotnet", ["pwsh", "-NoProfile", "-File", Path.Combine(RepositoryRoot, "run-network.ps1"), "-DataDir", dataDirectory, .. args], RepositoryRoot);
+        return (run.ExitCode, run.Stdout + run.Stderr);
     }
 
     public static bool IsRunning(int pid)

@@ -97,14 +97,12 @@ public sealed class WatchInBrowserTests(ITestOutputHelper output) : IDisposable
     /// <summary>Debian's chromium and chromedriver, found on PATH (never downloaded).</summary>
     private static ChromeDriver Chromium()
     {
-        string Find(params string[] names) =>
-            names.SelectMany(name => Environment.GetEnvironmentVariable("PATH")!.Split(Path.PathSeparator).Select(dir => Path.Combine(dir, name))).FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException($"No {names[0]} on PATH: install Debian's chromium and chromium-driver (.ci/run does).");
-        var driver = Find("chromedriver");
+        const string Install = "install Debian's chromium and chromium-driver (.ci/run does)";
+        var driver = ExternalProcess.FindOnPath(Install, "chromedriver");
         var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(driver)!, Path.GetFileName(driver));
         service.SuppressInitialDiagnosticInformation = true;
         service.HideCommandPromptWindow = true;
-        var options = new ChromeOptions { BinaryLocation = Find("chromium", "chromium-browser", "google-chrome") };
+        var options = new ChromeOptions { BinaryLocation = ExternalProcess.FindOnPath(Install, "chromium", "chromium-browser", "google-chrome") };
         options.AddArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,720");
         return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LedgerContrast.Contrast.Report;
 using LedgerContrast.Contrast.Scenarios;
 using LedgerContrast.TestSupport;
@@ -56,22 +55,12 @@ public sealed class ReportInBrowserTests : IDisposable
 
     private async Task<string> ChromiumAsync(params string[] args)
     {
-        var browser = new[] { "chromium", "chromium-browser", "google-chrome" }
-            .Select(name => Environment.GetEnvironmentVariable("PATH")!.Split(Path.PathSeparator).Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists))
-            .FirstOrDefault(path => path is not null)
-            ?? throw new InvalidOperationException("No Chromium on PATH: install Debian's chromium (.ci/run does).");
-        var start = new ProcessStartInfo(browser) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1280,720", $"--user-data-dir={Path.Combine(_directory, "profile")}" }.Concat(args))
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start)!;
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        var stdout = process.StandardOutput.ReadToEndAsync(deadline.Token);
-        var stderr = process.StandardError.ReadToEndAsync(deadline.Token);
-        await process.WaitForExitAsync(deadline.Token);
-        Assert.True(process.ExitCode == 0, $"chromium exited {process.ExitCode}: {await stderr}");
-        return await stdout;
+        var browser = ExternalProcess.FindOnPath("install Debian's chromium (.ci/run does)", "chromium", "chromium-browser", "google-chrome");
+        var run = await ExternalProcess.RunAsync(browser,
+            ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1280,720", $"--user-data-dir={Path.Combine(_directory, "profile")}", .. args],
+            timeout: TimeSpan.FromSeconds(90));
+        Assert.True(run.ExitCode == 0, $"chromium exited {run.ExitCode}: {run.Stderr}");
+        return run.Stdout;
     }
 
     public void Dispose() => TempDirectory.Delete(_directory);
