@@ -150,13 +150,7 @@ public static class ContrastCli
                 await using var server = await StartWatchAsync(lab, parse.GetValue(port)).ConfigureAwait(false);
                 output.Success(new { url = server.Address.ToString() }, console =>
                     console.WriteLine($"Live view listening on {server.Address} (Ctrl+C stops it)"));
-                try
-                {
-                    await Task.Delay(Timeout.Infinite, cancellation).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                }
+                await server.WaitForShutdownAsync(cancellation).ConfigureAwait(false);
                 return 0;
             }).ConfigureAwait(false);
         });

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace LedgerContrast.Contrast.Watch;
@@ -88,6 +89,12 @@ public sealed class WatchServer : IAsyncDisposable
         server.Address = new Uri(bound.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
         return server;
     }
+
+    /// <summary>
+    /// Until the host stops: Ctrl+C and SIGTERM reach the web host's lifetime first, so waiting on
+    /// the command line's token alone would outlive them.
+    /// </summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellation) => _app.WaitForShutdownAsync(cancellation);
 
     private static string Asset(string name)
     {
