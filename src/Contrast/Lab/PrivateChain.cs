@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Grpc.Net.Client;
 using LedgerContrast.Protos.Chain.V1;
 using LedgerContrast.Shared.Addresses;
@@ -21,7 +19,7 @@ public sealed class PrivateChain : IAsyncDisposable
     public const string NetworkName = "lc-lab";
     private readonly List<string> _executable;
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "lc-lab-" + Guid.NewGuid().ToString("N"));
-    private readonly List<(Process Process, GrpcChannel Channel)> _processes = [];
+    private readonly List<(Process Process, GrpcChannel? Channel)> _processes = [];
     private readonly List<LabNode> _nodes = [];
     private readonly List<string> _minerAddresses = [];
     private readonly List<byte[]> _minerKeys = [];
@@ -79,12 +77,11 @@ public sealed class PrivateChain : IAsyncDisposable
         {
             var index = _nodes.Count;
             var name = $"lab{index + 1}";
-            var port = FreePort();
             var dataDir = Path.Combine(_directory, name);
             Directory.CreateDirectory(dataDir);
             var args = new List<string>(_executable.Skip(1))
             {
-                "node", "--regtest", "--network", NetworkName, "--port", $"{port}", "--data", dataDir,
+                "node", "--regtest", "--network", NetworkName, "--port", "0", "--data", dataDir,
                 "--outbound", $"{_outbound}", "--link-latency", $"{_linkLatency.TotalMilliseconds:0}ms",
             };
             foreach (var peer in _nodes.OrderBy(_ => Random.Shared.Next()).Take(_outbound))
@@ -97,14 +94,25 @@ public sealed class PrivateChain : IAsyncDisposable
                 start.ArgumentList.Add(arg);
             }
             var process = Process.Start(start) ?? throw new CliException("LAB_NODE_FAILED", $"Could not start {name}.");
-            // Drained, not kept: a full pipe would block the node.
-            process.OutputDataReceived += (_, _) => { };
+            // The node picks a free port itself and says which (no window for another process to take
+            // one we chose); the rest of its output is drained, not kept: a full pipe would block it.
+            var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            process.OutputDataReceived += (_, line) =>
+            {
+                if (line.Data is { } text && text.IndexOf("listening on http://", StringComparison.Ordinal) is var at and >= 0)
+                {
+                    listening.TrySetResult(text[(at + "listening on ".Length)..].Split(' ')[0]);
+                }
+            };
             process.ErrorDataReceived += (_, _) => { };
+            process.Exited += (_, _) => listening.TrySetException(new CliException("LAB_NODE_FAILED", $"Lab node {name} exited at start."));
+            process.EnableRaisingEvents = true;
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
-            var url = $"http://127.0.0.1:{port}";
+            _processes.Add((process, null));
+            var url = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
             var channel = GrpcChannel.ForAddress(url);
-            _processes.Add((process, channel));
+            _processes[^1] = (process, channel);
             _nodes.Add(new LabNode(name, url, new NodeService.NodeServiceClient(channel),
                 new NodeService.NodeServiceClient(LabNetwork.WithAdminCookie(channel.CreateCallInvoker(), dataDir))));
             using var key = PrivateKey.Generate();
@@ -199,18 +207,11 @@ public sealed class PrivateChain : IAsyncDisposable
         return null;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     public async ValueTask DisposeAsync()
     {
         foreach (var (process, channel) in _processes)
         {
-            channel.Dispose();
+            channel?.Dispose();
             try
             {
                 process.Kill(entireProcessTree: true);
