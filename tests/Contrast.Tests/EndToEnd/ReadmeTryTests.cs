@@ -17,7 +17,19 @@ public sealed partial class ReadmeTryTests : IDisposable
     public async Task The_readme_try_sections_run_as_written_and_stop_what_they_start()
     {
         var readme = await File.ReadAllTextAsync(Path.Combine(RunNetworkScript.RepositoryRoot, "README.md"));
-        var script = new List<string> { "set -e", $"PATH=\"{RunNetworkScript.RepositoryRoot}:$PATH\"" };
+        // `bank` and `chain` here run the builds beside this test (./bank and ./chain would build
+        // Release first, racing the other tests' run-network builds).
+        var bin = Directory.CreateDirectory(Path.Combine(_directory, "bin")).FullName;
+        foreach (var cli in new[] { "bank", "chain" })
+        {
+            var wrapper = Path.Combine(bin, cli);
+            await File.WriteAllTextAsync(wrapper, $"#!/usr/bin/env bash\nexec dotnet \"{Path.Combine(AppContext.BaseDirectory, cli + ".dll")}\" \"$@\"\n");
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+        }
+        var script = new List<string> { "set -e", $"PATH=\"{bin}:$PATH\"" };
         foreach (Match section in TrySection().Matches(readme))
         {
             foreach (var line in section.Groups[1].Value.Split('\n', StringSplitOptions.RemoveEmptyEntries))
@@ -26,7 +38,7 @@ public sealed partial class ReadmeTryTests : IDisposable
                 {
                     continue;
                 }
-                // ./bank and ./chain run from the repository root; here, the same scripts from PATH.
+                // ./bank and ./chain run from the repository root; here, `bank` and `chain` from PATH.
                 var command = line.Replace("./bank", "bank", StringComparison.Ordinal).Replace("./chain", "chain", StringComparison.Ordinal).Replace("TXID", "$TXID", StringComparison.Ordinal);
                 script.Add(command.Contains("chain send", StringComparison.Ordinal)
                     ? $"TXID=$({command.Split('#')[0].Trim()} --json | sed -n 's/.*\"txid\": \"\\([0-9a-f]*\\)\".*/\\1/p')"
