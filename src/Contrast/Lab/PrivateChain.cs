@@ -22,7 +22,6 @@ public sealed class PrivateChain : IAsyncDisposable
     private readonly List<(Process Process, GrpcChannel? Channel)> _processes = [];
     private readonly List<LabNode> _nodes = [];
     private readonly List<string> _minerAddresses = [];
-    private readonly List<byte[]> _minerKeys = [];
     private readonly TimeSpan _linkLatency;
     private readonly int _outbound;
 
@@ -37,8 +36,6 @@ public sealed class PrivateChain : IAsyncDisposable
 
     /// <summary>What each node's blocks pay: one fresh key per node, so the coinbase names the node that mined a block.</summary>
     public IReadOnlyList<string> MinerAddresses => _minerAddresses;
-
-    public TimeSpan LinkLatency => _linkLatency;
 
     /// <summary>
     /// Starts <paramref name="nodes"/> nodes: each dials up to <paramref name="outbound"/> of
@@ -117,7 +114,6 @@ public sealed class PrivateChain : IAsyncDisposable
                 new NodeService.NodeServiceClient(LabNetwork.WithAdminCookie(channel.CreateCallInvoker(), dataDir))));
             using var key = PrivateKey.Generate();
             _minerAddresses.Add(new Address(Address.PrefixForNetwork(NetworkName), key.PublicKey).ToString());
-            _minerKeys.Add(key.PublicKey.ToArray());
         }
         var added = _nodes.Skip(first).ToList();
         await progress.UntilAsync($"{count} lab node{(count == 1 ? "" : "s")} serving and connected", async () =>
@@ -186,25 +182,6 @@ public sealed class PrivateChain : IAsyncDisposable
             finds.Add(_nodes[miner].Admin.GenerateBlocksAsync(new GenerateBlocksRequest { Count = 1, Address = _minerAddresses[miner] }, deadline: LabNode.Deadline(30)).ResponseAsync);
         }
         await Task.WhenAll(finds).ConfigureAwait(false);
-    }
-
-    /// <summary>The node whose key the block's coinbase pays.</summary>
-    public string? MinerOf(Block block)
-    {
-        ArgumentNullException.ThrowIfNull(block);
-        var key = block.Transactions.FirstOrDefault()?.Outputs.FirstOrDefault()?.PublicKey;
-        if (key is null)
-        {
-            return null;
-        }
-        for (var i = 0; i < _minerKeys.Count; i++)
-        {
-            if (_minerKeys[i].AsSpan().SequenceEqual(key.Span))
-            {
-                return _nodes[i].Name;
-            }
-        }
-        return null;
     }
 
     public async ValueTask DisposeAsync()
