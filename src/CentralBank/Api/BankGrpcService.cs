@@ -16,7 +16,7 @@ public sealed class BankGrpcService(BankLedger ledger, Authenticator authenticat
         Authenticator.RequireAdmin(authenticator.Authenticate(context));
         var name = RequestValidation.Name(request.Name);
         var token = Tokens.NewCustomerToken();
-        var created = await ledger.ExecuteAsync<CustomerCreated>(new CreateCustomerCommand(name, Tokens.Hash(token))).ConfigureAwait(false);
+        var created = await ledger.ExecuteAsync(new CreateCustomerCommand(name, Tokens.Hash(token))).ConfigureAwait(false);
         return new CreateCustomerReply { CustomerId = created.CustomerId, Token = token };
     }
 
@@ -24,7 +24,7 @@ public sealed class BankGrpcService(BankLedger ledger, Authenticator authenticat
     {
         Authenticator.RequireAdmin(authenticator.Authenticate(context));
         var customerId = RequestValidation.Id(request.CustomerId, "customer id");
-        var opened = await ledger.ExecuteAsync<AccountOpened>(new OpenAccountCommand(customerId)).ConfigureAwait(false);
+        var opened = await ledger.ExecuteAsync(new OpenAccountCommand(customerId)).ConfigureAwait(false);
         return new Account { AccountId = opened.AccountId, CustomerId = opened.CustomerId, Balance = 0 };
     }
 
@@ -42,7 +42,7 @@ public sealed class BankGrpcService(BankLedger ledger, Authenticator authenticat
             RequestValidation.Amount(request.Amount),
             principal,
             RequestValidation.IdempotencyKey(request.IdempotencyKey, required: true));
-        return ToReply(await ledger.ExecuteAsync<EntryCommitted>(command).ConfigureAwait(false));
+        return ToReply(await ledger.ExecuteAsync(command).ConfigureAwait(false));
     }
 
     public override async Task<EntryReply> Transfer(TransferRequest request, ServerCallContext context)
@@ -56,7 +56,7 @@ public sealed class BankGrpcService(BankLedger ledger, Authenticator authenticat
             RequestValidation.Amount(request.Amount),
             principal,
             RequestValidation.IdempotencyKey(request.IdempotencyKey, required: true));
-        return ToReply(await ledger.ExecuteAsync<EntryCommitted>(command).ConfigureAwait(false));
+        return ToReply(await ledger.ExecuteAsync(command).ConfigureAwait(false));
     }
 
     public override Task<Account> GetBalance(GetBalanceRequest request, ServerCallContext context)
@@ -96,7 +96,7 @@ public sealed class BankGrpcService(BankLedger ledger, Authenticator authenticat
         var principal = authenticator.Authenticate(context);
         Authenticator.RequireAdmin(principal);
         var command = new ReverseCommand(RequestValidation.Id(request.EntryId, "entry id"), RequestValidation.Memo(request.Reason), request.Force, principal);
-        return ToReply(await ledger.ExecuteAsync<EntryCommitted>(command).ConfigureAwait(false));
+        return ToReply(await ledger.ExecuteAsync(command).ConfigureAwait(false));
     }
 
     public override async Task<AuditReply> Audit(AuditRequest request, ServerCallContext context)

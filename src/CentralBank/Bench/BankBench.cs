@@ -2,140 +2,201 @@ using System.CommandLine;
 using System.Diagnostics;
 using Grpc.Core;
 using Grpc.Net.Client;
-using LedgerContrast.CentralBank.Hosting;
-using LedgerContrast.CentralBank.Ledger;
 using LedgerContrast.Protos.Bank.V1;
 using LedgerContrast.Shared.Cli;
 using LedgerContrast.Shared.Measurement;
 using LiteDB;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
 namespace LedgerContrast.CentralBank.Bench;
 
 /// <summary>
 /// `bank bench`: a load generator that drives a real bank server over gRPC on loopback and
-/// reports durable transfers/s and latency, as a ratio to a raw in-process LiteDB loop (100
-/// transfers per transaction) measured in the same run, because this machine is shared and noisy.
+/// reports durable transfers/s and latency as a ratio to a raw in-process LiteDB loop.
+/// <para>
+/// This machine is shared and noisy, so one pair of figures can mislead (a baseline once ran
+/// during a load spike and came out slower than the full server). The baseline and both loads
+/// therefore alternate, round after round, each ratio is taken within its own round, and the
+/// report gives the median and the spread. The server is a process of its own — `bank serve`
+/// started here, or an existing one with <c>--server</c> — so its CPU seconds per 1,000
+/// transfers are measured apart from the clients'.
+/// </para>
 /// </summary>
 public static class BankBench
 {
-    public sealed record RunResult(string Name, int Clients, long Succeeded, long Refused, double Seconds, double PerSecond, double P50Ms, double P99Ms, double AverageBatch);
+    public sealed record Options(int Clients, int Accounts, TimeSpan Duration, int Rounds, TimeSpan Warmup, string? Server = null, string? AdminToken = null);
+
+    /// <summary>One measured load run. CPU is per 1,000 transfers; the server's is null when it is not our child.</summary>
+    public sealed record RunResult(string Name, int Round, int Clients, long Succeeded, long Refused, double Seconds, double PerSecond,
+        double RatioToRaw, double P50Ms, double P99Ms, double? ServerCpuSecondsPer1000, double ClientCpuSecondsPer1000);
+
+    /// <summary>The median over rounds, and the lowest and highest, of one load.</summary>
+    public sealed record Summary(string Name, double PerSecond, double PerSecondMin, double PerSecondMax, double RatioToRaw, double RatioMin, double RatioMax,
+        double P50Ms, double P99Ms, double? ServerCpuSecondsPer1000, double ClientCpuSecondsPer1000);
+
+    public sealed record Report(string Server, int Cores, int Rounds, double SecondsPerRun, IReadOnlyList<double> RawPerSecond, double RawMedian,
+        IReadOnlyList<RunResult> Runs, IReadOnlyList<Summary> Summaries, long HotAccountLostUpdates, double[] LoadAverageBefore, double[] LoadAverageAfter);
 
     public static Command Command(Option<bool> json)
     {
         var clients = new Option<int>("--clients") { Description = "Concurrent clients.", DefaultValueFactory = _ => 64 };
         var accounts = new Option<int>("--accounts") { Description = "Accounts to spread transfers over.", DefaultValueFactory = _ => 1000 };
         var seconds = new Option<double>("--seconds") { Description = "Length of each run.", DefaultValueFactory = _ => 10 };
-        var command = new Command("bench", "Measure a self-hosted bank over gRPC on loopback: uniform and hot-account load, against a raw LiteDB baseline.") { clients, accounts, seconds };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds of raw baseline, uniform and hot-account runs, alternating; medians are reported.", DefaultValueFactory = _ => 3 };
+        var warmup = new Option<double>("--warmup") { Description = "Seconds of unmeasured load first, so the runtime has compiled the hot paths.", DefaultValueFactory = _ => 3 };
+        var server = new Option<string?>("--server") { Description = "Drive this bank (e.g. http://127.0.0.1:7100) instead of starting one; its CPU is then not measured." };
+        var token = new Option<string?>("--token") { Description = "The admin token of --server (default: $BANK_TOKEN)." };
+        var command = new Command("bench", "Measure a bank over gRPC on loopback: uniform and hot-account load, alternating with a raw LiteDB baseline.") { clients, accounts, seconds, rounds, warmup, server, token };
         command.SetAction(async (parse, cancellation) =>
         {
             var output = new CliOutput(parse.GetValue(json));
-            return await output.RunAsync("bank", () => "this machine", async () =>
+            var serverUrl = parse.GetValue(server);
+            return await output.RunAsync("bank", () => serverUrl ?? "the bank bench started", async () =>
             {
-            var report = await RunAsync(parse.GetValue(clients), parse.GetValue(accounts), TimeSpan.FromSeconds(parse.GetValue(seconds)), cancellation).ConfigureAwait(false);
-            return output.Success(report, console =>
-            {
-                var table = new Table().AddColumns("Run", "Clients", "OK", "Refused", "Transfers/s", "Ratio to raw LiteDB", "p50 ms", "p99 ms", "Avg batch");
-                foreach (var run in report.Runs)
-                {
-                    table.AddRow(run.Name, $"{run.Clients}", $"{run.Succeeded}", $"{run.Refused}", $"{run.PerSecond:F0}",
-                        $"{run.PerSecond / report.BaselinePerSecond:F2}", $"{run.P50Ms:F2}", $"{run.P99Ms:F2}", $"{run.AverageBatch:F1}");
-                }
-                console.Write(table);
-                console.MarkupLineInterpolated($"Raw LiteDB baseline (100 transfers per transaction, in process): {report.BaselinePerSecond:F0} transfers/s. Hot account lost updates: {report.HotAccountLostUpdates}.");
-            });
+                var options = new Options(parse.GetValue(clients), parse.GetValue(accounts), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(rounds),
+                    TimeSpan.FromSeconds(parse.GetValue(warmup)), serverUrl, parse.GetValue(token) ?? Environment.GetEnvironmentVariable("BANK_TOKEN"));
+                Validate(options);
+                var report = await RunAsync(options, cancellation).ConfigureAwait(false);
+                return output.Success(report, console => Print(console, report));
             }).ConfigureAwait(false);
         });
         return command;
     }
 
-    public sealed record Report(double BaselinePerSecond, IReadOnlyList<RunResult> Runs, long HotAccountLostUpdates);
-
-    public static async Task<Report> RunAsync(int clients, int accountCount, TimeSpan duration, CancellationToken cancellation)
+    private static void Validate(Options options)
     {
-        var baseline = MeasureRawLiteDb(duration);
-        var dataDirectory = Path.Combine(Path.GetTempPath(), "lc-bank-bench-" + Guid.NewGuid().ToString("N"));
-        var adminToken = "bench-admin-" + Guid.NewGuid().ToString("N");
-        var app = BankServer.Build(new BankServerOptions { DataDirectory = dataDirectory, Port = 0, AdminToken = adminToken });
-        try
+        if (options.Clients < 1 || options.Accounts < 2 || options.Rounds < 1 || options.Duration <= TimeSpan.Zero || options.Warmup < TimeSpan.Zero)
         {
-            await app.StartAsync(cancellation).ConfigureAwait(false);
-            using var channel = GrpcChannel.ForAddress(app.Urls.First());
-            var bank = new BankService.BankServiceClient(channel);
-            var headers = new Metadata { { "authorization", "Bearer " + adminToken } };
-            var customer = await bank.CreateCustomerAsync(new CreateCustomerRequest { Name = "bench" }, headers, cancellationToken: cancellation);
-            var accounts = new List<string>(accountCount);
-            const long opening = 1_000_000_00000000;
-            for (var i = 0; i < accountCount; i++)
-            {
-                var account = await bank.OpenAccountAsync(new OpenAccountRequest { CustomerId = customer.CustomerId }, headers, cancellationToken: cancellation);
-                await bank.DepositAsync(new CashRequest { AccountId = account.AccountId, Amount = opening, IdempotencyKey = "bench-open-" + account.AccountId }, headers, cancellationToken: cancellation);
-                accounts.Add(account.AccountId);
-            }
-            var ledger = app.Services.GetRequiredService<BankLedger>();
-            // Several HTTP/2 connections, as many independent clients would open: one connection
-            // serialises every frame of all 64 streams and becomes the bottleneck.
-            var channels = Enumerable.Range(0, Math.Max(1, clients / 8)).Select(_ => GrpcChannel.ForAddress(app.Urls.First())).ToList();
-            var banks = channels.Select(c => new BankService.BankServiceClient(c)).ToList();
-            var uniform = await LoadAsync("uniform", banks, headers, ledger, clients, duration, random => (accounts[random.Next(accounts.Count)], accounts[random.Next(accounts.Count)])).ConfigureAwait(false);
-            var hot = accounts[0];
-            var hotBefore = (await bank.GetBalanceAsync(new GetBalanceRequest { AccountId = hot }, headers, cancellationToken: cancellation)).Balance;
-            var hotRun = await LoadAsync("hot account", banks, headers, ledger, clients, duration, random => (hot, accounts[1 + random.Next(accounts.Count - 1)])).ConfigureAwait(false);
-            var hotAfter = (await bank.GetBalanceAsync(new GetBalanceRequest { AccountId = hot }, headers, cancellationToken: cancellation)).Balance;
-            // Each hot transfer moved exactly 1 minor unit out of the hot account.
-            var lostUpdates = hotBefore - hotRun.Succeeded - hotAfter;
-            channels.ForEach(c => c.Dispose());
-            return new Report(baseline, [uniform, hotRun], lostUpdates);
+            throw new CliException("INVALID_ARGUMENT", "--clients and --rounds must be at least 1, --accounts at least 2, --seconds more than 0 and --warmup not negative.");
         }
-        finally
+        if (options.Server is not null && string.IsNullOrEmpty(options.AdminToken))
         {
-            await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
-            await app.DisposeAsync().ConfigureAwait(false);
-            TryDelete(dataDirectory);
+            throw new CliException("MISSING_TOKEN", "Driving --server needs its admin token: give --token or set BANK_TOKEN.");
         }
     }
 
-    private static async Task<RunResult> LoadAsync(string name, List<BankService.BankServiceClient> banks, Metadata headers, BankLedger ledger,
-        int clients, TimeSpan duration, Func<Random, (string From, string To)> pick)
+    private static void Print(IAnsiConsole console, Report report)
     {
-        var latencies = new List<double>[clients];
-        long succeeded = 0, refused = 0;
-        var batchesBefore = ledger.BatchesCommitted;
-        var stopwatch = Stopwatch.StartNew();
-        var tasks = Enumerable.Range(0, clients).Select(async client =>
+        var table = new Table().AddColumns("Load", "Transfers/s (median)", "min–max", "Ratio to raw LiteDB", "min–max", "p50 ms", "p99 ms", "Server CPU s per 1,000", "Clients' CPU s per 1,000");
+        foreach (var s in report.Summaries)
         {
-            var random = new Random(client);
-            var bank = banks[client % banks.Count];
-            var mine = latencies[client] = new List<double>(100_000);
-            var sequence = 0;
-            while (stopwatch.Elapsed < duration)
+            table.AddRow(s.Name, $"{s.PerSecond:F0}", $"{s.PerSecondMin:F0}–{s.PerSecondMax:F0}", $"{s.RatioToRaw:F2}", $"{s.RatioMin:F2}–{s.RatioMax:F2}",
+                $"{s.P50Ms:F2}", $"{s.P99Ms:F2}", s.ServerCpuSecondsPer1000 is { } cpu ? $"{cpu:F3}" : "not measured", $"{s.ClientCpuSecondsPer1000:F3}");
+        }
+        console.Write(table);
+        console.MarkupLineInterpolated($"Raw LiteDB loop (in process, one thread, 100 transfers per transaction): median {report.RawMedian:F0} transfers/s over {report.Rounds} rounds ({string.Join(", ", report.RawPerSecond.Select(r => r.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))}).");
+        console.MarkupLineInterpolated($"{report.Runs[0].Clients} clients, {report.SecondsPerRun:F0} s per run, runs alternating raw → uniform → hot; server: {report.Server}; {report.Cores} cores, load average {report.LoadAverageBefore[0]:F2} before, {report.LoadAverageAfter[0]:F2} after. Hot account lost updates: {report.HotAccountLostUpdates}.");
+    }
+
+    public static async Task<Report> RunAsync(Options options, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var loadBefore = LoadAverage();
+        await using var server = options.Server is null ? await BenchServer.StartAsync(cancellation).ConfigureAwait(false) : BenchServer.External(options.Server, options.AdminToken!);
+        var headers = new Metadata { { "authorization", "Bearer " + server.AdminToken } };
+        // Several HTTP/2 connections, as many independent clients would open: one connection
+        // serialises every frame of all 64 streams and becomes the bottleneck.
+        var channels = Enumerable.Range(0, Math.Max(1, options.Clients / 8)).Select(_ => GrpcChannel.ForAddress(server.Url)).ToList();
+        try
+        {
+            var banks = channels.Select(c => new BankService.BankServiceClient(c)).ToList();
+            var accounts = await OpenAccountsAsync(banks, headers, options.Accounts, cancellation).ConfigureAwait(false);
+            var hot = accounts[0];
+            var load = new LoadGenerator(banks, headers, options.Clients, Guid.NewGuid().ToString("N")[..8]);
+            if (options.Warmup > TimeSpan.Zero)
             {
-                var (from, to) = pick(random);
-                if (from == to)
-                {
-                    continue;
-                }
-                var started = Stopwatch.GetTimestamp();
-                try
-                {
-                    await bank.TransferAsync(new TransferRequest { FromAccountId = from, ToAccountId = to, Amount = 1, IdempotencyKey = $"{name.Replace(' ', '-')}-{client}-{sequence++}" },
-                        headers, DateTime.UtcNow.AddSeconds(30)).ResponseAsync.ConfigureAwait(false);
-                    Interlocked.Increment(ref succeeded);
-                }
-                catch (RpcException)
-                {
-                    Interlocked.Increment(ref refused);
-                }
-                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                await load.RunAsync("warmup", options.Warmup, random => Uniform(random, accounts)).ConfigureAwait(false);
+                MeasureRawLiteDb(options.Warmup);
             }
-        }).ToList();
-        await Task.WhenAll(tasks).ConfigureAwait(false);
-        var seconds = stopwatch.Elapsed.TotalSeconds;
-        var p = Percentiles.Of(latencies.SelectMany(l => l), 0.50, 0.99);
-        var batches = Math.Max(1, ledger.BatchesCommitted - batchesBefore);
-        return new RunResult(name, clients, succeeded, refused, seconds, succeeded / seconds, p[0], p[1], (double)(succeeded + refused) / batches);
+            var raws = new List<double>();
+            var runs = new List<RunResult>();
+            long lostUpdates = 0;
+            for (var round = 1; round <= options.Rounds; round++)
+            {
+                var raw = MeasureRawLiteDb(options.Duration);
+                raws.Add(raw);
+                runs.Add(await MeasureAsync("uniform", round, raw, server, load, options.Duration, random => Uniform(random, accounts)).ConfigureAwait(false));
+                var hotBefore = (await banks[0].GetBalanceAsync(new GetBalanceRequest { AccountId = hot }, headers, cancellationToken: cancellation)).Balance;
+                var hotRun = await MeasureAsync("hot account", round, raw, server, load, options.Duration, random => (hot, accounts[1 + random.Next(accounts.Count - 1)])).ConfigureAwait(false);
+                runs.Add(hotRun);
+                var hotAfter = (await banks[0].GetBalanceAsync(new GetBalanceRequest { AccountId = hot }, headers, cancellationToken: cancellation)).Balance;
+                // Each hot transfer moved exactly 1 minor unit out of the hot account.
+                lostUpdates += hotBefore - hotRun.Succeeded - hotAfter;
+            }
+            var summaries = runs.GroupBy(r => r.Name).Select(Summarise).ToList();
+            return new Report(server.Description, Environment.ProcessorCount, options.Rounds, options.Duration.TotalSeconds, raws, Median(raws), runs, summaries, lostUpdates, loadBefore, LoadAverage());
+        }
+        finally
+        {
+            channels.ForEach(c => c.Dispose());
+        }
+    }
+
+    private static (string From, string To) Uniform(Random random, List<string> accounts) =>
+        (accounts[random.Next(accounts.Count)], accounts[random.Next(accounts.Count)]);
+
+    private static async Task<RunResult> MeasureAsync(string name, int round, double raw, BenchServer server, LoadGenerator load, TimeSpan duration, Func<Random, (string From, string To)> pick)
+    {
+        var serverCpu = server.CpuTime();
+        var clientCpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var result = await load.RunAsync($"{name}-{round}", duration, pick).ConfigureAwait(false);
+        var per1000 = Math.Max(1, result.Succeeded + result.Refused) / 1000.0;
+        double? serverSeconds = server.CpuTime() is { } after && serverCpu is { } before ? (after - before).TotalSeconds / per1000 : null;
+        var clientSeconds = (Process.GetCurrentProcess().TotalProcessorTime - clientCpu).TotalSeconds / per1000;
+        var perSecond = result.Succeeded / result.Seconds;
+        return new RunResult(name, round, load.Clients, result.Succeeded, result.Refused, result.Seconds, perSecond, perSecond / raw,
+            result.P50Ms, result.P99Ms, serverSeconds, clientSeconds);
+    }
+
+    private static Summary Summarise(IGrouping<string, RunResult> runs)
+    {
+        var rates = runs.Select(r => r.PerSecond).ToList();
+        var ratios = runs.Select(r => r.RatioToRaw).ToList();
+        var cpu = runs.Select(r => r.ServerCpuSecondsPer1000).OfType<double>().ToList();
+        return new Summary(runs.Key, Median(rates), rates.Min(), rates.Max(), Median(ratios), ratios.Min(), ratios.Max(),
+            Median([.. runs.Select(r => r.P50Ms)]), Median([.. runs.Select(r => r.P99Ms)]), cpu.Count == 0 ? null : Median(cpu),
+            Median([.. runs.Select(r => r.ClientCpuSecondsPer1000)]));
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        var middle = sorted.Count / 2;
+        return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
+
+    /// <summary>The 1-minute load average (and 5, 15), or zeros where /proc/loadavg does not exist.</summary>
+    private static double[] LoadAverage()
+    {
+        try
+        {
+            return [.. File.ReadAllText("/proc/loadavg").Split(' ').Take(3).Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture))];
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return [0, 0, 0];
+        }
+    }
+
+    /// <summary>One customer with many accounts, each funded, opened by 16 callers at once (each open and deposit is a durable batch).</summary>
+    private static async Task<List<string>> OpenAccountsAsync(List<BankService.BankServiceClient> banks, Metadata headers, int count, CancellationToken cancellation)
+    {
+        const long opening = 1_000_000_00000000;
+        var customer = await banks[0].CreateCustomerAsync(new CreateCustomerRequest { Name = "bench" }, headers, cancellationToken: cancellation);
+        var accounts = new string[count];
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(async worker =>
+        {
+            var bank = banks[worker % banks.Count];
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                var account = await bank.OpenAccountAsync(new OpenAccountRequest { CustomerId = customer.CustomerId }, headers, cancellationToken: cancellation);
+                await bank.DepositAsync(new CashRequest { AccountId = account.AccountId, Amount = opening, IdempotencyKey = "bench-open-" + account.AccountId }, headers, cancellationToken: cancellation);
+                accounts[i] = account.AccountId;
+            }
+        })).ConfigureAwait(false);
+        return [.. accounts];
     }
 
     /// <summary>The raw library ceiling: 2 reads, 2 updates, 1 insert per transfer, 100 per transaction, one thread, no server.</summary>
@@ -175,19 +236,7 @@ public static class BankBench
         }
         finally
         {
-            TryDelete(directory);
-        }
-    }
-
-    private static void TryDelete(string directory)
-    {
-        try
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A temp directory left behind is harmless.
+            BenchServer.TryDelete(directory);
         }
     }
 }

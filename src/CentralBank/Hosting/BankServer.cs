@@ -45,7 +45,7 @@ public static class BankServer
     public static WebApplication Build(BankServerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = ServerHost.CreateBuilder();
         builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

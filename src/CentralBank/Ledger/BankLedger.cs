@@ -61,16 +61,8 @@ public sealed class BankLedger : IDisposable
     public CancellationToken Stopped => _stopped.Token;
 
     /// <summary>Queues a command; the task completes once it is durable (or refused).</summary>
-    public async Task<T> ExecuteAsync<T>(LedgerCommand command)
-    {
-        var outcome = await _writer.SubmitAsync(command).ConfigureAwait(false);
-        return outcome switch
-        {
-            T result => result,
-            Rejection rejection => throw new RejectionException(rejection),
-            _ => throw new InvalidOperationException($"Unexpected ledger outcome {outcome.GetType().Name}."),
-        };
-    }
+    public async Task<T> ExecuteAsync<T>(LedgerCommand<T> command) where T : class =>
+        (await _writer.SubmitAsync(command).ConfigureAwait(false)).ValueOrThrow();
 
     /// <summary>
     /// Audits a snapshot of the committed ledger on a thread of its own, so transfers go on while

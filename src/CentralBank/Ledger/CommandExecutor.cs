@@ -9,26 +9,6 @@ namespace LedgerContrast.CentralBank.Ledger;
 /// </summary>
 internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long nowMs, TimeSpan keyRetention, KeyFilter knownKeys)
 {
-    public object Execute(LedgerCommand command)
-    {
-        try
-        {
-            return command switch
-            {
-                CreateCustomerCommand c => CreateCustomer(c),
-                OpenAccountCommand c => OpenAccount(c),
-                CashCommand c => Cash(c),
-                TransferCommand c => Transfer(c),
-                ReverseCommand c => Reverse(c),
-                _ => throw new InvalidOperationException($"Unknown command {command.GetType().Name}."),
-            };
-        }
-        catch (RejectionException rejected)
-        {
-            return rejected.Rejection;
-        }
-    }
-
     /// <summary>Coalesced: each touched account is written once per batch, however many transfers hit it.</summary>
     public void WriteBalances()
     {
@@ -38,7 +18,7 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
         }
     }
 
-    private CustomerCreated CreateCustomer(CreateCustomerCommand command)
+    public CustomerCreated CreateCustomer(CreateCustomerCommand command)
     {
         var id = LedgerIds.Customer(++batch.CustomerCounter);
         db.Counters.Upsert(new CounterDoc { Id = "customer", Value = batch.CustomerCounter });
@@ -48,7 +28,7 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
         return new CustomerCreated(id);
     }
 
-    private AccountOpened OpenAccount(OpenAccountCommand command)
+    public AccountOpened OpenAccount(OpenAccountCommand command)
     {
         if (!batch.CustomerExists(command.CustomerId))
         {
@@ -63,7 +43,7 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
     // Requests that fail validation (unknown account, same account) never consume their idempotency
     // key, as in Stripe: only an outcome of executing — success or a refusal such as
     // INSUFFICIENT_FUNDS — is stored and replayed.
-    private object Cash(CashCommand command)
+    public LedgerResult<EntryCommitted> Cash(CashCommand command)
     {
         batch.RequireAccount(command.AccountId);
         return Idempotent(command.Principal, command.IdempotencyKey, $"{command.Kind}|{command.AccountId}|{command.Amount}", () =>
@@ -76,7 +56,7 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
         });
     }
 
-    private object Transfer(TransferCommand command)
+    public LedgerResult<EntryCommitted> Transfer(TransferCommand command)
     {
         if (string.Equals(command.FromAccountId, command.ToAccountId, StringComparison.Ordinal))
         {
@@ -109,7 +89,7 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
         return new EntryCommitted(LedgerIds.Entry(entry.Id), entry.Id, fromBalance, toBalance, entry.TimeMs, entry.Hash);
     }
 
-    private EntryCommitted Reverse(ReverseCommand command)
+    public EntryCommitted Reverse(ReverseCommand command)
     {
         if (!LedgerIds.TryParseEntry(command.EntryId, out var sequence))
         {
@@ -187,7 +167,7 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
     /// Same key + same request → the stored outcome (a refusal too); same key + another request →
     /// IDEMPOTENCY_KEY_REUSED. Keys are scoped to the caller, so two customers never collide.
     /// </summary>
-    private object Idempotent(Principal principal, string key, string fingerprint, Func<EntryCommitted> execute)
+    private LedgerResult<EntryCommitted> Idempotent(Principal principal, string key, string fingerprint, Func<EntryCommitted> execute)
     {
         if (key.Length == 0)
         {
@@ -207,7 +187,7 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
                 : new EntryCommitted(stored.EntryId, stored.Sequence, stored.FromBalance, stored.ToBalance, stored.CommittedMs, stored.EntryHash);
         }
         var record = new IdempotencyDoc { Id = id, Fingerprint = fingerprint, CreatedMs = nowMs };
-        object outcome;
+        LedgerResult<EntryCommitted> outcome;
         try
         {
             var committed = execute();

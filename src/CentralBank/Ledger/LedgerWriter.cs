@@ -68,27 +68,27 @@ public sealed partial class LedgerWriter : IDisposable
     /// <summary>Held by the writer across each commit, so a reader can open a snapshot of several collections between commits.</summary>
     internal Lock CommitGate { get; } = new();
 
-    public Task<object> SubmitAsync(LedgerCommand command)
+    public Task<LedgerResult<T>> SubmitAsync<T>(LedgerCommand<T> command) where T : class
     {
         ArgumentNullException.ThrowIfNull(command);
         if (_fatal is not null)
         {
-            command.Completion.TrySetResult(Stopped);
-            return command.Completion.Task;
+            command.Refuse(Stopped);
+            return command.Outcome;
         }
         try
         {
             if (!_queue.TryAdd(command))
             {
-                command.Completion.TrySetResult(new Rejection(Reasons.Overloaded,
+                command.Refuse(new Rejection(Reasons.Overloaded,
                     $"The bank has {_maxQueued} requests waiting; retry after a short pause.", RetryAfterMs: 100));
             }
         }
         catch (InvalidOperationException)
         {
-            command.Completion.TrySetResult(new Rejection(Reasons.ShuttingDown, "The bank is shutting down."));
+            command.Refuse(new Rejection(Reasons.ShuttingDown, "The bank is shutting down."));
         }
-        return command.Completion.Task;
+        return command.Outcome;
     }
 
     private static Rejection Stopped { get; } = new(Reasons.LedgerStopped,
@@ -101,7 +101,7 @@ public sealed partial class LedgerWriter : IDisposable
         {
             if (_fatal is not null)
             {
-                first.Completion.TrySetResult(Stopped);
+                first.Refuse(Stopped);
                 continue;
             }
             batch.Add(first);
@@ -127,13 +127,12 @@ public sealed partial class LedgerWriter : IDisposable
             return;
         }
         var context = new BatchContext(_state);
-        var results = new object[batch.Count];
         var committed = Transact(batch, () =>
         {
             var executor = new CommandExecutor(_db, context, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), _keyRetention, _state.IdempotencyKeys);
-            for (var i = 0; i < batch.Count; i++)
+            foreach (var command in batch)
             {
-                results[i] = executor.Execute(batch[i]);
+                command.Execute(executor);
             }
             executor.WriteBalances();
         });
@@ -143,9 +142,9 @@ public sealed partial class LedgerWriter : IDisposable
         }
         _state.Publish(context);
         BatchesCommitted++;
-        for (var i = 0; i < batch.Count; i++)
+        foreach (var command in batch)
         {
-            batch[i].Completion.TrySetResult(results[i]);
+            command.Answer();
         }
         if (!_reserveHeld)
         {
@@ -224,7 +223,7 @@ public sealed partial class LedgerWriter : IDisposable
         Answer(batch, Stopped);
         while (_queue.TryTake(out var waiting))
         {
-            waiting.Completion.TrySetResult(Stopped);
+            waiting.Refuse(Stopped);
         }
         _onFatal(cause);
     }
@@ -249,7 +248,7 @@ public sealed partial class LedgerWriter : IDisposable
     {
         foreach (var command in batch)
         {
-            command.Completion.TrySetResult(rejection);
+            command.Refuse(rejection);
         }
     }
 

@@ -31,7 +31,7 @@ public static class ChainNodeHost
             minerKey = Address.Parse(options.MinerAddress, parameters.AddressPrefix).PublicKey.ToArray();
         }
 
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = ServerHost.CreateBuilder();
         builder.Logging.SetMinimumLevel(minimumLogLevel);
         builder.Logging.AddSimpleConsole(console =>
         {

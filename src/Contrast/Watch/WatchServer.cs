@@ -1,3 +1,4 @@
+using LedgerContrast.Shared.Rpc;
 using System.Net;
 using System.Reflection;
 using System.Text.Json;
@@ -39,7 +40,7 @@ public sealed class WatchServer : IAsyncDisposable
     public static async Task<WatchServer> StartAsync(LabNetwork lab, int port)
     {
         ArgumentNullException.ThrowIfNull(lab);
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = ServerHost.CreateBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
         var app = builder.Build();

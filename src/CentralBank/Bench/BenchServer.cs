@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using LedgerContrast.CentralBank.Security;
+using LedgerContrast.Shared.Cli;
+
+namespace LedgerContrast.CentralBank.Bench;
+
+/// <summary>
+/// The bank under test: a `bank serve` process of our own on a temp directory and a port it
+/// chooses (its CPU time is then readable apart from the clients'), or an existing server.
+/// </summary>
+internal sealed partial class BenchServer : IAsyncDisposable
+{
+    private readonly Process? _process;
+    private readonly string? _dataDirectory;
+
+    private BenchServer(string url, string adminToken, string description, Process? process, string? dataDirectory)
+    {
+        (Url, AdminToken, Description, _process, _dataDirectory) = (url, adminToken, description, process, dataDirectory);
+    }
+
+    public string Url { get; }
+    public string AdminToken { get; }
+    public string Description { get; }
+
+    public static BenchServer External(string url, string adminToken) =>
+        new(url.Contains("://", StringComparison.Ordinal) ? url : "http://" + url, adminToken, $"{url} (not started here; its CPU not measured)", null, null);
+
+    public static async Task<BenchServer> StartAsync(CancellationToken cancellation)
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "lc-bank-bench-" + Guid.NewGuid().ToString("N"));
+        var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var self = Environment.ProcessPath ?? throw new CliException("BENCH_FAILED", "Cannot tell which executable this is, to start the bank.");
+        start.FileName = self;
+        if (Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            start.ArgumentList.Add(typeof(BenchServer).Assembly.Location); // run as `dotnet bank.dll`
+        }
+        foreach (var argument in new[] { "serve", "--data", dataDirectory, "--port", "0" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        var process = Process.Start(start) ?? throw new CliException("BENCH_FAILED", "The bank server could not be started.");
+        _ = process.StandardError.ReadToEndAsync(cancellation);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        try
+        {
+            while (await process.StandardOutput.ReadLineAsync(timeout.Token).ConfigureAwait(false) is { } line)
+            {
+                if (ListeningOn().Match(line) is { Success: true } match)
+                {
+                    _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+                    var token = (await File.ReadAllTextAsync(Path.Combine(dataDirectory, Tokens.AdminTokenFile), cancellation).ConfigureAwait(false)).Trim();
+                    return new BenchServer(match.Groups[1].Value, token, $"bank serve, pid {process.Id}, started here", process, dataDirectory);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            // falls through to the failure below
+        }
+        process.Kill();
+        await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+        process.Dispose();
+        TryDelete(dataDirectory);
+        throw new CliException("BENCH_FAILED", "The bank server started for the bench did not say where it listens within 30 s.");
+    }
+
+    /// <summary>The server process's CPU time so far, or null for a server that is not ours.</summary>
+    public TimeSpan? CpuTime()
+    {
+        if (_process is null)
+        {
+            return null;
+        }
+        _process.Refresh();
+        return _process.TotalProcessorTime;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is not null)
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+            }
+            await _process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            _process.Dispose();
+        }
+        if (_dataDirectory is not null)
+        {
+            TryDelete(_dataDirectory);
+        }
+    }
+
+    public static void TryDelete(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp directory left behind is harmless.
+        }
+    }
+
+    [GeneratedRegex(@"listening on (http://\S+?)[, ]")]
+    private static partial Regex ListeningOn();
+}

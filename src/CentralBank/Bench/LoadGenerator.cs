@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using Grpc.Core;
+using LedgerContrast.Protos.Bank.V1;
+using LedgerContrast.Shared.Measurement;
+
+namespace LedgerContrast.CentralBank.Bench;
+
+/// <summary>
+/// Closed-loop clients: each sends one transfer of 1 minor unit, waits for the durable answer,
+/// and sends the next, for a fixed time. Every key is unique, so every call does real work.
+/// </summary>
+internal sealed class LoadGenerator(List<BankService.BankServiceClient> banks, Metadata headers, int clients, string runId)
+{
+    public sealed record Outcome(long Succeeded, long Refused, double Seconds, double P50Ms, double P99Ms);
+
+    public int Clients => clients;
+
+    public async Task<Outcome> RunAsync(string name, TimeSpan duration, Func<Random, (string From, string To)> pick)
+    {
+        var latencies = new List<double>[clients];
+        long succeeded = 0, refused = 0;
+        var stopwatch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async client =>
+        {
+            var random = new Random(client);
+            var bank = banks[client % banks.Count];
+            var mine = latencies[client] = new List<double>(50_000);
+            var sequence = 0;
+            var prefix = $"{runId}-{name.Replace(' ', '-')}-{client}-";
+            while (stopwatch.Elapsed < duration)
+            {
+                var (from, to) = pick(random);
+                if (from == to)
+                {
+                    continue;
+                }
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    // No per-call deadline: each costs the client a timer, and the run is bounded by time anyway.
+                    await bank.TransferAsync(new TransferRequest { FromAccountId = from, ToAccountId = to, Amount = 1, IdempotencyKey = $"{prefix}{sequence++}" }, headers)
+                        .ResponseAsync.ConfigureAwait(false);
+                    Interlocked.Increment(ref succeeded);
+                }
+                catch (RpcException)
+                {
+                    Interlocked.Increment(ref refused);
+                }
+                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        })).ConfigureAwait(false);
+        var seconds = stopwatch.Elapsed.TotalSeconds;
+        var p = Percentiles.Of(latencies.SelectMany(l => l), 0.50, 0.99);
+        return new Outcome(succeeded, refused, seconds, p[0], p[1]);
+    }
+}

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using LedgerContrast.CentralBank.Tests.Harness;
+
+namespace LedgerContrast.CentralBank.Tests.EndToEnd;
+
+public class BenchTests
+{
+    [Fact]
+    public async Task Bench_alternates_baseline_and_loads_over_its_own_bank_process_and_measures_that_process_cpu()
+    {
+        var (exit, stdout, stderr) = await BankProcess.RunCliAsync(
+            ["bench", "--seconds", "0.5", "--rounds", "2", "--warmup", "0", "--accounts", "4", "--clients", "2", "--json"]);
+
+        Assert.True(exit == 0, stderr);
+        var report = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal(2, report.GetProperty("raw_per_second").GetArrayLength());
+        // Rounds alternate: uniform and hot account once per round, each with its round's own ratio.
+        var runs = report.GetProperty("runs").EnumerateArray().Select(r => (Name: r.GetProperty("name").GetString(), Round: r.GetProperty("round").GetInt32())).ToList();
+        Assert.Equal([("uniform", 1), ("hot account", 1), ("uniform", 2), ("hot account", 2)], runs);
+        foreach (var summary in report.GetProperty("summaries").EnumerateArray())
+        {
+            Assert.True(summary.GetProperty("per_second").GetDouble() > 0);
+            Assert.True(summary.GetProperty("per_second_min").GetDouble() <= summary.GetProperty("per_second").GetDouble());
+            Assert.True(summary.GetProperty("server_cpu_seconds_per1000").GetDouble() > 0, "the bank's own process CPU is measured");
+        }
+        Assert.Equal(0, report.GetProperty("hot_account_lost_updates").GetInt64());
+        Assert.Contains("started here", report.GetProperty("server").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bench_against_a_server_without_its_admin_token_is_refused_with_a_sentence()
+    {
+        var (exit, _, stderr) = await BankProcess.RunCliAsync(["bench", "--server", "http://127.0.0.1:9"], new() { ["BANK_TOKEN"] = null });
+
+        Assert.Equal(3, exit);
+        Assert.Contains("admin token", stderr, StringComparison.Ordinal);
+    }
+}
