@@ -14,7 +14,7 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
     {
         foreach (var account in batch.Accounts.Values)
         {
-            db.Accounts.Upsert(new AccountDoc { Id = account.AccountId, CustomerId = account.CustomerId, Balance = account.Balance, LastSequence = account.LastSequence });
+            db.WriteAccount(new AccountDoc { Id = account.AccountId, CustomerId = account.CustomerId, Balance = account.Balance, LastSequence = account.LastSequence });
         }
     }
 
@@ -156,7 +156,7 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
             PrevHash = batch.LastHash,
         };
         entry.Hash = EntryHasher.Compute(entry);
-        db.Entries.Insert(entry);
+        db.InsertEntry(entry);
         batch.LastSequence = entry.Id;
         batch.LastHash = entry.Hash;
         batch.Entries[entry.Id] = entry;
@@ -202,12 +202,12 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
         }
         if (stored is null)
         {
-            db.IdempotencyKeys.Insert(record);
+            db.InsertKey(record);
             knownKeys.Add(id, nowMs); // before the commit: if it rolls back, a false positive costs only a lookup
         }
         else
         {
-            db.IdempotencyKeys.Update(record); // an expired key, used afresh
+            db.UpdateKey(record); // an expired key, used afresh
         }
         batch.IdempotencyKeys[id] = record;
         return outcome;

@@ -19,6 +19,8 @@ public sealed class BankDatabase : IDisposable
     private readonly LiteDatabase _db;
     private readonly BsonMapper _mapper;
     private readonly IStorageFaultInjector? _faults;
+    private readonly ILiteCollection<BsonDocument> _rawIdempotencyKeys;
+    private readonly ILiteCollection<BsonDocument> _rawAccounts;
     private bool _logFileProtected;
 
     public BankDatabase(string dataDirectory, IStorageFaultInjector? faults = null)
@@ -36,6 +38,8 @@ public sealed class BankDatabase : IDisposable
         Entries = _db.GetCollection<EntryDoc>("entries", BsonAutoId.Int64);
         Reversals = _db.GetCollection<ReversalDoc>("reversals");
         IdempotencyKeys = _db.GetCollection<IdempotencyDoc>("idempotency_keys");
+        _rawIdempotencyKeys = _db.GetCollection("idempotency_keys");
+        _rawAccounts = _db.GetCollection("accounts");
         Counters = _db.GetCollection<CounterDoc>("counters");
         Customers.EnsureIndex(c => c.TokenHash, unique: true);
         IdempotencyKeys.EnsureIndex(k => k.CreatedMs);
@@ -60,6 +64,15 @@ public sealed class BankDatabase : IDisposable
     public ILiteCollection<ReversalDoc> Reversals { get; }
     public ILiteCollection<IdempotencyDoc> IdempotencyKeys { get; }
     public ILiteCollection<CounterDoc> Counters { get; }
+
+    // The writer's hot path: documents built by DocumentCodec, not by reflection.
+    public void InsertEntry(EntryDoc entry) => RawEntries.Insert(DocumentCodec.ToBson(entry));
+
+    public void InsertKey(IdempotencyDoc key) => _rawIdempotencyKeys.Insert(DocumentCodec.ToBson(key));
+
+    public void UpdateKey(IdempotencyDoc key) => _rawIdempotencyKeys.Update(DocumentCodec.ToBson(key));
+
+    public void WriteAccount(AccountDoc account) => _rawAccounts.Upsert(DocumentCodec.ToBson(account));
 
     public static bool IsSystemAccount(string accountId) => accountId.StartsWith('@');
 

@@ -1,3 +1,5 @@
+using LiteDB;
+
 namespace LedgerContrast.CentralBank.Storage;
 
 // LiteDB documents. Balances are cached on AccountDoc; the hash-chained EntryDoc journal is the
@@ -74,4 +76,61 @@ public sealed class CounterDoc
 {
     public string Id { get; set; } = "";
     public long Value { get; set; }
+}
+
+/// <summary>
+/// The ledger writer's hot-path documents built by hand: reflection mapping was ≈6% of the
+/// writer's time under `bank bench` (perf). Each is field for field what the database's
+/// BsonMapper writes for the same object — reads still map them back — and a test holds them equal.
+/// </summary>
+internal static class DocumentCodec
+{
+    public static BsonDocument ToBson(EntryDoc entry)
+    {
+        var postings = new BsonArray();
+        foreach (var posting in entry.Postings)
+        {
+            postings.Add(new BsonDocument
+            {
+                ["AccountId"] = posting.AccountId,
+                ["Amount"] = posting.Amount,
+                ["Previous"] = posting.Previous,
+            });
+        }
+        return new BsonDocument
+        {
+            ["_id"] = entry.Id,
+            ["Kind"] = entry.Kind,
+            ["Postings"] = postings,
+            ["TimeMs"] = entry.TimeMs,
+            ["ReversesEntryId"] = entry.ReversesEntryId,
+            ["Memo"] = entry.Memo,
+            ["PrevHash"] = entry.PrevHash,
+            ["Hash"] = entry.Hash,
+        };
+    }
+
+    public static BsonDocument ToBson(IdempotencyDoc key) => new()
+    {
+        ["_id"] = key.Id,
+        ["Fingerprint"] = key.Fingerprint,
+        ["CreatedMs"] = key.CreatedMs,
+        ["EntryId"] = key.EntryId,
+        ["Sequence"] = key.Sequence,
+        ["FromBalance"] = key.FromBalance,
+        ["ToBalance"] = key.ToBalance,
+        ["CommittedMs"] = key.CommittedMs,
+        ["EntryHash"] = key.EntryHash,
+        ["RejectReason"] = key.RejectReason,
+        ["RejectMessage"] = key.RejectMessage,
+    };
+
+    public static BsonDocument ToBson(AccountDoc account) => new()
+    {
+        ["_id"] = account.Id,
+        ["CustomerId"] = account.CustomerId,
+        ["Balance"] = account.Balance,
+        ["LastSequence"] = account.LastSequence,
+        ["CreatedMs"] = account.CreatedMs,
+    };
 }
