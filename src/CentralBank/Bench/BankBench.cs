@@ -24,6 +24,9 @@ namespace LedgerContrast.CentralBank.Bench;
 /// </summary>
 public static class BankBench
 {
+    /// <summary>The RPC layer's own ceiling, measured beside the transfers: the same clients reading balances.</summary>
+    public const string BalanceReads = "balance reads (no writer)";
+
     public sealed record Options(int Clients, int Accounts, TimeSpan Duration, int Rounds, TimeSpan Warmup, string? Server = null, string? AdminToken = null);
 
     /// <summary>One measured load run. CPU is per 1,000 transfers; the server's is null when it is not our child.</summary>
@@ -77,7 +80,7 @@ public static class BankBench
 
     private static void Print(IAnsiConsole console, Report report)
     {
-        var table = new Table().AddColumns("Load", "Transfers/s (median)", "min–max", "Ratio to raw LiteDB", "min–max", "p50 ms", "p99 ms", "Server CPU s per 1,000", "Clients' CPU s per 1,000");
+        var table = new Table().AddColumns("Load", "Per second (median)", "min–max", "Ratio to raw LiteDB", "min–max", "p50 ms", "p99 ms", "Server CPU s per 1,000", "Clients' CPU s per 1,000");
         foreach (var s in report.Summaries)
         {
             table.AddRow(s.Name, $"{s.PerSecond:F0}", $"{s.PerSecondMin:F0}–{s.PerSecondMax:F0}", $"{s.RatioToRaw:F2}", $"{s.RatioMin:F2}–{s.RatioMax:F2}",
@@ -85,7 +88,7 @@ public static class BankBench
         }
         console.Write(table);
         console.MarkupLineInterpolated($"Raw LiteDB loop (in process, one thread, 100 transfers per transaction): median {report.RawMedian:F0} transfers/s over {report.Rounds} rounds ({string.Join(", ", report.RawPerSecond.Select(r => r.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))}).");
-        console.MarkupLineInterpolated($"{report.Runs[0].Clients} clients, {report.SecondsPerRun:F0} s per run, runs alternating raw → uniform → hot; server: {report.Server}; {report.Cores} cores, load average {report.LoadAverageBefore[0]:F2} before, {report.LoadAverageAfter[0]:F2} after. Hot account lost updates: {report.HotAccountLostUpdates}.");
+        console.MarkupLineInterpolated($"{report.Runs[0].Clients} clients, {report.SecondsPerRun:F0} s per run, runs alternating raw → uniform → hot → reads; server: {report.Server}; {report.Cores} cores, load average {report.LoadAverageBefore[0]:F2} before, {report.LoadAverageAfter[0]:F2} after. Hot account lost updates: {report.HotAccountLostUpdates}.");
     }
 
     public static async Task<Report> RunAsync(Options options, CancellationToken cancellation)
@@ -122,6 +125,8 @@ public static class BankBench
                 var hotAfter = (await banks[0].GetBalanceAsync(new GetBalanceRequest { AccountId = hot }, headers, cancellationToken: cancellation)).Balance;
                 // Each hot transfer moved exactly 1 minor unit out of the hot account.
                 lostUpdates += hotBefore - hotRun.Succeeded - hotAfter;
+                runs.Add(await MeasureAsync(BalanceReads, round, raw, server, load,
+                    () => load.ReadAsync($"reads-{round}", options.Duration, random => accounts[random.Next(accounts.Count)])).ConfigureAwait(false));
             }
             var summaries = runs.GroupBy(r => r.Name).Select(Summarise).ToList();
             return new Report(server.Description, Environment.ProcessorCount, options.Rounds, options.Duration.TotalSeconds, raws, Median(raws), runs, summaries, lostUpdates, loadBefore, LoadAverage());
@@ -135,11 +140,14 @@ public static class BankBench
     private static (string From, string To) Uniform(Random random, List<string> accounts) =>
         (accounts[random.Next(accounts.Count)], accounts[random.Next(accounts.Count)]);
 
-    private static async Task<RunResult> MeasureAsync(string name, int round, double raw, BenchServer server, LoadGenerator load, TimeSpan duration, Func<Random, (string From, string To)> pick)
+    private static Task<RunResult> MeasureAsync(string name, int round, double raw, BenchServer server, LoadGenerator load, TimeSpan duration, Func<Random, (string From, string To)> pick) =>
+        MeasureAsync(name, round, raw, server, load, () => load.RunAsync($"{name}-{round}", duration, pick));
+
+    private static async Task<RunResult> MeasureAsync(string name, int round, double raw, BenchServer server, LoadGenerator load, Func<Task<LoadGenerator.Outcome>> run)
     {
         var serverCpu = server.CpuTime();
         var clientCpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var result = await load.RunAsync($"{name}-{round}", duration, pick).ConfigureAwait(false);
+        var result = await run().ConfigureAwait(false);
         var per1000 = Math.Max(1, result.Succeeded + result.Refused) / 1000.0;
         double? serverSeconds = server.CpuTime() is { } after && serverCpu is { } before ? (after - before).TotalSeconds / per1000 : null;
         var clientSeconds = (Process.GetCurrentProcess().TotalProcessorTime - clientCpu).TotalSeconds / per1000;

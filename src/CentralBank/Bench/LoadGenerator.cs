@@ -15,7 +15,30 @@ internal sealed class LoadGenerator(List<BankService.BankServiceClient> banks, M
 
     public int Clients => clients;
 
-    public async Task<Outcome> RunAsync(string name, TimeSpan duration, Func<Random, (string From, string To)> pick)
+    /// <summary>Transfers of 1 minor unit between the accounts <paramref name="pick"/> chooses.</summary>
+    public Task<Outcome> RunAsync(string name, TimeSpan duration, Func<Random, (string From, string To)> pick) =>
+        RunAsync(name, duration, async (bank, random, key) =>
+        {
+            var (from, to) = pick(random);
+            if (from == to)
+            {
+                return false;
+            }
+            // No per-call deadline: each costs the client a timer, and the run is bounded by time anyway.
+            await bank.TransferAsync(new TransferRequest { FromAccountId = from, ToAccountId = to, Amount = 1, IdempotencyKey = key }, headers).ResponseAsync.ConfigureAwait(false);
+            return true;
+        });
+
+    /// <summary>Balance reads: the same gRPC path without the ledger writer — what the RPC layer alone costs.</summary>
+    public Task<Outcome> ReadAsync(string name, TimeSpan duration, Func<Random, string> pick) =>
+        RunAsync(name, duration, async (bank, random, _) =>
+        {
+            await bank.GetBalanceAsync(new GetBalanceRequest { AccountId = pick(random) }, headers).ResponseAsync.ConfigureAwait(false);
+            return true;
+        });
+
+    /// <summary>Each client calls <paramref name="call"/> (false: nothing was sent) with a unique key, back to back, until the time is up.</summary>
+    private async Task<Outcome> RunAsync(string name, TimeSpan duration, Func<BankService.BankServiceClient, Random, string, Task<bool>> call)
     {
         var latencies = new List<double>[clients];
         long succeeded = 0, refused = 0;
@@ -29,17 +52,13 @@ internal sealed class LoadGenerator(List<BankService.BankServiceClient> banks, M
             var prefix = $"{runId}-{name.Replace(' ', '-')}-{client}-";
             while (stopwatch.Elapsed < duration)
             {
-                var (from, to) = pick(random);
-                if (from == to)
-                {
-                    continue;
-                }
                 var started = Stopwatch.GetTimestamp();
                 try
                 {
-                    // No per-call deadline: each costs the client a timer, and the run is bounded by time anyway.
-                    await bank.TransferAsync(new TransferRequest { FromAccountId = from, ToAccountId = to, Amount = 1, IdempotencyKey = $"{prefix}{sequence++}" }, headers)
-                        .ResponseAsync.ConfigureAwait(false);
+                    if (!await call(bank, random, $"{prefix}{sequence++}").ConfigureAwait(false))
+                    {
+                        continue;
+                    }
                     Interlocked.Increment(ref succeeded);
                 }
                 catch (RpcException)
