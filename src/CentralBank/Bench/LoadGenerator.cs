@@ -11,7 +11,7 @@ namespace LedgerContrast.CentralBank.Bench;
 /// </summary>
 internal sealed class LoadGenerator(List<BankService.BankServiceClient> banks, Metadata headers, int clients, string runId)
 {
-    public sealed record Outcome(long Succeeded, long Refused, double Seconds, double P50Ms, double P99Ms);
+    public sealed record Outcome(long Succeeded, long Refused, double Seconds, double P50Ms, double P99Ms, double P999Ms, double MaxMs);
 
     public int Clients => clients;
 
@@ -69,7 +69,7 @@ internal sealed class LoadGenerator(List<BankService.BankServiceClient> banks, M
             }
         })).ConfigureAwait(false);
         var seconds = stopwatch.Elapsed.TotalSeconds;
-        var p = Percentiles.Of(latencies.SelectMany(l => l), 0.50, 0.99);
-        return new Outcome(succeeded, refused, seconds, p[0], p[1]);
+        var p = Percentiles.Of(latencies.SelectMany(l => l), 0.50, 0.99, 0.999, 1.0);
+        return new Outcome(succeeded, refused, seconds, p[0], p[1], p[2], p[3]);
     }
 }

@@ -127,19 +127,26 @@ public sealed partial class LedgerWriter : IDisposable
             return;
         }
         var context = new BatchContext(_state);
+        var pending = _state.Materialization;
+        var materialized = false;
         var committed = Transact(batch, () =>
         {
-            var executor = new CommandExecutor(_db, context, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), _keyRetention, _state.IdempotencyKeys);
+            var executor = new CommandExecutor(_db, context, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), _keyRetention, _state.IdempotencyKeys, pending);
             foreach (var command in batch)
             {
                 command.Execute(executor);
             }
-            executor.WriteBalances();
+            materialized = pending.IsDue(context.LastSequence);
+            if (materialized)
+            {
+                pending.Write(_db, context);
+            }
         });
         if (!committed)
         {
             return;
         }
+        pending.Committed(context, materialized);
         _state.Publish(context);
         BatchesCommitted++;
         foreach (var command in batch)

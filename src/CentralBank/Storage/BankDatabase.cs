@@ -13,6 +13,9 @@ public sealed class BankDatabase : IDisposable
     public const string CashAccountId = "@cash";
     public const string WriteOffAccountId = "@write-off";
 
+    /// <summary>The counter holding the last journal entry whose balances and keys are in the accounts and key collections.</summary>
+    public const string MaterializedCounter = "materialized";
+
     private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
@@ -43,6 +46,12 @@ public sealed class BankDatabase : IDisposable
         Counters = _db.GetCollection<CounterDoc>("counters");
         Customers.EnsureIndex(c => c.TokenHash, unique: true);
         IdempotencyKeys.EnsureIndex(k => k.CreatedMs);
+        if (Counters.FindById(MaterializedCounter) is null)
+        {
+            // A bank from before materialization wrote balances and keys with every batch: all of
+            // its journal is materialized. A new bank has nothing yet.
+            Counters.Insert(new CounterDoc { Id = MaterializedCounter, Value = LastEntry()?.Id ?? 0 });
+        }
         foreach (var systemAccount in new[] { CashAccountId, WriteOffAccountId })
         {
             if (Accounts.FindById(systemAccount) is null)
@@ -73,6 +82,11 @@ public sealed class BankDatabase : IDisposable
     public void UpdateKey(IdempotencyDoc key) => _rawIdempotencyKeys.Update(DocumentCodec.ToBson(key));
 
     public void WriteAccount(AccountDoc account) => _rawAccounts.Upsert(DocumentCodec.ToBson(account));
+
+    /// <summary>The last entry reflected in the account and key collections; later entries are replayed from the journal.</summary>
+    public long MaterializedThrough() => Counters.FindById(MaterializedCounter)?.Value ?? 0;
+
+    public void SetMaterializedThrough(long sequence) => Counters.Upsert(new CounterDoc { Id = MaterializedCounter, Value = sequence });
 
     public static bool IsSystemAccount(string accountId) => accountId.StartsWith('@');
 
@@ -164,6 +178,7 @@ public sealed class BankDatabase : IDisposable
                 _ = RawEntries.FindById(0);
                 _ = Accounts.FindById("");
                 _ = Reversals.FindById("");
+                _ = Counters.FindById(""); // the materialization marker, from the same commit as the accounts
             }
             return read();
         }

@@ -21,7 +21,7 @@ public sealed class CrashRecoveryTests : IDisposable
     public async Task Every_acknowledged_transfer_survives_kill_9_exactly_once_and_the_audit_passes()
     {
         List<string> accounts = [];
-        var acknowledged = new ConcurrentDictionary<string, (TransferRequest Request, string EntryId)>();
+        var acknowledged = new ConcurrentDictionary<string, (TransferRequest Request, EntryReply Reply)>();
         long attempts = 0;
         using (var server = await BankProcess.StartAsync(_data, _token))
         {
@@ -52,7 +52,7 @@ public sealed class CrashRecoveryTests : IDisposable
                     try
                     {
                         var reply = await bank.TransferAsync(request, deadline: DateTime.UtcNow.AddSeconds(10));
-                        acknowledged[request.IdempotencyKey] = (request, reply.EntryId);
+                        acknowledged[request.IdempotencyKey] = (request, reply);
                     }
                     catch (RpcException)
                     {
@@ -61,22 +61,26 @@ public sealed class CrashRecoveryTests : IDisposable
                 }
             })).ToList();
 
-            while (acknowledged.Count < 500 && !stop.IsCancellationRequested)
+            // Past the first materialization (every 1,024 entries), so the restart finds balances and
+            // keys both in their collections and only in the journal after the marker.
+            const int enough = 1_500;
+            while (acknowledged.Count < enough && !stop.IsCancellationRequested)
             {
                 await Task.Delay(10);
             }
-            Assert.False(stop.IsCancellationRequested, "the load never reached 500 acknowledged transfers");
+            Assert.False(stop.IsCancellationRequested, $"the load never reached {enough} acknowledged transfers");
             server.KillHard(); // mid-load: clients are still sending
             await Task.WhenAll(clients);
         }
 
         using var restarted = await BankProcess.StartAsync(_data, _token);
         var after = Connect(restarted.Url);
-        foreach (var (key, (request, entryId)) in acknowledged)
+        foreach (var (key, (request, reply)) in acknowledged)
         {
-            // The retry of an acknowledged request must find its stored outcome, not execute again.
+            // The retry of an acknowledged request must find its stored outcome, not execute again —
+            // the same receipt, balances included, whether its key was materialized or replayed.
             var replay = await after.TransferAsync(request);
-            Assert.Equal(entryId, replay.EntryId);
+            Assert.Equal(reply, replay);
         }
 
         var transferEntries = new List<string>();
@@ -92,7 +96,7 @@ public sealed class CrashRecoveryTests : IDisposable
             while (before != 0);
         }
         Assert.Equal(transferEntries.Count, transferEntries.Distinct().Count());
-        Assert.Superset(acknowledged.Values.Select(a => a.EntryId).ToHashSet(), transferEntries.ToHashSet());
+        Assert.Superset(acknowledged.Values.Select(a => a.Reply.EntryId).ToHashSet(), transferEntries.ToHashSet());
         Assert.True(transferEntries.Count <= attempts);
 
         var audit = await after.AuditAsync(new AuditRequest());

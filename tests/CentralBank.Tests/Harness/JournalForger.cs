@@ -67,6 +67,7 @@ public sealed class JournalForger(string dataDirectory) : IDisposable
         RecomputeBalances();
     }
 
+    /// <summary>Makes every stored balance agree with the whole journal — and says so with the materialization marker, as the bank would.</summary>
     private void RecomputeBalances()
     {
         var balances = new Dictionary<string, long>();
@@ -85,6 +86,7 @@ public sealed class JournalForger(string dataDirectory) : IDisposable
             account.LastSequence = lastOf.GetValueOrDefault(account.Id);
             _db.Accounts.Update(account);
         }
+        _db.SetMaterializedThrough(_db.LastEntry()?.Id ?? 0);
     }
 
     public void Dispose() => _db.Dispose();

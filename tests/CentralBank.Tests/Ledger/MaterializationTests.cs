@@ -1,0 +1,70 @@
+using Grpc.Core;
+using LedgerContrast.CentralBank.Tests.Harness;
+using LedgerContrast.Protos.Bank.V1;
+
+namespace LedgerContrast.CentralBank.Tests.Ledger;
+
+/// <summary>
+/// Balances and the key index reach their collections only every 1,024 entries; before that the
+/// journal is their only durable record. A restart must rebuild both from it exactly.
+/// </summary>
+public class MaterializationTests
+{
+    [Fact]
+    public async Task A_restart_before_the_first_materialization_rebuilds_balances_and_receipts_from_the_journal()
+    {
+        await using var bank = await TestBank.StartAsync();
+        var (alice, _, a, b) = await bank.AliceAndBobAsync(1_000);
+        var requests = Enumerable.Range(0, 3).Select(i => new TransferRequest { FromAccountId = a, ToAccountId = b, Amount = 100 + i, IdempotencyKey = $"pay-{i}" }).ToList();
+        var receipts = new List<EntryReply>();
+        foreach (var request in requests)
+        {
+            receipts.Add(await alice.Client.TransferAsync(request));
+        }
+        await bank.StopAsync();
+
+        await using var restarted = await bank.RestartAsync();
+        var client = restarted.Client(alice.Token);
+
+        Assert.Equal(1_000 - 303, await restarted.BalanceAsync(a));
+        Assert.Equal(303, await restarted.BalanceAsync(b));
+        for (var i = 0; i < requests.Count; i++)
+        {
+            Assert.Equal(receipts[i], await client.TransferAsync(requests[i])); // the receipt, not a second transfer
+        }
+        Assert.Equal(1_000 - 303, await restarted.BalanceAsync(a));
+        var audit = await restarted.AuditAsync();
+        Assert.True(audit.Ok, string.Join("; ", audit.Problems));
+    }
+
+    [Fact]
+    public async Task An_expired_key_reused_for_a_refused_request_keeps_that_refusal_across_a_restart()
+    {
+        var retention = TimeSpan.FromSeconds(3);
+        await using var bank = await TestBank.StartAsync(o => o with { IdempotencyKeyRetention = retention });
+        var (alice, _, a, b) = await bank.AliceAndBobAsync(1_000);
+        var paid = new TransferRequest { FromAccountId = a, ToAccountId = b, Amount = 10, IdempotencyKey = "reused" };
+        var tooMuch = new TransferRequest { FromAccountId = a, ToAccountId = b, Amount = 1_000_000, IdempotencyKey = "reused" };
+        await alice.Client.TransferAsync(paid);
+
+        // Until the key expires the other request is refused as a reuse; then it runs, and is refused for funds.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        string reason;
+        do
+        {
+            reason = (await Refusal.Of(() => alice.Client.TransferAsync(tooMuch))).Reason;
+            await Task.Delay(50);
+        }
+        while (reason == "IDEMPOTENCY_KEY_REUSED" && DateTime.UtcNow < deadline);
+        Assert.Equal("INSUFFICIENT_FUNDS", reason);
+        await bank.StopAsync();
+
+        await using var restarted = await bank.RestartAsync(o => o with { IdempotencyKeyRetention = retention });
+        var client = restarted.Client(alice.Token);
+
+        // The key now belongs to the refused request: the first request is a reuse, not a new payment
+        // (the journal still holds the first payment with this key; the replay must not bring it back).
+        Assert.Equal("IDEMPOTENCY_KEY_REUSED", (await Refusal.Of(() => client.TransferAsync(paid))).Reason);
+        Assert.Equal(990, await restarted.BalanceAsync(a));
+    }
+}
