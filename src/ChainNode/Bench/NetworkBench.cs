@@ -14,8 +14,9 @@ using Microsoft.Extensions.Logging;
 namespace LedgerContrast.ChainNode.Bench;
 
 /// <summary>
-/// `chain bench --network`: real nodes on loopback. Block propagation from the miner to the
-/// farthest node of an 8-node line and an 8-node mesh, and the catch-up sync rate of a fresh node.
+/// `chain bench --network`: real nodes on loopback. Block propagation over one hop (two nodes:
+/// the per-hop cost measured directly), to the farthest node of an 8-node line and of an 8-node
+/// mesh, and the catch-up sync rate of a fresh node.
 /// </summary>
 public static class NetworkBench
 {
@@ -28,10 +29,11 @@ public static class NetworkBench
 
     public static async Task<Report> RunAsync(int nodes = 8, int blocks = 30, int syncBlocks = 2_000)
     {
+        var oneHop = await MeasurePropagationAsync("one hop", 2, blocks, (i, all) => i == 0 ? [] : [all[i - 1]]).ConfigureAwait(false);
         var line = await MeasurePropagationAsync("line", nodes, blocks, (i, all) => i == 0 ? [] : [all[i - 1]]).ConfigureAwait(false);
         var mesh = await MeasurePropagationAsync("mesh", nodes, blocks, (i, all) => [.. all.Take(i)]).ConfigureAwait(false);
         var (synced, seconds) = await MeasureSyncAsync(syncBlocks).ConfigureAwait(false);
-        return new Report([line, mesh], synced, seconds);
+        return new Report([oneHop, line, mesh], synced, seconds);
     }
 
     private static async Task<Propagation> MeasurePropagationAsync(string topology, int count, int blocks, Func<int, List<string>, string[]> peersOf)
@@ -42,10 +44,11 @@ public static class NetworkBench
             var addresses = new List<string>();
             for (var i = 0; i < count; i++)
             {
-                var app = await StartAsync(peersOf(i, addresses), outbound: topology == "line" ? 1 : count).ConfigureAwait(false);
+                var app = await StartAsync(peersOf(i, addresses), outbound: topology == "mesh" ? count : 1).ConfigureAwait(false);
                 hosts.Add(app);
                 addresses.Add(PeerAddress.Parse(app.Urls.First()).ToString());
             }
+            // A line (one hop is a line of two): the ends have one peer, the rest two.
             var expectedPeers = Enumerable.Range(0, count).Select(i => topology == "mesh" ? count - 1 : i == 0 || i == count - 1 ? 1 : 2).ToList();
             await WaitAsync(() => hosts.Select((h, i) => h.Services.GetRequiredService<PeerManager>().Peers.Count >= expectedPeers[i]).All(ok => ok)).ConfigureAwait(false);
 

@@ -70,7 +70,7 @@ public static partial class ChainCli
     {
         var transactions = new Option<int>("--transactions") { Description = "Independent signed transactions per measurement.", DefaultValueFactory = _ => 4_000 };
         var seconds = new Option<double>("--hash-seconds") { Description = "Length of each hash-rate run.", DefaultValueFactory = _ => 3 };
-        var network = new Option<bool>("--network") { Description = "Instead: block propagation over 8-node line and mesh networks on loopback, and catch-up sync of 2,000 blocks." };
+        var network = new Option<bool>("--network") { Description = "Instead: block propagation over one hop (two nodes) and 8-node line and mesh networks on loopback, and catch-up sync of 2,000 blocks." };
         var lengths = new Option<string?>("--chain-length") { Description = "Instead: sync a fresh node to these chain lengths (e.g. 10000,50000), timing its startup at each and blocks/s at the start and end of the range." };
         var command = new Command("bench", "Measure mempool acceptance, block connection and hash rate against the raw library loops.") { transactions, seconds, network, lengths };
         command.SetAction(async parse =>
