@@ -13,12 +13,6 @@ internal sealed class BatchContext(LedgerState state)
     public List<(string TokenHash, string CustomerId, string Name)> NewCustomers { get; } = [];
     public HashSet<string> NewCustomerIds { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, IdempotencyDoc> IdempotencyKeys { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>Keys of successful requests: durable in their journal entries, written to the key collection at the next materialization.</summary>
-    public Dictionary<string, IdempotencyDoc> PendingKeys { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>Pending keys that replace an expired record on disk.</summary>
-    public HashSet<string> KeysOnDisk { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, string> Reversed { get; } = new(StringComparer.Ordinal);
     public Dictionary<long, EntryDoc> Entries { get; } = [];
     public long LastSequence { get; set; } = state.LastSequence;

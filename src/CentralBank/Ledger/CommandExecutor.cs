@@ -7,11 +7,8 @@ namespace LedgerContrast.CentralBank.Ledger;
 /// Runs commands inside the writer's open transaction. Each command is validated completely
 /// before it writes anything, so a refusal leaves the batch exactly as it was.
 /// </summary>
-internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long nowMs, TimeSpan keyRetention, KeyFilter knownKeys, Materialization pending)
+internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long nowMs, TimeSpan keyRetention, KeyFilter knownKeys)
 {
-    /// <summary>The idempotency key of the request now executing, written into the entry it appends.</summary>
-    private string _keyOfNextEntry = "";
-
     public CustomerCreated CreateCustomer(CreateCustomerCommand command)
     {
         var id = LedgerIds.Customer(++batch.CustomerCounter);
@@ -42,7 +39,7 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
     public LedgerResult<EntryCommitted> Cash(CashCommand command)
     {
         batch.RequireAccount(command.AccountId);
-        return Idempotent(command.Principal, command.IdempotencyKey, RequestFingerprint.Cash(command.Kind, command.AccountId, command.Amount), () =>
+        return Idempotent(command.Principal, command.IdempotencyKey, $"{command.Kind}|{command.AccountId}|{command.Amount}", () =>
         {
             var account = batch.FindAccount(command.AccountId)!;
             var cash = batch.FindAccount(BankDatabase.CashAccountId)!;
@@ -60,7 +57,7 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
         }
         batch.RequireAccount(command.FromAccountId);
         batch.RequireAccount(command.ToAccountId);
-        return Idempotent(command.Principal, command.IdempotencyKey, RequestFingerprint.Transfer(command.FromAccountId, command.ToAccountId, command.Amount), () =>
+        return Idempotent(command.Principal, command.IdempotencyKey, $"TRANSFER|{command.FromAccountId}|{command.ToAccountId}|{command.Amount}", () =>
             Post(EntryKinds.Transfer, batch.FindAccount(command.FromAccountId)!, batch.FindAccount(command.ToAccountId)!, command.Amount, allowNegativeSource: false));
     }
 
@@ -150,9 +147,7 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
             ReversesEntryId = reverses,
             Memo = memo,
             PrevHash = batch.LastHash,
-            IdempotencyKey = _keyOfNextEntry,
         };
-        _keyOfNextEntry = "";
         entry.Hash = EntryHasher.Compute(entry);
         db.InsertEntry(entry);
         batch.LastSequence = entry.Id;
@@ -172,8 +167,7 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
             return execute();
         }
         var id = principal.Scope + ":" + key;
-        var stored = batch.IdempotencyKeys.GetValueOrDefault(id) ?? pending.Keys.GetValueOrDefault(id)
-            ?? (knownKeys.MightContain(id, nowMs) ? db.IdempotencyKeys.FindById(id) : null);
+        var stored = batch.IdempotencyKeys.GetValueOrDefault(id) ?? (knownKeys.MightContain(id, nowMs) ? db.IdempotencyKeys.FindById(id) : null);
         if (stored is not null && stored.CreatedMs >= nowMs - (long)keyRetention.TotalMilliseconds)
         {
             if (!string.Equals(stored.Fingerprint, fingerprint, StringComparison.Ordinal))
@@ -189,7 +183,6 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
         LedgerResult<EntryCommitted> outcome;
         try
         {
-            _keyOfNextEntry = id;
             var committed = execute();
             (record.EntryId, record.Sequence, record.FromBalance, record.ToBalance, record.CommittedMs, record.EntryHash) =
                 (committed.EntryId, committed.Sequence, committed.FromBalance, committed.ToBalance, committed.CommittedMs, committed.EntryHash);
@@ -197,40 +190,18 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
         }
         catch (RejectionException rejected)
         {
-            _keyOfNextEntry = "";
             (record.RejectReason, record.RejectMessage) = (rejected.Rejection.Reason, rejected.Rejection.Message);
             outcome = rejected.Rejection;
         }
-        // An expired key used afresh replaces a record that is on disk, or still pending, or both.
-        var pendingNow = pending.Keys.ContainsKey(id) || batch.PendingKeys.ContainsKey(id);
-        var onDisk = pending.KeysOnDisk.Contains(id) || batch.KeysOnDisk.Contains(id) || (stored is not null && !pendingNow);
-        if (outcome.IsRejected)
+        if (stored is null)
         {
-            // A refusal has no journal entry to carry its key: it is written now (and, if an older
-            // record is pending, pending too, so the materialization cannot put the older one back).
-            if (onDisk)
-            {
-                db.UpdateKey(record);
-            }
-            else
-            {
-                db.InsertKey(record);
-            }
-            if (pendingNow)
-            {
-                batch.PendingKeys[id] = record;
-                batch.KeysOnDisk.Add(id);
-            }
+            db.InsertKey(record);
+            knownKeys.Add(id, nowMs); // before the commit: if it rolls back, a false positive costs only a lookup
         }
         else
         {
-            batch.PendingKeys[id] = record;
-            if (onDisk)
-            {
-                batch.KeysOnDisk.Add(id);
-            }
+            db.UpdateKey(record); // an expired key, used afresh
         }
-        knownKeys.Add(id, nowMs); // before the commit: if it rolls back, a false positive costs only a lookup
         batch.IdempotencyKeys[id] = record;
         return outcome;
     }

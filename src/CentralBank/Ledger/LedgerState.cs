@@ -26,7 +26,7 @@ public sealed class LedgerState
     /// <summary>Every stored idempotency key, so the writer looks up only keys that might repeat.</summary>
     public KeyFilter IdempotencyKeys { get; }
 
-    /// <summary>Balances and keys not yet written to their collections (the writer's).</summary>
+    /// <summary>Balances not yet written to the account collection (the writer's).</summary>
     public Materialization Materialization { get; }
 
     public long LastSequence { get; private set; }
@@ -55,7 +55,7 @@ public sealed class LedgerState
         var last = db.LastEntry();
         state.LastSequence = last?.Id ?? 0;
         state.LastHash = last?.Hash ?? Audit.EntryHasher.GenesisHash;
-        state.ReplayAfterMaterialization(db, now);
+        state.ReplayAfterMaterialization(db);
         state.CustomerCounter = db.Counters.FindById("customer")?.Value ?? 0;
         state.AccountCounter = db.Counters.FindById("account")?.Value ?? 0;
         return state;
@@ -63,42 +63,20 @@ public sealed class LedgerState
 
     /// <summary>
     /// The journal after the materialization marker is the only durable record of those entries'
-    /// balances and keys: apply them, in order, and keep them pending for the next materialization.
+    /// balances: apply them, in order, and keep them pending for the next materialization.
     /// </summary>
-    private void ReplayAfterMaterialization(BankDatabase db, long now)
+    private void ReplayAfterMaterialization(BankDatabase db)
     {
         foreach (var entry in db.Entries.Find(LiteDB.Query.GT("_id", Materialization.Through)).OrderBy(e => e.Id))
         {
             foreach (var posting in entry.Postings)
             {
                 var account = _accounts.GetValueOrDefault(posting.AccountId)
-                    ?? throw new InvalidDataException($"Journal entry {LedgerIds.Entry(entry.Id)} names account {posting.AccountId}, which does not exist; run `bank audit`.");
+                    ?? throw new IOException($"Journal entry {LedgerIds.Entry(entry.Id)} names account {posting.AccountId}, which does not exist; run `bank audit`.");
                 account = account with { Balance = account.Balance + posting.Amount, LastSequence = entry.Id };
                 _accounts[account.AccountId] = account;
                 Materialization.Replayed(account);
             }
-            if (entry.IdempotencyKey.Length == 0)
-            {
-                continue;
-            }
-            var onDisk = db.IdempotencyKeys.FindById(entry.IdempotencyKey);
-            if (onDisk is not null && onDisk.CreatedMs > entry.TimeMs)
-            {
-                continue; // a later request reused the expired key; its record is the one on disk
-            }
-            Materialization.Replayed(new IdempotencyDoc
-            {
-                Id = entry.IdempotencyKey,
-                Fingerprint = RequestFingerprint.Of(entry),
-                CreatedMs = entry.TimeMs,
-                EntryId = LedgerIds.Entry(entry.Id),
-                Sequence = entry.Id,
-                FromBalance = _accounts[entry.Postings[0].AccountId].Balance,
-                ToBalance = _accounts[entry.Postings[1].AccountId].Balance,
-                CommittedMs = entry.TimeMs,
-                EntryHash = entry.Hash,
-            }, onDisk: onDisk is not null);
-            IdempotencyKeys.Add(entry.IdempotencyKey, now);
         }
     }
 

@@ -131,7 +131,7 @@ public sealed partial class LedgerWriter : IDisposable
         var materialized = false;
         var committed = Transact(batch, () =>
         {
-            var executor = new CommandExecutor(_db, context, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), _keyRetention, _state.IdempotencyKeys, pending);
+            var executor = new CommandExecutor(_db, context, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), _keyRetention, _state.IdempotencyKeys);
             foreach (var command in batch)
             {
                 command.Execute(executor);

@@ -47,13 +47,6 @@ public sealed class EntryDoc
     public string Memo { get; set; } = "";
     public string PrevHash { get; set; } = "";
     public string Hash { get; set; } = "";
-
-    /// <summary>
-    /// The caller's idempotency key (scope:key), "" without one. The journal carries it so the key
-    /// is durable with the entry in one sequential write; the key index is materialized later
-    /// (docs/BANK.md, "Materialized state"). Not hashed: it names a request, not money.
-    /// </summary>
-    public string IdempotencyKey { get; set; } = "";
 }
 
 /// <summary>An original entry that has been reversed, and by which entry (kept apart so the journal stays append-only).</summary>
@@ -114,7 +107,6 @@ internal static class DocumentCodec
             ["Memo"] = entry.Memo,
             ["PrevHash"] = entry.PrevHash,
             ["Hash"] = entry.Hash,
-            ["IdempotencyKey"] = entry.IdempotencyKey,
         };
     }
 

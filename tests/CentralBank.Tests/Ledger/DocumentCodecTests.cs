@@ -35,7 +35,6 @@ public class DocumentCodecTests
         Memo = " a memo ",
         PrevHash = "00",
         Hash = "ff",
-        IdempotencyKey = "cus-1:pay-42",
     };
 
     private static void AssertSame(BsonDocument expected, BsonDocument actual)

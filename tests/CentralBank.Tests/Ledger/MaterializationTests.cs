@@ -5,8 +5,9 @@ using LedgerContrast.Protos.Bank.V1;
 namespace LedgerContrast.CentralBank.Tests.Ledger;
 
 /// <summary>
-/// Balances and the key index reach their collections only every 1,024 entries; before that the
-/// journal is their only durable record. A restart must rebuild both from it exactly.
+/// Balances reach the account collection only every 4,096 entries; before that the journal is
+/// their only durable record. A restart must rebuild them from it exactly, and keys must answer
+/// as before.
 /// </summary>
 public class MaterializationTests
 {
@@ -62,8 +63,7 @@ public class MaterializationTests
         await using var restarted = await bank.RestartAsync(o => o with { IdempotencyKeyRetention = retention });
         var client = restarted.Client(alice.Token);
 
-        // The key now belongs to the refused request: the first request is a reuse, not a new payment
-        // (the journal still holds the first payment with this key; the replay must not bring it back).
+        // The key now belongs to the refused request: the first request is a reuse, not a new payment.
         Assert.Equal("IDEMPOTENCY_KEY_REUSED", (await Refusal.Of(() => client.TransferAsync(paid))).Reason);
         Assert.Equal(990, await restarted.BalanceAsync(a));
     }
