@@ -142,6 +142,29 @@ public sealed class PrivateChain : IAsyncDisposable
         await WaitForOneTipAsync(progress, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Waits until every node is on one tip and returns its height. Two branches of equal work
+    /// can stand forever (first seen wins ties) — whenever two lab miners find blocks closer
+    /// together than the network carries them, as on a busy machine — so after a while one more
+    /// block breaks the tie, found on the first node on top of the rest; the caller may leave those out.
+    /// </summary>
+    public async Task<(uint Height, uint TieBreaks)> ConvergeAsync(Progress progress)
+    {
+        for (var tieBreaks = 0u; ; tieBreaks++)
+        {
+            try
+            {
+                // The last try is patient: a node that is merely slow (a busy machine) gets a minute.
+                await WaitForOneTipAsync(progress, TimeSpan.FromSeconds(tieBreaks < 3 ? 5 : 60)).ConfigureAwait(false);
+                return ((await ChainLab.InfoAsync(Nodes[0]).ConfigureAwait(false)).Height, tieBreaks);
+            }
+            catch (TimeoutException) when (tieBreaks < 3)
+            {
+                await MineAsync(1, TimeSpan.Zero, 1, poisson: false).ConfigureAwait(false);
+            }
+        }
+    }
+
     /// <summary>Waits until every node's tip is the same block.</summary>
     public async Task WaitForOneTipAsync(Progress progress, TimeSpan timeout)
     {

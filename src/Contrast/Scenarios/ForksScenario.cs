@@ -55,7 +55,7 @@ public static class ForksScenario
             var clock = System.Diagnostics.Stopwatch.StartNew();
             await chain.MineAsync(Miners, TimeSpan.FromSeconds(interval), settings.Blocks, poisson: true).ConfigureAwait(false);
             var minedFor = clock.Elapsed;
-            var (tipHeight, tieBreaks) = await ConvergeAsync(chain, progress).ConfigureAwait(false);
+            var (tipHeight, tieBreaks) = await chain.ConvergeAsync(progress).ConfigureAwait(false);
             var endHeight = tipHeight - tieBreaks;
             var arrivals = await BlockObservation.ArrivalsAsync(chain.Nodes, startHeight, endHeight).ConfigureAwait(false);
             var (stale, branches) = await BlockObservation.StaleAsync(chain.Nodes).ConfigureAwait(false);
@@ -98,26 +98,5 @@ public static class ForksScenario
             : $"with {settings.Blocks} blocks per interval chance hides the trend here; run more blocks (without --quick)";
         return string.Create(CultureInfo.InvariantCulture,
             $"forks are normal: with blocks taking ≈{fastest["propagation_to_all_median_ms"]} ms to reach every node, {(double)fastest["stale_rate"] * 100:0.#}% of blocks went stale at {fastest["mean_interval_s"]} s intervals (deepest reorg {fastest["deepest_reorg_blocks"]}), {(double)slowest["stale_rate"] * 100:0.#}% at {slowest["mean_interval_s"]} s — {trend}");
-    }
-
-    /// <summary>
-    /// Waits until every node is on one tip and returns its height. Two branches of equal work
-    /// can stand forever (first seen wins ties), so after a while one more block breaks the tie —
-    /// found on the first node on top of the measured blocks; the caller leaves those out.
-    /// </summary>
-    private static async Task<(uint Height, uint TieBreaks)> ConvergeAsync(PrivateChain chain, Progress progress)
-    {
-        for (var tieBreaks = 0u; ; tieBreaks++)
-        {
-            try
-            {
-                await chain.WaitForOneTipAsync(progress, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-                return ((await ChainLab.InfoAsync(chain.Nodes[0]).ConfigureAwait(false)).Height, tieBreaks);
-            }
-            catch (TimeoutException) when (tieBreaks < 3)
-            {
-                await chain.MineAsync(1, TimeSpan.Zero, 1, poisson: false).ConfigureAwait(false);
-            }
-        }
     }
 }
