@@ -33,7 +33,7 @@ public class HostileClientTests
     }
 
     [PrlimitFact]
-    public async Task Two_thousand_idle_connections_leave_the_bank_serving_with_only_1024_file_descriptors()
+    public async Task More_idle_connections_than_file_descriptors_leave_the_bank_serving_with_only_1024()
     {
         var directory = TempDirectory.NewPath("lc-bank-idle-");
         var token = "test-admin-" + Guid.NewGuid().ToString("N");
@@ -51,7 +51,11 @@ public class HostileClientTests
             var idle = new List<TcpClient>();
             try
             {
-                for (var i = 0; i < 2_000; i++)
+                // The smallest flood that proves the bound: more sockets than the process has
+                // descriptors (1,024), 532 more than its connection budget (1,024 − 256 reserved).
+                // 2,000 once made the runtime itself abort ("Out of memory.", exit 134) in one busy
+                // CI run — see the issue note; not reproduced in isolation.
+                for (var i = 0; i < 1_300; i++)
                 {
                     var socket = new TcpClient();
                     idle.Add(socket);
