@@ -54,7 +54,7 @@ public class HostileClientTests
                 // The smallest flood that proves the bound: more sockets than the process has
                 // descriptors (1,024), 532 more than its connection budget (1,024 − 256 reserved).
                 // 2,000 once made the runtime itself abort ("Out of memory.", exit 134) in one busy
-                // CI run — see the issue note; not reproduced in isolation.
+                // CI run (not reproduced in isolation; cause unknown).
                 for (var i = 0; i < 1_300; i++)
                 {
                     var socket = new TcpClient();
