@@ -5,8 +5,9 @@ namespace LedgerContrast.CentralBank.Ledger;
 /// <summary>
 /// Account balances that are durable in the journal but not yet written to the account
 /// collection. Every batch used to rewrite the account pages it touched — under uniform load
-/// nearly all of them, every batch — which cost more than the journal itself (`bank bench` with
-/// the account writes switched off: 12k transfers/s against 5.7k). So balances are written every
+/// nearly all of them, every batch — which cost about as much as the journal itself (`bank bench`,
+/// one round each with writes switched off: 7.7k transfers/s without the account writes, 5.7k
+/// with them; 12k with only them). So balances are written every
 /// <see cref="EveryEntries"/> entries, in that batch's own transaction, with the marker that says
 /// which entry they reflect; an account touched by hundreds of transfers is written once. After a
 /// crash the balances are the collection plus a replay of the journal after the marker
