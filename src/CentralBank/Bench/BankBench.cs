@@ -38,7 +38,7 @@ public static class BankBench
         double P50Ms, double P99Ms, double P999Ms, double MaxMs, double? ServerCpuSecondsPer1000, double ClientCpuSecondsPer1000);
 
     public sealed record Report(string Server, int Cores, int Rounds, double SecondsPerRun, IReadOnlyList<double> RawPerSecond, double RawMedian,
-        IReadOnlyList<RunResult> Runs, IReadOnlyList<Summary> Summaries, long HotAccountLostUpdates, double[] LoadAverageBefore, double[] LoadAverageAfter);
+        IReadOnlyList<RunResult> Runs, IReadOnlyList<Summary> Summaries, long HotAccountLostUpdates, double[]? LoadAverageBefore, double[]? LoadAverageAfter);
 
     public static Command Command(Option<bool> json)
     {
@@ -88,13 +88,13 @@ public static class BankBench
         }
         console.Write(table);
         console.MarkupLineInterpolated($"Raw LiteDB loop (in process, one thread, 100 transfers per transaction): median {report.RawMedian:F0} transfers/s over {report.Rounds} rounds ({string.Join(", ", report.RawPerSecond.Select(r => r.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))}).");
-        console.MarkupLineInterpolated($"{report.Runs[0].Clients} clients, {report.SecondsPerRun:F0} s per run, runs alternating raw → uniform → hot → reads; server: {report.Server}; {report.Cores} cores, load average {report.LoadAverageBefore[0]:F2} before, {report.LoadAverageAfter[0]:F2} after. Hot account lost updates: {report.HotAccountLostUpdates}.");
+        console.MarkupLineInterpolated($"{report.Runs[0].Clients} clients, {report.SecondsPerRun:F0} s per run, runs alternating raw → uniform → hot → reads; server: {report.Server}; {report.Cores} cores, load average {report.LoadAverageBefore?[0]:F2} before, {report.LoadAverageAfter?[0]:F2} after. Hot account lost updates: {report.HotAccountLostUpdates}.");
     }
 
     public static async Task<Report> RunAsync(Options options, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var loadBefore = LoadAverage();
+        var loadBefore = MachineLoad.Now();
         await using var server = options.Server is null ? await BenchServer.StartAsync(cancellation).ConfigureAwait(false) : BenchServer.External(options.Server, options.AdminToken!);
         var headers = new Metadata { { "authorization", "Bearer " + server.AdminToken } };
         // Several HTTP/2 connections, as many independent clients would open: one connection
@@ -129,7 +129,7 @@ public static class BankBench
                     () => load.ReadAsync($"reads-{round}", options.Duration, random => accounts[random.Next(accounts.Count)])).ConfigureAwait(false));
             }
             var summaries = runs.GroupBy(r => r.Name).Select(Summarise).ToList();
-            return new Report(server.Description, Environment.ProcessorCount, options.Rounds, options.Duration.TotalSeconds, raws, Median(raws), runs, summaries, lostUpdates, loadBefore, LoadAverage());
+            return new Report(server.Description, Environment.ProcessorCount, options.Rounds, options.Duration.TotalSeconds, raws, Median(raws), runs, summaries, lostUpdates, loadBefore, MachineLoad.Now());
         }
         finally
         {
@@ -146,11 +146,11 @@ public static class BankBench
     private static async Task<RunResult> MeasureAsync(string name, int round, double raw, BenchServer server, LoadGenerator load, Func<Task<LoadGenerator.Outcome>> run)
     {
         var serverCpu = server.CpuTime();
-        var clientCpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var clientCpu = Environment.CpuUsage.TotalTime;
         var result = await run().ConfigureAwait(false);
         var per1000 = Math.Max(1, result.Succeeded + result.Refused) / 1000.0;
         double? serverSeconds = server.CpuTime() is { } after && serverCpu is { } before ? (after - before).TotalSeconds / per1000 : null;
-        var clientSeconds = (Process.GetCurrentProcess().TotalProcessorTime - clientCpu).TotalSeconds / per1000;
+        var clientSeconds = (Environment.CpuUsage.TotalTime - clientCpu).TotalSeconds / per1000;
         var perSecond = result.Succeeded / result.Seconds;
         return new RunResult(name, round, load.Clients, result.Succeeded, result.Refused, result.Seconds, perSecond, perSecond / raw,
             result.P50Ms, result.P99Ms, result.P999Ms, result.MaxMs, serverSeconds, clientSeconds);
@@ -166,25 +166,7 @@ public static class BankBench
             Median([.. runs.Select(r => r.ClientCpuSecondsPer1000)]));
     }
 
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        var middle = sorted.Count / 2;
-        return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-    }
-
-    /// <summary>The 1-minute load average (and 5, 15), or zeros where /proc/loadavg does not exist.</summary>
-    private static double[] LoadAverage()
-    {
-        try
-        {
-            return [.. File.ReadAllText("/proc/loadavg").Split(' ').Take(3).Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture))];
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
-        {
-            return [0, 0, 0];
-        }
-    }
+    private static double Median(List<double> values) => Percentiles.Of(values, 0.5)[0];
 
     /// <summary>One customer with many accounts, each funded, opened by 16 callers at once (each open and deposit is a durable batch).</summary>
     private static async Task<List<string>> OpenAccountsAsync(List<BankService.BankServiceClient> banks, Metadata headers, int count, CancellationToken cancellation)

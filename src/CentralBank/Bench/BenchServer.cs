@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Text.RegularExpressions;
 using LedgerContrast.CentralBank.Security;
 using LedgerContrast.Shared.Cli;
+using LedgerContrast.Shared.Rpc;
 
 namespace LedgerContrast.CentralBank.Bench;
 
@@ -9,7 +9,7 @@ namespace LedgerContrast.CentralBank.Bench;
 /// The bank under test: a `bank serve` process of our own on a temp directory and a port it
 /// chooses (its CPU time is then readable apart from the clients'), or an existing server.
 /// </summary>
-internal sealed partial class BenchServer : IAsyncDisposable
+internal sealed class BenchServer : IAsyncDisposable
 {
     private readonly Process? _process;
     private readonly string? _dataDirectory;
@@ -48,11 +48,11 @@ internal sealed partial class BenchServer : IAsyncDisposable
         {
             while (await process.StandardOutput.ReadLineAsync(timeout.Token).ConfigureAwait(false) is { } line)
             {
-                if (ListeningOn().Match(line) is { Success: true } match)
+                if (ServerHost.ListeningUrl(line) is { } url)
                 {
                     _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
                     var token = (await File.ReadAllTextAsync(Path.Combine(dataDirectory, Tokens.AdminTokenFile), cancellation).ConfigureAwait(false)).Trim();
-                    return new BenchServer(match.Groups[1].Value, token, $"bank serve, pid {process.Id}, started here", process, dataDirectory);
+                    return new BenchServer(url, token, $"bank serve, pid {process.Id}, started here", process, dataDirectory);
                 }
             }
         }
@@ -106,7 +106,4 @@ internal sealed partial class BenchServer : IAsyncDisposable
             // A temp directory left behind is harmless.
         }
     }
-
-    [GeneratedRegex(@"listening on (http://\S+?)[, ]")]
-    private static partial Regex ListeningOn();
 }

@@ -28,7 +28,7 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
         var id = LedgerIds.Account(++batch.AccountCounter);
         db.Counters.Upsert(new CounterDoc { Id = "account", Value = batch.AccountCounter });
         // Written now: no journal entry records an opening, so a replay could not bring it back.
-        db.WriteAccount(new AccountDoc { Id = id, CustomerId = command.CustomerId, Balance = 0, CreatedMs = nowMs });
+        db.WriteAccount(new AccountDoc { Id = id, CustomerId = command.CustomerId, Balance = 0 });
         batch.Accounts[id] = new AccountView(id, command.CustomerId, 0);
         return new AccountOpened(id, command.CustomerId);
     }

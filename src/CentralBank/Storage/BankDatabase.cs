@@ -13,7 +13,7 @@ public sealed class BankDatabase : IDisposable
     public const string CashAccountId = "@cash";
     public const string WriteOffAccountId = "@write-off";
 
-    /// <summary>The counter holding the last journal entry whose balances and keys are in the accounts and key collections.</summary>
+    /// <summary>The counter holding the last journal entry whose balances are in the account collection.</summary>
     public const string MaterializedCounter = "materialized";
 
     private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
@@ -48,8 +48,8 @@ public sealed class BankDatabase : IDisposable
         IdempotencyKeys.EnsureIndex(k => k.CreatedMs);
         if (Counters.FindById(MaterializedCounter) is null)
         {
-            // A bank from before materialization wrote balances and keys with every batch: all of
-            // its journal is materialized. A new bank has nothing yet.
+            // A bank from before materialization wrote balances with every batch: all of its
+            // journal is materialized. A new bank has nothing yet.
             Counters.Insert(new CounterDoc { Id = MaterializedCounter, Value = LastEntry()?.Id ?? 0 });
         }
         foreach (var systemAccount in new[] { CashAccountId, WriteOffAccountId })
@@ -83,7 +83,7 @@ public sealed class BankDatabase : IDisposable
 
     public void WriteAccount(AccountDoc account) => _rawAccounts.Upsert(DocumentCodec.ToBson(account));
 
-    /// <summary>The last entry reflected in the account and key collections; later entries are replayed from the journal.</summary>
+    /// <summary>The last entry reflected in the account collection; later entries are replayed from the journal.</summary>
     public long MaterializedThrough() => Counters.FindById(MaterializedCounter)?.Value ?? 0;
 
     public void SetMaterializedThrough(long sequence) => Counters.Upsert(new CounterDoc { Id = MaterializedCounter, Value = sequence });

@@ -1,3 +1,4 @@
+using LedgerContrast.Shared.Measurement;
 using System.CommandLine;
 using LedgerContrast.Contrast.Lab;
 using LedgerContrast.Contrast.Report;

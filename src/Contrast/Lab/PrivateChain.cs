@@ -1,3 +1,4 @@
+using LedgerContrast.Shared.Rpc;
 using System.Diagnostics;
 using Grpc.Net.Client;
 using LedgerContrast.Protos.Chain.V1;
@@ -96,9 +97,9 @@ public sealed class PrivateChain : IAsyncDisposable
             var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
             process.OutputDataReceived += (_, line) =>
             {
-                if (line.Data is { } text && text.IndexOf("listening on http://", StringComparison.Ordinal) is var at and >= 0)
+                if (line.Data is { } text && ServerHost.ListeningUrl(text) is { } url)
                 {
-                    listening.TrySetResult(text[(at + "listening on ".Length)..].Split(' ')[0]);
+                    listening.TrySetResult(url);
                 }
             };
             process.ErrorDataReceived += (_, _) => { };

@@ -1,3 +1,4 @@
+using LedgerContrast.Shared.Measurement;
 namespace LedgerContrast.Contrast.Scenarios;
 
 /// <summary>One row of the side-by-side table: a dimension of docs/ARCHITECTURE.md §1 and what each system did.</summary>
@@ -84,20 +85,4 @@ public sealed record MachineSnapshot(int Cores, double? LoadBefore, double? Load
     public string Describe() => LoadBefore is { } before && LoadAfter is { } after
         ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Cores} cores; 1-minute load average {before:F2} before, {after:F2} after")
         : $"{Cores} cores";
-}
-
-/// <summary>The 1-, 5- and 15-minute load averages (Linux /proc/loadavg), or null where there are none.</summary>
-public static class MachineLoad
-{
-    public static double[]? Now()
-    {
-        try
-        {
-            return [.. File.ReadAllText("/proc/loadavg").Split(' ').Take(3).Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture))];
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
-        {
-            return null;
-        }
-    }
 }

@@ -1,9 +1,10 @@
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 
 namespace LedgerContrast.Shared.Rpc;
 
 /// <summary>The one way this repository's servers create their ASP.NET Core host.</summary>
-public static class ServerHost
+public static partial class ServerHost
 {
     /// <summary>
     /// A slim builder that watches no files. The default reloads appsettings.json on change by
@@ -17,4 +18,14 @@ public static class ServerHost
         ContentRootPath = AppContext.BaseDirectory,
         Args = ["--hostBuilder:reloadConfigOnChange=false"],
     });
+
+    /// <summary>
+    /// The URL in a server's start-up line ("CentralBank listening on http://127.0.0.1:40123 (…)",
+    /// "ChainNode listening on …"), or null: how a parent that started it on port 0 learns the port.
+    /// </summary>
+    public static string? ListeningUrl(string line) =>
+        ListeningLine().Match(line ?? "") is { Success: true } match ? match.Groups[1].Value : null;
+
+    [GeneratedRegex(@"listening on (http://[^\s,]+)")]
+    private static partial Regex ListeningLine();
 }
