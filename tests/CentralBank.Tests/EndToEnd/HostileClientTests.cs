@@ -32,6 +32,51 @@ public class HostileClientTests
         Assert.Equal(7, await bank.BalanceAsync(await bank.OpenAccountAsync(alice, 7)));
     }
 
+    [Fact]
+    public async Task A_guessable_admin_token_is_refused_at_start_with_one_sentence()
+    {
+        var directory = TempDirectory.NewPath("lc-bank-weak-");
+        try
+        {
+            var run = await ServerProcess.RunAsync("bank.dll", ["serve", "--port", "0", "--data", directory], new() { ["BANK_ADMIN_TOKEN"] = "a" }, TimeSpan.FromSeconds(60));
+
+            Assert.Equal(3, run.ExitCode);
+            Assert.Contains("too weak", run.Stderr);
+            Assert.DoesNotContain("   at ", run.Stderr);
+        }
+        finally
+        {
+            TempDirectory.Delete(directory);
+        }
+    }
+
+    [Fact]
+    public async Task The_data_directory_and_ledger_files_are_readable_by_their_owner_only()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // Windows has ACLs, not modes; the bank sets modes only on Unix
+        }
+        await using var bank = await TestBank.StartAsync();
+        var alice = await bank.NewCustomerAsync("alice");
+        await bank.OpenAccountAsync(alice, 5);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(bank.DataDirectory));
+        foreach (var file in new[] { "bank.db", "bank-log.db" }.Select(f => Path.Combine(bank.DataDirectory, f)).Where(File.Exists))
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        }
+    }
+}
+
+/// <summary>
+/// Runs alone, after the rest of this assembly: twice in full CI runs (never in isolation, with up to
+/// three cores kept busy) the flooded bank aborted with "Out of memory." (exit 134) while other tests' processes
+/// ran beside it. The cause is not known; alone, the flood still proves the bound it is about.
+/// </summary>
+[Collection(nameof(ConnectionFloodTests))]
+public class ConnectionFloodTests
+{
     [PrlimitFact]
     public async Task More_idle_connections_than_file_descriptors_leave_the_bank_serving_with_only_1024()
     {
@@ -53,7 +98,7 @@ public class HostileClientTests
             {
                 // The smallest flood that proves the bound: more sockets than the process has
                 // descriptors (1,024), 532 more than its connection budget (1,024 − 256 reserved).
-                // 2,000 once made the runtime itself abort ("Out of memory.", exit 134) in one busy
+                // 2,000 made the runtime itself abort ("Out of memory.", exit 134) in one busy
                 // CI run (not reproduced in isolation; cause unknown).
                 for (var i = 0; i < 1_300; i++)
                 {
@@ -116,43 +161,10 @@ public class HostileClientTests
             TempDirectory.Delete(directory);
         }
     }
-
-    [Fact]
-    public async Task A_guessable_admin_token_is_refused_at_start_with_one_sentence()
-    {
-        var directory = TempDirectory.NewPath("lc-bank-weak-");
-        try
-        {
-            var run = await ServerProcess.RunAsync("bank.dll", ["serve", "--port", "0", "--data", directory], new() { ["BANK_ADMIN_TOKEN"] = "a" }, TimeSpan.FromSeconds(60));
-
-            Assert.Equal(3, run.ExitCode);
-            Assert.Contains("too weak", run.Stderr);
-            Assert.DoesNotContain("   at ", run.Stderr);
-        }
-        finally
-        {
-            TempDirectory.Delete(directory);
-        }
-    }
-
-    [Fact]
-    public async Task The_data_directory_and_ledger_files_are_readable_by_their_owner_only()
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return; // Windows has ACLs, not modes; the bank sets modes only on Unix
-        }
-        await using var bank = await TestBank.StartAsync();
-        var alice = await bank.NewCustomerAsync("alice");
-        await bank.OpenAccountAsync(alice, 5);
-
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(bank.DataDirectory));
-        foreach (var file in new[] { "bank.db", "bank-log.db" }.Select(f => Path.Combine(bank.DataDirectory, f)).Where(File.Exists))
-        {
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
-        }
-    }
 }
+
+[CollectionDefinition(nameof(ConnectionFloodTests), DisableParallelization = true)]
+public class ConnectionFloodRunsAlone;
 
 /// <summary>A test that runs a server under `prlimit` (util-linux): skipped, saying why, where there is none.</summary>
 public sealed class PrlimitFactAttribute : FactAttribute
