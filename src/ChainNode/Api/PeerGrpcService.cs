@@ -16,6 +16,8 @@ public sealed class PeerGrpcService(PeerManager peers) : PeerService.PeerService
         return Task.FromResult(new InventoryReply());
     }
 
+    public override Task<PushBlockReply> PushBlock(PushBlockRequest request, ServerCallContext context) => peers.OnPushBlockAsync(request, Session(context));
+
     public override Task<GetBlocksReply> GetBlocks(GetBlocksRequest request, ServerCallContext context) => Task.FromResult(peers.OnGetBlocks(request, Session(context)));
 
     public override Task<GetTransactionsReply> GetTransactions(GetTransactionsRequest request, ServerCallContext context) => Task.FromResult(peers.OnGetTransactions(request, Session(context)));

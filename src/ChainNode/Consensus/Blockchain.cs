@@ -126,10 +126,13 @@ public sealed class Blockchain
     public (Hash256 Block, uint Height, int Outputs)? FindTransaction(Hash256 txid) =>
         _txLocations.TryGetValue(txid, out var location) ? location : null;
 
-    public Block? LoadBlock(Hash256 hash)
-    {
-        return _store.LoadBlock(hash);
-    }
+    public Block? LoadBlock(Hash256 hash) => _recentBlocks.TryGet(hash, out var block) ? block : _store.LoadBlock(hash);
+
+    /// <summary>
+    /// The blocks stored last, as decoded: connecting a block just stored, and peers fetching a
+    /// block just relayed, would otherwise read and decode it again. Bounded by count and bytes.
+    /// </summary>
+    private readonly BoundedLru<Hash256, Block> _recentBlocks = new(64, maxWeight: 16_000_000, weigh: b => b.Size);
 
     /// <summary>
     /// Takes a block from anyone, in any order; returns how it changed the active chain. A block
@@ -444,6 +447,7 @@ public sealed class Blockchain
     {
         var entry = new BlockIndexEntry(block.Header, parent.Height + 1, parent, _sequence++) { ReceivedMs = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
         _store.SaveBlock(entry, block);
+        _recentBlocks.Set(entry.Hash, block);
         _index[entry.Hash] = entry;
         parent.Children++;
         if (entry.ChainWork > Tip.ChainWork)
@@ -604,11 +608,9 @@ public sealed class Blockchain
     {
         var entry = Tip;
         var block = LoadBlock(entry.Hash) ?? throw new InvalidOperationException($"Block {entry.Hash} is missing from storage.");
-        var undo = _store.LoadUndo(entry.Hash);
+        var undo = _store.LoadUndo(entry);
         var created = block.Transactions.SelectMany(tx => Enumerable.Range(0, tx.Outputs.Count).Select(i => new OutPoint(tx.Txid, (uint)i))).ToList();
-        var createdSet = created.ToHashSet();
-        var counts = new StoreCounts(Utxos.Count + undo.Count(u => !createdSet.Contains(u.OutPoint)) - created.Count(Utxos.Contains), _txLocations.Count - block.Transactions.Count);
-        _store.SaveDisconnect(entry, block, undo, created, counts);
+        _store.SaveDisconnect(entry, undo, created);
         foreach (var (outPoint, utxo) in undo)
         {
             Utxos.Add(outPoint, utxo);
@@ -660,6 +662,7 @@ public sealed class Blockchain
         {
             e.Status = BlockStatus.Invalid;
             e.InvalidReason = e == entry ? reason : RejectReasons.BlockInvalidParent;
+            _recentBlocks.Remove(e.Hash); // its body is deleted
         }
         _store.SaveInvalid(marked);
     }

@@ -2,6 +2,8 @@ using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using LedgerContrast.Protos.Chain.V1;
+using LedgerContrast.Shared.Collections;
+using LedgerContrast.Shared.Hashing;
 
 namespace LedgerContrast.ChainNode.Network;
 
@@ -97,6 +99,32 @@ public sealed class Peer : IDisposable
 
     /// <returns>How many calls in a row have now failed.</returns>
     public int CallFailed() => Interlocked.Increment(ref _consecutiveFailures);
+
+    private readonly Lock _knownLock = new();
+    private readonly BoundedLru<Hash256, bool> _knownBlocks = new(1_024);
+
+    /// <summary>This peer has the block (it announced or sent it, or we did to it): it is never pushed there.</summary>
+    public void MarkKnown(Hash256 block)
+    {
+        lock (_knownLock)
+        {
+            _knownBlocks.Set(block, true);
+        }
+    }
+
+    /// <summary>Marks the block known to this peer; returns whether it already was (so exactly one relay path sends it).</summary>
+    public bool CheckAndMarkKnown(Hash256 block)
+    {
+        lock (_knownLock)
+        {
+            if (_knownBlocks.ContainsKey(block))
+            {
+                return true;
+            }
+            _knownBlocks.Set(block, true);
+            return false;
+        }
+    }
 
     /// <summary>One catch-up sync with this peer at a time.</summary>
     public SemaphoreSlim SyncGate { get; } = new(1, 1);

@@ -12,13 +12,15 @@ using LedgerContrast.Shared.Hashing;
 using LedgerContrast.Shared.Rpc;
 using Microsoft.Extensions.Logging;
 using Block = LedgerContrast.Shared.Chain.Block;
+using BlockHeader = LedgerContrast.Shared.Chain.BlockHeader;
 using Transaction = LedgerContrast.Shared.Chain.Transaction;
 
 namespace LedgerContrast.ChainNode.Network;
 
 /// <summary>
 /// The node's peers: dialing (seeds, then addresses learned from peers, with back-off), the
-/// handshake and its sessions, relay by announcement (peers fetch what they lack), locator-based
+/// handshake and its sessions, relay (a new block pushed to a few peers, everything else announced
+/// so peers fetch what they lack), locator-based
 /// catch-up, and bans. Identity is the session a handshake issues, never a node id or address a
 /// caller claims; an inbound peer's address counts only once we dialled it back and it vouched
 /// for the handshake (PROTOCOL.md §9). Every call has a deadline and runs on its own task, so one
@@ -228,6 +230,7 @@ public sealed partial class PeerManager : IAsyncDisposable
             return;
         }
         var announced = inventory.BlockHashes.Select(h => ChainProto.HashFromProto(h, "block hash")).ToList();
+        announced.ForEach(peer.MarkKnown);
         NoteHeight(peer, announced);
         var blocks = announced.Where(h => !_engine.HasBlock(h)).ToList();
         var txids = inventory.Txids.Select(h => ChainProto.HashFromProto(h, "txid")).Where(h => !_engine.KnowsTransaction(h)).ToList();
@@ -240,6 +243,62 @@ public sealed partial class PeerManager : IAsyncDisposable
             _ = Task.Run(() => FetchTransactionsAsync(peer, txids));
         }
     }
+
+    /// <summary>
+    /// A block pushed unasked (PROTOCOL.md §9). Processed at once only if it extends a block we
+    /// have and would carry more work than our tip — what Bitcoin Core accepts unrequested — so
+    /// pushes cannot make a node store side branches it never chose to fetch; anything else is
+    /// taken as an announcement of its hash. Punished exactly as a fetched block would be.
+    /// </summary>
+    public async Task<PushBlockReply> OnPushBlockAsync(PushBlockRequest request, string? session)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var peer = RequireSession(session);
+        if (!peer.Verified)
+        {
+            return new PushBlockReply(); // as an announcement from it would be: ignored until its address is proven
+        }
+        Block block;
+        try
+        {
+            block = ChainProto.FromProto(request.Block ?? throw new FormatException("The push carries no block."));
+        }
+        catch (FormatException ex)
+        {
+            Ban(peer, $"pushed a malformed block: {ex.Message}");
+            return new PushBlockReply();
+        }
+        peer.MarkKnown(block.Hash);
+        NoteHeight(peer, [block.Hash]);
+        if (!_engine.Read(n => ExtendsWithMoreWork(n.Chain, block.Header)))
+        {
+            if (!_engine.HasBlock(block.Hash))
+            {
+                _ = Task.Run(() => FetchBlocksAsync(peer, [block.Hash]));
+            }
+            return new PushBlockReply();
+        }
+        try
+        {
+            await _engine.SubmitBlockAsync(block).ConfigureAwait(false);
+            NoteHeight(peer, [block.Hash]);
+        }
+        catch (ConsensusException ex) when (Punishable(ex.Fault, ex))
+        {
+            Ban(peer, $"sent invalid block {block.Hash} ({ex.Reason})");
+        }
+        catch (ConsensusException)
+        {
+            // from the future, or too little work: not its fault, nothing to answer
+        }
+        return new PushBlockReply();
+    }
+
+    /// <summary>Its parent is stored and valid, and its header claims more work than the tip has (the claim is checked when it is processed).</summary>
+    private static bool ExtendsWithMoreWork(Blockchain chain, BlockHeader header) =>
+        chain.Find(header.Hash) is null
+        && chain.Find(header.PreviousHash) is { Status: not BlockStatus.Invalid } parent
+        && parent.ChainWork + Target.Work(header.Bits) > chain.Tip.ChainWork;
 
     public GetBlocksReply OnGetBlocks(GetBlocksRequest request, string? session)
     {
@@ -300,12 +359,44 @@ public sealed partial class PeerManager : IAsyncDisposable
 
     // ------------------------------------------------------------------ relay
 
+    /// <summary>
+    /// One new block on top of the tip (the common case) goes as a body straight to up to
+    /// <see cref="MaxPushPeers"/> peers that cannot have it — relay in one trip instead of
+    /// announce, fetch, answer — and as a hash to the rest; peers known to have it get nothing.
+    /// Anything else (a reorganisation, a catch-up batch) is announced.
+    /// </summary>
     private void OnTipChanged(ChainUpdate update)
     {
         var inventory = new Inventory();
         inventory.BlockHashes.AddRange(update.Connected.Select(b => b.Hash.ToByteString()));
-        Broadcast(inventory);
+        if (update.Disconnected.Count > 0 || update.Connected.Count != 1)
+        {
+            Broadcast(inventory);
+            return;
+        }
+        var block = update.Connected[0];
+        PushBlockRequest? push = null;
+        var pushed = 0;
+        foreach (var peer in Peers)
+        {
+            if (peer.CheckAndMarkKnown(block.Hash))
+            {
+                continue;
+            }
+            if (pushed++ < MaxPushPeers)
+            {
+                push ??= new PushBlockRequest { Block = block.ToProto() };
+                _ = Task.Run(() => PushAsync(peer, push, inventory));
+            }
+            else
+            {
+                _ = Task.Run(() => SendAsync(peer, inventory));
+            }
+        }
     }
+
+    /// <summary>How many peers get a new block's body unasked (Bitcoin picks 3 high-bandwidth compact-block peers).</summary>
+    public const int MaxPushPeers = 3;
 
     private void OnTransactionAccepted(Transaction tx)
     {
@@ -337,6 +428,28 @@ public sealed partial class PeerManager : IAsyncDisposable
         {
             _ = Task.Run(() => SendAsync(peer, inventory));
         }
+    }
+
+    /// <summary>Pushes a block; if that fails short of the peer refusing us, it is announced instead, so the peer can still fetch it.</summary>
+    private async Task PushAsync(Peer peer, PushBlockRequest push, Inventory inventory)
+    {
+        try
+        {
+            await peer.Client.PushBlockAsync(push, deadline: Deadline(s_downloadDeadline), cancellationToken: _stopping.Token).ConfigureAwait(false);
+            peer.CallSucceeded();
+            NoteHeight(peer, inventory.BlockHashes.Select(h => ChainProto.HashFromProto(h, "block hash"))); // it has it now
+            return;
+        }
+        catch (RpcException)
+        {
+            // A node of an earlier release (UNIMPLEMENTED), a deadline, a dropped session: the
+            // announcement either lets it fetch the block or finds out the peer is gone.
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        await SendAsync(peer, inventory).ConfigureAwait(false);
     }
 
     private async Task SendAsync(Peer peer, Inventory inventory)
@@ -389,40 +502,101 @@ public sealed partial class PeerManager : IAsyncDisposable
     /// <summary>What one GetBlocks round brought: blocks new to this node, whether one was an orphan, whether the sender got banned.</summary>
     private sealed record Download(int NewBlocks, bool SawOrphan, bool SenderBanned);
 
+    /// <summary>A GetBlocks request answered: the hashes it claimed (released once processed) and the reply.</summary>
+    /// <param name="Blocks">The reply's blocks that were asked for, in order (others are never processed, never stored).</param>
+    /// <param name="Malformed">Why the reply could not be decoded, if it could not.</param>
+    private sealed record Fetched(List<Hash256> Requested, HashSet<Hash256> Claimed, List<Block> Blocks, string? Malformed = null);
+
     /// <summary>
     /// Asks <paramref name="peer"/> for those of <paramref name="hashes"/> nobody else is fetching,
     /// processes only what was asked for, and releases the claims at once.
     /// </summary>
-    private async Task<Download> DownloadAsync(Peer peer, IEnumerable<Hash256> hashes)
+    private async Task<Download> DownloadAsync(Peer peer, IEnumerable<Hash256> hashes) =>
+        await ProcessAsync(peer, await RequestAsync(peer, hashes).ConfigureAwait(false)).ConfigureAwait(false);
+
+    /// <summary>Claims what nobody else is fetching and asks for it; the claims are held until <see cref="ProcessAsync"/> (or released here on failure).</summary>
+    private async Task<Fetched> RequestAsync(Peer peer, IEnumerable<Hash256> hashes)
     {
-        var claimed = _downloads.Claim(peer.Key, hashes);
+        var requested = hashes.ToList();
+        var claimed = _downloads.Claim(peer.Key, requested);
         if (claimed.Count == 0)
         {
-            return new Download(0, false, false);
+            return new Fetched(requested, claimed, []);
         }
         try
         {
             var request = new GetBlocksRequest();
-            request.Hashes.AddRange(claimed.Select(h => h.ToByteString()));
+            request.Hashes.AddRange(requested.Where(claimed.Contains).Select(h => h.ToByteString()));
             var reply = await peer.Client.GetBlocksAsync(request, deadline: Deadline(s_downloadDeadline), cancellationToken: _stopping.Token).ConfigureAwait(false);
-            var (newBlocks, sawOrphan) = (0, false);
+            var blocks = new List<Block>(reply.Blocks.Count);
             foreach (var proto in reply.Blocks)
             {
-                var outcome = await SubmitFromPeerAsync(peer, proto, claimed).ConfigureAwait(false);
-                if (outcome is null && !IsConnected(peer))
+                try
                 {
-                    return new Download(newBlocks, sawOrphan, SenderBanned: true);
+                    var block = ChainProto.FromProto(proto);
+                    if (claimed.Contains(block.Hash))
+                    {
+                        blocks.Add(block);
+                    }
                 }
-                newBlocks += outcome is { Acceptance: BlockAcceptance.Accepted or BlockAcceptance.Orphan } ? 1 : 0;
-                sawOrphan |= outcome?.Acceptance == BlockAcceptance.Orphan;
+                catch (FormatException ex)
+                {
+                    return new Fetched(requested, claimed, [], ex.Message);
+                }
             }
-            return new Download(newBlocks, sawOrphan, SenderBanned: false);
+            return new Fetched(requested, claimed, blocks);
+        }
+        catch
+        {
+            _downloads.Release(peer.Key, claimed);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Processes the blocks of a reply that were asked for, as one batch (one storage commit per
+    /// group of blocks, not per block), and punishes the sender for the first block that is its
+    /// fault; nothing it sent after that is processed.
+    /// </summary>
+    private async Task<Download> ProcessAsync(Peer peer, Fetched fetched)
+    {
+        try
+        {
+            if (fetched.Malformed is not null)
+            {
+                Ban(peer, $"sent a malformed block: {fetched.Malformed}");
+                return new Download(0, false, SenderBanned: true);
+            }
+            var blocks = fetched.Blocks;
+            if (blocks.Count == 0)
+            {
+                return new Download(0, false, false);
+            }
+            var results = await _engine.SubmitBlocksAsync(blocks, stopAfter: ex => Punishable(ex.Fault, ex)).ConfigureAwait(false);
+            var newBlocks = results.Count(r => r.Outcome is { Acceptance: BlockAcceptance.Accepted or BlockAcceptance.Orphan } && r.Refusal is null);
+            var sawOrphan = results.Any(r => r.Outcome?.Acceptance == BlockAcceptance.Orphan);
+            if (results.FirstOrDefault(r => r.Refusal is { } refusal && Punishable(refusal.Fault, refusal)) is { } invalid)
+            {
+                Ban(peer, $"sent invalid block {invalid.Block.Hash} ({invalid.Refusal!.Reason})");
+                return new Download(newBlocks, sawOrphan, SenderBanned: true);
+            }
+            return new Download(newBlocks, sawOrphan, SenderBanned: !IsConnected(peer));
         }
         finally
         {
-            _downloads.Release(peer.Key, claimed);
+            _downloads.Release(peer.Key, fetched.Claimed);
         }
     }
+
+    /// <summary>A request made ahead that will not be processed: its claims are released when it comes back.</summary>
+    private void Abandon(Peer peer, Task<Fetched>? pending) =>
+        pending?.ContinueWith(t =>
+        {
+            if (t.IsCompletedSuccessfully)
+            {
+                _downloads.Release(peer.Key, t.Result.Claimed);
+            }
+        }, TaskScheduler.Default);
 
     /// <summary>A peer that announces a block has it: its best height is at least that block's.</summary>
     private void NoteHeight(Peer peer, IEnumerable<Hash256> blocks)
@@ -472,37 +646,6 @@ public sealed partial class PeerManager : IAsyncDisposable
         }
     }
 
-    /// <returns>The outcome, or null if the block was refused (and its sender punished if that was its fault).</returns>
-    private async Task<BlockOutcome?> SubmitFromPeerAsync(Peer peer, Protos.Chain.V1.Block proto, HashSet<Hash256> requested)
-    {
-        Block block;
-        try
-        {
-            block = ChainProto.FromProto(proto);
-        }
-        catch (FormatException ex)
-        {
-            Ban(peer, $"sent a malformed block: {ex.Message}");
-            return null;
-        }
-        if (!requested.Contains(block.Hash))
-        {
-            return null; // never asked for: not processed, not stored
-        }
-        try
-        {
-            return await _engine.SubmitBlockAsync(block).ConfigureAwait(false);
-        }
-        catch (ConsensusException ex)
-        {
-            if (Punishable(ex.Fault, ex))
-            {
-                Ban(peer, $"sent invalid block {block.Hash} ({ex.Reason})");
-            }
-            return null;
-        }
-    }
-
     /// <summary>Whose fault a refused block is decides the sender's punishment (Bitcoin Core's MaybePunishNodeForBlock).</summary>
     private static bool Punishable(BlockFault fault, ConsensusException refusal) => fault switch
     {
@@ -539,15 +682,10 @@ public sealed partial class PeerManager : IAsyncDisposable
                     peer.SyncBackoff = TimeSpan.Zero;
                     return;
                 }
-                var progress = 0;
-                foreach (var batch in missing.Chunk(MaxBlocksPerRequest))
+                var progress = await StreamAsync(peer, missing).ConfigureAwait(false);
+                if (progress < 0)
                 {
-                    var download = await DownloadAsync(peer, batch).ConfigureAwait(false);
-                    if (download.SenderBanned)
-                    {
-                        return;
-                    }
-                    progress += download.NewBlocks;
+                    return; // the sender was banned
                 }
                 if (progress == 0)
                 {
@@ -567,6 +705,51 @@ public sealed partial class PeerManager : IAsyncDisposable
         {
             peer.SyncGate.Release();
         }
+    }
+
+    /// <summary>
+    /// Downloads <paramref name="missing"/> in order, one request in flight while the previous
+    /// reply is processed: the next request is sent as soon as a reply arrives, starting where
+    /// that reply stopped (the sender fills each reply up to a byte budget, so batches are sized
+    /// by bytes, not by a count that big blocks would overflow).
+    /// </summary>
+    /// <returns>How many blocks were new to this node, or -1 if the sender was banned.</returns>
+    private async Task<int> StreamAsync(Peer peer, List<Hash256> missing)
+    {
+        var progress = 0;
+        var position = 0;
+        var pending = (Task<Fetched>?)RequestAsync(peer, missing.Take(MaxBlocksPerRequest));
+        try
+        {
+            while (pending is not null)
+            {
+                var fetched = await pending.ConfigureAwait(false);
+                pending = null;
+                position += Delivered(fetched);
+                if (position < missing.Count && fetched.Malformed is null && (fetched.Blocks.Count > 0 || fetched.Claimed.Count == 0))
+                {
+                    pending = RequestAsync(peer, missing.Skip(position).Take(MaxBlocksPerRequest));
+                }
+                var download = await ProcessAsync(peer, fetched).ConfigureAwait(false);
+                if (download.SenderBanned)
+                {
+                    return -1;
+                }
+                progress += download.NewBlocks;
+            }
+            return progress;
+        }
+        finally
+        {
+            Abandon(peer, pending);
+        }
+    }
+
+    /// <summary>How far into its request a reply got: up to the last block delivered (a reply stops at its byte budget), or all of it if it delivered none of what was claimed.</summary>
+    private static int Delivered(Fetched fetched)
+    {
+        var index = fetched.Blocks.Count == 0 ? -1 : fetched.Requested.IndexOf(fetched.Blocks[^1].Hash);
+        return index < 0 ? fetched.Requested.Count : index + 1;
     }
 
     private void MaybeSyncFrom(Peer peer, Hello hello)

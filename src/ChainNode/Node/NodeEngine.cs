@@ -21,6 +21,9 @@ public enum TransactionState
 
 public sealed record TransactionStatus(TransactionState State, Hash256? BlockHash = null, uint BlockHeight = 0, uint Confirmations = 0, Hash256? ConflictingTxid = null);
 
+/// <summary>One block of a batch: what processing it did, or why it was refused (<paramref name="Refusal"/> set; <paramref name="Outcome"/> too if it was stored first).</summary>
+public sealed record BlockResult(Block Block, BlockOutcome? Outcome, ConsensusException? Refusal);
+
 public sealed record BlockTemplate(BlockHeader Header, IReadOnlyList<Transaction> Transactions, uint Height, long Version);
 
 /// <summary>
@@ -182,21 +185,118 @@ public sealed partial class NodeEngine : IDisposable
                     throw FailStop(ex);
                 }
             }
-            if (outcome.Updates.Count > 0)
-            {
-                Interlocked.Increment(ref _templateVersion);
-                foreach (var update in outcome.Updates)
-                {
-                    LogTip(_logger, update.NewTip.Height, update.NewTip.Hash, update.Disconnected.Count);
-                    TipChanged?.Invoke(update);
-                }
-            }
+            AnnounceUpdates(outcome.Updates);
             if (outcome.Rejection is not null)
             {
                 throw outcome.Rejection;
             }
             return outcome;
         });
+    }
+
+    /// <summary>
+    /// Processes a catch-up batch in order, each block as <see cref="SubmitBlockAsync"/> would,
+    /// but many blocks per storage transaction (bounded by <see cref="MaxBlocksPerCommit"/> and
+    /// <see cref="MaxTransactionsPerCommit"/>, so the state lock is never held for long): a
+    /// commit writes its pages whatever it holds, and for small blocks it was most of the cost.
+    /// Each block's refusal is returned, not thrown; blocks after a refused one are still tried
+    /// (a block that builds on it is refused as such), unless <paramref name="stopAfter"/> says
+    /// that refusal ends the batch: then the rest is not processed and has no result. Relay
+    /// hears of each commit's tip changes only once they are committed.
+    /// </summary>
+    public async Task<IReadOnlyList<BlockResult>> SubmitBlocksAsync(IReadOnlyList<Block> blocks, Func<ConsensusException, bool>? stopAfter = null)
+    {
+        ArgumentNullException.ThrowIfNull(blocks);
+        var results = new List<BlockResult>(blocks.Count);
+        foreach (var commit in CommitGroups(blocks))
+        {
+            var processed = await OnChainThread(() => ProcessInOneCommit(commit, stopAfter)).ConfigureAwait(false);
+            results.AddRange(processed);
+            if (processed.Count < commit.Count)
+            {
+                break;
+            }
+        }
+        return results;
+    }
+
+    public const int MaxBlocksPerCommit = 100;
+    public const int MaxTransactionsPerCommit = 2_000;
+
+    private static IEnumerable<List<Block>> CommitGroups(IReadOnlyList<Block> blocks)
+    {
+        var group = new List<Block>();
+        var transactions = 0;
+        foreach (var block in blocks)
+        {
+            if (group.Count > 0 && (group.Count == MaxBlocksPerCommit || transactions + block.Transactions.Count > MaxTransactionsPerCommit))
+            {
+                yield return group;
+                (group, transactions) = ([], 0);
+            }
+            group.Add(block);
+            transactions += block.Transactions.Count;
+        }
+        if (group.Count > 0)
+        {
+            yield return group;
+        }
+    }
+
+    private List<BlockResult> ProcessInOneCommit(List<Block> blocks, Func<ConsensusException, bool>? stopAfter)
+    {
+        var results = new List<BlockResult>(blocks.Count);
+        lock (_sync)
+        {
+            ThrowIfStopped();
+            try
+            {
+                // The lock is held until the commit: no reader sees a block that is not on disk yet.
+                _store.InOneTransaction(() =>
+                {
+                    foreach (var block in blocks)
+                    {
+                        try
+                        {
+                            var outcome = Chain.ProcessBlock(block, _clock());
+                            foreach (var update in outcome.Updates)
+                            {
+                                ApplyToMempool(update);
+                            }
+                            results.Add(new BlockResult(block, outcome, outcome.Rejection));
+                        }
+                        catch (ConsensusException ex)
+                        {
+                            results.Add(new BlockResult(block, null, ex));
+                        }
+                        if (results[^1].Refusal is { } refusal && stopAfter?.Invoke(refusal) == true)
+                        {
+                            break;
+                        }
+                    }
+                });
+            }
+            catch (Exception ex) when (ex is not ConsensusException)
+            {
+                throw FailStop(ex);
+            }
+        }
+        AnnounceUpdates([.. results.SelectMany(r => r.Outcome?.Updates ?? [])]);
+        return results;
+    }
+
+    private void AnnounceUpdates(IReadOnlyList<ChainUpdate> updates)
+    {
+        if (updates.Count == 0)
+        {
+            return;
+        }
+        Interlocked.Increment(ref _templateVersion);
+        foreach (var update in updates)
+        {
+            LogTip(_logger, update.NewTip.Height, update.NewTip.Hash, update.Disconnected.Count);
+            TipChanged?.Invoke(update);
+        }
     }
 
     /// <summary>Mempool acceptance: checks under the lock, signatures outside it, then admission under it again.</summary>

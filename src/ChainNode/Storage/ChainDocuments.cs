@@ -27,20 +27,25 @@ public sealed class UtxoDoc
     public bool Coinbase { get; set; }
 }
 
-/// <summary>What a block spent, so disconnecting it can put those outputs back.</summary>
-public sealed class UndoDoc
+/// <summary>
+/// One block of the active chain, keyed by height: what connecting it spent (so disconnecting it
+/// can put those outputs back), which transactions it confirmed, and the counts after it. The
+/// highest is the tip. One document per block, not one per transaction: a LiteDB write costs
+/// far more per document and per collection touched than per byte.
+/// </summary>
+public sealed class ConnectedDoc
 {
-    public string Id { get; set; } = "";
+    public int Id { get; set; }
+    public string Hash { get; set; } = "";
     public List<UtxoDoc> Spent { get; set; } = [];
-}
 
-/// <summary>Where a transaction of the active chain was confirmed.</summary>
-public sealed class TxLocationDoc
-{
-    public string Id { get; set; } = "";
-    public string BlockHash { get; set; } = "";
-    public int Height { get; set; }
-    public int OutputCount { get; set; }
+    /// <summary>The block's txids, 32 bytes each, in block order.</summary>
+    public byte[] Txids { get; set; } = [];
+    public List<int> OutputCounts { get; set; } = [];
+
+    /// <summary>Unspent outputs and confirmed transactions once this block is the tip.</summary>
+    public int Utxos { get; set; }
+    public int Transactions { get; set; }
 }
 
 /// <summary>A transaction that lost to a conflicting spend, and the spend that won.</summary>
@@ -48,10 +53,4 @@ public sealed class ConflictDoc
 {
     public string Id { get; set; } = "";
     public string WinnerTxid { get; set; } = "";
-}
-
-public sealed class MetaDoc
-{
-    public string Id { get; set; } = "";
-    public string Value { get; set; } = "";
 }

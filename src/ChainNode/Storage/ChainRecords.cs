@@ -24,7 +24,10 @@ public sealed partial class ChainStore
         return doc is null ? null : Block.Decode(doc.Bytes);
     }
 
-    public Hash256? LoadTip() => Tip is { Length: > 0 } tip ? Hash256.Parse(tip) : null;
+    /// <summary>The active chain's last block: the connected record with the greatest height.</summary>
+    public Hash256? LoadTip() => TipRecord() is { } tip ? Hash256.Parse(tip.Hash) : null;
+
+    private ConnectedDoc? TipRecord() => Connected.Query().OrderByDescending(d => d.Id).Limit(1).FirstOrDefault();
 
     public IEnumerable<StoredIndexEntry> LoadIndex() =>
         Index.FindAll().OrderBy(d => d.Height).ThenBy(d => d.Sequence)
@@ -32,22 +35,23 @@ public sealed partial class ChainStore
 
     public IEnumerable<(OutPoint OutPoint, UtxoEntry Entry)> LoadUtxos() => Utxos.FindAll().Select(FromDoc);
 
-    public IEnumerable<(Hash256 Txid, Hash256 Block, uint Height, int Outputs)> LoadTxLocations() =>
-        TxLocations.FindAll().Select(d => (Hash256.Parse(d.Id), Hash256.Parse(d.BlockHash), (uint)d.Height, d.OutputCount));
+    public IEnumerable<(Hash256 Txid, Hash256 Block, uint Height, int Outputs)> LoadTxLocations()
+    {
+        foreach (var doc in Connected.FindAll())
+        {
+            var block = Hash256.Parse(doc.Hash);
+            for (var i = 0; i < doc.OutputCounts.Count; i++)
+            {
+                yield return (new Hash256(doc.Txids.AsSpan(i * Hash256.Size, Hash256.Size)), block, (uint)doc.Id, doc.OutputCounts[i]);
+            }
+        }
+    }
 
     public IEnumerable<(Hash256 Loser, Hash256 Winner)> LoadConflicts() =>
         Conflicts.FindAll().Select(d => (Hash256.Parse(d.Id), Hash256.Parse(d.WinnerTxid)));
 
-    /// <summary>The counts of the last tip change, or null for a store written before they were recorded.</summary>
-    public StoreCounts? LoadCounts() =>
-        Meta.FindById("counts")?.Value.Split(' ') is [var utxos, var txs]
-            ? new StoreCounts(int.Parse(utxos, CultureInfo.InvariantCulture), int.Parse(txs, CultureInfo.InvariantCulture))
-            : null;
-
-    private StoreCounts Counts
-    {
-        set => Meta.Upsert(new MetaDoc { Id = "counts", Value = string.Create(CultureInfo.InvariantCulture, $"{value.Utxos} {value.Transactions}") });
-    }
+    /// <summary>The counts of the last tip change.</summary>
+    public StoreCounts? LoadCounts() => TipRecord() is { } tip ? new StoreCounts(tip.Utxos, tip.Transactions) : null;
 
     public void SaveGenesis(BlockIndexEntry entry, Block genesis)
     {
@@ -57,8 +61,7 @@ public sealed partial class ChainStore
         {
             Blocks.Upsert(new BlockDoc { Id = entry.Hash.ToString(), Bytes = genesis.Encode() });
             Index.Upsert(ToDoc(entry));
-            Tip = entry.Hash.ToString();
-            Counts = new StoreCounts(0, 0);
+            Connected.Upsert(new ConnectedDoc { Id = 0, Hash = entry.Hash.ToString() }); // its coinbase is never spendable, never indexed
         });
     }
 
@@ -90,36 +93,46 @@ public sealed partial class ChainStore
             {
                 Utxos.Upsert(ToDoc(outPoint, utxo));
             }
-            Undo.Upsert(new UndoDoc { Id = entry.Hash.ToString(), Spent = [.. spentList.Select(s => ToDoc(s.OutPoint, s.Entry))] });
-            foreach (var tx in block.Transactions)
+            var txids = new byte[block.Transactions.Count * Hash256.Size];
+            for (var i = 0; i < block.Transactions.Count; i++)
             {
-                TxLocations.Upsert(new TxLocationDoc { Id = tx.Txid.ToString(), BlockHash = entry.Hash.ToString(), Height = (int)entry.Height, OutputCount = tx.Outputs.Count });
+                block.Transactions[i].Txid.WriteTo(txids.AsSpan(i * Hash256.Size));
             }
+            Connected.Upsert(new ConnectedDoc
+            {
+                Id = (int)entry.Height,
+                Hash = entry.Hash.ToString(),
+                Spent = [.. spentList.Select(s => ToDoc(s.OutPoint, s.Entry))],
+                Txids = txids,
+                OutputCounts = [.. block.Transactions.Select(t => t.Outputs.Count)],
+                Utxos = counts.Utxos,
+                Transactions = counts.Transactions,
+            });
             if (firstTimeValid)
             {
                 var doc = ToDoc(entry);
                 doc.Status = (int)BlockStatus.Valid;
                 Index.Upsert(doc);
             }
-            Tip = entry.Hash.ToString();
-            Counts = counts;
         });
     }
 
     /// <summary>What a connected block spent, so disconnecting it can put those outputs back.</summary>
-    public IReadOnlyList<(OutPoint OutPoint, UtxoEntry Entry)> LoadUndo(Hash256 block) =>
-        Undo.FindById(block.ToString()) is { } undo
-            ? [.. undo.Spent.Select(FromDoc)]
-            : throw new InvalidOperationException($"Undo data of block {block} is missing.");
+    public IReadOnlyList<(OutPoint OutPoint, UtxoEntry Entry)> LoadUndo(BlockIndexEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return Connected.FindById((int)entry.Height) is { } doc && doc.Hash == entry.Hash.ToString()
+            ? [.. doc.Spent.Select(FromDoc)]
+            : throw new InvalidOperationException($"Undo data of block {entry.Hash} is missing.");
+    }
 
     /// <summary>
     /// The tip leaves the active chain: restore what it spent, then remove what it created (an
     /// output created and spent inside the block is restored and removed again, as it should be).
     /// </summary>
-    public void SaveDisconnect(BlockIndexEntry entry, Block block, IReadOnlyList<(OutPoint OutPoint, UtxoEntry Entry)> spent, IReadOnlyList<OutPoint> created, StoreCounts counts)
+    public void SaveDisconnect(BlockIndexEntry entry, IReadOnlyList<(OutPoint OutPoint, UtxoEntry Entry)> spent, IReadOnlyList<OutPoint> created)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        ArgumentNullException.ThrowIfNull(block);
         ArgumentNullException.ThrowIfNull(spent);
         ArgumentNullException.ThrowIfNull(created);
         Atomically(() =>
@@ -132,13 +145,8 @@ public sealed partial class ChainStore
             {
                 Utxos.Delete(outPoint.ToString());
             }
-            foreach (var tx in block.Transactions)
-            {
-                TxLocations.Delete(tx.Txid.ToString());
-            }
-            Undo.Delete(entry.Hash.ToString());
-            Tip = entry.Parent!.Hash.ToString();
-            Counts = counts;
+            // The parent's record is the tip again, with the counts it recorded when it became the tip.
+            Connected.Delete((int)entry.Height);
         });
     }
 

@@ -21,44 +21,78 @@ public sealed partial class ChainStore : IDisposable
         FilePath = Path.Combine(dataDirectory, FileName);
         // As in the bank: LiteDB's default mapper trims strings and turns "" into null.
         var mapper = new BsonMapper { EmptyStringToNull = false, TrimWhitespace = false };
+        // Keyed by height, and genesis is height 0: an int key of 0 must not be replaced by a generated one.
+        mapper.Entity<ConnectedDoc>().Id(d => d.Id, autoId: false);
         _db = new LiteDatabase(new ConnectionString { Filename = FilePath, Connection = ConnectionType.Direct }, mapper);
         Blocks = _db.GetCollection<BlockDoc>("blocks");
         Index = _db.GetCollection<BlockIndexDoc>("block_index");
         Utxos = _db.GetCollection<UtxoDoc>("utxos");
-        Undo = _db.GetCollection<UndoDoc>("undo");
-        TxLocations = _db.GetCollection<TxLocationDoc>("tx_locations");
+        Connected = _db.GetCollection<ConnectedDoc>("connected");
         Conflicts = _db.GetCollection<ConflictDoc>("conflicts");
-        Meta = _db.GetCollection<MetaDoc>("meta");
+        if (_db.CollectionExists("tx_locations"))
+        {
+            _db.Dispose();
+            throw new InvalidOperationException($"The chain store {FilePath} was written by an earlier release (one document per confirmed transaction); "
+                + "this one keeps one per block. Move the data directory away (run-network.ps1 -Clean does) and let the node resync from its peers.");
+        }
     }
 
     public string FilePath { get; }
     private ILiteCollection<BlockDoc> Blocks { get; }
     private ILiteCollection<BlockIndexDoc> Index { get; }
     private ILiteCollection<UtxoDoc> Utxos { get; }
-    private ILiteCollection<UndoDoc> Undo { get; }
-    private ILiteCollection<TxLocationDoc> TxLocations { get; }
+    private ILiteCollection<ConnectedDoc> Connected { get; }
     private ILiteCollection<ConflictDoc> Conflicts { get; }
-    private ILiteCollection<MetaDoc> Meta { get; }
-
-    private string? Tip
-    {
-        get => Meta.FindById("tip")?.Value;
-        set => Meta.Upsert(new MetaDoc { Id = "tip", Value = value ?? "" });
-    }
 
     /// <summary>
-    /// Runs <paramref name="write"/> as one transaction: all of it is stored, or none. A failure
+    /// Runs <paramref name="write"/> as one transaction (or as part of the enclosing
+    /// <see cref="InOneTransaction"/>): all of it is stored, or none. A failure
     /// here is not the caller's to handle: the chain's memory may already disagree with the
     /// file, so the node stops (<see cref="Node.NodeEngine"/>) and restarts from what is on disk.
     /// </summary>
     private void Atomically(Action write)
     {
         ArgumentNullException.ThrowIfNull(write);
-        _db.BeginTrans();
-        try
+        if (_inTransaction)
+        {
+            // Part of an enclosing InOneTransaction: committed (or not) with it.
+            _faults?.Before(StorageStep.Write);
+            write();
+            return;
+        }
+        Transaction(() =>
         {
             _faults?.Before(StorageStep.Write);
             write();
+        });
+    }
+
+    /// <summary>
+    /// Runs many steps (e.g. a catch-up batch of blocks, each stored and connected) as one
+    /// transaction: a commit costs pages written whatever it holds, so a batch of small blocks
+    /// pays it once. The steps inside are not committed one by one: a failure loses the batch,
+    /// and the node (which fail-stops on it) restarts from the tip before it.
+    /// </summary>
+    public void InOneTransaction(Action steps)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        if (_inTransaction)
+        {
+            steps();
+            return;
+        }
+        Transaction(steps);
+    }
+
+    private bool _inTransaction;
+
+    private void Transaction(Action body)
+    {
+        _db.BeginTrans();
+        _inTransaction = true;
+        try
+        {
+            body();
             _faults?.Before(StorageStep.Commit);
             _db.Commit();
         }
@@ -73,6 +107,10 @@ public sealed partial class ChainStore : IDisposable
                 // The node fail-stops on the first failure: report that one, not the rollback's.
             }
             throw;
+        }
+        finally
+        {
+            _inTransaction = false;
         }
     }
 

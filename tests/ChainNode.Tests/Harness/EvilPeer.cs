@@ -45,6 +45,13 @@ public sealed class EvilPeer : IAsyncDisposable
     /// <summary>What FindBlocksAfter answers (default: nothing).</summary>
     public Func<LocatorRequest, IEnumerable<ByteString>> BlocksAfter { set => _service.BlocksAfter = value; }
 
+    /// <summary>Whether it takes pushed blocks; false answers UNIMPLEMENTED, as a node of an earlier release would.</summary>
+    public bool TakesPushes { set => _service.TakesPushes = value; }
+
+    /// <summary>Block hashes pushed to it (bodies) and announced to it (hashes), in arrival order.</summary>
+    public IReadOnlyList<Shared.Hashing.Hash256> Pushed => [.. _service.Pushed];
+    public IReadOnlyList<Shared.Hashing.Hash256> Announced => [.. _service.Announced];
+
     public int GetBlocksCalls => Volatile.Read(ref _service.GetBlocksCalls);
     public int FindBlocksAfterCalls => Volatile.Read(ref _service.FindBlocksAfterCalls);
 
@@ -143,7 +150,28 @@ public sealed class EvilPeer : IAsyncDisposable
             });
         }
 
-        public override Task<InventoryReply> Announce(Inventory request, ServerCallContext context) => Task.FromResult(new InventoryReply());
+        public bool TakesPushes { get; set; } = true;
+        public System.Collections.Concurrent.ConcurrentQueue<Shared.Hashing.Hash256> Pushed { get; } = new();
+        public System.Collections.Concurrent.ConcurrentQueue<Shared.Hashing.Hash256> Announced { get; } = new();
+
+        public override Task<InventoryReply> Announce(Inventory request, ServerCallContext context)
+        {
+            foreach (var hash in request.BlockHashes)
+            {
+                Announced.Enqueue(new Shared.Hashing.Hash256(hash.Span));
+            }
+            return Task.FromResult(new InventoryReply());
+        }
+
+        public override Task<PushBlockReply> PushBlock(PushBlockRequest request, ServerCallContext context)
+        {
+            if (!TakesPushes)
+            {
+                throw new RpcException(new Status(StatusCode.Unimplemented, "Method is unimplemented."));
+            }
+            Pushed.Enqueue(ChainProto.FromProto(request.Block).Hash);
+            return Task.FromResult(new PushBlockReply());
+        }
 
         public override Task<GetBlocksReply> GetBlocks(GetBlocksRequest request, ServerCallContext context)
         {

@@ -131,6 +131,52 @@ public sealed class StorageFaultTests : IDisposable
         Assert.Equal(TransactionState.Pending, _node.StatusOf(payment).State);
     }
 
+    [Fact]
+    public async Task A_storage_failure_in_a_catch_up_batch_loses_the_whole_batch_and_a_restart_resumes_from_the_tip_before_it()
+    {
+        using var source = new TestNode(_node.Parameters);
+        var blocks = new List<Block>();
+        for (var i = 0; i < 30; i++)
+        {
+            blocks.Add(await source.MineAsync(Alice));
+        }
+        Assert.All(await _node.Engine.SubmitBlocksAsync(blocks[..10]), r => Assert.Null(r.Refusal));
+        var faults = new FailingWrite();
+        _node = _node.Restart(faults);
+        Assert.Equal(blocks[9].Hash, _node.Tip.Hash);
+
+        faults.FailAt(7); // the fourth block's store, part way through the batch of twenty
+        await Assert.ThrowsAsync<NodeStoppedException>(() => _node.Engine.SubmitBlocksAsync(blocks[10..]));
+
+        _node = _node.Restart();
+        Assert.Equal(blocks[9].Hash, _node.Tip.Hash); // one transaction: none of the batch, not three blocks of it
+        Assert.Empty(_node.Engine.Verify());
+        Assert.All(await _node.Engine.SubmitBlocksAsync(blocks[10..]), r => Assert.Null(r.Refusal));
+        Assert.Equal(blocks[^1].Hash, _node.Tip.Hash);
+        Assert.Empty(_node.Engine.Verify());
+    }
+
+    [Fact]
+    public void A_store_written_by_an_earlier_release_is_refused_with_what_to_do()
+    {
+        var directory = TempDirectory.NewPath("lc-old-store-");
+        try
+        {
+            Directory.CreateDirectory(directory);
+            using (var old = new LiteDB.LiteDatabase(Path.Combine(directory, ChainNode.Storage.ChainStore.FileName)))
+            {
+                old.GetCollection("tx_locations").Insert(new LiteDB.BsonDocument { ["_id"] = new string('a', 64) });
+            }
+            var refusal = Assert.Throws<InvalidOperationException>(() => new ChainNode.Storage.ChainStore(directory));
+            Assert.Contains("earlier release", refusal.Message, StringComparison.Ordinal);
+            Assert.Contains("resync from its peers", refusal.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            TempDirectory.Delete(directory);
+        }
+    }
+
     public void Dispose() => _node.Dispose();
 
     /// <summary>Throws what a failing disk would at the Nth storage write after <see cref="FailAt"/>, and at every one after it.</summary>
