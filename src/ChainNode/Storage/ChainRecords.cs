@@ -71,8 +71,10 @@ public sealed partial class ChainStore
         ArgumentNullException.ThrowIfNull(block);
         Atomically(() =>
         {
-            Blocks.Upsert(new BlockDoc { Id = entry.Hash.ToString(), Bytes = block.Encode() });
-            Index.Upsert(ToDoc(entry));
+            // Inserts, not upserts: a block is stored once (its index entry stays even if its body is
+            // found invalid), and an insert skips the lookup an upsert makes first.
+            Blocks.Insert(new BlockDoc { Id = entry.Hash.ToString(), Bytes = block.Encode() });
+            Index.Insert(ToDoc(entry));
         });
     }
 
@@ -91,14 +93,14 @@ public sealed partial class ChainStore
             }
             foreach (var (outPoint, utxo) in created)
             {
-                Utxos.Upsert(ToDoc(outPoint, utxo));
+                Utxos.Insert(ToDoc(outPoint, utxo)); // an output is created once on a chain: disconnecting removes it first
             }
             var txids = new byte[block.Transactions.Count * Hash256.Size];
             for (var i = 0; i < block.Transactions.Count; i++)
             {
                 block.Transactions[i].Txid.WriteTo(txids.AsSpan(i * Hash256.Size));
             }
-            Connected.Upsert(new ConnectedDoc
+            Connected.Insert(new ConnectedDoc
             {
                 Id = (int)entry.Height,
                 Hash = entry.Hash.ToString(),
