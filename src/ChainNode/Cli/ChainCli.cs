@@ -70,7 +70,7 @@ public static partial class ChainCli
     {
         var transactions = new Option<int>("--transactions") { Description = "Independent signed transactions per measurement.", DefaultValueFactory = _ => 4_000 };
         var seconds = new Option<double>("--hash-seconds") { Description = "Length of each hash-rate run.", DefaultValueFactory = _ => 3 };
-        var network = new Option<bool>("--network") { Description = "Instead: block propagation over one hop (two nodes) and 8-node line and mesh networks on loopback, and catch-up sync of 2,000 blocks." };
+        var network = new Option<bool>("--network") { Description = "Instead: block propagation over one hop (two nodes) and 8-node line and mesh networks on loopback (after 60 warm-up blocks), and catch-up sync of 2,000 blocks." };
         var lengths = new Option<string?>("--chain-length") { Description = "Instead: sync a fresh node to these chain lengths (e.g. 10000,50000), timing its startup at each and blocks/s at the start and end of the range." };
         var command = new Command("bench", "Measure mempool acceptance, block connection and hash rate against the raw library loops.") { transactions, seconds, network, lengths };
         command.SetAction(async parse =>
@@ -110,6 +110,7 @@ public static partial class ChainCli
                     }
                     console.Write(table);
                     console.MarkupLineInterpolated($"Catch-up sync of a fresh node: {report.SyncBlocks} blocks in {report.SyncSeconds:F1} s = {report.SyncBlocksPerSecond:F0} blocks/s.");
+                    console.MarkupLine("[grey]Propagation: from the miner's node having stored and connected a block to the farthest node having done the same (empty blocks, all nodes in this process, after 60 warm-up blocks). Sync: from the fresh node's start to its tip at the source's height, handshake included.[/]");
                 });
             }
             var figures = await ChainBench.RunAsync(parse.GetValue(transactions), TimeSpan.FromSeconds(parse.GetValue(seconds))).ConfigureAwait(false);
