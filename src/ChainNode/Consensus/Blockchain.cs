@@ -414,6 +414,7 @@ public sealed class Blockchain
         }
         for (var entry = tip; entry is not null; entry = entry.Parent)
         {
+            entry.Status = BlockStatus.Valid; // connected, so valid: connecting writes no status (ChainStore.SaveConnect)
             _active.Add(entry);
         }
         _active.Reverse();
@@ -580,7 +581,7 @@ public sealed class Blockchain
 
         var spentFromSet = view.Spent.Count(s => Utxos.Find(s.OutPoint) is not null);
         var counts = new StoreCounts(Utxos.Count - spentFromSet + view.Created.Count, _txLocations.Count + block.Transactions.Count);
-        _store.SaveConnect(entry, block, view.Spent.Select(s => (s.OutPoint, s.Entry)), view.Created.Select(c => (c.Key, c.Value)), entry.Status != BlockStatus.Valid, counts);
+        _store.SaveConnect(entry, block, view.Spent.Select(s => (s.OutPoint, s.Entry)), view.Created.Select(c => (c.Key, c.Value)), counts);
         entry.Status = BlockStatus.Valid;
         foreach (var (outPoint, _) in view.Spent)
         {

@@ -502,7 +502,7 @@ public sealed partial class PeerManager : IAsyncDisposable
     /// <summary>What one GetBlocks round brought: blocks new to this node, whether one was an orphan, whether the sender got banned.</summary>
     private sealed record Download(int NewBlocks, bool SawOrphan, bool SenderBanned);
 
-    /// <summary>A GetBlocks request answered: the hashes it claimed (released once processed) and the reply.</summary>
+    /// <summary>A GetBlocks request answered: what was asked, the delivered hashes still claimed (released once processed), and the blocks.</summary>
     /// <param name="Blocks">The reply's blocks that were asked for, in order (others are never processed, never stored).</param>
     /// <param name="Malformed">Why the reply could not be decoded, if it could not.</param>
     private sealed record Fetched(List<Hash256> Requested, HashSet<Hash256> Claimed, List<Block> Blocks, string? Malformed = null);
@@ -544,7 +544,11 @@ public sealed partial class PeerManager : IAsyncDisposable
                     return new Fetched(requested, claimed, [], ex.Message);
                 }
             }
-            return new Fetched(requested, claimed, blocks);
+            // What the reply left out is not in flight any more: another request (the next of a
+            // catch-up, or another peer's) may ask for it at once.
+            var delivered = blocks.Select(b => b.Hash).ToHashSet();
+            _downloads.Release(peer.Key, claimed.Where(h => !delivered.Contains(h)));
+            return new Fetched(requested, delivered, blocks);
         }
         catch
         {
@@ -726,7 +730,7 @@ public sealed partial class PeerManager : IAsyncDisposable
                 var fetched = await pending.ConfigureAwait(false);
                 pending = null;
                 position += Delivered(fetched);
-                if (position < missing.Count && fetched.Malformed is null && (fetched.Blocks.Count > 0 || fetched.Claimed.Count == 0))
+                if (position < missing.Count && fetched.Malformed is null) // bounded: every request moves on by at least one hash
                 {
                     pending = RequestAsync(peer, missing.Skip(position).Take(MaxBlocksPerRequest));
                 }

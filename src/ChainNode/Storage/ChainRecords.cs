@@ -78,9 +78,9 @@ public sealed partial class ChainStore
         });
     }
 
-    /// <summary>A block joins the active chain: its UTXO changes, undo data, transaction locations and the new tip.</summary>
+    /// <summary>A block joins the active chain: its UTXO changes and its connected record (undo data, txids, counts; the new tip).</summary>
     public void SaveConnect(BlockIndexEntry entry, Block block, IEnumerable<(OutPoint OutPoint, UtxoEntry Entry)> spent,
-        IEnumerable<(OutPoint OutPoint, UtxoEntry Entry)> created, bool firstTimeValid, StoreCounts counts)
+        IEnumerable<(OutPoint OutPoint, UtxoEntry Entry)> created, StoreCounts counts)
     {
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(block);
@@ -110,12 +110,6 @@ public sealed partial class ChainStore
                 Utxos = counts.Utxos,
                 Transactions = counts.Transactions,
             });
-            if (firstTimeValid)
-            {
-                var doc = ToDoc(entry);
-                doc.Status = (int)BlockStatus.Valid;
-                Index.Upsert(doc);
-            }
         });
     }
 
@@ -149,6 +143,9 @@ public sealed partial class ChainStore
             }
             // The parent's record is the tip again, with the counts it recorded when it became the tip.
             Connected.Delete((int)entry.Height);
+            // A block of the active chain is valid by being there, so connecting it writes no status;
+            // leaving the chain is when its index entry must say it was (startup returns its payments to the mempool).
+            Index.Update(ToDoc(entry));
         });
     }
 

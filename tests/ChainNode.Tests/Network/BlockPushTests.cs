@@ -137,6 +137,32 @@ public class BlockPushTests
         Assert.False(victim.Engine.HasBlock(block.Hash));
     }
 
+    [Fact]
+    public async Task A_catch_up_from_a_peer_whose_replies_stop_short_streams_on_from_where_each_reply_stopped()
+    {
+        await using var network = await TestNetwork.LineAsync(1);
+        var victim = network[0];
+        using var source = new TestNode(victim.Engine.Parameters);
+        var chain = new List<Block>();
+        for (var i = 0; i < 250; i++)
+        {
+            chain.Add(await source.MineAsync(Keys.Alice));
+        }
+        await using var peer = await EvilPeer.StartAsync();
+        var byHash = chain.ToDictionary(b => b.Hash);
+        peer.BlocksAfter = _ => chain.Select(b => Google.Protobuf.ByteString.CopyFrom(b.Hash.ToArray()));
+        // As a sender whose byte budget fills after 7 blocks: the rest of each request is left out.
+        peer.Blocks = request => request.Hashes.Select(h => byHash[new Shared.Hashing.Hash256(h.Span)]).Take(7);
+
+        await peer.ConnectVerifiedAsync(victim, claimedWork: [0x7f, 0xff, 0xff, 0xff]);
+
+        await Poll.UntilAsync(() => victim.Tip.Hash == chain[^1].Hash, TestNetwork.DefaultTimeout);
+        // Each request started where the last reply stopped: 250 / 7 rounded up, nothing asked twice.
+        Assert.Equal(36, peer.GetBlocksCalls);
+        Assert.True(peer.FindBlocksAfterCalls >= 1);
+        Assert.Empty(victim.Engine.Verify());
+    }
+
     private static Block Rival(NetworkNode node, ChainNode.Consensus.BlockIndexEntry parent)
     {
         var bits = node.Engine.Read(n => n.Chain.NextBits(parent));
