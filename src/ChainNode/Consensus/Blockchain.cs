@@ -126,7 +126,10 @@ public sealed class Blockchain
     public (Hash256 Block, uint Height, int Outputs)? FindTransaction(Hash256 txid) =>
         _txLocations.TryGetValue(txid, out var location) ? location : null;
 
-    public Block? LoadBlock(Hash256 hash) => _recentBlocks.TryGet(hash, out var block) ? block : _store.LoadBlock(hash);
+    public Block? LoadBlock(Hash256 hash) =>
+        _recentBlocks.TryGet(hash, out var block) ? block
+        : _index.TryGetValue(hash, out var entry) ? _store.LoadBlock(entry.Height, hash)
+        : null;
 
     /// <summary>
     /// The blocks stored last, as decoded: connecting a block just stored, and peers fetching a

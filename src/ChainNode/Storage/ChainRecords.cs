@@ -18,11 +18,19 @@ public readonly record struct StoreCounts(int Utxos, int Transactions);
 /// </summary>
 public sealed partial class ChainStore
 {
-    public Block? LoadBlock(Hash256 hash)
+    public Block? LoadBlock(uint height, Hash256 hash)
     {
-        var doc = Blocks.FindById(hash.ToString());
+        var doc = Blocks.FindById(BlockKey(height, hash));
         return doc is null ? null : Block.Decode(doc.Bytes);
     }
+
+    /// <summary>
+    /// Blocks and index entries are keyed by height, then hash: a growing chain appends at the
+    /// end of their indexes instead of inserting at random places (hashes are random), which
+    /// kept LiteDB reading index pages back from disk as the file grew. The node always knows a
+    /// block's height (its index is in memory) when it reads one.
+    /// </summary>
+    private static string BlockKey(uint height, Hash256 hash) => string.Create(CultureInfo.InvariantCulture, $"{height:x8}{hash}");
 
     /// <summary>The active chain's last block: the connected record with the greatest height.</summary>
     public Hash256? LoadTip() => TipRecord() is { } tip ? Hash256.Parse(tip.Hash) : null;
@@ -59,7 +67,7 @@ public sealed partial class ChainStore
         ArgumentNullException.ThrowIfNull(genesis);
         Atomically(() =>
         {
-            Blocks.Upsert(new BlockDoc { Id = entry.Hash.ToString(), Bytes = genesis.Encode() });
+            Blocks.Upsert(new BlockDoc { Id = BlockKey(entry.Height, entry.Hash), Bytes = genesis.Encode() });
             Index.Upsert(ToDoc(entry));
             Connected.Upsert(new ConnectedDoc { Id = 0, Hash = entry.Hash.ToString() }); // its coinbase is never spendable, never indexed
         });
@@ -73,7 +81,7 @@ public sealed partial class ChainStore
         {
             // Inserts, not upserts: a block is stored once (its index entry stays even if its body is
             // found invalid), and an insert skips the lookup an upsert makes first.
-            Blocks.Insert(new BlockDoc { Id = entry.Hash.ToString(), Bytes = block.Encode() });
+            Blocks.Insert(new BlockDoc { Id = BlockKey(entry.Height, entry.Hash), Bytes = block.Encode() });
             Index.Insert(ToDoc(entry));
         });
     }
@@ -158,7 +166,7 @@ public sealed partial class ChainStore
             foreach (var entry in list)
             {
                 Index.Upsert(ToDoc(entry));
-                Blocks.Delete(entry.Hash.ToString());
+                Blocks.Delete(BlockKey(entry.Height, entry.Hash));
             }
         });
     }
@@ -177,7 +185,7 @@ public sealed partial class ChainStore
 
     private static BlockIndexDoc ToDoc(BlockIndexEntry entry) => new()
     {
-        Id = entry.Hash.ToString(),
+        Id = BlockKey(entry.Height, entry.Hash),
         Header = entry.Header.Encode(),
         Height = (int)entry.Height,
         Sequence = entry.Sequence,

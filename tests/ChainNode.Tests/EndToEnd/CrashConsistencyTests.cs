@@ -104,7 +104,7 @@ public sealed partial class CrashConsistencyTests : IDisposable
             StoredState stored;
             using (var store = new ChainStore(data))
             {
-                stored = new(store.LoadTip()!.Value.ToString(), store.LoadBlock(heavy[^1].Hash) is not null);
+                stored = new(store.LoadTip()!.Value.ToString(), store.LoadBlock(lightLength + 1, heavy[^1].Hash) is not null);
             }
             if (stored.Tip != light[^1].Hash.ToString() && stored.Tip != heavy[^1].Hash.ToString())
             {
