@@ -281,11 +281,15 @@ public sealed partial class NodeEngine : IDisposable
                 throw FailStop(ex);
             }
         }
-        AnnounceUpdates([.. results.SelectMany(r => r.Outcome?.Updates ?? [])]);
+        AnnounceUpdates([.. results.SelectMany(r => r.Outcome?.Updates ?? [])], asOne: true);
         return results;
     }
 
-    private void AnnounceUpdates(IReadOnlyList<ChainUpdate> updates)
+    /// <param name="asOne">
+    /// A catch-up commit's tip changes are raised as one update (every block it disconnected and
+    /// connected): relay announces a batch in one message rather than pushing each block of it.
+    /// </param>
+    private void AnnounceUpdates(IReadOnlyList<ChainUpdate> updates, bool asOne = false)
     {
         if (updates.Count == 0)
         {
@@ -295,6 +299,14 @@ public sealed partial class NodeEngine : IDisposable
         foreach (var update in updates)
         {
             LogTip(_logger, update.NewTip.Height, update.NewTip.Hash, update.Disconnected.Count);
+        }
+        if (asOne && updates.Count > 1)
+        {
+            TipChanged?.Invoke(new ChainUpdate([.. updates.SelectMany(u => u.Disconnected)], [.. updates.SelectMany(u => u.Connected)], updates[0].OldTip, updates[^1].NewTip));
+            return;
+        }
+        foreach (var update in updates)
+        {
             TipChanged?.Invoke(update);
         }
     }

@@ -163,6 +163,31 @@ public class BlockPushTests
         Assert.Empty(victim.Engine.Verify());
     }
 
+    [Fact]
+    public async Task A_catch_up_batch_is_announced_to_other_peers_not_pushed_block_by_block()
+    {
+        await using var network = await TestNetwork.LineAsync(1);
+        var node = network[0];
+        await using var listener = await EvilPeer.StartAsync();
+        await listener.ConnectVerifiedAsync(node);
+        using var source = new TestNode(node.Engine.Parameters);
+        var chain = new List<Block>();
+        for (var i = 0; i < 120; i++)
+        {
+            chain.Add(await source.MineAsync(Keys.Alice));
+        }
+        await using var syncSource = await EvilPeer.StartAsync();
+        syncSource.BlocksAfter = _ => chain.Select(b => Google.Protobuf.ByteString.CopyFrom(b.Hash.ToArray()));
+        var byHash = chain.ToDictionary(b => b.Hash);
+        syncSource.Blocks = request => request.Hashes.Select(h => byHash[new Shared.Hashing.Hash256(h.Span)]);
+
+        await syncSource.ConnectVerifiedAsync(node, claimedWork: [0x7f, 0xff, 0xff, 0xff]);
+
+        await Poll.UntilAsync(() => listener.Announced.Contains(chain[^1].Hash), TestNetwork.DefaultTimeout);
+        Assert.Empty(listener.Pushed);
+        Assert.Equal(chain.Count, listener.Announced.Intersect(chain.Select(b => b.Hash)).Count());
+    }
+
     private static Block Rival(NetworkNode node, ChainNode.Consensus.BlockIndexEntry parent)
     {
         var bits = node.Engine.Read(n => n.Chain.NextBits(parent));
