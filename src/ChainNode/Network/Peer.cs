@@ -104,13 +104,7 @@ public sealed class Peer : IDisposable
     private readonly BoundedLru<Hash256, bool> _knownBlocks = new(1_024);
 
     /// <summary>This peer has the block (it announced or sent it, or we did to it): it is never pushed there.</summary>
-    public void MarkKnown(Hash256 block)
-    {
-        lock (_knownLock)
-        {
-            _knownBlocks.Set(block, true);
-        }
-    }
+    public void MarkKnown(Hash256 block) => _ = CheckAndMarkKnown(block);
 
     /// <summary>Marks the block known to this peer; returns whether it already was (so exactly one relay path sends it).</summary>
     public bool CheckAndMarkKnown(Hash256 block)

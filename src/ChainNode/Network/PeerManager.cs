@@ -269,9 +269,9 @@ public sealed partial class PeerManager : IAsyncDisposable
             return new PushBlockReply();
         }
         peer.MarkKnown(block.Hash);
-        NoteHeight(peer, [block.Hash]);
         if (!_engine.Read(n => ExtendsWithMoreWork(n.Chain, block.Header)))
         {
+            NoteHeight(peer, [block.Hash]); // known here or not: then it is fetched, and noted after
             if (!_engine.HasBlock(block.Hash))
             {
                 _ = Task.Run(() => FetchBlocksAsync(peer, [block.Hash]));
@@ -386,7 +386,7 @@ public sealed partial class PeerManager : IAsyncDisposable
             if (pushed++ < MaxPushPeers)
             {
                 push ??= new PushBlockRequest { Block = block.ToProto() };
-                _ = Task.Run(() => PushAsync(peer, push, inventory));
+                _ = Task.Run(() => PushAsync(peer, block.Hash, push, inventory));
             }
             else
             {
@@ -431,13 +431,13 @@ public sealed partial class PeerManager : IAsyncDisposable
     }
 
     /// <summary>Pushes a block; if that fails short of the peer refusing us, it is announced instead, so the peer can still fetch it.</summary>
-    private async Task PushAsync(Peer peer, PushBlockRequest push, Inventory inventory)
+    private async Task PushAsync(Peer peer, Hash256 block, PushBlockRequest push, Inventory inventory)
     {
         try
         {
             await peer.Client.PushBlockAsync(push, deadline: Deadline(s_downloadDeadline), cancellationToken: _stopping.Token).ConfigureAwait(false);
             peer.CallSucceeded();
-            NoteHeight(peer, inventory.BlockHashes.Select(h => ChainProto.HashFromProto(h, "block hash"))); // it has it now
+            NoteHeight(peer, [block]); // it has it now
             return;
         }
         catch (RpcException)
@@ -502,10 +502,13 @@ public sealed partial class PeerManager : IAsyncDisposable
     /// <summary>What one GetBlocks round brought: blocks new to this node, whether one was an orphan, whether the sender got banned.</summary>
     private sealed record Download(int NewBlocks, bool SawOrphan, bool SenderBanned);
 
-    /// <summary>A GetBlocks request answered: what was asked, the delivered hashes still claimed (released once processed), and the blocks.</summary>
+    /// <summary>A GetBlocks request answered: what was asked, and the blocks delivered (still claimed until processed).</summary>
     /// <param name="Blocks">The reply's blocks that were asked for, in order (others are never processed, never stored).</param>
     /// <param name="Malformed">Why the reply could not be decoded, if it could not.</param>
-    private sealed record Fetched(List<Hash256> Requested, HashSet<Hash256> Claimed, List<Block> Blocks, string? Malformed = null);
+    private sealed record Fetched(List<Hash256> Requested, List<Block> Blocks, string? Malformed = null)
+    {
+        public IEnumerable<Hash256> Claimed => Blocks.Select(b => b.Hash);
+    }
 
     /// <summary>
     /// Asks <paramref name="peer"/> for those of <paramref name="hashes"/> nobody else is fetching,
@@ -514,14 +517,14 @@ public sealed partial class PeerManager : IAsyncDisposable
     private async Task<Download> DownloadAsync(Peer peer, IEnumerable<Hash256> hashes) =>
         await ProcessAsync(peer, await RequestAsync(peer, hashes).ConfigureAwait(false)).ConfigureAwait(false);
 
-    /// <summary>Claims what nobody else is fetching and asks for it; the claims are held until <see cref="ProcessAsync"/> (or released here on failure).</summary>
+    /// <summary>Claims what nobody else is fetching and asks for it; the delivered blocks stay claimed until <see cref="ProcessAsync"/>, the rest is released here.</summary>
     private async Task<Fetched> RequestAsync(Peer peer, IEnumerable<Hash256> hashes)
     {
         var requested = hashes.ToList();
         var claimed = _downloads.Claim(peer.Key, requested);
         if (claimed.Count == 0)
         {
-            return new Fetched(requested, claimed, []);
+            return new Fetched(requested, []);
         }
         try
         {
@@ -541,14 +544,15 @@ public sealed partial class PeerManager : IAsyncDisposable
                 }
                 catch (FormatException ex)
                 {
-                    return new Fetched(requested, claimed, [], ex.Message);
+                    _downloads.Release(peer.Key, claimed);
+                    return new Fetched(requested, [], ex.Message);
                 }
             }
             // What the reply left out is not in flight any more: another request (the next of a
             // catch-up, or another peer's) may ask for it at once.
             var delivered = blocks.Select(b => b.Hash).ToHashSet();
             _downloads.Release(peer.Key, claimed.Where(h => !delivered.Contains(h)));
-            return new Fetched(requested, delivered, blocks);
+            return new Fetched(requested, blocks);
         }
         catch
         {

@@ -174,11 +174,7 @@ public sealed partial class NodeEngine : IDisposable
                 ThrowIfStopped();
                 try
                 {
-                    outcome = Chain.ProcessBlock(block, _clock());
-                    foreach (var update in outcome.Updates)
-                    {
-                        ApplyToMempool(update);
-                    }
+                    outcome = ProcessAndApply(block);
                 }
                 catch (Exception ex) when (ex is not ConsensusException)
                 {
@@ -258,11 +254,7 @@ public sealed partial class NodeEngine : IDisposable
                     {
                         try
                         {
-                            var outcome = Chain.ProcessBlock(block, _clock());
-                            foreach (var update in outcome.Updates)
-                            {
-                                ApplyToMempool(update);
-                            }
+                            var outcome = ProcessAndApply(block);
                             results.Add(new BlockResult(block, outcome, outcome.Rejection));
                         }
                         catch (ConsensusException ex)
@@ -283,6 +275,17 @@ public sealed partial class NodeEngine : IDisposable
         }
         AnnounceUpdates([.. results.SelectMany(r => r.Outcome?.Updates ?? [])], asOne: true);
         return results;
+    }
+
+    /// <summary>One block through the chain, and its tip changes through the mempool; the caller holds the lock.</summary>
+    private BlockOutcome ProcessAndApply(Block block)
+    {
+        var outcome = Chain.ProcessBlock(block, _clock());
+        foreach (var update in outcome.Updates)
+        {
+            ApplyToMempool(update);
+        }
+        return outcome;
     }
 
     /// <param name="asOne">

@@ -53,14 +53,7 @@ public sealed partial class ChainStore : IDisposable
     private void Atomically(Action write)
     {
         ArgumentNullException.ThrowIfNull(write);
-        if (_inTransaction)
-        {
-            // Part of an enclosing InOneTransaction: committed (or not) with it.
-            _faults?.Before(StorageStep.Write);
-            write();
-            return;
-        }
-        Transaction(() =>
+        InOneTransaction(() =>
         {
             _faults?.Before(StorageStep.Write);
             write();
@@ -70,8 +63,9 @@ public sealed partial class ChainStore : IDisposable
     /// <summary>
     /// Runs many steps (e.g. a catch-up batch of blocks, each stored and connected) as one
     /// transaction: a commit costs pages written whatever it holds, so a batch of small blocks
-    /// pays it once. The steps inside are not committed one by one: a failure loses the batch,
-    /// and the node (which fail-stops on it) restarts from the tip before it.
+    /// pays it once. Steps inside an enclosing call are part of its transaction, not committed
+    /// one by one: a failure loses the batch, and the node (which fail-stops on it) restarts
+    /// from the tip before it.
     /// </summary>
     public void InOneTransaction(Action steps)
     {
@@ -81,18 +75,11 @@ public sealed partial class ChainStore : IDisposable
             steps();
             return;
         }
-        Transaction(steps);
-    }
-
-    private bool _inTransaction;
-
-    private void Transaction(Action body)
-    {
         _db.BeginTrans();
         _inTransaction = true;
         try
         {
-            body();
+            steps();
             _faults?.Before(StorageStep.Commit);
             _db.Commit();
         }
@@ -113,6 +100,8 @@ public sealed partial class ChainStore : IDisposable
             _inTransaction = false;
         }
     }
+
+    private bool _inTransaction;
 
     public void Dispose() => _db.Dispose();
 }
