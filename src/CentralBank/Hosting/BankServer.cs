@@ -30,8 +30,14 @@ public sealed record BankServerOptions
     /// <summary>Commands that may wait for the ledger writer before new ones are refused OVERLOADED.</summary>
     public int MaxQueuedCommands { get; init; } = LedgerWriter.DefaultMaxQueued;
 
+    /// <summary>Idempotency keys found through memory; older retained keys move to an indexed collection.</summary>
+    public int MaxRecentKeys { get; init; } = RecentKeys.DefaultCapacity;
+
     /// <summary>Tests only: fails storage steps on purpose (fault injection).</summary>
     public IStorageFaultInjector? StorageFaults { get; init; }
+
+    /// <summary>Tests only: replaces the idempotency key hash, so keys can be made to collide.</summary>
+    internal Func<string, ulong>? KeyHash { get; init; }
 
     /// <summary>Overrides BANK_ADMIN_TOKEN and DIR/admin.token (tests and the bench host several banks in one process).</summary>
     public string? AdminToken { get; init; }
@@ -65,6 +71,8 @@ public static class BankServer
                 MinFreeBytes = options.MinFreeBytes,
                 ReserveBytes = options.ReserveBytes,
                 MaxQueuedCommands = options.MaxQueuedCommands,
+                MaxRecentKeys = options.MaxRecentKeys,
+                KeyHash = options.KeyHash,
                 Faults = options.StorageFaults,
             },
             provider.GetRequiredService<ILoggerFactory>().CreateLogger("Ledger")));

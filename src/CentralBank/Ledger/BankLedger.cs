@@ -21,11 +21,17 @@ public sealed record LedgerOptions
     /// <summary>Held back in a reserve file and released when the disk fills anyway, so a rollback never lacks space.</summary>
     public long ReserveBytes { get; init; } = DefaultReserveBytes;
 
+    /// <summary>Idempotency keys found through memory (≈ 30 bytes each); older retained keys move to an indexed collection, slower to write.</summary>
+    public int MaxRecentKeys { get; init; } = RecentKeys.DefaultCapacity;
+
     /// <summary>Commands that may wait for the writer before new ones are refused OVERLOADED.</summary>
     public int MaxQueuedCommands { get; init; } = LedgerWriter.DefaultMaxQueued;
 
     /// <summary>Tests only: fails storage steps on purpose.</summary>
     public IStorageFaultInjector? Faults { get; init; }
+
+    /// <summary>Tests only: replaces the idempotency key hash, so keys can be made to collide.</summary>
+    internal Func<string, ulong>? KeyHash { get; init; }
 }
 
 /// <summary>The bank's ledger: the database, its committed in-memory state, and the one writer.</summary>
@@ -40,7 +46,7 @@ public sealed class BankLedger : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         _db = new BankDatabase(options.DataDirectory, options.Faults);
-        State = LedgerState.Load(_db, options.IdempotencyKeyRetention);
+        State = LedgerState.Load(_db, options.IdempotencyKeyRetention, new RecentKeys(options.MaxRecentKeys, options.KeyHash));
         var disk = new DiskSpaceGuard(options.DataDirectory, options.MinFreeBytes, options.ReserveBytes);
         _writer = new LedgerWriter(_db, State, disk, options.IdempotencyKeyRetention, logger, _ => _stopped.Cancel(), options.MaxQueuedCommands);
     }

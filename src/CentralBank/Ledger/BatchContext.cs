@@ -15,6 +15,7 @@ internal sealed class BatchContext(LedgerState state)
     public Dictionary<string, IdempotencyDoc> IdempotencyKeys { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, string> Reversed { get; } = new(StringComparer.Ordinal);
     public Dictionary<long, EntryDoc> Entries { get; } = [];
+    public KeyLogChanges KeyLog { get; } = new(state.RecentKeys.LastPosition);
     public long LastSequence { get; set; } = state.LastSequence;
     public string LastHash { get; set; } = state.LastHash;
     public long CustomerCounter { get; set; } = state.CustomerCounter;

@@ -7,7 +7,7 @@ namespace LedgerContrast.CentralBank.Ledger;
 /// Runs commands inside the writer's open transaction. Each command is validated completely
 /// before it writes anything, so a refusal leaves the batch exactly as it was.
 /// </summary>
-internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long nowMs, TimeSpan keyRetention, KeyFilter knownKeys)
+internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long nowMs, TimeSpan keyRetention, IdempotencyStore keys)
 {
     public CustomerCreated CreateCustomer(CreateCustomerCommand command)
     {
@@ -167,8 +167,9 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
             return execute();
         }
         var id = principal.Scope + ":" + key;
-        var stored = batch.IdempotencyKeys.GetValueOrDefault(id) ?? (knownKeys.MightContain(id, nowMs) ? db.IdempotencyKeys.FindById(id) : null);
-        if (stored is not null && stored.CreatedMs >= nowMs - (long)keyRetention.TotalMilliseconds)
+        var found = batch.IdempotencyKeys.TryGetValue(id, out var inBatch) ? default : keys.Find(id, nowMs, batch.KeyLog);
+        var stored = inBatch ?? found.Record;
+        if (stored is not null && (inBatch is not null || stored.CreatedMs >= nowMs - (long)keyRetention.TotalMilliseconds))
         {
             if (!string.Equals(stored.Fingerprint, fingerprint, StringComparison.Ordinal))
             {
@@ -193,15 +194,7 @@ internal sealed class CommandExecutor(BankDatabase db, BatchContext batch, long 
             (record.RejectReason, record.RejectMessage) = (rejected.Rejection.Reason, rejected.Rejection.Message);
             outcome = rejected.Rejection;
         }
-        if (stored is null)
-        {
-            db.InsertKey(record);
-            knownKeys.Add(id, nowMs); // before the commit: if it rolls back, a false positive costs only a lookup
-        }
-        else
-        {
-            db.UpdateKey(record); // an expired key, used afresh
-        }
+        keys.Store(record, found, nowMs, batch.KeyLog);
         batch.IdempotencyKeys[id] = record;
         return outcome;
     }

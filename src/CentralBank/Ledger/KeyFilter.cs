@@ -31,7 +31,7 @@ public sealed class KeyFilter(TimeSpan retention)
     {
         ArgumentNullException.ThrowIfNull(key);
         var generation = Current(nowMs);
-        var (a, b) = Seeds(key);
+        var (a, b) = KeyHash.Seeds(key);
         for (var i = 0; i < Hashes; i++)
         {
             var bit = (uint)(a + i * b) % Bits;
@@ -48,7 +48,7 @@ public sealed class KeyFilter(TimeSpan retention)
         {
             return true;
         }
-        var (a, b) = Seeds(key);
+        var (a, b) = KeyHash.Seeds(key);
         foreach (var generation in _generations)
         {
             if (generation.Contains(a, b))
@@ -90,17 +90,6 @@ public sealed class KeyFilter(TimeSpan retention)
         var generation = new Generation(nowMs);
         _generations.Add(generation);
         return generation;
-    }
-
-    /// <summary>Two independent hashes (Kirsch–Mitzenmacher double hashing): FNV-1a and .NET's seeded string hash.</summary>
-    private static (uint A, uint B) Seeds(string key)
-    {
-        var fnv = 2166136261u;
-        foreach (var c in key)
-        {
-            fnv = (fnv ^ c) * 16777619u;
-        }
-        return (fnv, (uint)key.GetHashCode(StringComparison.Ordinal) | 1u);
     }
 
     private sealed class Generation(long startedMs)

@@ -17,14 +17,18 @@ public sealed class LedgerState
     private readonly ConcurrentDictionary<string, string> _customerByTokenHash = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _customerNames = new(StringComparer.Ordinal);
 
-    private LedgerState(TimeSpan keyRetention, long materializedThrough)
+    private LedgerState(TimeSpan keyRetention, RecentKeys recentKeys, long materializedThrough)
     {
         IdempotencyKeys = new KeyFilter(keyRetention);
+        RecentKeys = recentKeys;
         Materialization = new Materialization(materializedThrough);
     }
 
-    /// <summary>Every stored idempotency key, so the writer looks up only keys that might repeat.</summary>
+    /// <summary>Every idempotency key of the indexed collection, so the writer looks up only keys that might be there.</summary>
     public KeyFilter IdempotencyKeys { get; }
+
+    /// <summary>Where the key log's live keys are (the writer's).</summary>
+    public RecentKeys RecentKeys { get; }
 
     /// <summary>Balances not yet written to the account collection (the writer's).</summary>
     public Materialization Materialization { get; }
@@ -34,10 +38,10 @@ public sealed class LedgerState
     public long CustomerCounter { get; private set; }
     public long AccountCounter { get; private set; }
 
-    public static LedgerState Load(BankDatabase db, TimeSpan keyRetention)
+    public static LedgerState Load(BankDatabase db, TimeSpan keyRetention, RecentKeys? recentKeys = null)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var state = new LedgerState(keyRetention, db.MaterializedThrough());
+        var state = new LedgerState(keyRetention, recentKeys ?? new RecentKeys(RecentKeys.DefaultCapacity), db.MaterializedThrough());
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         foreach (var account in db.Accounts.FindAll())
         {
@@ -51,6 +55,15 @@ public sealed class LedgerState
         foreach (var key in db.IdempotencyKeys.Query().Select(k => k.Id).ToEnumerable())
         {
             state.IdempotencyKeys.Add(key, now); // kept a full retention from now: late, never early
+        }
+        var cutoff = now - (long)keyRetention.TotalMilliseconds;
+        foreach (var (position, key) in db.LoggedKeys())
+        {
+            state.RecentKeys.NoteLastPosition(position);
+            if (key.CreatedMs >= cutoff)
+            {
+                state.RecentKeys.Load(state.RecentKeys.Hash(key.Id), position);
+            }
         }
         var last = db.LastEntry();
         state.LastSequence = last?.Id ?? 0;

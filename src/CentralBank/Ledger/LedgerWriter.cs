@@ -28,6 +28,7 @@ public sealed partial class LedgerWriter : IDisposable
 
     private readonly BankDatabase _db;
     private readonly LedgerState _state;
+    private readonly IdempotencyStore _keys;
     private readonly DiskSpaceGuard _disk;
     private readonly TimeSpan _keyRetention;
     private readonly ILogger _logger;
@@ -46,6 +47,7 @@ public sealed partial class LedgerWriter : IDisposable
         _queue = new BlockingCollection<LedgerCommand>(new ConcurrentQueue<LedgerCommand>(), maxQueued);
         _db = db;
         _state = state;
+        _keys = new IdempotencyStore(db, state.RecentKeys, state.IdempotencyKeys);
         _disk = disk;
         _keyRetention = keyRetention;
         _logger = logger;
@@ -131,11 +133,13 @@ public sealed partial class LedgerWriter : IDisposable
         var materialized = false;
         var committed = Transact(batch, () =>
         {
-            var executor = new CommandExecutor(_db, context, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), _keyRetention, _state.IdempotencyKeys);
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            var executor = new CommandExecutor(_db, context, now, _keyRetention, _keys);
             foreach (var command in batch)
             {
                 command.Execute(executor);
             }
+            _keys.MoveOverCapacity(now, context.KeyLog);
             materialized = pending.IsDue(context.LastSequence);
             if (materialized)
             {
@@ -147,6 +151,7 @@ public sealed partial class LedgerWriter : IDisposable
             return;
         }
         pending.Committed(context, materialized);
+        _state.RecentKeys.Apply(context.KeyLog);
         _state.Publish(context);
         BatchesCommitted++;
         foreach (var command in batch)
@@ -270,10 +275,12 @@ public sealed partial class LedgerWriter : IDisposable
         _lastKeyPruneMs = now;
         var cutoff = now - (long)_keyRetention.TotalMilliseconds;
         var removed = 0;
-        if (!Transact([], () => removed = _db.IdempotencyKeys.DeleteMany(k => k.CreatedMs < cutoff)))
+        var changes = new KeyLogChanges(_state.RecentKeys.LastPosition);
+        if (!Transact([], () => removed = _db.IdempotencyKeys.DeleteMany(k => k.CreatedMs < cutoff) + _keys.PruneLog(cutoff, changes)))
         {
             return; // refused (retried a minute later) or stopped
         }
+        _state.RecentKeys.Apply(changes);
         _state.IdempotencyKeys.Rotate(now);
         if (removed > 0)
         {

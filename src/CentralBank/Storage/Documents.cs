@@ -125,6 +125,38 @@ internal static class DocumentCodec
         ["RejectMessage"] = key.RejectMessage,
     };
 
+    /// <summary>A key log record: the key's outcome at its log position, the key itself a field (not indexed).</summary>
+    public static BsonDocument ToLogBson(long position, IdempotencyDoc key) => new()
+    {
+        ["_id"] = position,
+        ["Key"] = key.Id,
+        ["Fingerprint"] = key.Fingerprint,
+        ["CreatedMs"] = key.CreatedMs,
+        ["EntryId"] = key.EntryId,
+        ["Sequence"] = key.Sequence,
+        ["FromBalance"] = key.FromBalance,
+        ["ToBalance"] = key.ToBalance,
+        ["CommittedMs"] = key.CommittedMs,
+        ["EntryHash"] = key.EntryHash,
+        ["RejectReason"] = key.RejectReason,
+        ["RejectMessage"] = key.RejectMessage,
+    };
+
+    public static IdempotencyDoc FromLogBson(BsonDocument record) => new()
+    {
+        Id = record["Key"].AsString,
+        Fingerprint = record["Fingerprint"].AsString,
+        CreatedMs = record["CreatedMs"].AsInt64,
+        EntryId = record["EntryId"].AsString,
+        Sequence = record["Sequence"].AsInt64,
+        FromBalance = record["FromBalance"].AsInt64,
+        ToBalance = record["ToBalance"].AsInt64,
+        CommittedMs = record["CommittedMs"].AsInt64,
+        EntryHash = record["EntryHash"].AsString,
+        RejectReason = record["RejectReason"].AsString,
+        RejectMessage = record["RejectMessage"].AsString,
+    };
+
     public static BsonDocument ToBson(AccountDoc account) => new()
     {
         ["_id"] = account.Id,

@@ -1,0 +1,124 @@
+using LedgerContrast.CentralBank.Storage;
+
+namespace LedgerContrast.CentralBank.Ledger;
+
+/// <summary>
+/// Stored outcomes of keyed requests, in two places. Almost every key is appended to the key log
+/// and found through <see cref="RecentKeys"/>; a key whose hash another live key holds, or one
+/// moved out when memory is at capacity, lives in the collection indexed by the key itself,
+/// looked up only when the <see cref="KeyFilter"/> says it might be there (also where every key
+/// of a bank from before the log lives). A key is live in exactly one of the two.
+/// Runs inside the writer's open transaction; changes to memory wait for the commit.
+/// </summary>
+internal sealed class IdempotencyStore(BankDatabase db, RecentKeys recent, KeyFilter indexedKeys)
+{
+    /// <summary>Records moved to the indexed collection per batch at most, so a lowered capacity is reached in steps, not one long stall.</summary>
+    public const int MaxMovedPerBatch = 2_000;
+
+    /// <summary>Expired log records dropped per prune at most, so one prune never becomes one huge transaction.</summary>
+    public const int MaxPrunedPerRun = 100_000;
+
+    /// <summary>The stored record of <paramref name="id"/>, if any, and where it is.</summary>
+    public StoredKey Find(string id, long nowMs, KeyLogChanges pending)
+    {
+        var hash = recent.Hash(id);
+        var hashTaken = pending.Added.ContainsKey(hash); // by another key: the same key was found in the batch already
+        if (!hashTaken && recent.TryFind(hash, out var position))
+        {
+            var logged = db.FindLoggedKey(position);
+            if (logged is not null && string.Equals(logged.Id, id, StringComparison.Ordinal))
+            {
+                return new StoredKey(hash, logged, InLog: true, HashTaken: false);
+            }
+            hashTaken = logged is not null;
+        }
+        var indexed = indexedKeys.MightContain(id, nowMs) ? db.IdempotencyKeys.FindById(id) : null;
+        return new StoredKey(hash, indexed, InLog: false, hashTaken);
+    }
+
+    /// <summary>Stores <paramref name="record"/>, the outcome for a key <paramref name="found"/> absent or expired.</summary>
+    public void Store(IdempotencyDoc record, StoredKey found, long nowMs, KeyLogChanges pending)
+    {
+        if (found.Record is not null && !found.InLog)
+        {
+            db.UpdateKey(record); // an expired key of the indexed collection, used afresh, stays there
+        }
+        else if (found.HashTaken)
+        {
+            db.InsertKey(record);
+            indexedKeys.Add(record.Id, nowMs); // before the commit: if it rolls back, a false positive costs only a lookup
+        }
+        else
+        {
+            var position = ++pending.LastPosition;
+            db.AppendKey(position, record); // an expired logged key gets a new record; the old one is pruned in time
+            pending.Added[found.Hash] = position;
+        }
+    }
+
+    /// <summary>
+    /// Past capacity, moves the oldest committed log records to the indexed collection (the
+    /// superseded ones are just dropped), so memory stays within capacity plus one batch.
+    /// </summary>
+    public void MoveOverCapacity(long nowMs, KeyLogChanges pending)
+    {
+        var excess = recent.Count + pending.Added.Count - recent.Capacity;
+        if (excess <= 0)
+        {
+            return;
+        }
+        var through = 0L;
+        foreach (var (position, key) in db.LoggedKeys(Math.Min(excess, MaxMovedPerBatch)))
+        {
+            if (position > recent.LastPosition)
+            {
+                break; // appended by this batch
+            }
+            var hash = recent.Hash(key.Id);
+            if (recent.IsLive(hash, position) && !pending.Added.ContainsKey(hash))
+            {
+                db.UpsertKey(key);
+                indexedKeys.Add(key.Id, nowMs);
+                pending.Removed.Add((hash, position));
+            }
+            through = position;
+        }
+        if (through > 0)
+        {
+            db.DeleteLoggedKeysThrough(through);
+        }
+    }
+
+    /// <summary>
+    /// Drops log records created before <paramref name="cutoffMs"/>, oldest first. The log is in
+    /// creation order; a record out of order (the clock stepped back) only holds later ones a
+    /// while: pruned late, never early.
+    /// </summary>
+    public int PruneLog(long cutoffMs, KeyLogChanges pending)
+    {
+        var through = 0L;
+        var dropped = 0;
+        foreach (var (position, key) in db.LoggedKeys(MaxPrunedPerRun))
+        {
+            if (key.CreatedMs >= cutoffMs)
+            {
+                break;
+            }
+            var hash = recent.Hash(key.Id);
+            if (recent.IsLive(hash, position))
+            {
+                pending.Removed.Add((hash, position));
+            }
+            through = position;
+            dropped++;
+        }
+        if (through > 0)
+        {
+            db.DeleteLoggedKeysThrough(through);
+        }
+        return dropped;
+    }
+}
+
+/// <summary>A lookup's answer: the stored record (null if none), whether it is in the log, and whether another key holds its hash.</summary>
+internal readonly record struct StoredKey(ulong Hash, IdempotencyDoc? Record, bool InLog, bool HashTaken);
