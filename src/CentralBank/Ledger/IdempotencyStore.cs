@@ -4,19 +4,20 @@ namespace LedgerContrast.CentralBank.Ledger;
 
 /// <summary>
 /// Stored outcomes of keyed requests, in two places. Almost every key is appended to the key log
-/// and found through <see cref="RecentKeys"/>; a key whose hash another live key holds, or one
-/// moved out when memory is at capacity, lives in the collection indexed by the key itself,
-/// looked up only when the <see cref="KeyFilter"/> says it might be there (also where every key
-/// of a bank from before the log lives). A key is live in exactly one of the two.
+/// (each batch's keys as one document per <see cref="RecentKeys.ChunkSize"/>) and found through
+/// <see cref="RecentKeys"/>; a key whose hash another live key holds, or one moved out when memory
+/// is at capacity, lives in the collection indexed by the key itself, looked up only when the
+/// <see cref="KeyFilter"/> says it might be there (also where every key of a bank from before the
+/// log lives). A key is live in exactly one of the two.
 /// Runs inside the writer's open transaction; changes to memory wait for the commit.
 /// </summary>
 internal sealed class IdempotencyStore(BankDatabase db, RecentKeys recent, KeyFilter indexedKeys)
 {
-    /// <summary>Records moved to the indexed collection per batch at most, so a lowered capacity is reached in steps, not one long stall.</summary>
-    public const int MaxMovedPerBatch = 2_000;
+    /// <summary>Key log chunks moved to the indexed collection per batch at most, so a lowered capacity is reached in steps, not one long stall.</summary>
+    public const int MaxChunksMovedPerBatch = 16;
 
-    /// <summary>Expired log records dropped per prune at most, so one prune never becomes one huge transaction.</summary>
-    public const int MaxPrunedPerRun = 100_000;
+    /// <summary>Expired key log chunks dropped per prune at most, so one prune never becomes one huge transaction.</summary>
+    public const int MaxChunksPrunedPerRun = 1_000;
 
     /// <summary>The stored record of <paramref name="id"/>, if any, and where it is.</summary>
     public StoredKey Find(string id, long nowMs, KeyLogChanges pending)
@@ -25,7 +26,8 @@ internal sealed class IdempotencyStore(BankDatabase db, RecentKeys recent, KeyFi
         var hashTaken = pending.Added.ContainsKey(hash); // by another key: the same key was found in the batch already
         if (!hashTaken && recent.TryFind(hash, out var position))
         {
-            var logged = db.FindLoggedKey(position);
+            var (chunk, slot) = RecentKeys.Locate(position);
+            var logged = db.FindLoggedKey(chunk, slot);
             if (logged is not null && string.Equals(logged.Id, id, StringComparison.Ordinal))
             {
                 return new StoredKey(hash, logged, InLog: true, HashTaken: false);
@@ -50,15 +52,25 @@ internal sealed class IdempotencyStore(BankDatabase db, RecentKeys recent, KeyFi
         }
         else
         {
-            var position = ++pending.LastPosition;
-            db.AppendKey(position, record); // an expired logged key gets a new record; the old one is pruned in time
-            pending.Added[found.Hash] = position;
+            // An expired logged key gets a new record; the superseded one is pruned in time.
+            var index = pending.Appended.Count;
+            pending.Appended.Add(record);
+            pending.Added[found.Hash] = RecentKeys.Position(pending.CommittedChunk + 1 + (index / RecentKeys.ChunkSize), index % RecentKeys.ChunkSize);
+        }
+    }
+
+    /// <summary>Writes the batch's appended keys, at the positions <see cref="Store"/> gave them.</summary>
+    public void AppendPending(long nowMs, KeyLogChanges pending)
+    {
+        foreach (var chunk in pending.Appended.Chunk(RecentKeys.ChunkSize))
+        {
+            db.AppendKeyChunk(++pending.LastChunk, nowMs, chunk);
         }
     }
 
     /// <summary>
-    /// Past capacity, moves the oldest committed log records to the indexed collection (the
-    /// superseded ones are just dropped), so memory stays within capacity plus one batch.
+    /// Past capacity, moves the live keys of the oldest committed chunks to the indexed collection
+    /// (superseded ones are just dropped), so memory stays within capacity plus one batch.
     /// </summary>
     public void MoveOverCapacity(long nowMs, KeyLogChanges pending)
     {
@@ -68,53 +80,62 @@ internal sealed class IdempotencyStore(BankDatabase db, RecentKeys recent, KeyFi
             return;
         }
         var through = 0L;
-        foreach (var (position, key) in db.LoggedKeys(Math.Min(excess, MaxMovedPerBatch)))
+        foreach (var (chunk, keys) in db.LoggedKeyChunks(MaxChunksMovedPerBatch))
         {
-            if (position > recent.LastPosition)
+            if (chunk > pending.CommittedChunk || excess <= 0)
             {
-                break; // appended by this batch
+                break; // written by this batch, or enough moved
             }
-            var hash = recent.Hash(key.Id);
-            if (recent.IsLive(hash, position) && !pending.Added.ContainsKey(hash))
+            for (var slot = 0; slot < keys.Count; slot++)
             {
-                db.UpsertKey(key);
-                indexedKeys.Add(key.Id, nowMs);
-                pending.Removed.Add((hash, position));
+                var hash = recent.Hash(keys[slot].Id);
+                var position = RecentKeys.Position(chunk, slot);
+                if (recent.IsLive(hash, position) && !pending.Added.ContainsKey(hash))
+                {
+                    db.UpsertKey(keys[slot]);
+                    indexedKeys.Add(keys[slot].Id, nowMs);
+                    pending.Removed.Add((hash, position));
+                    excess--;
+                }
             }
-            through = position;
+            through = chunk;
         }
         if (through > 0)
         {
-            db.DeleteLoggedKeysThrough(through);
+            db.DeleteKeyChunksThrough(through);
         }
     }
 
     /// <summary>
-    /// Drops log records created before <paramref name="cutoffMs"/>, oldest first. The log is in
-    /// creation order; a record out of order (the clock stepped back) only holds later ones a
-    /// while: pruned late, never early.
+    /// Drops key log chunks created before <paramref name="cutoffMs"/>, oldest first. The log is
+    /// in creation order; a chunk out of order (the clock stepped back) only holds later ones a
+    /// while: pruned late, never early. Returns the keys dropped.
     /// </summary>
     public int PruneLog(long cutoffMs, KeyLogChanges pending)
     {
         var through = 0L;
         var dropped = 0;
-        foreach (var (position, key) in db.LoggedKeys(MaxPrunedPerRun))
+        foreach (var (chunk, keys) in db.LoggedKeyChunks(MaxChunksPrunedPerRun))
         {
-            if (key.CreatedMs >= cutoffMs)
+            if (keys.Count > 0 && keys[0].CreatedMs >= cutoffMs)
             {
                 break;
             }
-            var hash = recent.Hash(key.Id);
-            if (recent.IsLive(hash, position))
+            for (var slot = 0; slot < keys.Count; slot++)
             {
-                pending.Removed.Add((hash, position));
+                var hash = recent.Hash(keys[slot].Id);
+                var position = RecentKeys.Position(chunk, slot);
+                if (recent.IsLive(hash, position))
+                {
+                    pending.Removed.Add((hash, position));
+                }
             }
-            through = position;
-            dropped++;
+            through = chunk;
+            dropped += keys.Count;
         }
         if (through > 0)
         {
-            db.DeleteLoggedKeysThrough(through);
+            db.DeleteKeyChunksThrough(through);
         }
         return dropped;
     }

@@ -57,12 +57,15 @@ public sealed class LedgerState
             state.IdempotencyKeys.Add(key, now); // kept a full retention from now: late, never early
         }
         var cutoff = now - (long)keyRetention.TotalMilliseconds;
-        foreach (var (position, key) in db.LoggedKeys())
+        foreach (var (chunk, keys) in db.LoggedKeyChunks())
         {
-            state.RecentKeys.NoteLastPosition(position);
-            if (key.CreatedMs >= cutoff)
+            state.RecentKeys.NoteChunk(chunk);
+            for (var slot = 0; slot < keys.Count; slot++)
             {
-                state.RecentKeys.Load(state.RecentKeys.Hash(key.Id), position);
+                if (keys[slot].CreatedMs >= cutoff)
+                {
+                    state.RecentKeys.Load(state.RecentKeys.Hash(keys[slot].Id), RecentKeys.Position(chunk, slot));
+                }
             }
         }
         var last = db.LastEntry();

@@ -139,6 +139,7 @@ public sealed partial class LedgerWriter : IDisposable
             {
                 command.Execute(executor);
             }
+            _keys.AppendPending(now, context.KeyLog);
             _keys.MoveOverCapacity(now, context.KeyLog);
             materialized = pending.IsDue(context.LastSequence);
             if (materialized)
@@ -275,7 +276,7 @@ public sealed partial class LedgerWriter : IDisposable
         _lastKeyPruneMs = now;
         var cutoff = now - (long)_keyRetention.TotalMilliseconds;
         var removed = 0;
-        var changes = new KeyLogChanges(_state.RecentKeys.LastPosition);
+        var changes = new KeyLogChanges(_state.RecentKeys.LastChunk);
         if (!Transact([], () => removed = _db.IdempotencyKeys.DeleteMany(k => k.CreatedMs < cutoff) + _keys.PruneLog(cutoff, changes)))
         {
             return; // refused (retried a minute later) or stopped

@@ -14,9 +14,8 @@ namespace LedgerContrast.CentralBank.Ledger;
 /// (<see cref="LedgerState.Load"/>), and `bank audit` compares the collection with the journal
 /// up to the marker.
 /// <para>
-/// Idempotency keys are not deferred: they would make the rarer, bigger stall that the p99 shows
-/// (each key lands at a random place in the key index; deferring them measured faster but doubled
-/// the p99), and a key must be findable the moment its request is answered.
+/// Idempotency keys are not deferred: a key must be findable the moment its request is answered.
+/// They are appended to the key log with their batch, which is cheap (<see cref="IdempotencyStore"/>).
 /// </para>
 /// <para>Used by the writer thread only.</para>
 /// </summary>

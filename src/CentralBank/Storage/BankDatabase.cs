@@ -87,24 +87,31 @@ public sealed class BankDatabase : IDisposable
     public void UpsertKey(IdempotencyDoc key) => _rawIdempotencyKeys.Upsert(DocumentCodec.ToBson(key));
 
     /// <summary>
-    /// Appends a key's outcome to the key log at <paramref name="position"/> (the next after the
-    /// last): an insert at the end of its one index, where a document keyed by the key itself
-    /// lands at a random place in a growing index (half the writer's time per transfer, measured).
+    /// Appends a batch's key outcomes to the key log as chunk <paramref name="chunk"/> (the next
+    /// after the last): an insert at the end of its one index, where a document per key, keyed by
+    /// the key itself, lands at a random place in a growing index (measured: half of the writer's
+    /// time per transfer).
     /// </summary>
-    public void AppendKey(long position, IdempotencyDoc key) => _keyLog.Insert(DocumentCodec.ToLogBson(position, key));
+    public void AppendKeyChunk(long chunk, long createdMs, IEnumerable<IdempotencyDoc> keys) =>
+        _keyLog.Insert(DocumentCodec.ToKeyChunk(chunk, createdMs, keys));
 
-    public IdempotencyDoc? FindLoggedKey(long position) =>
-        _keyLog.FindById(position) is { } document ? DocumentCodec.FromLogBson(document) : null;
+    public IdempotencyDoc? FindLoggedKey(long chunk, int slot)
+    {
+        var document = _keyLog.FindById(chunk);
+        if (document is null)
+        {
+            return null;
+        }
+        var keys = DocumentCodec.FromKeyChunk(document);
+        return slot < keys.Count ? keys[slot] : null;
+    }
 
-    /// <summary>The key log from its oldest record, at most <paramref name="limit"/>, in position order.</summary>
-    public IEnumerable<(long Position, IdempotencyDoc Key)> LoggedKeys(int limit = int.MaxValue) =>
-        _keyLog.Find(Query.All("_id", Query.Ascending), 0, limit).Select(d => (d["_id"].AsInt64, DocumentCodec.FromLogBson(d)));
+    /// <summary>The key log from its oldest chunk, at most <paramref name="limit"/> chunks, in order.</summary>
+    public IEnumerable<(long Chunk, List<IdempotencyDoc> Keys)> LoggedKeyChunks(int limit = int.MaxValue) =>
+        _keyLog.Find(Query.All("_id", Query.Ascending), 0, limit).Select(d => (d["_id"].AsInt64, DocumentCodec.FromKeyChunk(d)));
 
-    public long LastKeyLogPosition() =>
-        _keyLog.Find(Query.All("_id", Query.Descending), 0, 1).Select(d => d["_id"].AsInt64).FirstOrDefault();
-
-    /// <summary>Drops the key log's records up to and including <paramref name="position"/>.</summary>
-    public int DeleteLoggedKeysThrough(long position) => _keyLog.DeleteMany(Query.LTE("_id", position));
+    /// <summary>Drops the key log's chunks up to and including <paramref name="chunk"/>.</summary>
+    public int DeleteKeyChunksThrough(long chunk) => _keyLog.DeleteMany(Query.LTE("_id", chunk));
 
     public void WriteAccount(AccountDoc account) => _rawAccounts.Upsert(DocumentCodec.ToBson(account));
 

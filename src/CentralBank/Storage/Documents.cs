@@ -125,37 +125,58 @@ internal static class DocumentCodec
         ["RejectMessage"] = key.RejectMessage,
     };
 
-    /// <summary>A key log record: the key's outcome at its log position, the key itself a field (not indexed).</summary>
-    public static BsonDocument ToLogBson(long position, IdempotencyDoc key) => new()
+    /// <summary>
+    /// One batch's keys (up to a chunk's worth) as one key log document: one insert instead of one
+    /// per key, and short field names, since this is written with every transfer and read only to
+    /// replay. The entry id is derived from the sequence; the entry hash is kept as its 32 bytes.
+    /// </summary>
+    public static BsonDocument ToKeyChunk(long chunk, long createdMs, IEnumerable<IdempotencyDoc> keys)
     {
-        ["_id"] = position,
-        ["Key"] = key.Id,
-        ["Fingerprint"] = key.Fingerprint,
-        ["CreatedMs"] = key.CreatedMs,
-        ["EntryId"] = key.EntryId,
-        ["Sequence"] = key.Sequence,
-        ["FromBalance"] = key.FromBalance,
-        ["ToBalance"] = key.ToBalance,
-        ["CommittedMs"] = key.CommittedMs,
-        ["EntryHash"] = key.EntryHash,
-        ["RejectReason"] = key.RejectReason,
-        ["RejectMessage"] = key.RejectMessage,
-    };
+        var records = new BsonArray();
+        foreach (var key in keys)
+        {
+            records.Add(new BsonDocument
+            {
+                ["k"] = key.Id,
+                ["f"] = key.Fingerprint,
+                ["s"] = key.Sequence,
+                ["fb"] = key.FromBalance,
+                ["tb"] = key.ToBalance,
+                ["t"] = key.CommittedMs,
+                ["h"] = Convert.FromHexString(key.EntryHash),
+                ["rr"] = key.RejectReason,
+                ["rm"] = key.RejectMessage,
+            });
+        }
+        return new BsonDocument { ["_id"] = chunk, ["CreatedMs"] = createdMs, ["Keys"] = records };
+    }
 
-    public static IdempotencyDoc FromLogBson(BsonDocument record) => new()
+    /// <summary>The keys of a key log document, in slot order.</summary>
+    public static List<IdempotencyDoc> FromKeyChunk(BsonDocument chunk)
     {
-        Id = record["Key"].AsString,
-        Fingerprint = record["Fingerprint"].AsString,
-        CreatedMs = record["CreatedMs"].AsInt64,
-        EntryId = record["EntryId"].AsString,
-        Sequence = record["Sequence"].AsInt64,
-        FromBalance = record["FromBalance"].AsInt64,
-        ToBalance = record["ToBalance"].AsInt64,
-        CommittedMs = record["CommittedMs"].AsInt64,
-        EntryHash = record["EntryHash"].AsString,
-        RejectReason = record["RejectReason"].AsString,
-        RejectMessage = record["RejectMessage"].AsString,
-    };
+        var createdMs = chunk["CreatedMs"].AsInt64;
+        var keys = new List<IdempotencyDoc>();
+        foreach (var value in chunk["Keys"].AsArray)
+        {
+            var record = value.AsDocument;
+            var sequence = record["s"].AsInt64;
+            keys.Add(new IdempotencyDoc
+            {
+                Id = record["k"].AsString,
+                Fingerprint = record["f"].AsString,
+                CreatedMs = createdMs,
+                EntryId = sequence > 0 ? Ledger.LedgerIds.Entry(sequence) : "",
+                Sequence = sequence,
+                FromBalance = record["fb"].AsInt64,
+                ToBalance = record["tb"].AsInt64,
+                CommittedMs = record["t"].AsInt64,
+                EntryHash = Convert.ToHexStringLower(record["h"].AsBinary),
+                RejectReason = record["rr"].AsString,
+                RejectMessage = record["rm"].AsString,
+            });
+        }
+        return keys;
+    }
 
     public static BsonDocument ToBson(AccountDoc account) => new()
     {

@@ -2,6 +2,7 @@ using LedgerContrast.CentralBank.Ledger;
 using LedgerContrast.CentralBank.Storage;
 using LedgerContrast.CentralBank.Tests.Harness;
 using LedgerContrast.Protos.Bank.V1;
+using LedgerContrast.Shared.Storage;
 using LedgerContrast.TestSupport;
 
 namespace LedgerContrast.CentralBank.Tests.Ledger;
@@ -61,6 +62,33 @@ public class KeyLogTests
     }
 
     [Fact]
+    public async Task A_batch_with_more_keys_than_one_log_chunk_holds_replays_every_key_before_and_after_a_restart()
+    {
+        using var held = new HeldWriter();
+        await using var bank = await TestBank.StartAsync(o => o with { StorageFaults = held });
+        var (alice, _, a, b) = await bank.AliceAndBobAsync(100_000);
+        var count = (2 * RecentKeys.ChunkSize) + 44;
+        var requests = Enumerable.Range(1, count).Select(i => new TransferRequest { FromAccountId = a, ToAccountId = b, Amount = i, IdempotencyKey = $"big-{i}" }).ToList();
+
+        // Hold the writer in one batch while all of them queue, so the next batch takes them all.
+        held.Armed = true;
+        var first = alice.Client.TransferAsync(requests[0]).ResponseAsync;
+        await held.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var rest = requests.Skip(1).Select(r => alice.Client.TransferAsync(r).ResponseAsync).ToList();
+        await Poll.UntilAsync(() => bank.Ledger.QueuedCommands == count - 1, TimeSpan.FromSeconds(30));
+        var batchesBefore = bank.Ledger.BatchesCommitted;
+        held.Release();
+        EntryReply[] originals = [await first, .. await Task.WhenAll(rest)];
+        Assert.Equal(batchesBefore + 2, bank.Ledger.BatchesCommitted);
+        await AssertEveryRetryReplaysAsync(alice.Client, requests, originals);
+
+        await bank.StopAsync();
+        await using var restarted = await bank.RestartAsync();
+        await AssertEveryRetryReplaysAsync(restarted.Client(alice.Token), requests, originals);
+        Assert.Equal(100_000 - (count * (count + 1) / 2), await restarted.BalanceAsync(a));
+    }
+
+    [Fact]
     public void Pruning_drops_expired_log_records_oldest_first_and_forgets_only_the_keys_they_still_hold()
     {
         var directory = TempDirectory.NewPath("lc-keylog-");
@@ -69,35 +97,59 @@ public class KeyLogTests
             using var db = new BankDatabase(directory);
             var recent = new RecentKeys(100);
             var store = new IdempotencyStore(db, recent, new KeyFilter(TimeSpan.FromHours(1)));
-            // Positions 1-3 are old; "b" is used afresh at 4 (its record at 2 superseded); 5 is new.
+            // One batch each: chunks 1-3 are old; "b" is used afresh in 4 (its record in 2 superseded); 5 is new.
             (string Key, long CreatedMs)[] records = [("a", 1_000), ("b", 1_000), ("c", 1_000), ("b", 5_000), ("d", 5_000)];
             foreach (var (key, createdMs) in records)
             {
-                var changes = new KeyLogChanges(recent.LastPosition);
+                var changes = new KeyLogChanges(recent.LastChunk);
                 db.BeginTransaction();
                 store.Store(new IdempotencyDoc { Id = key, Fingerprint = "f", CreatedMs = createdMs }, store.Find(key, createdMs, changes), createdMs, changes);
+                store.AppendPending(createdMs, changes);
                 db.Commit();
                 recent.Apply(changes);
             }
             Assert.Equal(4, recent.Count);
-            Assert.Equal([1L, 2L, 3L, 4L, 5L], db.LoggedKeys().Select(r => r.Position));
+            Assert.Equal([1L, 2L, 3L, 4L, 5L], db.LoggedKeyChunks().Select(c => c.Chunk));
 
-            var pruning = new KeyLogChanges(recent.LastPosition);
+            var pruning = new KeyLogChanges(recent.LastChunk);
             db.BeginTransaction();
             var dropped = store.PruneLog(cutoffMs: 2_000, pruning);
             db.Commit();
             recent.Apply(pruning);
 
             Assert.Equal(3, dropped);
-            Assert.Equal([4L, 5L], db.LoggedKeys().Select(r => r.Position));
+            Assert.Equal([4L, 5L], db.LoggedKeyChunks().Select(c => c.Chunk));
             Assert.Equal(2, recent.Count); // "b" (at 4) and "d" remain; "a" and "c" are forgotten
-            Assert.Equal("b", store.Find("b", 6_000, new KeyLogChanges(recent.LastPosition)).Record?.Id);
-            Assert.Null(store.Find("a", 6_000, new KeyLogChanges(recent.LastPosition)).Record);
+            Assert.Equal("b", store.Find("b", 6_000, new KeyLogChanges(recent.LastChunk)).Record?.Id);
+            Assert.Null(store.Find("a", 6_000, new KeyLogChanges(recent.LastChunk)).Record);
         }
         finally
         {
             TempDirectory.Delete(directory);
         }
+    }
+
+    /// <summary>Holds the writer before its commit, once armed, until released.</summary>
+    private sealed class HeldWriter : IStorageFaultInjector, IDisposable
+    {
+        private readonly SemaphoreSlim _release = new(0);
+        public volatile bool Armed;
+
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Before(StorageStep step)
+        {
+            if (Armed && step == StorageStep.Write)
+            {
+                Armed = false;
+                Entered.TrySetResult();
+                _release.Wait(TimeSpan.FromSeconds(60));
+            }
+        }
+
+        public void Release() => _release.Release();
+
+        public void Dispose() => _release.Dispose();
     }
 
     private static async Task AssertEveryRetryReplaysAsync(BankService.BankServiceClient client, IReadOnlyList<TransferRequest> requests, IReadOnlyList<EntryReply> originals)
