@@ -72,7 +72,8 @@ public static class BankCli
         var minFree = new Option<long>("--min-free-mb") { Description = "Refuse writes (STORAGE_FULL) while the data disk has less free space than this.", DefaultValueFactory = _ => LedgerOptions.DefaultMinFreeBytes / MiB };
         var reserve = new Option<long>("--reserve-mb") { Description = "Disk space held back in DIR/space.reserve, released if the disk fills anyway.", DefaultValueFactory = _ => LedgerOptions.DefaultReserveBytes / MiB };
         var recentKeys = new Option<int>("--max-recent-keys") { Description = "Idempotency keys found through memory (about 30 bytes each); older retained keys move to an indexed collection, slower to write.", DefaultValueFactory = _ => RecentKeys.DefaultCapacity };
-        var command = new Command("serve", "Run the bank server.") { port, data, host, retention, minFree, reserve, recentKeys };
+        var checkpoint = new Option<int>("--checkpoint-pages") { Description = "Copy LiteDB's log into the data file once it holds this many 8 KiB pages.", DefaultValueFactory = _ => BankDatabase.DefaultCheckpointPages };
+        var command = new Command("serve", "Run the bank server.") { port, data, host, retention, minFree, reserve, recentKeys, checkpoint };
         command.SetAction(async (parse, cancellation) =>
         {
             var options = new BankServerOptions
@@ -84,6 +85,7 @@ public static class BankCli
                 MinFreeBytes = Math.Max(0, parse.GetValue(minFree)) * MiB,
                 ReserveBytes = Math.Max(0, parse.GetValue(reserve)) * MiB,
                 MaxRecentKeys = Math.Max(0, parse.GetValue(recentKeys)),
+                CheckpointPages = Math.Max(1, parse.GetValue(checkpoint)),
                 MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
             };
             WebApplication app;

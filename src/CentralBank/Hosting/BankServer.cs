@@ -1,3 +1,4 @@
+using LedgerContrast.CentralBank.Storage;
 using LedgerContrast.Shared.Storage;
 using LedgerContrast.CentralBank.Api;
 using LedgerContrast.CentralBank.Ledger;
@@ -32,6 +33,9 @@ public sealed record BankServerOptions
 
     /// <summary>Idempotency keys found through memory; older retained keys move to an indexed collection.</summary>
     public int MaxRecentKeys { get; init; } = RecentKeys.DefaultCapacity;
+
+    /// <summary>LiteDB's checkpoint size, in 8 KiB log pages.</summary>
+    public int CheckpointPages { get; init; } = BankDatabase.DefaultCheckpointPages;
 
     /// <summary>Tests only: fails storage steps on purpose (fault injection).</summary>
     public IStorageFaultInjector? StorageFaults { get; init; }
@@ -73,6 +77,7 @@ public static class BankServer
                 MaxQueuedCommands = options.MaxQueuedCommands,
                 MaxRecentKeys = options.MaxRecentKeys,
                 KeyHash = options.KeyHash,
+                CheckpointPages = options.CheckpointPages,
                 Faults = options.StorageFaults,
             },
             provider.GetRequiredService<ILoggerFactory>().CreateLogger("Ledger")));

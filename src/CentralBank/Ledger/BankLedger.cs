@@ -27,6 +27,9 @@ public sealed record LedgerOptions
     /// <summary>Commands that may wait for the writer before new ones are refused OVERLOADED.</summary>
     public int MaxQueuedCommands { get; init; } = LedgerWriter.DefaultMaxQueued;
 
+    /// <summary>LiteDB's checkpoint size, in 8 KiB log pages.</summary>
+    public int CheckpointPages { get; init; } = BankDatabase.DefaultCheckpointPages;
+
     /// <summary>Tests only: fails storage steps on purpose.</summary>
     public IStorageFaultInjector? Faults { get; init; }
 
@@ -45,7 +48,7 @@ public sealed class BankLedger : IDisposable
     public BankLedger(LedgerOptions options, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _db = new BankDatabase(options.DataDirectory, options.Faults);
+        _db = new BankDatabase(options.DataDirectory, options.Faults, options.CheckpointPages);
         State = LedgerState.Load(_db, options.IdempotencyKeyRetention, new RecentKeys(options.MaxRecentKeys, options.KeyHash));
         var disk = new DiskSpaceGuard(options.DataDirectory, options.MinFreeBytes, options.ReserveBytes);
         _writer = new LedgerWriter(_db, State, disk, options.IdempotencyKeyRetention, logger, _ => _stopped.Cancel(), options.MaxQueuedCommands);

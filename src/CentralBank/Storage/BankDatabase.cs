@@ -20,6 +20,8 @@ public sealed class BankDatabase : IDisposable
     private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     private readonly LiteDatabase _db;
+    private readonly FileStream _dataFile;
+    private readonly RenamedLogStream _logFile;
     private readonly BsonMapper _mapper;
     private readonly IStorageFaultInjector? _faults;
     private readonly ILiteCollection<BsonDocument> _rawIdempotencyKeys;
@@ -27,7 +29,10 @@ public sealed class BankDatabase : IDisposable
     private readonly ILiteCollection<BsonDocument> _keyLog;
     private bool _logFileProtected;
 
-    public BankDatabase(string dataDirectory, IStorageFaultInjector? faults = null)
+    /// <summary>LiteDB's own default: the log is copied into the data file once it holds this many 8 KiB pages.</summary>
+    public const int DefaultCheckpointPages = 1000;
+
+    public BankDatabase(string dataDirectory, IStorageFaultInjector? faults = null, int checkpointPages = DefaultCheckpointPages)
     {
         _faults = faults;
         CreateOwnerOnlyDirectory(dataDirectory);
@@ -35,33 +40,46 @@ public sealed class BankDatabase : IDisposable
         LogFilePath = Path.Combine(dataDirectory, Path.GetFileNameWithoutExtension(FileName) + "-log" + Path.GetExtension(FileName));
         // LiteDB's default mapper trims strings and stores "" as null: either would change what the journal hashes.
         _mapper = new BsonMapper { EmptyStringToNull = false, TrimWhitespace = false };
-        _db = new LiteDatabase(new ConnectionString { Filename = FilePath, Connection = ConnectionType.Direct }, _mapper);
-        RawEntries = _db.GetCollection("entries", BsonAutoId.Int64);
-        Customers = _db.GetCollection<CustomerDoc>("customers");
-        Accounts = _db.GetCollection<AccountDoc>("accounts");
-        Entries = _db.GetCollection<EntryDoc>("entries", BsonAutoId.Int64);
-        Reversals = _db.GetCollection<ReversalDoc>("reversals");
-        IdempotencyKeys = _db.GetCollection<IdempotencyDoc>("idempotency_keys");
-        _rawIdempotencyKeys = _db.GetCollection("idempotency_keys");
-        _rawAccounts = _db.GetCollection("accounts");
-        _keyLog = _db.GetCollection("idempotency_log", BsonAutoId.Int64);
-        Counters = _db.GetCollection<CounterDoc>("counters");
-        Customers.EnsureIndex(c => c.TokenHash, unique: true);
-        IdempotencyKeys.EnsureIndex(k => k.CreatedMs);
-        if (Counters.FindById(MaterializedCounter) is null)
+        _dataFile = RenamedLogStream.Open(FilePath, FileMode.OpenOrCreate);
+        try
         {
-            // A bank from before materialization wrote balances with every batch: all of its
-            // journal is materialized. A new bank has nothing yet.
-            Counters.Insert(new CounterDoc { Id = MaterializedCounter, Value = LastEntry()?.Id ?? 0 });
-        }
-        foreach (var systemAccount in new[] { CashAccountId, WriteOffAccountId })
-        {
-            if (Accounts.FindById(systemAccount) is null)
+            _logFile = new RenamedLogStream(LogFilePath, _dataFile);
+            _db = new LiteDatabase(_dataFile, _mapper, _logFile) { CheckpointSize = checkpointPages };
+            RawEntries = _db.GetCollection("entries", BsonAutoId.Int64);
+            Customers = _db.GetCollection<CustomerDoc>("customers");
+            Accounts = _db.GetCollection<AccountDoc>("accounts");
+            Entries = _db.GetCollection<EntryDoc>("entries", BsonAutoId.Int64);
+            Reversals = _db.GetCollection<ReversalDoc>("reversals");
+            IdempotencyKeys = _db.GetCollection<IdempotencyDoc>("idempotency_keys");
+            _rawIdempotencyKeys = _db.GetCollection("idempotency_keys");
+            _rawAccounts = _db.GetCollection("accounts");
+            _keyLog = _db.GetCollection("idempotency_log", BsonAutoId.Int64);
+            Counters = _db.GetCollection<CounterDoc>("counters");
+            Customers.EnsureIndex(c => c.TokenHash, unique: true);
+            IdempotencyKeys.EnsureIndex(k => k.CreatedMs);
+            if (Counters.FindById(MaterializedCounter) is null)
             {
-                Accounts.Insert(new AccountDoc { Id = systemAccount, CustomerId = "", Balance = 0 });
+                // A bank from before materialization wrote balances with every batch: all of its
+                // journal is materialized. A new bank has nothing yet.
+                Counters.Insert(new CounterDoc { Id = MaterializedCounter, Value = LastEntry()?.Id ?? 0 });
             }
+            foreach (var systemAccount in new[] { CashAccountId, WriteOffAccountId })
+            {
+                if (Accounts.FindById(systemAccount) is null)
+                {
+                    Accounts.Insert(new AccountDoc { Id = systemAccount, CustomerId = "", Balance = 0 });
+                }
+            }
+            ProtectFiles();
         }
-        ProtectFiles();
+        catch
+        {
+            // Nothing half-open stays behind: the files are opened for this process alone.
+            _db?.Dispose();
+            _logFile?.Dispose();
+            _dataFile.Dispose();
+            throw;
+        }
     }
 
     public string FilePath { get; }
@@ -222,5 +240,10 @@ public sealed class BankDatabase : IDisposable
 
     public EntryDoc? LastEntry() => Entries.Query().OrderByDescending(e => e.Id).Limit(1).FirstOrDefault();
 
-    public void Dispose() => _db.Dispose();
+    public void Dispose()
+    {
+        _db.Dispose();
+        _logFile.Dispose();
+        _dataFile.Dispose();
+    }
 }
