@@ -71,11 +71,13 @@ public static class LedgerAuditor
         var expectedPrev = EntryHasher.GenesisHash;
         long expectedSequence = 1;
         string? anchorHashSeen = null;
-        // The account collection reflects the journal up to the materialization marker; later
-        // entries are replayed at start-up. Stored balances are compared with the journal there.
+        // Each account document reflects the journal up to its own newest entry, and at least up
+        // to the materialization marker; later entries are replayed at start-up. Each stored
+        // balance is compared with the journal at the entry its document names.
         var materializedThrough = db.MaterializedThrough();
-        Dictionary<string, Int128>? balancesAtMarker = materializedThrough == 0 ? [] : null;
         Dictionary<string, long>? lastEntryAtMarker = materializedThrough == 0 ? [] : null;
+        var stored = db.Accounts.FindAll().ToDictionary(a => a.Id, StringComparer.Ordinal);
+        var balanceAtStoredEntry = new Dictionary<string, Int128>(StringComparer.Ordinal);
 
         foreach (var raw in db.RawEntries.Query().OrderBy("_id").ToEnumerable())
         {
@@ -133,6 +135,10 @@ public static class LedgerAuditor
                     Add(problems, $"entry {id}: the history link of account {posting.AccountId} skips or repeats entries");
                 }
                 lastEntryOf[posting.AccountId] = entry.Id;
+                if (stored.TryGetValue(posting.AccountId, out var document) && document.LastSequence == entry.Id)
+                {
+                    balanceAtStoredEntry[posting.AccountId] = balances[posting.AccountId];
+                }
             }
             if (sum != 0)
             {
@@ -140,7 +146,6 @@ public static class LedgerAuditor
             }
             if (entry.Id == materializedThrough)
             {
-                balancesAtMarker = new(balances, StringComparer.Ordinal);
                 lastEntryAtMarker = new(lastEntryOf, StringComparer.Ordinal);
             }
             switch (entry.Kind)
@@ -175,25 +180,25 @@ public static class LedgerAuditor
             Add(problems, $"reversal {reversal} of {original} is missing from the reversal index (it could be reversed again)");
         }
 
-        if (balancesAtMarker is null || lastEntryAtMarker is null)
+        if (lastEntryAtMarker is null)
         {
             Add(problems, $"the materialization marker names entry {LedgerIds.Entry(materializedThrough)}, which the journal does not hold readably");
-            (balancesAtMarker, lastEntryAtMarker) = (new(balances, StringComparer.Ordinal), new(lastEntryOf, StringComparer.Ordinal));
+            lastEntryAtMarker = new(lastEntryOf, StringComparer.Ordinal);
         }
         Int128 customerTotal = 0;
-        foreach (var account in db.Accounts.FindAll())
+        foreach (var account in stored.Values)
         {
             var recomputed = balances.GetValueOrDefault(account.Id);
-            var atMarker = balancesAtMarker.GetValueOrDefault(account.Id);
-            if (atMarker != account.Balance)
+            if (account.LastSequence == 0 ? account.Balance != 0 : !balanceAtStoredEntry.TryGetValue(account.Id, out var atStoredEntry) || atStoredEntry != account.Balance)
             {
-                Add(problems, $"account {account.Id}: stored balance {Format(account.Balance)} but its postings sum to {Format(atMarker)}");
+                var journal = account.LastSequence == 0 ? 0 : balanceAtStoredEntry.GetValueOrDefault(account.Id);
+                Add(problems, $"account {account.Id}: stored balance {Format(account.Balance)} but its postings through {LedgerIds.Entry(account.LastSequence)} sum to {Format(journal)}");
             }
             if (recomputed > long.MaxValue || recomputed < long.MinValue)
             {
                 Add(problems, $"account {account.Id}: its postings sum to {Format(recomputed)}, outside the 64-bit range (a balance wrapped)");
             }
-            if (account.LastSequence != lastEntryAtMarker.GetValueOrDefault(account.Id))
+            if ((account.LastSequence != 0 && !balanceAtStoredEntry.ContainsKey(account.Id)) || account.LastSequence < lastEntryAtMarker.GetValueOrDefault(account.Id))
             {
                 Add(problems, $"account {account.Id}: its history starts at the wrong entry");
             }

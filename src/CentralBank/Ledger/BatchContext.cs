@@ -17,6 +17,9 @@ internal sealed class BatchContext(LedgerState state)
     public Dictionary<long, EntryDoc> Entries { get; } = [];
     public KeyLogChanges KeyLog { get; } = new(state.RecentKeys.LastChunk);
     public long LastSequence { get; set; } = state.LastSequence;
+
+    /// <summary>The sequence this batch's first entry gets (or would get).</summary>
+    public long FirstSequence { get; } = state.LastSequence + 1;
     public string LastHash { get; set; } = state.LastHash;
     public long CustomerCounter { get; set; } = state.CustomerCounter;
     public long AccountCounter { get; set; } = state.AccountCounter;

@@ -79,7 +79,8 @@ public sealed class LedgerState
 
     /// <summary>
     /// The journal after the materialization marker is the only durable record of those entries'
-    /// balances: apply them, in order, and keep them pending for the next materialization.
+    /// balances: apply them, in order, skipping what an account's document already reflects (it
+    /// was written up to its own newest entry), and keep them pending for materialization.
     /// </summary>
     private void ReplayAfterMaterialization(BankDatabase db)
     {
@@ -89,9 +90,13 @@ public sealed class LedgerState
             {
                 var account = _accounts.GetValueOrDefault(posting.AccountId)
                     ?? throw new IOException($"Journal entry {LedgerIds.Entry(entry.Id)} names account {posting.AccountId}, which does not exist; run `bank audit`.");
+                if (entry.Id <= account.LastSequence)
+                {
+                    continue;
+                }
                 account = account with { Balance = account.Balance + posting.Amount, LastSequence = entry.Id };
                 _accounts[account.AccountId] = account;
-                Materialization.Replayed(account);
+                Materialization.Replayed(account, entry.Id);
             }
         }
     }

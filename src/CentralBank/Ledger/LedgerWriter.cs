@@ -130,7 +130,7 @@ public sealed partial class LedgerWriter : IDisposable
         }
         var context = new BatchContext(_state);
         var pending = _state.Materialization;
-        var materialized = false;
+        Materialization.Written? materialized = null;
         var committed = Transact(batch, () =>
         {
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -141,17 +141,13 @@ public sealed partial class LedgerWriter : IDisposable
             }
             _keys.AppendPending(now, context.KeyLog);
             _keys.MoveOverCapacity(now, context.KeyLog);
-            materialized = pending.IsDue(context.LastSequence);
-            if (materialized)
-            {
-                pending.Write(_db, context);
-            }
+            materialized = pending.Write(_db, context);
         });
         if (!committed)
         {
             return;
         }
-        pending.Committed(context, materialized);
+        pending.Committed(context, materialized!);
         _state.RecentKeys.Apply(context.KeyLog);
         _state.Publish(context);
         BatchesCommitted++;
