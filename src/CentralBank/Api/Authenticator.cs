@@ -1,12 +1,20 @@
+using System.Security.Cryptography;
 using Grpc.Core;
 using LedgerContrast.CentralBank.Ledger;
 using LedgerContrast.CentralBank.Security;
 
 namespace LedgerContrast.CentralBank.Api;
 
-/// <summary>Turns the `authorization: Bearer …` header into a <see cref="Principal"/>, or refuses.</summary>
+/// <summary>
+/// Turns the `authorization: Bearer …` header into a <see cref="Principal"/>, or refuses. One
+/// SHA-256 per request: the admin token's digest is taken once, and the caller's serves both the
+/// fixed-time comparison with it and the customer lookup. OpenSSL's SHA-256 was ~5% of the
+/// server's CPU samples under `bank bench` (perf), with three per request here and one per entry.
+/// </summary>
 public sealed class Authenticator(string adminToken, LedgerState state)
 {
+    private readonly byte[] _adminDigest = Tokens.Digest(adminToken);
+
     public Principal Authenticate(ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -20,12 +28,12 @@ public sealed class Authenticator(string adminToken, LedgerState state)
         {
             throw new RejectionException(Reasons.Unauthenticated, "The authorization header must be 'Bearer <token>'.");
         }
-        var token = header[scheme.Length..].Trim();
-        if (Tokens.FixedTimeEquals(token, adminToken))
+        var digest = Tokens.Digest(header[scheme.Length..].Trim());
+        if (CryptographicOperations.FixedTimeEquals(digest, _adminDigest))
         {
             return Principal.Admin;
         }
-        var customerId = state.CustomerByTokenHash(Tokens.Hash(token));
+        var customerId = state.CustomerByTokenHash(Convert.ToHexStringLower(digest));
         return customerId is null
             ? throw new RejectionException(Reasons.Unauthenticated, "The token is not valid.")
             : new Principal(false, customerId);

@@ -13,10 +13,10 @@ public static class Tokens
 
     public static string NewCustomerToken() => CustomerPrefix + NewSecret();
 
-    public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+    public static string Hash(string token) => Convert.ToHexStringLower(Digest(token));
 
-    public static bool FixedTimeEquals(string a, string b) =>
-        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(a)), SHA256.HashData(Encoding.UTF8.GetBytes(b)));
+    /// <summary>The SHA-256 of a token: what is stored, and what is compared (in fixed time, whatever the lengths).</summary>
+    public static byte[] Digest(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 
     /// <summary>
     /// The admin token: <c>BANK_ADMIN_TOKEN</c> if set, else <c>DIR/admin.token</c>, created at first
