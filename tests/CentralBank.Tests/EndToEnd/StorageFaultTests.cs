@@ -146,29 +146,6 @@ public class StorageFaultTests
         }
     }
 
-    /// <summary>Holds the writer inside storage, once armed, until released: a slow disk.</summary>
-    private sealed class StallingWrite : IStorageFaultInjector, IDisposable
-    {
-        private readonly SemaphoreSlim _release = new(0);
-        public volatile bool Armed;
-
-        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public void Before(StorageStep step)
-        {
-            if (Armed && step == StorageStep.Write)
-            {
-                Armed = false;
-                Entered.TrySetResult();
-                _release.Wait(TimeSpan.FromSeconds(60));
-            }
-        }
-
-        public void Release() => _release.Release();
-
-        public void Dispose() => _release.Dispose();
-    }
-
     /// <summary>Fails the batch before its commit with what a full disk says, once armed.</summary>
     private sealed class FailingWrite : IStorageFaultInjector
     {

@@ -2,7 +2,6 @@ using LedgerContrast.CentralBank.Ledger;
 using LedgerContrast.CentralBank.Storage;
 using LedgerContrast.CentralBank.Tests.Harness;
 using LedgerContrast.Protos.Bank.V1;
-using LedgerContrast.Shared.Storage;
 using LedgerContrast.TestSupport;
 
 namespace LedgerContrast.CentralBank.Tests.Ledger;
@@ -64,7 +63,7 @@ public class KeyLogTests
     [Fact]
     public async Task A_batch_with_more_keys_than_one_log_chunk_holds_replays_every_key_before_and_after_a_restart()
     {
-        using var held = new HeldWriter();
+        using var held = new StallingWrite();
         await using var bank = await TestBank.StartAsync(o => o with { StorageFaults = held });
         var (alice, _, a, b) = await bank.AliceAndBobAsync(100_000);
         var count = (2 * RecentKeys.ChunkSize) + 44;
@@ -127,29 +126,6 @@ public class KeyLogTests
         {
             TempDirectory.Delete(directory);
         }
-    }
-
-    /// <summary>Holds the writer before its commit, once armed, until released.</summary>
-    private sealed class HeldWriter : IStorageFaultInjector, IDisposable
-    {
-        private readonly SemaphoreSlim _release = new(0);
-        public volatile bool Armed;
-
-        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public void Before(StorageStep step)
-        {
-            if (Armed && step == StorageStep.Write)
-            {
-                Armed = false;
-                Entered.TrySetResult();
-                _release.Wait(TimeSpan.FromSeconds(60));
-            }
-        }
-
-        public void Release() => _release.Release();
-
-        public void Dispose() => _release.Dispose();
     }
 
     private static async Task AssertEveryRetryReplaysAsync(BankService.BankServiceClient client, IReadOnlyList<TransferRequest> requests, IReadOnlyList<EntryReply> originals)
