@@ -242,8 +242,14 @@ public sealed class BankDatabase : IDisposable
 
     public void Dispose()
     {
-        _db.Dispose();
-        _logFile.Dispose();
-        _dataFile.Dispose();
+        try
+        {
+            _db.Dispose(); // checkpoints: may swap the log
+        }
+        finally
+        {
+            _logFile.Dispose();
+            _dataFile.Dispose();
+        }
     }
 }

@@ -143,12 +143,23 @@ internal sealed class RenamedLogStream : Stream
             File.Delete(_retiredPath);
             File.Delete(_sparePath);
         }
+        File.Delete(_retiredPath); // left only by a failed zero-fill: the directory's files are this process's alone
+        try
+        {
+            if (!DurableFlush.TryLinkExclusive(_path, _retiredPath))
+            {
+                throw new IOException($"{_retiredPath} could not be created.");
+            }
+        }
+        catch (IOException)
+        {
+            // A file system without hard links: empty the log as LiteDB would (slower, as safe).
+            _file.SetLength(0);
+            _length = 0;
+            return;
+        }
         var next = _spare ?? Open(_sparePath, FileMode.CreateNew);
         _spare = null;
-        if (!DurableFlush.TryLinkExclusive(_path, _retiredPath))
-        {
-            throw new IOException($"{_retiredPath} exists: another process is using this data directory.");
-        }
         File.Move(_sparePath, _path, overwrite: true);
         DurableFlush.Flush(_directory);
         var retired = _file;
