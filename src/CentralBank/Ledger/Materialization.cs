@@ -84,10 +84,10 @@ public sealed class Materialization
             _pending.Remove(id);
             _order.RemoveFirst();
         }
-        var writtenNow = written.Accounts.ToHashSet(StringComparer.Ordinal);
+        var writtenNow = written.Accounts.Count == 0 ? null : written.Accounts.ToHashSet(StringComparer.Ordinal); // most batches write none
         foreach (var (id, account) in batch.Accounts)
         {
-            if (!writtenNow.Contains(id))
+            if (writtenNow?.Contains(id) != true)
             {
                 Pend(account, batch.FirstSequence);
             }
