@@ -1,9 +1,11 @@
 namespace LedgerContrast.CentralBank.Ledger;
 
 /// <summary>
-/// A Bloom filter of every stored idempotency key. Almost every transfer brings a new key, and
-/// looking a missing key up in LiteDB costs ~50 µs on the writer thread; the filter answers
-/// "certainly new" from memory, so only possible repeats are looked up.
+/// A Bloom filter of every idempotency key in the indexed collection (keys whose hash another key
+/// held, keys moved out of memory past its capacity, and the keys of a bank from before the key
+/// log; the rest are found through <see cref="RecentKeys"/>). Almost every transfer brings a new
+/// key, and looking a missing key up in LiteDB costs ~50 µs on the writer thread; the filter
+/// answers "certainly not there" from memory, so only possible repeats are looked up.
 /// <para>
 /// One filter only ever fills: at ten million keys nearly every lookup is a false positive and
 /// the speed-up fades without a word. So keys go into generations: a new one starts when the
