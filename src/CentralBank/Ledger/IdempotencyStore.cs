@@ -80,23 +80,20 @@ internal sealed class IdempotencyStore(BankDatabase db, RecentKeys recent, KeyFi
             return;
         }
         var through = 0L;
-        foreach (var (chunk, keys) in db.LoggedKeyChunks(MaxChunksMovedPerBatch))
+        foreach (var (chunk, _, keys) in db.LoggedKeyChunks(MaxChunksMovedPerBatch))
         {
             if (chunk > pending.CommittedChunk || excess <= 0)
             {
                 break; // written by this batch, or enough moved
             }
-            for (var slot = 0; slot < keys.Count; slot++)
+            var live = LiveSlots(chunk, keys).Where(s => !pending.Added.ContainsKey(s.Hash)).ToList();
+            var records = live.Count > 0 ? db.ReadKeyChunk(chunk) : [];
+            foreach (var (slot, hash, position) in live)
             {
-                var hash = recent.Hash(keys[slot].Id);
-                var position = RecentKeys.Position(chunk, slot);
-                if (recent.IsLive(hash, position) && !pending.Added.ContainsKey(hash))
-                {
-                    db.UpsertKey(keys[slot]);
-                    indexedKeys.Add(keys[slot].Id, nowMs);
-                    pending.Removed.Add((hash, position));
-                    excess--;
-                }
+                db.UpsertKey(records[slot]);
+                indexedKeys.Add(records[slot].Id, nowMs);
+                pending.Removed.Add((hash, position));
+                excess--;
             }
             through = chunk;
         }
@@ -115,21 +112,13 @@ internal sealed class IdempotencyStore(BankDatabase db, RecentKeys recent, KeyFi
     {
         var through = 0L;
         var dropped = 0;
-        foreach (var (chunk, keys) in db.LoggedKeyChunks(MaxChunksPrunedPerRun))
+        foreach (var (chunk, createdMs, keys) in db.LoggedKeyChunks(MaxChunksPrunedPerRun))
         {
-            if (keys.Count > 0 && keys[0].CreatedMs >= cutoffMs)
+            if (createdMs >= cutoffMs)
             {
                 break;
             }
-            for (var slot = 0; slot < keys.Count; slot++)
-            {
-                var hash = recent.Hash(keys[slot].Id);
-                var position = RecentKeys.Position(chunk, slot);
-                if (recent.IsLive(hash, position))
-                {
-                    pending.Removed.Add((hash, position));
-                }
-            }
+            pending.Removed.AddRange(LiveSlots(chunk, keys).Select(live => (live.Hash, live.Position)));
             through = chunk;
             dropped += keys.Count;
         }
@@ -138,6 +127,20 @@ internal sealed class IdempotencyStore(BankDatabase db, RecentKeys recent, KeyFi
             db.DeleteKeyChunksThrough(through);
         }
         return dropped;
+    }
+
+    /// <summary>The slots of a chunk whose key is still found there: not superseded by a later record, nor moved.</summary>
+    private IEnumerable<(int Slot, ulong Hash, long Position)> LiveSlots(long chunk, List<string> keys)
+    {
+        for (var slot = 0; slot < keys.Count; slot++)
+        {
+            var hash = recent.Hash(keys[slot]);
+            var position = RecentKeys.Position(chunk, slot);
+            if (recent.IsLive(hash, position))
+            {
+                yield return (slot, hash, position);
+            }
+        }
     }
 }
 

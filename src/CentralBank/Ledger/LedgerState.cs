@@ -57,15 +57,12 @@ public sealed class LedgerState
             state.IdempotencyKeys.Add(key, now); // kept a full retention from now: late, never early
         }
         var cutoff = now - (long)keyRetention.TotalMilliseconds;
-        foreach (var (chunk, keys) in db.LoggedKeyChunks())
+        foreach (var (chunk, createdMs, keys) in db.LoggedKeyChunks())
         {
             state.RecentKeys.NoteChunk(chunk);
-            for (var slot = 0; slot < keys.Count; slot++)
+            for (var slot = 0; slot < keys.Count && createdMs >= cutoff; slot++)
             {
-                if (keys[slot].CreatedMs >= cutoff)
-                {
-                    state.RecentKeys.Load(state.RecentKeys.Hash(keys[slot].Id), RecentKeys.Position(chunk, slot));
-                }
+                state.RecentKeys.Load(state.RecentKeys.Hash(keys[slot]), RecentKeys.Position(chunk, slot));
             }
         }
         var last = db.LastEntry();

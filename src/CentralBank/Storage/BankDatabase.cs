@@ -113,20 +113,17 @@ public sealed class BankDatabase : IDisposable
     public void AppendKeyChunk(long chunk, long createdMs, IEnumerable<IdempotencyDoc> keys) =>
         _keyLog.Insert(DocumentCodec.ToKeyChunk(chunk, createdMs, keys));
 
-    public IdempotencyDoc? FindLoggedKey(long chunk, int slot)
-    {
-        var document = _keyLog.FindById(chunk);
-        if (document is null)
-        {
-            return null;
-        }
-        var keys = DocumentCodec.FromKeyChunk(document);
-        return slot < keys.Count ? keys[slot] : null;
-    }
+    /// <summary>One stored outcome of the key log; only that record is decoded.</summary>
+    public IdempotencyDoc? FindLoggedKey(long chunk, int slot) =>
+        _keyLog.FindById(chunk) is { } document && slot < document["Keys"].AsArray.Count ? DocumentCodec.FromKeyChunk(document, slot) : null;
 
-    /// <summary>The key log from its oldest chunk, at most <paramref name="limit"/> chunks, in order.</summary>
-    public IEnumerable<(long Chunk, List<IdempotencyDoc> Keys)> LoggedKeyChunks(int limit = int.MaxValue) =>
-        _keyLog.Find(Query.All("_id", Query.Ascending), 0, limit).Select(d => (d["_id"].AsInt64, DocumentCodec.FromKeyChunk(d)));
+    /// <summary>Every stored outcome of one key log chunk, in slot order (for moving them elsewhere).</summary>
+    public List<IdempotencyDoc> ReadKeyChunk(long chunk) =>
+        _keyLog.FindById(chunk) is { } document ? [.. Enumerable.Range(0, document["Keys"].AsArray.Count).Select(slot => DocumentCodec.FromKeyChunk(document, slot))] : [];
+
+    /// <summary>The key log from its oldest chunk, at most <paramref name="limit"/> chunks, in order: when each was written and its keys, outcomes not decoded.</summary>
+    public IEnumerable<(long Chunk, long CreatedMs, List<string> Keys)> LoggedKeyChunks(int limit = int.MaxValue) =>
+        _keyLog.Find(Query.All("_id", Query.Ascending), 0, limit).Select(d => (d["_id"].AsInt64, d["CreatedMs"].AsInt64, DocumentCodec.KeysOfChunk(d)));
 
     /// <summary>Drops the key log's chunks up to and including <paramref name="chunk"/>.</summary>
     public int DeleteKeyChunksThrough(long chunk) => _keyLog.DeleteMany(Query.LTE("_id", chunk));

@@ -151,31 +151,28 @@ internal static class DocumentCodec
         return new BsonDocument { ["_id"] = chunk, ["CreatedMs"] = createdMs, ["Keys"] = records };
     }
 
-    /// <summary>The keys of a key log document, in slot order.</summary>
-    public static List<IdempotencyDoc> FromKeyChunk(BsonDocument chunk)
+    /// <summary>The scoped keys of a key log document, in slot order: all that start-up and pruning need.</summary>
+    public static List<string> KeysOfChunk(BsonDocument chunk) => [.. chunk["Keys"].AsArray.Select(record => record["k"].AsString)];
+
+    /// <summary>One stored outcome of a key log document.</summary>
+    public static IdempotencyDoc FromKeyChunk(BsonDocument chunk, int slot)
     {
-        var createdMs = chunk["CreatedMs"].AsInt64;
-        var keys = new List<IdempotencyDoc>();
-        foreach (var value in chunk["Keys"].AsArray)
+        var record = chunk["Keys"].AsArray[slot].AsDocument;
+        var sequence = record["s"].AsInt64;
+        return new IdempotencyDoc
         {
-            var record = value.AsDocument;
-            var sequence = record["s"].AsInt64;
-            keys.Add(new IdempotencyDoc
-            {
-                Id = record["k"].AsString,
-                Fingerprint = record["f"].AsString,
-                CreatedMs = createdMs,
-                EntryId = sequence > 0 ? Ledger.LedgerIds.Entry(sequence) : "",
-                Sequence = sequence,
-                FromBalance = record["fb"].AsInt64,
-                ToBalance = record["tb"].AsInt64,
-                CommittedMs = record["t"].AsInt64,
-                EntryHash = Convert.ToHexStringLower(record["h"].AsBinary),
-                RejectReason = record["rr"].AsString,
-                RejectMessage = record["rm"].AsString,
-            });
-        }
-        return keys;
+            Id = record["k"].AsString,
+            Fingerprint = record["f"].AsString,
+            CreatedMs = chunk["CreatedMs"].AsInt64,
+            EntryId = sequence > 0 ? Ledger.LedgerIds.Entry(sequence) : "",
+            Sequence = sequence,
+            FromBalance = record["fb"].AsInt64,
+            ToBalance = record["tb"].AsInt64,
+            CommittedMs = record["t"].AsInt64,
+            EntryHash = Convert.ToHexStringLower(record["h"].AsBinary),
+            RejectReason = record["rr"].AsString,
+            RejectMessage = record["rm"].AsString,
+        };
     }
 
     public static BsonDocument ToBson(AccountDoc account) => new()
