@@ -71,7 +71,7 @@ public static class BankCli
         var retention = new Option<double>("--key-retention-hours") { Description = "How long idempotency keys are kept.", DefaultValueFactory = _ => 24 };
         var minFree = new Option<long>("--min-free-mb") { Description = "Refuse writes (STORAGE_FULL) while the data disk has less free space than this.", DefaultValueFactory = _ => LedgerOptions.DefaultMinFreeBytes / MiB };
         var reserve = new Option<long>("--reserve-mb") { Description = "Disk space held back in DIR/space.reserve, released if the disk fills anyway.", DefaultValueFactory = _ => LedgerOptions.DefaultReserveBytes / MiB };
-        var recentKeys = new Option<int>("--max-recent-keys") { Description = "Idempotency keys found through memory (about 30 bytes each); older retained keys move to an indexed collection, slower to write.", DefaultValueFactory = _ => RecentKeys.DefaultCapacity };
+        var recentKeys = new Option<int>("--max-recent-keys") { Description = "Idempotency keys found through memory (about 28 bytes each, computed); older retained keys move to an indexed collection, slower to write.", DefaultValueFactory = _ => RecentKeys.DefaultCapacity };
         var checkpoint = new Option<int>("--checkpoint-pages") { Description = "Copy LiteDB's log into the data file once it holds this many 8 KiB pages.", DefaultValueFactory = _ => BankDatabase.DefaultCheckpointPages };
         var command = new Command("serve", "Run the bank server.") { port, data, host, retention, minFree, reserve, recentKeys, checkpoint };
         command.SetAction(async (parse, cancellation) =>

@@ -21,7 +21,7 @@ public sealed record LedgerOptions
     /// <summary>Held back in a reserve file and released when the disk fills anyway, so a rollback never lacks space.</summary>
     public long ReserveBytes { get; init; } = DefaultReserveBytes;
 
-    /// <summary>Idempotency keys found through memory (≈ 30 bytes each); older retained keys move to an indexed collection, slower to write.</summary>
+    /// <summary>Idempotency keys found through memory (≈ 28 bytes each, computed); older retained keys move to an indexed collection, slower to write.</summary>
     public int MaxRecentKeys { get; init; } = RecentKeys.DefaultCapacity;
 
     /// <summary>Commands that may wait for the writer before new ones are refused OVERLOADED.</summary>
