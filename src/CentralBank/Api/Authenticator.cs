@@ -18,7 +18,9 @@ public sealed class Authenticator(string adminToken, LedgerState state)
     public Principal Authenticate(ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var header = context.RequestHeaders.GetValue("authorization");
+        // Read from the request itself: RequestHeaders copies every header into a new Metadata per
+        // call. Several values join into one string, which is then no valid credential.
+        var header = context.GetHttpContext().Request.Headers.Authorization.ToString();
         if (string.IsNullOrEmpty(header))
         {
             throw new RejectionException(Reasons.Unauthenticated, "No credentials: send 'authorization: Bearer <token>'.");

@@ -63,6 +63,16 @@ public static class BankCli
 
     private const long MiB = 1024 * 1024;
 
+    /// <summary>A count the server cannot run with below 1 is refused at parsing, in one sentence, rather than quietly raised.</summary>
+    private static void RequireAtLeastOne(Option<int> option) =>
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError($"{option.Name} must be at least 1.");
+            }
+        });
+
     private static Command ServeCommand()
     {
         var port = new Option<int>("--port") { Description = "gRPC port (0 = any free port).", DefaultValueFactory = _ => 7100 };
@@ -73,7 +83,10 @@ public static class BankCli
         var reserve = new Option<long>("--reserve-mb") { Description = "Disk space held back in DIR/space.reserve, released if the disk fills anyway.", DefaultValueFactory = _ => LedgerOptions.DefaultReserveBytes / MiB };
         var recentKeys = new Option<int>("--max-recent-keys") { Description = "Idempotency keys found through memory (about 28 bytes each, computed); older retained keys move to an indexed collection, slower to write.", DefaultValueFactory = _ => RecentKeys.DefaultCapacity };
         var checkpoint = new Option<int>("--checkpoint-pages") { Description = "Copy LiteDB's log into the data file once it holds this many 8 KiB pages.", DefaultValueFactory = _ => BankDatabase.DefaultCheckpointPages };
-        var command = new Command("serve", "Run the bank server.") { port, data, host, retention, minFree, reserve, recentKeys, checkpoint };
+        var materializeAfter = new Option<int>("--materialize-after") { Description = "Write an account's balance to its document once this many journal entries have passed since it changed (start-up replays at most about this many).", DefaultValueFactory = _ => Materialization.DefaultAfterEntries };
+        RequireAtLeastOne(checkpoint);
+        RequireAtLeastOne(materializeAfter);
+        var command = new Command("serve", "Run the bank server.") { port, data, host, retention, minFree, reserve, recentKeys, checkpoint, materializeAfter };
         command.SetAction(async (parse, cancellation) =>
         {
             var options = new BankServerOptions
@@ -85,7 +98,8 @@ public static class BankCli
                 MinFreeBytes = Math.Max(0, parse.GetValue(minFree)) * MiB,
                 ReserveBytes = Math.Max(0, parse.GetValue(reserve)) * MiB,
                 MaxRecentKeys = Math.Max(0, parse.GetValue(recentKeys)),
-                CheckpointPages = Math.Max(1, parse.GetValue(checkpoint)),
+                CheckpointPages = parse.GetValue(checkpoint),
+                MaterializeAfterEntries = parse.GetValue(materializeAfter),
                 MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
             };
             WebApplication app;

@@ -37,6 +37,9 @@ public sealed record BankServerOptions
     /// <summary>LiteDB's checkpoint size, in 8 KiB log pages.</summary>
     public int CheckpointPages { get; init; } = BankDatabase.DefaultCheckpointPages;
 
+    /// <summary>Entries a changed balance waits before its account document is written.</summary>
+    public int MaterializeAfterEntries { get; init; } = Materialization.DefaultAfterEntries;
+
     /// <summary>Tests only: fails storage steps on purpose (fault injection).</summary>
     public IStorageFaultInjector? StorageFaults { get; init; }
 
@@ -78,6 +81,7 @@ public static class BankServer
                 MaxRecentKeys = options.MaxRecentKeys,
                 KeyHash = options.KeyHash,
                 CheckpointPages = options.CheckpointPages,
+                MaterializeAfterEntries = options.MaterializeAfterEntries,
                 Faults = options.StorageFaults,
             },
             provider.GetRequiredService<ILoggerFactory>().CreateLogger("Ledger")));

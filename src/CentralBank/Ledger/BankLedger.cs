@@ -30,6 +30,9 @@ public sealed record LedgerOptions
     /// <summary>LiteDB's checkpoint size, in 8 KiB log pages.</summary>
     public int CheckpointPages { get; init; } = BankDatabase.DefaultCheckpointPages;
 
+    /// <summary>Entries a changed balance waits before its account document is written (start-up replays at most about this many).</summary>
+    public int MaterializeAfterEntries { get; init; } = Materialization.DefaultAfterEntries;
+
     /// <summary>Tests only: fails storage steps on purpose.</summary>
     public IStorageFaultInjector? Faults { get; init; }
 
@@ -49,7 +52,7 @@ public sealed class BankLedger : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         _db = new BankDatabase(options.DataDirectory, options.Faults, options.CheckpointPages);
-        State = LedgerState.Load(_db, options.IdempotencyKeyRetention, new RecentKeys(options.MaxRecentKeys, options.KeyHash));
+        State = LedgerState.Load(_db, options.IdempotencyKeyRetention, new RecentKeys(options.MaxRecentKeys, options.KeyHash), options.MaterializeAfterEntries);
         var disk = new DiskSpaceGuard(options.DataDirectory, options.MinFreeBytes, options.ReserveBytes);
         _writer = new LedgerWriter(_db, State, disk, options.IdempotencyKeyRetention, logger, _ => _stopped.Cancel(), options.MaxQueuedCommands);
     }

@@ -17,11 +17,11 @@ public sealed class LedgerState
     private readonly ConcurrentDictionary<string, string> _customerByTokenHash = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _customerNames = new(StringComparer.Ordinal);
 
-    private LedgerState(TimeSpan keyRetention, RecentKeys recentKeys, long materializedThrough)
+    private LedgerState(TimeSpan keyRetention, RecentKeys recentKeys, long materializedThrough, int materializeAfterEntries)
     {
         IdempotencyKeys = new KeyFilter(keyRetention);
         RecentKeys = recentKeys;
-        Materialization = new Materialization(materializedThrough);
+        Materialization = new Materialization(materializedThrough, materializeAfterEntries);
     }
 
     /// <summary>Every idempotency key of the indexed collection, so the writer looks up only keys that might be there.</summary>
@@ -38,10 +38,10 @@ public sealed class LedgerState
     public long CustomerCounter { get; private set; }
     public long AccountCounter { get; private set; }
 
-    public static LedgerState Load(BankDatabase db, TimeSpan keyRetention, RecentKeys? recentKeys = null)
+    public static LedgerState Load(BankDatabase db, TimeSpan keyRetention, RecentKeys? recentKeys = null, int materializeAfterEntries = Materialization.DefaultAfterEntries)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var state = new LedgerState(keyRetention, recentKeys ?? new RecentKeys(RecentKeys.DefaultCapacity), db.MaterializedThrough());
+        var state = new LedgerState(keyRetention, recentKeys ?? new RecentKeys(RecentKeys.DefaultCapacity), db.MaterializedThrough(), materializeAfterEntries);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         foreach (var account in db.Accounts.FindAll())
         {

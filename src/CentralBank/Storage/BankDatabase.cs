@@ -1,5 +1,6 @@
 using LedgerContrast.Shared.Storage;
 using LiteDB;
+using Microsoft.Win32.SafeHandles;
 
 namespace LedgerContrast.CentralBank.Storage;
 
@@ -21,6 +22,7 @@ public sealed class BankDatabase : IDisposable
 
     private readonly LiteDatabase _db;
     private readonly FileStream _dataFile;
+    private readonly SafeFileHandle _dataHandle;
     private readonly RenamedLogStream _logFile;
     private readonly BsonMapper _mapper;
     private readonly IStorageFaultInjector? _faults;
@@ -41,6 +43,7 @@ public sealed class BankDatabase : IDisposable
         // LiteDB's default mapper trims strings and stores "" as null: either would change what the journal hashes.
         _mapper = new BsonMapper { EmptyStringToNull = false, TrimWhitespace = false };
         _dataFile = RenamedLogStream.Open(FilePath, FileMode.OpenOrCreate);
+        _dataHandle = _dataFile.SafeFileHandle; // taken before LiteDB reads through the stream (the getter flushes it)
         try
         {
             _logFile = new RenamedLogStream(LogFilePath, _dataFile);
@@ -154,8 +157,9 @@ public sealed class BankDatabase : IDisposable
     public void FlushToDisk()
     {
         _faults?.Before(StorageStep.Flush);
-        DurableFlush.Flush(LogFilePath);
-        DurableFlush.Flush(FilePath);
+        // Through the descriptors held: a flush by path stats, opens and closes both files per batch.
+        _logFile.FlushToDisk();
+        RandomAccess.FlushToDisk(_dataHandle);
         if (!_logFileProtected)
         {
             ProtectFiles();

@@ -1,4 +1,5 @@
 using LedgerContrast.Shared.Storage;
+using Microsoft.Win32.SafeHandles;
 
 namespace LedgerContrast.CentralBank.Storage;
 
@@ -34,6 +35,7 @@ internal sealed class RenamedLogStream : Stream
     private readonly string _directory;
     private readonly FileStream _data;
     private FileStream _file;
+    private SafeFileHandle _fileHandle;
     private long _length;
     private FileStream? _spare;
     private Task _preparingSpare = Task.CompletedTask;
@@ -48,8 +50,16 @@ internal sealed class RenamedLogStream : Stream
         File.Delete(_sparePath);
         File.Delete(_retiredPath);
         _file = Open(path, FileMode.OpenOrCreate);
+        _fileHandle = _file.SafeFileHandle;
         _length = WrittenLength(_file);
     }
+
+    /// <summary>
+    /// fsync of the current log through the descriptor held, where a flush by path stats, opens and
+    /// closes the file for every batch. The handle is taken when the stream is made current:
+    /// FileStream's getter flushes its buffer, which must not happen under a concurrent reader.
+    /// </summary>
+    public void FlushToDisk() => RandomAccess.FlushToDisk(_fileHandle);
 
     /// <summary>
     /// The log up to its last page that is not all zeros: a spare written after the last swap ends
@@ -164,6 +174,7 @@ internal sealed class RenamedLogStream : Stream
         DurableFlush.Flush(_directory);
         var retired = _file;
         _file = next;
+        _fileHandle = next.SafeFileHandle;
         _file.Position = 0;
         _length = 0;
         _preparingSpare = Task.Run(() => _spare = ZeroFilled(retired));

@@ -19,9 +19,10 @@ public sealed class CrashRecoveryTests : IDisposable
 
     [Fact]
     public Task Every_acknowledged_transfer_survives_kill_9_exactly_once_and_the_audit_passes() =>
-        // Past the first materialization of balances (4,096 entries after an account changed), so
-        // the restart finds balances both in their collection and only in the journal.
-        KillMidLoadAndCheckAsync(4_500);
+        // Past the first materialization of balances (4,096 entries after an account changed, set
+        // here: the default waits 16,384), so the restart finds balances both in their collection
+        // and only in the journal.
+        KillMidLoadAndCheckAsync(4_500, "--materialize-after", "4096");
 
     /// <summary>
     /// The log is swapped for its spare at every checkpoint (RenamedLogStream); checkpointing every

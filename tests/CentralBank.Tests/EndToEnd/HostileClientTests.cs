@@ -50,6 +50,27 @@ public class HostileClientTests
         }
     }
 
+    [Theory]
+    [InlineData("--materialize-after")]
+    [InlineData("--checkpoint-pages")]
+    public async Task A_count_below_one_is_refused_at_start_with_one_sentence_and_nothing_created(string option)
+    {
+        var directory = TempDirectory.NewPath("lc-bank-count-");
+        try
+        {
+            var run = await ServerProcess.RunAsync("bank.dll", ["serve", "--port", "0", "--data", directory, option, "0"], [], TimeSpan.FromSeconds(60));
+
+            Assert.Equal(3, run.ExitCode);
+            Assert.Contains($"{option} must be at least 1", run.Stderr);
+            Assert.DoesNotContain("   at ", run.Stderr);
+            Assert.False(Directory.Exists(directory));
+        }
+        finally
+        {
+            TempDirectory.Delete(directory);
+        }
+    }
+
     [Fact]
     public async Task The_data_directory_and_ledger_files_are_readable_by_their_owner_only()
     {

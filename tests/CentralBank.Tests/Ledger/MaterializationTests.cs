@@ -7,8 +7,8 @@ using LedgerContrast.Protos.Bank.V1;
 namespace LedgerContrast.CentralBank.Tests.Ledger;
 
 /// <summary>
-/// Balances reach the account collection a few accounts at a time, each once it has waited 4,096
-/// entries; until then the journal is their only durable record. A restart must rebuild them from
+/// Balances reach the account collection a few accounts at a time, each once it has waited a number
+/// of entries (`--materialize-after`); until then the journal is their only durable record. A restart must rebuild them from
 /// it exactly — applying to each account only what its document lacks — and keys must answer as before.
 /// </summary>
 public class MaterializationTests
@@ -16,15 +16,16 @@ public class MaterializationTests
     [Fact]
     public async Task A_restart_while_accounts_are_written_a_few_at_a_time_applies_to_each_only_the_entries_its_document_lacks()
     {
-        await using var bank = await TestBank.StartAsync();
+        const int materializeAfter = 1_024; // the default is 16,384: a shorter wait crosses it with fewer transfers
+        await using var bank = await TestBank.StartAsync(o => o with { MaterializeAfterEntries = materializeAfter });
         var owner = await bank.NewCustomerAsync("many");
         var accounts = new List<string>();
         for (var i = 0; i < 200; i++)
         {
             accounts.Add(await bank.OpenAccountAsync(owner, 1_000_000));
         }
-        // Past the point where the first accounts are due (4,096 entries after they changed) and on.
-        var transfers = Materialization.EveryEntries + 2_000;
+        // Past the point where the first accounts are due and on.
+        var transfers = materializeAfter + 2_000;
         var next = 0;
         await Task.WhenAll(Enumerable.Range(0, 16).Select(async client =>
         {
