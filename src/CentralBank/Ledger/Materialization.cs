@@ -32,8 +32,9 @@ public sealed class Materialization
     /// <summary>
     /// How long a balance waits by default. Under uniform load every account changes every few
     /// hundred entries, so the wait sets how often each is rewritten: at 4,096, about one account
-    /// write per 4.5 entries (measured: 5% of the server's CPU samples, perf). A longer wait costs
-    /// only start-up, which replays at most this many entries (plus a batch).
+    /// write per 4.5 entries (computed; the account upserts were 5% of the server's CPU samples,
+    /// perf). A longer wait costs start-up: it replays the journal after the marker, which trails
+    /// the oldest pending change — about this many entries.
     /// </summary>
     public const int DefaultAfterEntries = 16_384;
     public const int MaxAccountsPerBatch = 64;
