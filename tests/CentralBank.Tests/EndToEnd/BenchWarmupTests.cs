@@ -26,7 +26,7 @@ public class BenchWarmupTests
             await Task.Delay(50);
         }
 
-        Assert.True(sum > 0);
+        GC.KeepAlive(sum); // the loop may not run at all: the compiler thread has often run already
         Assert.NotNull(compiler);
         Assert.True(compiler > TimeSpan.Zero, "the compiler thread has run");
         Assert.True(compiler <= Process.GetCurrentProcess().TotalProcessorTime, $"{compiler} is more than the whole process used: wrong fields");
