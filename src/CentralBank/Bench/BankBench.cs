@@ -122,13 +122,13 @@ public static class BankBench
                 raws.Add(raw);
                 runs.Add(await MeasureAsync("uniform", round, raw, server, load, options.Duration, random => Uniform(random, accounts)).ConfigureAwait(false));
                 var hotBefore = (await banks[0].GetBalanceAsync(new GetBalanceRequest { AccountId = hot }, headers, cancellationToken: cancellation)).Balance;
-                var hotRun = await MeasureAsync("hot account", round, raw, server, load, options.Duration, random => (hot, accounts[1 + random.Next(accounts.Count - 1)])).ConfigureAwait(false);
+                var hotRun = await MeasureAsync("hot account", round, raw, server, load, options.Duration, random => HotAccount(random, accounts)).ConfigureAwait(false);
                 runs.Add(hotRun);
                 var hotAfter = (await banks[0].GetBalanceAsync(new GetBalanceRequest { AccountId = hot }, headers, cancellationToken: cancellation)).Balance;
                 // Each hot transfer moved exactly 1 minor unit out of the hot account.
                 lostUpdates += hotBefore - hotRun.Succeeded - hotAfter;
                 runs.Add(await MeasureAsync(BalanceReads, round, raw, server, load,
-                    () => load.ReadAsync($"reads-{round}", options.Duration, random => accounts[random.Next(accounts.Count)])).ConfigureAwait(false));
+                    () => load.ReadAsync($"reads-{round}", options.Duration, random => AnyAccount(random, accounts))).ConfigureAwait(false));
             }
             var summaries = runs.GroupBy(r => r.Name).Select(Summarise).ToList();
             return new Report(server.Description, Environment.ProcessorCount, options.Rounds, options.Duration.TotalSeconds, warmedUp.TotalSeconds, raws, Median(raws), runs, summaries, lostUpdates, loadBefore, MachineLoad.Now());
@@ -164,8 +164,8 @@ public static class BankBench
             var run = (i % 3) switch
             {
                 0 => load.RunAsync(name, slice, random => Uniform(random, accounts)),
-                1 => load.RunAsync(name, slice, random => (accounts[0], accounts[1 + random.Next(accounts.Count - 1)])),
-                _ => load.ReadAsync(name, slice, random => accounts[random.Next(accounts.Count)]),
+                1 => load.RunAsync(name, slice, random => HotAccount(random, accounts)),
+                _ => load.ReadAsync(name, slice, random => AnyAccount(random, accounts)),
             };
             await run.ConfigureAwait(false);
             var settled = (server.CpuTime() - cpuBefore, server.CompilerCpuTime() - compilerBefore) switch
@@ -181,7 +181,13 @@ public static class BankBench
     }
 
     private static (string From, string To) Uniform(Random random, List<string> accounts) =>
-        (accounts[random.Next(accounts.Count)], accounts[random.Next(accounts.Count)]);
+        (AnyAccount(random, accounts), AnyAccount(random, accounts));
+
+    /// <summary>From the hot account (the first) to any other.</summary>
+    private static (string From, string To) HotAccount(Random random, List<string> accounts) =>
+        (accounts[0], accounts[1 + random.Next(accounts.Count - 1)]);
+
+    private static string AnyAccount(Random random, List<string> accounts) => accounts[random.Next(accounts.Count)];
 
     private static Task<RunResult> MeasureAsync(string name, int round, double raw, BenchServer server, LoadGenerator load, TimeSpan duration, Func<Random, (string From, string To)> pick) =>
         MeasureAsync(name, round, raw, server, load, () => load.RunAsync($"{name}-{round}", duration, pick));

@@ -83,7 +83,7 @@ public static class BankCli
         var reserve = new Option<long>("--reserve-mb") { Description = "Disk space held back in DIR/space.reserve, released if the disk fills anyway.", DefaultValueFactory = _ => LedgerOptions.DefaultReserveBytes / MiB };
         var recentKeys = new Option<int>("--max-recent-keys") { Description = "Idempotency keys found through memory (about 28 bytes each, computed); older retained keys move to an indexed collection, slower to write.", DefaultValueFactory = _ => RecentKeys.DefaultCapacity };
         var checkpoint = new Option<int>("--checkpoint-pages") { Description = "Copy LiteDB's log into the data file once it holds this many 8 KiB pages.", DefaultValueFactory = _ => BankDatabase.DefaultCheckpointPages };
-        var materializeAfter = new Option<int>("--materialize-after") { Description = "Write an account's balance to its document once this many journal entries have passed since it changed (start-up replays at most about this many).", DefaultValueFactory = _ => Materialization.DefaultAfterEntries };
+        var materializeAfter = new Option<int>("--materialize-after") { Description = "Write an account's balance to its document once this many journal entries have passed since it changed (start-up replays about this many).", DefaultValueFactory = _ => Materialization.DefaultAfterEntries };
         RequireAtLeastOne(checkpoint);
         RequireAtLeastOne(materializeAfter);
         var command = new Command("serve", "Run the bank server.") { port, data, host, retention, minFree, reserve, recentKeys, checkpoint, materializeAfter };

@@ -30,7 +30,7 @@ public sealed record LedgerOptions
     /// <summary>LiteDB's checkpoint size, in 8 KiB log pages.</summary>
     public int CheckpointPages { get; init; } = BankDatabase.DefaultCheckpointPages;
 
-    /// <summary>Entries a changed balance waits before its account document is written (start-up replays at most about this many).</summary>
+    /// <summary>Entries a changed balance waits before its account document is written (start-up replays about this many).</summary>
     public int MaterializeAfterEntries { get; init; } = Materialization.DefaultAfterEntries;
 
     /// <summary>Tests only: fails storage steps on purpose.</summary>
