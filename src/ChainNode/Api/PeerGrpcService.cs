@@ -24,6 +24,8 @@ public sealed class PeerGrpcService(PeerManager peers) : PeerService.PeerService
 
     public override Task<LocatorReply> FindBlocksAfter(LocatorRequest request, ServerCallContext context) => Task.FromResult(peers.OnFindBlocksAfter(request, Session(context)));
 
+    public override Task<HeadersReply> GetHeaders(HeadersRequest request, ServerCallContext context) => Task.FromResult(peers.OnGetHeaders(request, Session(context)));
+
     public override Task<GetAddressesReply> GetAddresses(GetAddressesRequest request, ServerCallContext context) => Task.FromResult(peers.OnGetAddresses(Session(context)));
 
     private static string? Session(ServerCallContext? context) => context?.RequestHeaders.GetValue(Peer.SessionHeader);

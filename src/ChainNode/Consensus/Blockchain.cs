@@ -33,7 +33,11 @@ public sealed record ChainTipInfo(Hash256 Hash, uint Height, uint BranchLength, 
 /// </summary>
 public sealed class Blockchain
 {
-    /// <summary>How much less work than the tip a side branch may have and still be stored: the work of this many recent blocks.</summary>
+    /// <summary>
+    /// How much less work than the tip a side branch may have and still be stored when its
+    /// branch's work is unknown (a block nobody's headers vouched for): the work of this many
+    /// recent blocks. Blocks of a header chain proven heavier (<see cref="Want"/>) are never held to it.
+    /// </summary>
     public const int MaxReorgDepth = 144;
 
     private readonly ChainParameters _parameters;
@@ -46,7 +50,11 @@ public sealed class Blockchain
     private readonly BoundedLru<OutPoint, Hash256> _recentSpends = new(200_000);
     private readonly Dictionary<Hash256, ConsensusException> _connectFailures = [];
     private readonly Dictionary<Hash256, Hash256> _conflicts = [];
+    private readonly BoundedLru<Hash256, bool> _wanted = new(MaxWantedBlocks);
     private long _sequence;
+
+    /// <summary>How many blocks of header chains proven heavier are remembered as wanted (a few branches' worth; see <see cref="HeaderBranch"/>).</summary>
+    public const int MaxWantedBlocks = 100_000;
 
     public Blockchain(ChainParameters parameters, ChainStore store)
     {
@@ -120,6 +128,22 @@ public sealed class Blockchain
     public IEnumerable<Hash256> BlockHashes => _index.Keys;
 
     public BlockIndexEntry? Find(Hash256 hash) => _index.GetValueOrDefault(hash);
+
+    /// <summary>The reason a block with this hash was refused for its own fault, if it was (bounded memory: the most recent 10,000).</summary>
+    public string? RejectedReason(Hash256 hash) => _rejected.TryPeek(hash, out var reason) ? reason : null;
+
+    /// <summary>
+    /// The blocks of a header chain whose work beats the tip (headers first): each is stored when
+    /// it arrives however deep below the tip its branch forks, since its branch is known to win.
+    /// </summary>
+    public void Want(IEnumerable<Hash256> blocks)
+    {
+        ArgumentNullException.ThrowIfNull(blocks);
+        foreach (var hash in blocks)
+        {
+            _wanted.Set(hash, true);
+        }
+    }
 
     public bool IsOnActiveChain(BlockIndexEntry entry) => entry.Height < _active.Count && _active[(int)entry.Height] == entry;
 
@@ -248,13 +272,19 @@ public sealed class Blockchain
     public const int OrphanRetargetSteps = 8;
 
     /// <summary>
-    /// A side branch is stored only if it could still win: its work may trail the tip by at most
-    /// the work of the last <see cref="MaxReorgDepth"/> blocks. Otherwise anyone could fork from
-    /// deep history, where difficulty was low, and fill the disk with blocks costing a few hashes.
-    /// Not the block's fault (it may be valid), so not cached and not punished.
+    /// A block of a header chain proven heavier is always stored. Any other side branch, whose
+    /// work is unknown, is stored only if it could still win: its work may trail the tip by at
+    /// most the work of the last <see cref="MaxReorgDepth"/> blocks. Otherwise anyone could fork
+    /// from deep history, where difficulty was low, and fill the disk with blocks costing a few
+    /// hashes. Not the block's fault (it may be valid), so not cached and not punished: the peer
+    /// manager then asks the sender for its headers, which prove the branch's work or store nothing.
     /// </summary>
     private void RequireEnoughWork(Block block, BlockIndexEntry parent)
     {
+        if (_wanted.ContainsKey(block.Hash))
+        {
+            return;
+        }
         var work = parent.ChainWork + Target.Work(block.Header.Bits);
         var reach = _active.Count > MaxReorgDepth ? Tip.ChainWork - _active[^(MaxReorgDepth + 1)].ChainWork : Tip.ChainWork;
         if (work + reach < Tip.ChainWork)
@@ -451,6 +481,7 @@ public sealed class Blockchain
     {
         var entry = new BlockIndexEntry(block.Header, parent.Height + 1, parent, _sequence++) { ReceivedMs = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
         _store.SaveBlock(entry, block);
+        _wanted.Remove(entry.Hash);
         _recentBlocks.Set(entry.Hash, block);
         _index[entry.Hash] = entry;
         parent.Children++;

@@ -98,4 +98,7 @@ public static class RejectReasons
     public const string BlockBadVersion = "BLOCK_BAD_VERSION";
     public const string BlockInvalidParent = "BLOCK_INVALID_PARENT";
     public const string BlockInsufficientWork = "BLOCK_INSUFFICIENT_WORK";
+
+    // Headers (headers-first sync): a peer's answer to a locator that links to nothing
+    public const string HeadersNotConnected = "HEADERS_NOT_CONNECTED";
 }

@@ -33,6 +33,10 @@ public sealed partial class PeerManager : IAsyncDisposable
     public const int MaxMessageBytes = 8 * 1024 * 1024;
     public const int MaxBlocksPerRequest = 100;
     public const int MaxHashesPerLocatorReply = 500;
+    public const int MaxHeadersPerReply = 2_000;
+
+    /// <summary>What the header syncs of this node may hold in memory before a branch proves more work: all at once, and one branch (PROTOCOL.md §9, Limits).</summary>
+    public const long MaxHeaderBytes = 16 * 1024 * 1024, MaxHeaderBytesPerBranch = 8 * 1024 * 1024;
     public const int MaxInboundPeers = 64;
     public const int MaxInventoryItems = 10_000;
     public const int MaxLearnedAddresses = 1_000;
@@ -55,6 +59,7 @@ public sealed partial class PeerManager : IAsyncDisposable
     private readonly Dictionary<PeerAddress, (DateTime NextTry, TimeSpan Backoff)> _backoff = [];
     private readonly BlockDownloads _downloads = new(s_downloadDeadline);
     private readonly BanList _bans = new();
+    private readonly HeaderBudget _headerBudget = new(MaxHeaderBytes, MaxHeaderBytesPerBranch);
     private readonly CancellationTokenSource _stopping = new();
     private Task? _maintenance;
 
@@ -344,9 +349,29 @@ public sealed partial class PeerManager : IAsyncDisposable
         RequireSession(session);
         var max = (int)Math.Clamp(request.MaxHashes == 0 ? MaxHashesPerLocatorReply : request.MaxHashes, 1, MaxHashesPerLocatorReply);
         var reply = new LocatorReply();
-        reply.Hashes.AddRange(_engine.BlocksAfter(request.Locator.Take(64).Select(h => ChainProto.HashFromProto(h, "locator hash")), max).Select(h => h.ToByteString()));
+        reply.Hashes.AddRange(_engine.BlocksAfter(request.Locator.Take(MaxLocatorHashes).Select(h => ChainProto.HashFromProto(h, "locator hash")), max).Select(h => h.ToByteString()));
         return reply;
     }
+
+    public HeadersReply OnGetHeaders(HeadersRequest request, string? session)
+    {
+        RequireSession(session);
+        return AnswerHeaders(_engine, request);
+    }
+
+    /// <summary>The one answer to a headers request, for peers and light clients alike: active-chain headers after the locator, at most <see cref="MaxHeadersPerReply"/>.</summary>
+    public static HeadersReply AnswerHeaders(NodeEngine engine, HeadersRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(request);
+        var max = (int)Math.Clamp(request.MaxHeaders == 0 ? MaxHeadersPerReply : request.MaxHeaders, 1, MaxHeadersPerReply);
+        var reply = new HeadersReply();
+        reply.Headers.AddRange(engine.HeadersAfter(request.Locator.Take(MaxLocatorHashes).Select(h => ChainProto.HashFromProto(h, "locator hash")), max).Select(h => h.ToProto()));
+        return reply;
+    }
+
+    /// <summary>How many hashes of a locator are read (the rest is ignored): 64 reach genesis from any height a chain can have.</summary>
+    public const int MaxLocatorHashes = 64;
 
     /// <summary>Only proven addresses are passed on: a claimed one may be anyone's.</summary>
     public GetAddressesReply OnGetAddresses(string? session)
@@ -368,9 +393,13 @@ public sealed partial class PeerManager : IAsyncDisposable
     private void OnTipChanged(ChainUpdate update)
     {
         var inventory = new Inventory();
-        inventory.BlockHashes.AddRange(update.Connected.Select(b => b.Hash.ToByteString()));
+        inventory.BlockHashes.AddRange(update.Connected.Select(b => b.Hash.ToByteString()).Take(MaxInventoryItems));
         if (update.Disconnected.Count > 0 || update.Connected.Count != 1)
         {
+            // The old branch's payments that went back to the mempool are news to peers that
+            // never saw them (a partition's other side): announced with the blocks, fetched if lacked.
+            var returned = update.Disconnected.SelectMany(b => b.Transactions.Skip(1)).Select(t => t.Txid).ToList();
+            inventory.Txids.AddRange(_engine.Read(n => returned.Where(t => n.Pool.Find(t) is not null).Take(MaxInventoryItems - inventory.BlockHashes.Count).Select(t => t.ToByteString()).ToList()));
             Broadcast(inventory);
             return;
         }
@@ -582,7 +611,8 @@ public sealed partial class PeerManager : IAsyncDisposable
             }
             var results = await _engine.SubmitBlocksAsync(blocks, stopAfter: ex => Punishable(ex.Fault, ex)).ConfigureAwait(false);
             var newBlocks = results.Count(r => r.Outcome is { Acceptance: BlockAcceptance.Accepted or BlockAcceptance.Orphan } && r.Refusal is null);
-            var sawOrphan = results.Any(r => r.Outcome?.Acceptance == BlockAcceptance.Orphan);
+            // An orphan's branch, and a deep side branch's work, are unknown: the sender's headers tell.
+            var sawOrphan = results.Any(r => r.Outcome?.Acceptance == BlockAcceptance.Orphan || r.Refusal?.Fault == BlockFault.TooLittleWork);
             if (results.FirstOrDefault(r => r.Refusal is { } refusal && Punishable(refusal.Fault, refusal)) is { } invalid)
             {
                 Ban(peer, $"sent invalid block {invalid.Block.Hash} ({invalid.Refusal!.Reason})");
@@ -666,9 +696,13 @@ public sealed partial class PeerManager : IAsyncDisposable
     };
 
     /// <summary>
-    /// Locator-based catch-up: ask what follows our chain, download it in batches, repeat until
-    /// nothing is new. A round that brings nothing new (every block known, refused or too early)
-    /// ends the sync and pauses it for this peer, doubling up to a minute: never a busy loop.
+    /// Headers-first catch-up (PROTOCOL.md §9): ask the peer for the headers after our locator
+    /// (and after the branch we hold of it), check them as headers, and only once its header chain
+    /// carries more work than our tip download the blocks it names — so a branch however deep is
+    /// taken when it wins, and one that never wins costs bounded memory and stores nothing.
+    /// Repeats until the peer has nothing more. A sync that ends without progress (the peer's
+    /// chain is not heavier, its blocks never come, a header is from the future) pauses it for
+    /// this peer, 1 s doubling up to a minute: never a busy loop.
     /// </summary>
     public async Task SyncFromAsync(Peer peer)
     {
@@ -677,31 +711,18 @@ public sealed partial class PeerManager : IAsyncDisposable
         {
             return;
         }
+        using var branch = new HeaderBranch(_headerBudget);
         try
         {
-            while (!_stopping.IsCancellationRequested && IsConnected(peer))
+            var (progress, why) = await SyncHeadersFirstAsync(peer, branch).ConfigureAwait(false);
+            if (progress is SyncProgress.Stalled)
             {
-                var request = new LocatorRequest { MaxHashes = MaxHashesPerLocatorReply };
-                request.Locator.AddRange(_engine.Locator().Select(h => h.ToByteString()));
-                var reply = await peer.Client.FindBlocksAfterAsync(request, deadline: Deadline(s_callDeadline), cancellationToken: _stopping.Token).ConfigureAwait(false);
-                var missing = reply.Hashes.Select(h => ChainProto.HashFromProto(h, "block hash")).Where(h => !_engine.HasBlock(h)).ToList();
-                if (missing.Count == 0)
-                {
-                    peer.SyncBackoff = TimeSpan.Zero;
-                    return;
-                }
-                var progress = await StreamAsync(peer, missing).ConfigureAwait(false);
-                if (progress < 0)
-                {
-                    return; // the sender was banned
-                }
-                if (progress == 0)
-                {
-                    peer.SyncBackoff = TimeSpan.FromTicks(Math.Clamp(peer.SyncBackoff.Ticks * 2, TimeSpan.FromSeconds(1).Ticks, s_maxSyncPause.Ticks));
-                    peer.SyncPausedUntil = DateTime.UtcNow + peer.SyncBackoff;
-                    LogSyncPaused(_logger, peer.Address, peer.SyncBackoff.TotalSeconds);
-                    return;
-                }
+                peer.SyncBackoff = TimeSpan.FromTicks(Math.Clamp(peer.SyncBackoff.Ticks * 2, TimeSpan.FromSeconds(1).Ticks, s_maxSyncPause.Ticks));
+                peer.SyncPausedUntil = DateTime.UtcNow + peer.SyncBackoff;
+                LogSyncPaused(_logger, peer.Address, why, peer.SyncBackoff.TotalSeconds);
+            }
+            else if (progress is SyncProgress.UpToDate)
+            {
                 peer.SyncBackoff = TimeSpan.Zero;
             }
         }
@@ -713,6 +734,98 @@ public sealed partial class PeerManager : IAsyncDisposable
         {
             peer.SyncGate.Release();
         }
+    }
+
+    private enum SyncProgress
+    {
+        /// <summary>The peer has nothing we lack, or everything it had arrived.</summary>
+        UpToDate,
+
+        /// <summary>Nothing came of it: the peer's chain is not heavier, its blocks did not come, or a header is from the future.</summary>
+        Stalled,
+
+        /// <summary>The peer was banned or is gone.</summary>
+        Ended,
+    }
+
+    /// <returns>How the sync ended, and for a stall why, in words for the log.</returns>
+    private async Task<(SyncProgress Progress, string Why)> SyncHeadersFirstAsync(Peer peer, HeaderBranch branch)
+    {
+        var downloaded = false;
+        var received = 0;
+        while (!_stopping.IsCancellationRequested && IsConnected(peer))
+        {
+            var request = new HeadersRequest { MaxHeaders = MaxHeadersPerReply };
+            if (branch.Headers.Count > 0)
+            {
+                request.Locator.Add(branch.Last!.Hash.ToByteString()); // the peer sent it: it continues from there
+            }
+            request.Locator.AddRange(_engine.Locator().Take(MaxLocatorHashes - request.Locator.Count).Select(h => h.ToByteString()));
+            var reply = await peer.Client.GetHeadersAsync(request, deadline: Deadline(s_callDeadline), cancellationToken: _stopping.Token).ConfigureAwait(false);
+            if (reply.Headers.Count > MaxHeadersPerReply)
+            {
+                Ban(peer, $"sent {reply.Headers.Count} headers in one reply; at most {MaxHeadersPerReply} were asked for");
+                return (SyncProgress.Ended, "");
+            }
+            List<BlockHeader> headers;
+            try
+            {
+                headers = [.. reply.Headers.Select(ChainProto.FromProto)];
+            }
+            catch (FormatException ex)
+            {
+                Ban(peer, $"sent a malformed header: {ex.Message}");
+                return (SyncProgress.Ended, "");
+            }
+            var (outcome, moreWork) = _engine.ExtendHeaders(branch, headers);
+            received += headers.Count;
+            switch (outcome.Verdict)
+            {
+                case HeaderVerdict.Invalid:
+                case HeaderVerdict.NotConnected:
+                    Ban(peer, $"sent an invalid header ({outcome.Reason}: {outcome.Detail})");
+                    return (SyncProgress.Ended, "");
+                case HeaderVerdict.TimeFuture:
+                case HeaderVerdict.TooLong:
+                case HeaderVerdict.Extended:
+                    break;
+            }
+            if (moreWork)
+            {
+                var missing = _engine.MissingBlocks(branch);
+                if (missing.Count > 0)
+                {
+                    var fetched = await StreamAsync(peer, missing).ConfigureAwait(false);
+                    if (fetched < 0)
+                    {
+                        return (SyncProgress.Ended, "");
+                    }
+                    _engine.MissingBlocks(branch); // what arrived leaves the branch
+                    if (fetched == 0)
+                    {
+                        return downloaded ? (SyncProgress.UpToDate, "") : (SyncProgress.Stalled, $"its headers prove more work than our tip, but none of the {missing.Count} blocks asked for arrived new");
+                    }
+                    downloaded = true;
+                }
+            }
+            var peerHasMore = outcome.Verdict == HeaderVerdict.Extended && headers.Count == MaxHeadersPerReply;
+            if (!peerHasMore)
+            {
+                // Its whole chain is here: we are level with it, or it is lighter than ours, or a
+                // header is from the future, or its branch outgrew what headers may hold.
+                if (downloaded || (headers.Count == 0 && outcome.Verdict == HeaderVerdict.Extended))
+                {
+                    return (SyncProgress.UpToDate, "");
+                }
+                return (SyncProgress.Stalled, outcome.Verdict switch
+                {
+                    HeaderVerdict.TimeFuture => $"a header is too far in the future ({outcome.Detail})",
+                    HeaderVerdict.TooLong => $"{received:N0} headers and no more work than our tip: {outcome.Detail}",
+                    HeaderVerdict.Extended or HeaderVerdict.Invalid or HeaderVerdict.NotConnected => $"its {received:N0} headers after our locator carry no more work than our tip",
+                });
+            }
+        }
+        return (SyncProgress.Ended, "");
     }
 
     /// <summary>
@@ -1191,8 +1304,8 @@ public sealed partial class PeerManager : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Debug, Message = "Fetching from {Address} failed: {Why}")]
     private static partial void LogFetchFailed(ILogger logger, PeerAddress address, string why);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Catch-up from {Address} brought nothing new: paused for {Seconds} s")]
-    private static partial void LogSyncPaused(ILogger logger, PeerAddress address, double seconds);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Catch-up from {Address} brought nothing new ({Why}): paused for {Seconds} s")]
+    private static partial void LogSyncPaused(ILogger logger, PeerAddress address, string why, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Inbound peer claiming {Address} is not verified: {Why}")]
     private static partial void LogNotVouched(ILogger logger, PeerAddress address, string why);

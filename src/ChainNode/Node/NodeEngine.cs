@@ -277,6 +277,38 @@ public sealed partial class NodeEngine : IDisposable
         return results;
     }
 
+    /// <summary>
+    /// Checks a peer's headers onto its branch (headers first, PROTOCOL.md §9) and, once the
+    /// branch carries more work than the tip, marks its blocks as wanted, so each is stored when
+    /// it arrives however deep the fork. Reads the chain and writes nothing to disk.
+    /// </summary>
+    /// <returns>The outcome, and whether the branch now beats the tip (its missing blocks are worth fetching).</returns>
+    public (HeadersOutcome Outcome, bool MoreWork) ExtendHeaders(HeaderBranch branch, IReadOnlyList<BlockHeader> headers)
+    {
+        ArgumentNullException.ThrowIfNull(branch);
+        return Read(node =>
+        {
+            var outcome = branch.Extend(node.Chain, headers, node._clock());
+            var moreWork = branch.HasMoreWorkThan(node.Chain.Tip);
+            if (moreWork)
+            {
+                node.Chain.Want(branch.Headers.Select(h => h.Hash));
+            }
+            return (outcome, moreWork);
+        });
+    }
+
+    /// <summary>What of a branch is still to fetch, oldest first; the headers whose blocks are stored leave it.</summary>
+    public List<Hash256> MissingBlocks(HeaderBranch branch)
+    {
+        ArgumentNullException.ThrowIfNull(branch);
+        return Read(node =>
+        {
+            branch.DropStored(node.Chain);
+            return branch.MissingBlocks(node.Chain);
+        });
+    }
+
     /// <summary>One block through the chain, and its tip changes through the mempool; the caller holds the lock.</summary>
     private BlockOutcome ProcessAndApply(Block block)
     {

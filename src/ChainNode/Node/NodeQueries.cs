@@ -33,10 +33,18 @@ public sealed partial class NodeEngine
 
     /// <summary>What a peer with this locator lacks: active-chain hashes after the last one we share, oldest first.</summary>
     public IReadOnlyList<Hash256> BlocksAfter(IEnumerable<Hash256> locator, int max) => Read(node =>
+        node.ActiveAfter(locator, max).Select(e => e.Hash).ToList());
+
+    /// <summary>The headers of what a peer (or light client) with this locator lacks: active-chain headers after the last one we share, oldest first.</summary>
+    public IReadOnlyList<BlockHeader> HeadersAfter(IEnumerable<Hash256> locator, int max) => Read(node =>
+        node.ActiveAfter(locator, max).Select(e => e.Header).ToList());
+
+    /// <summary>The active chain after the first locator hash on it (genesis if none is), at most <paramref name="max"/> entries.</summary>
+    private IEnumerable<BlockIndexEntry> ActiveAfter(IEnumerable<Hash256> locator, int max)
     {
-        var fork = locator.Select(node.Chain.Find).FirstOrDefault(e => e is not null && node.Chain.IsOnActiveChain(e)) ?? node.Chain.ActiveChain[0];
-        return node.Chain.ActiveChain.Skip((int)fork.Height + 1).Take(max).Select(e => e.Hash).ToList();
-    });
+        var fork = locator.Select(Chain.Find).FirstOrDefault(e => e is not null && Chain.IsOnActiveChain(e)) ?? Chain.ActiveChain[0];
+        return Chain.ActiveChain.Skip((int)fork.Height + 1).Take(max);
+    }
 
     /// <summary>
     /// The transaction ids this node knows (pending, confirmed, conflicted) that start with

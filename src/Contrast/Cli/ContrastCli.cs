@@ -19,6 +19,7 @@ public static class ContrastCli
     private static readonly Option<string?> s_linkLatency = new("--link-latency") { Description = "forks: simulated one-way delay of each message between the lab's nodes, e.g. 100ms (default 100ms)." };
     private static readonly Option<string?> s_sizes = new("--nodes") { Description = "scale: chain network sizes, e.g. 3,6,12." };
     private static readonly Option<string?> s_clients = new("--clients") { Description = "scale: concurrent bank clients at each step, e.g. 1,4,16,64." };
+    private static readonly Option<bool> s_long = new("--long") { Description = $"partition: longer than 144 blocks ({PartitionScenario.LongMinorityBlocks} against {PartitionScenario.LongMajorityBlocks}), on regtest lab nodes of its own; the report says how deep the heal reorganised." };
     private static readonly Option<int> s_k = new("--confirmations", "-k") { Description = "Confirmations a merchant waits for.", DefaultValueFactory = _ => 3, Recursive = true };
 
     public static Task<int> RunAsync(string[] args)
@@ -43,6 +44,10 @@ public static class ContrastCli
             {
                 command.Options.Add(s_linkLatency);
             }
+            if (experiment.Name == "partition")
+            {
+                command.Options.Add(s_long);
+            }
             root.Subcommands.Add(command);
         }
         var all = new Command("all", "Every experiment in order, then one report (--quick: the short version).");
@@ -63,7 +68,7 @@ public static class ContrastCli
             (lab, k, _) => DoubleSpendScenario.RunAsync(lab, k)),
         new("partition", "A 51% attack after a partition heals; the bank under a partition.", "Finality under a partition",
             "We cut the network in two: bob is paid on the small side and waits for confirmations, while the big side spends the same coins to carol. When the network heals, the heavier chain wins and bob's confirmed payment disappears; the bank's cut-off client simply gets an error.",
-            (lab, k, _) => PartitionScenario.RunAsync(lab, k)),
+            (lab, k, parse) => PartitionScenario.RunAsync(lab, k, parse.GetValue(s_long))),
         new("outage", "Kill the bank; kill a node.", "Reliability",
             "We kill -9 the bank while a client keeps paying, then one chain node. Every bank client is down until the one server is back; the chain's other nodes carry on.",
             (lab, _, _) => OutageScenario.RunAsync(lab)),

@@ -13,24 +13,31 @@ namespace LedgerContrast.Contrast.Scenarios;
 /// A 51 % attack after a partition: bob is paid on the minority side and sees k confirmations;
 /// the majority spends the same coins to carol and out-mines it; when the network heals, bob's
 /// "confirmed" payment is reversed. The bank's counterpart: a cut-off client gets errors, not a
-/// double spend (consistency over availability).
+/// double spend (consistency over availability). The long version (<c>--long</c>) keeps the
+/// sides apart for longer than 144 blocks, on a regtest lab network of its own where blocks cost
+/// nothing: the heal still reorganises the minority onto the heavier branch, however deep.
 /// </summary>
 public static class PartitionScenario
 {
     /// <summary>How many blocks' work the majority must lead by before the partition heals.</summary>
     public const int LeadBlocks = 3;
 
-    public static async Task<ScenarioResult> RunAsync(LabNetwork lab, int confirmations)
+    /// <summary>The long partition: blocks both sides share, then each side's own (more than the 144 blocks a node stores unasked).</summary>
+    public const int LongSharedBlocks = 20, LongMinorityBlocks = 200, LongMajorityBlocks = 260;
+
+    public static async Task<ScenarioResult> RunAsync(LabNetwork lab, int confirmations, bool longPartition = false)
     {
         ArgumentNullException.ThrowIfNull(lab);
-        if (lab.Nodes.Count < 3)
+        if (!longPartition && lab.Nodes.Count < 3)
         {
             throw new Shared.Cli.CliException("TOO_FEW_NODES", "The partition experiment needs at least 3 nodes (a minority of 1 and a majority of 2).");
         }
         var result = new ScenarioResult("partition");
         var progress = new Progress("partition");
         var bankVerdict = lab.HasBank ? await RunBankAsync(lab, result, progress).ConfigureAwait(false) : "(no bank in this network)";
-        var chainVerdict = await RunChainAsync(lab, result, progress, confirmations).ConfigureAwait(false);
+        var chainVerdict = longPartition
+            ? await RunLongChainAsync(lab, result, progress).ConfigureAwait(false)
+            : await RunChainAsync(lab, result, progress, confirmations).ConfigureAwait(false);
         result.Verdicts.Add(new Verdict("Finality", bankVerdict, chainVerdict));
         result.Seconds = progress.Elapsed.TotalSeconds;
         result.Steps.AddRange(progress.Steps);
@@ -82,26 +89,9 @@ public static class PartitionScenario
         using var alice = lab.Wallets.Load("alice");
         using var bob = lab.Wallets.Load("bob");
         using var carol = lab.Wallets.Load("carol");
-        var info = await ChainLab.InfoAsync(minority[0]).ConfigureAwait(false);
-        var coin = await ChainLab.WaitForCoinAsync(progress, minority[0], alice).ConfigureAwait(false);
-        var toBob = ChainLab.Pay(coin, alice, bob, ChainLab.NetworkId(info));
-        var toCarol = ChainLab.Pay(coin, alice, carol, ChainLab.NetworkId(info));
+        var (toBob, toCarol) = await ConflictingPaymentsAsync(progress, minority[0], alice, bob, carol).ConfigureAwait(false);
 
-        progress.Step($"chain: partition: {string.Join(",", minority.Select(n => n.Name))} | {string.Join(",", majority.Select(n => n.Name))} (remove-peer both ways)");
-        await LabNetwork.SetLinksAsync(minority, majority, connect: false).ConfigureAwait(false);
-        await progress.UntilAsync("the two sides to be disconnected", async () =>
-        {
-            foreach (var node in minority.Concat(majority))
-            {
-                var peers = await node.Api.ListPeersAsync(new ListPeersRequest()).ConfigureAwait(false);
-                var others = node == minority[0] ? majority : minority;
-                if (peers.Peers.Any(p => others.Any(o => o.Url.EndsWith(p.Address, StringComparison.Ordinal))))
-                {
-                    return false;
-                }
-            }
-            return true;
-        }, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        await PartitionAsync(progress, minority, majority).ConfigureAwait(false);
 
         await ChainLab.SubmitAsync(minority[0], toBob).ConfigureAwait(false);
         progress.Step($"chain: minority: pay bob {ChainLab.Abbreviate(toBob.Txid)}; waiting for {k} confirmations");
@@ -155,6 +145,101 @@ public static class PartitionScenario
         result.Expect(reversed.State == ChainState.Conflicted && ChainProto.HashFromProto(reversed.ConflictingTxid, "txid") == toCarol.Txid,
             "chain: bob's payment was not reported conflicted by carol's after the heal");
         return $"probabilistic: bob's payment had {bobConfirmed.Confirmations} confirmations on the minority, then the majority's heavier branch reversed it ({reorganised} blocks reorganised; it is now conflicted by carol's payment)";
+    }
+
+    /// <summary>Two spends of one coin of alice's, signed now and sent later: to bob (on the minority) and to carol (on the majority).</summary>
+    private static async Task<(Shared.Chain.Transaction ToBob, Shared.Chain.Transaction ToCarol)> ConflictingPaymentsAsync(Progress progress, LabNode node, Shared.Crypto.PrivateKey alice, Shared.Crypto.PrivateKey bob, Shared.Crypto.PrivateKey carol)
+    {
+        var networkId = ChainLab.NetworkId(await ChainLab.InfoAsync(node).ConfigureAwait(false));
+        var coin = await ChainLab.WaitForCoinAsync(progress, node, alice).ConfigureAwait(false);
+        return (ChainLab.Pay(coin, alice, bob, networkId), ChainLab.Pay(coin, alice, carol, networkId));
+    }
+
+    /// <summary>Removes the peers between the sides both ways, and waits until no node lists one of the other side.</summary>
+    private static async Task PartitionAsync(Progress progress, LabNode[] minority, LabNode[] majority)
+    {
+        progress.Step($"chain: partition: {string.Join(",", minority.Select(n => n.Name))} | {string.Join(",", majority.Select(n => n.Name))} (remove-peer both ways)");
+        await LabNetwork.SetLinksAsync(minority, majority, connect: false).ConfigureAwait(false);
+        await progress.UntilAsync("the two sides to be disconnected", async () =>
+        {
+            foreach (var node in minority.Concat(majority))
+            {
+                var peers = await node.Api.ListPeersAsync(new ListPeersRequest()).ConfigureAwait(false);
+                var others = minority.Contains(node) ? majority : minority;
+                if (peers.Peers.Any(p => others.Any(o => o.Url.EndsWith(p.Address, StringComparison.Ordinal))))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A partition longer than 144 blocks, on 3 regtest lab nodes of its own (a real network would
+    /// take 12 minutes a side at 5 s blocks): bob is paid on the minority and sees 200
+    /// confirmations; the majority spends the same coin to carol and mines 260 blocks; at the heal
+    /// the minority fetches the majority's headers, finds them heavier, and reorganises 200 blocks deep.
+    /// </summary>
+    private static async Task<string> RunLongChainAsync(LabNetwork lab, ScenarioResult result, Progress progress)
+    {
+        progress.Step($"chain: a partition longer than 144 blocks, on a lab network of 3 regtest nodes of its own: {LongSharedBlocks} shared blocks, then the minority mines {LongMinorityBlocks} of its own and the majority {LongMajorityBlocks}");
+        await using var chain = await PrivateChain.StartAsync(lab.File, 3, TimeSpan.Zero, 2, progress).ConfigureAwait(false);
+        LabNode[] minority = [chain.Nodes[0]];
+        LabNode[] majority = [.. chain.Nodes.Skip(1)];
+        using var alice = Shared.Crypto.PrivateKey.Generate();
+        using var bob = Shared.Crypto.PrivateKey.Generate();
+        using var carol = Shared.Crypto.PrivateKey.Generate();
+        await minority[0].Admin.GenerateBlocksAsync(new GenerateBlocksRequest { Count = LongSharedBlocks, Address = await ChainLab.AddressAsync(minority[0], alice).ConfigureAwait(false) }, deadline: LabNode.Deadline(60)).ConfigureAwait(false);
+        await chain.WaitForOneTipAsync(progress, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        var (toBob, toCarol) = await ConflictingPaymentsAsync(progress, minority[0], alice, bob, carol).ConfigureAwait(false);
+        await PartitionAsync(progress, minority, majority).ConfigureAwait(false);
+
+        await ChainLab.SubmitAsync(minority[0], toBob).ConfigureAwait(false);
+        await minority[0].Admin.GenerateBlocksAsync(new GenerateBlocksRequest { Count = LongMinorityBlocks, Address = chain.MinerAddresses[0] }, deadline: LabNode.Deadline(120)).ConfigureAwait(false);
+        var bobConfirmed = await ChainLab.StatusAsync(minority[0], toBob.Txid).ConfigureAwait(false);
+        progress.Step($"chain: minority: bob's payment {ChainLab.Abbreviate(toBob.Txid)} has {bobConfirmed.Confirmations} confirmations");
+        await ChainLab.SubmitAsync(majority[0], toCarol).ConfigureAwait(false);
+        await majority[0].Admin.GenerateBlocksAsync(new GenerateBlocksRequest { Count = LongMajorityBlocks, Address = chain.MinerAddresses[1] }, deadline: LabNode.Deadline(120)).ConfigureAwait(false);
+        var heavier = await ChainLab.InfoAsync(majority[0]).ConfigureAwait(false);
+        progress.Step($"chain: majority: the same coin to carol {ChainLab.Abbreviate(toCarol.Txid)}, and {LongMajorityBlocks} blocks: its tip is at height {heavier.Height}, the minority's at {(await ChainLab.InfoAsync(minority[0]).ConfigureAwait(false)).Height}");
+
+        progress.Step("chain: heal (add-peer both ways)");
+        var healing = System.Diagnostics.Stopwatch.StartNew();
+        await LabNetwork.SetLinksAsync(minority, majority, connect: true).ConfigureAwait(false);
+        await progress.UntilAsync("every lab node on the heavier tip", async () =>
+        {
+            foreach (var node in chain.Nodes)
+            {
+                if ((await ChainLab.InfoAsync(node).ConfigureAwait(false)).TipHash != heavier.TipHash)
+                {
+                    return false;
+                }
+            }
+            return true;
+        }, TimeSpan.FromMinutes(2)).ConfigureAwait(false);
+        var healSeconds = healing.Elapsed.TotalSeconds;
+        var reversed = await ChainLab.StatusAsync(minority[0], toBob.Txid).ConfigureAwait(false);
+        var tips = await minority[0].Api.GetChainTipsAsync(new GetChainTipsRequest()).ConfigureAwait(false);
+        var reorganised = tips.Tips.Where(t => t.Status == ChainTip.Types.Status.ValidFork).Select(t => t.BranchLength).DefaultIfEmpty(0u).Max();
+        progress.Step(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"chain: every node on the heavier tip {healSeconds:F1} s after the heal; the minority reorganised {reorganised} blocks deep; bob's payment is {reversed.State.ToString().ToLowerInvariant()}"));
+
+        result.Chain["partition"] = "long";
+        result.Chain["network"] = "3 lab regtest nodes: minority lab1, majority lab2 and lab3";
+        result.Chain["shared_blocks"] = LongSharedBlocks;
+        result.Chain["minority_blocks"] = LongMinorityBlocks;
+        result.Chain["majority_blocks"] = LongMajorityBlocks;
+        result.Chain["payment_to_bob"] = toBob.Txid.ToString();
+        result.Chain["payment_to_carol"] = toCarol.Txid.ToString();
+        result.Chain["bob_confirmations_before_heal"] = bobConfirmed.Confirmations;
+        result.Chain["bob_status_after_heal"] = reversed.State.ToString().ToLowerInvariant();
+        result.Chain["blocks_reorganised"] = reorganised;
+        result.Chain["heal_seconds"] = Math.Round(healSeconds, 2);
+        result.Expect(reorganised > 144 && reversed.State == ChainState.Conflicted && ChainProto.HashFromProto(reversed.ConflictingTxid, "txid") == toCarol.Txid,
+            $"chain: after the long partition the minority reorganised {reorganised} blocks and bob's payment is {reversed.State}, not conflicted by carol's");
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"probabilistic, however deep: bob's payment had {bobConfirmed.Confirmations} confirmations on the minority; {healSeconds:F1} s after the heal the majority's heavier branch had reversed it, {reorganised} blocks deep (it is now conflicted by carol's payment)");
     }
 
     /// <summary>The block tree around the fork, for the report's drawing: the active chain, the orphaned branch, both payments' blocks and each block's miner.</summary>

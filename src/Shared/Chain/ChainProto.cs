@@ -87,9 +87,13 @@ public static class ChainProto
     public static Block FromProto(Proto.Block proto)
     {
         ArgumentNullException.ThrowIfNull(proto);
-        var h = proto.Header ?? throw new FormatException("The block has no header.");
-        var header = new BlockHeader(h.Version, HashFromProto(h.PreviousHash, "previous hash"), HashFromProto(h.MerkleRoot, "merkle root"), h.TimeMs, h.Bits, h.Nonce);
-        return new Block(header, [.. proto.Transactions.Select(FromProto)]);
+        return new Block(FromProto(proto.Header ?? throw new FormatException("The block has no header.")), [.. proto.Transactions.Select(FromProto)]);
+    }
+
+    public static BlockHeader FromProto(Proto.BlockHeader proto)
+    {
+        ArgumentNullException.ThrowIfNull(proto);
+        return new BlockHeader(proto.Version, HashFromProto(proto.PreviousHash, "previous hash"), HashFromProto(proto.MerkleRoot, "merkle root"), proto.TimeMs, proto.Bits, proto.Nonce);
     }
 
     public static ByteString ToByteString(this Hash256 hash) => ByteString.CopyFrom(hash.ToArray());

@@ -146,6 +146,111 @@ public sealed class ResourceBoundTests(Xunit.Abstractions.ITestOutputHelper outp
         Assert.Equal(info.TipHash, (await api.GetInfoAsync(new GetInfoRequest())).TipHash);
     }
 
+    /// <summary>
+    /// The cheap-deep-fork attack, against headers first: peers serve a long, valid branch from
+    /// genesis whose timestamps, spread out, let the retarget rule take its difficulty to the
+    /// easiest target — a header costs two hashes, a block of the victim's a million — so the
+    /// branch never carries the tip's work. Each sync holds at most its byte bound of headers,
+    /// stops asking there, and stores nothing: no block is fetched, the files and the tip do not
+    /// change, nobody is banned (the headers are valid), and memory stays bounded.
+    /// </summary>
+    [Fact]
+    public async Task A_long_cheap_header_branch_from_genesis_stores_nothing_and_holds_bounded_memory()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return; // RSS is read from /proc
+        }
+        var parameters = new ChainNode.Consensus.ChainParameters { Network = "lc-cheap-fork" };
+        using var node = await ServerProcess.StartAsync("chain.dll", ["node", "--data", Path.Combine(_root, "node"), "--port", "0", "--network", parameters.Network]);
+        var api = Api(node);
+        var cookie = Shared.Cli.NodeCookieFile.TryRead(Path.Combine(_root, "node"));
+        var admin = new Grpc.Core.Metadata { { "authorization", "Bearer " + cookie } };
+        var address = new Shared.Addresses.Address(parameters.AddressPrefix, Keys.Miner.PublicKey).ToString();
+        var cheap = CheapBranch(parameters, 100_000);
+        // Its first headers cost what genesis did (~2^20 hashes each, halving): the victim mines until its tip carries twice the branch's work.
+        var cheapWork = cheap.Aggregate(Target.Work(ChainNode.Consensus.Genesis.Create(parameters).Header.Bits), (sum, h) => sum + Target.Work(h.Bits));
+        Protos.Chain.V1.ChainInfo info;
+        while (new System.Numerics.BigInteger((info = await api.GetInfoAsync(new GetInfoRequest())).CumulativeWork.Span, isUnsigned: true, isBigEndian: true) < 2 * cheapWork)
+        {
+            await api.GenerateBlocksAsync(new GenerateBlocksRequest { Count = 1, Address = address }, admin);
+        }
+        var networkId = await NetworkIdAsync(api);
+        var byHash = cheap.Select((h, i) => (h.Hash, i)).ToDictionary(p => p.Hash, p => p.i);
+        var sizeBefore = DataSize();
+        var before = await SettledRssAsync(node);
+
+        const int attackers = 4;
+        var peers = new List<EvilPeer>();
+        try
+        {
+            for (var i = 0; i < attackers; i++)
+            {
+                var evil = await EvilPeer.StartAsync();
+                peers.Add(evil);
+                evil.Headers = request =>
+                {
+                    // As a node answers a locator: after the newest locator hash on its chain (genesis if none).
+                    var from = request.Locator.Select(h => byHash.TryGetValue(new Hash256(h.Span), out var at) ? at : -1).FirstOrDefault(at => at >= 0, -1) + 1;
+                    return cheap.Skip(from).Take((int)request.MaxHeaders);
+                };
+                await evil.ConnectAsync(node.Url, networkId, claimedWork: [0x7f, 0xff, 0xff, 0xff, 0xff, 0xff]); // "I have more work": the victim syncs
+            }
+            var perBranch = (int)(ChainNode.Network.PeerManager.MaxHeaderBytesPerBranch / ChainNode.Consensus.HeaderBranch.BytesPerHeader);
+            var maxCalls = perBranch / ChainNode.Network.PeerManager.MaxHeadersPerReply + 2;
+            await Poll.UntilAsync(() => peers.All(p => p.GetHeadersCalls > 0) && api.ListPeers(new ListPeersRequest()).Peers.Where(p => p.NodeId.StartsWith("evil-", StringComparison.Ordinal)).Count() == attackers,
+                TestNetwork.DefaultTimeout, () => $"header calls: {string.Join(", ", peers.Select(p => p.GetHeadersCalls))}");
+            // Every sync stops once its branch is at its bound (or the node's): the calls stop growing.
+            var calls = peers.Sum(p => p.GetHeadersCalls);
+            await Poll.UntilAsync(() =>
+            {
+                var now = peers.Sum(p => p.GetHeadersCalls);
+                var settled = now == calls;
+                calls = now;
+                return settled && now > attackers;
+            }, TestNetwork.DefaultTimeout, () => $"header calls: {string.Join(", ", peers.Select(p => p.GetHeadersCalls))}; node: {string.Join('\n', node.Lines.TakeLast(8))}");
+            var after = await SettledRssAsync(node);
+
+            output.WriteLine($"victim: {info.Height} blocks, work {new System.Numerics.BigInteger(info.CumulativeWork.Span, isUnsigned: true, isBigEndian: true):N0}; branch work {cheapWork:N0}");
+            output.WriteLine($"RSS {before / MiB} -> {after / MiB} MiB; header calls per attacker: {string.Join(", ", peers.Select(p => p.GetHeadersCalls))} (each reply 2,000 headers of a {cheap.Count:N0}-header branch; bound {perBranch:N0} headers a branch)");
+            Assert.All(peers, p => Assert.InRange(p.GetHeadersCalls, 1, maxCalls));
+            Assert.All(peers, p => Assert.Equal(0, p.GetBlocksCalls));
+            Assert.Equal(sizeBefore, DataSize());
+            Assert.Equal(info.TipHash, (await api.GetInfoAsync(new GetInfoRequest())).TipHash);
+            Assert.Equal(attackers, api.ListPeers(new ListPeersRequest()).Peers.Count(p => p.NodeId.StartsWith("evil-", StringComparison.Ordinal))); // valid headers: nobody banned
+            // The syncs hold at most 16 MiB of headers at once; the rest is the runtime's heap, not returned at once. Unbounded, the
+            // four branches would keep ~4 × 100,000 × 456 bytes ≈ 174 MiB alive.
+            Assert.True(after - before < 64 * MiB, $"RSS grew from {before / MiB} to {after / MiB} MiB");
+        }
+        finally
+        {
+            foreach (var peer in peers)
+            {
+                await peer.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Valid headers from genesis, a minute apart: the retarget rule halves the difficulty each
+    /// block down to the easiest target and keeps it there, so each costs a couple of hashes.
+    /// </summary>
+    private static List<BlockHeader> CheapBranch(ChainNode.Consensus.ChainParameters parameters, int count)
+    {
+        var headers = new List<BlockHeader>(count + 1) { ChainNode.Consensus.Genesis.Create(parameters).Header };
+        var root = Hash256.Parse(new string('c', 64));
+        for (var i = 0; i < count; i++)
+        {
+            var parent = headers[^1];
+            var window = headers.Skip(Math.Max(0, headers.Count - parameters.RetargetWindow - 1)).ToList();
+            var bits = ChainNode.Consensus.Difficulty.NextBits(window, parameters);
+            var header = new BlockHeader(BlockHeader.CurrentVersion, parent.Hash, root, parent.TimeMs + 60_000, bits, 0);
+            headers.Add(NetworkBlocks.Mine(header));
+        }
+        headers.RemoveAt(0);
+        return headers;
+    }
+
     private readonly List<GrpcChannel> _channels = [];
 
     private async Task<ServerProcess> StartNodeAsync() =>

@@ -45,6 +45,9 @@ public sealed class EvilPeer : IAsyncDisposable
     /// <summary>What FindBlocksAfter answers (default: nothing).</summary>
     public Func<LocatorRequest, IEnumerable<ByteString>> BlocksAfter { set => _service.BlocksAfter = value; }
 
+    /// <summary>What GetHeaders answers (default: nothing).</summary>
+    public Func<HeadersRequest, IEnumerable<Shared.Chain.BlockHeader>> Headers { set => _service.Headers = value; }
+
     /// <summary>Whether it takes pushed blocks; false answers UNIMPLEMENTED, as a node of an earlier release would.</summary>
     public bool TakesPushes { set => _service.TakesPushes = value; }
 
@@ -54,6 +57,7 @@ public sealed class EvilPeer : IAsyncDisposable
 
     public int GetBlocksCalls => Volatile.Read(ref _service.GetBlocksCalls);
     public int FindBlocksAfterCalls => Volatile.Read(ref _service.FindBlocksAfterCalls);
+    public int GetHeadersCalls => Volatile.Read(ref _service.GetHeadersCalls);
 
     public static async Task<EvilPeer> StartAsync()
     {
@@ -125,6 +129,7 @@ public sealed class EvilPeer : IAsyncDisposable
         public Func<GetBlocksRequest, IEnumerable<Block>> Blocks { get; set; } = _ => [];
         public Func<LocatorRequest, IEnumerable<ByteString>> BlocksAfter { get; set; } = _ => [];
         public Func<GetTransactionsRequest, IEnumerable<Protos.Chain.V1.Transaction>> Transactions { get; set; } = _ => [];
+        public Func<HeadersRequest, IEnumerable<Shared.Chain.BlockHeader>> Headers { get; set; } = _ => [];
 
         public override Task<GetTransactionsReply> GetTransactions(GetTransactionsRequest request, ServerCallContext context)
         {
@@ -134,6 +139,15 @@ public sealed class EvilPeer : IAsyncDisposable
         }
         public int GetBlocksCalls;
         public int FindBlocksAfterCalls;
+        public int GetHeadersCalls;
+
+        public override Task<HeadersReply> GetHeaders(HeadersRequest request, ServerCallContext context)
+        {
+            Interlocked.Increment(ref GetHeadersCalls);
+            var reply = new HeadersReply();
+            reply.Headers.AddRange(Headers(request).Select(h => h.ToProto()));
+            return Task.FromResult(reply);
+        }
 
         public override Task<HelloReply> Handshake(Hello request, ServerCallContext context)
         {

@@ -27,17 +27,37 @@ public static class NetworkBlocks
         [TxInput.WithoutSignature(new OutPoint(Shared.Hashing.Hash256.Parse((i + 1).ToString("x64")), 0))],
         [.. Enumerable.Range(0, 1_500).Select(_ => new TxOutput(Shared.Money.Amount.FromUnits(1), Keys.Carol.PublicKey.ToArray()))]))];
 
+    /// <summary>A chain of <paramref name="length"/> blocks mined by another node of <paramref name="node"/>'s network, from genesis.</summary>
+    public static async Task<List<Block>> ChainElsewhereAsync(NetworkNode node, int length)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        using var source = new TestNode(node.Engine.Parameters);
+        var chain = new List<Block>(length);
+        for (var i = 0; i < length; i++)
+        {
+            chain.Add(await source.MineAsync(Keys.Alice));
+        }
+        return chain;
+    }
+
     /// <summary>Finds a nonce that meets the header's own target (regtest: a few tries).</summary>
     public static Block Mine(Block block)
     {
         ArgumentNullException.ThrowIfNull(block);
-        var target = Target.FromCompact(block.Header.Bits);
+        return new Block(Mine(block.Header), block.Transactions);
+    }
+
+    /// <summary>The header with the first nonce that meets its own target.</summary>
+    public static BlockHeader Mine(BlockHeader header)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        var target = Target.FromCompact(header.Bits);
         for (ulong nonce = 0; ; nonce++)
         {
-            var candidate = block.Header with { Nonce = nonce };
+            var candidate = header with { Nonce = nonce };
             if (Target.MeetsTarget(candidate.Hash, target))
             {
-                return new Block(candidate, block.Transactions);
+                return candidate;
             }
         }
     }

@@ -142,7 +142,7 @@ public class BlockPushTests
     {
         await using var network = await TestNetwork.LineAsync(1);
         var victim = network[0];
-        var chain = await ChainBuiltElsewhereAsync(victim, 250);
+        var chain = await NetworkBlocks.ChainElsewhereAsync(victim, 250);
         await using var peer = await EvilPeer.StartAsync();
         Serve(peer, chain, perReply: 7); // as a sender whose byte budget fills after 7 blocks
 
@@ -161,7 +161,7 @@ public class BlockPushTests
         var node = network[0];
         await using var listener = await EvilPeer.StartAsync();
         await listener.ConnectVerifiedAsync(node);
-        var chain = await ChainBuiltElsewhereAsync(node, 120);
+        var chain = await NetworkBlocks.ChainElsewhereAsync(node, 120);
         await using var syncSource = await EvilPeer.StartAsync();
         Serve(syncSource, chain);
 
@@ -172,23 +172,11 @@ public class BlockPushTests
         Assert.Equal(chain.Count, listener.Announced.Intersect(chain.Select(b => b.Hash)).Count());
     }
 
-    /// <summary>A chain of <paramref name="length"/> blocks mined by another node of the same network, from genesis.</summary>
-    private static async Task<List<Block>> ChainBuiltElsewhereAsync(NetworkNode node, int length)
-    {
-        using var source = new TestNode(node.Engine.Parameters);
-        var chain = new List<Block>(length);
-        for (var i = 0; i < length; i++)
-        {
-            chain.Add(await source.MineAsync(Keys.Alice));
-        }
-        return chain;
-    }
-
     /// <summary>The peer answers catch-up with the whole chain, and each GetBlocks with at most <paramref name="perReply"/> of the blocks asked for, in order.</summary>
     private static void Serve(EvilPeer peer, List<Block> chain, int perReply = int.MaxValue)
     {
         var byHash = chain.ToDictionary(b => b.Hash);
-        peer.BlocksAfter = _ => chain.Select(b => Google.Protobuf.ByteString.CopyFrom(b.Hash.ToArray()));
+        peer.Headers = _ => chain.Select(b => b.Header);
         peer.Blocks = request => request.Hashes.Select(h => byHash[new Shared.Hashing.Hash256(h.Span)]).Take(perReply);
     }
 

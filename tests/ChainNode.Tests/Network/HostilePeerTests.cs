@@ -91,14 +91,14 @@ public class HostilePeerTests
         await victim.MineAsync(1, Keys.Miner);
         var future = NetworkBlocks.On(victim, timeMs: (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 3_600_000);
         await using var evil = await EvilPeer.StartAsync();
-        evil.BlocksAfter = _ => [ByteString.CopyFrom(future.Hash.ToArray())];
+        evil.Headers = _ => [future.Header];
         evil.Blocks = _ => [future];
 
         await evil.ConnectVerifiedAsync(victim, claimedWork: [0x7f, 0xff, 0xff, 0xff]); // "I have more work": the victim syncs
 
         await Poll.UntilAsync(() => victim.Peers.Peers.Any(p => p.NodeId == evil.NodeId && p.SyncPausedUntil > DateTime.UtcNow), TestNetwork.DefaultTimeout);
-        Assert.InRange(evil.FindBlocksAfterCalls, 1, 2);
-        Assert.InRange(evil.GetBlocksCalls, 1, 2);
+        Assert.InRange(evil.GetHeadersCalls, 1, 2);
+        Assert.Equal(0, evil.GetBlocksCalls); // a header from the future proves no work yet: its block is not fetched
         Assert.False(victim.Peers.IsBanned(evil.NodeId)); // a future block is nobody's fault yet
     }
 

@@ -62,6 +62,13 @@ public sealed class RunNetworkEndToEndTests : IDisposable
             // The partition removed and re-added peers: every node lists exactly its real connections again.
             await EveryNodeListsOnlyItsRealPeersAsync(network);
 
+            // A partition longer than 144 blocks heals too (on lab nodes of its own): the report says how deep.
+            var deep = (await ContrastAsync("partition", "--long")).GetProperty("experiments")[0].GetProperty("chain");
+            Assert.Equal("conflicted", deep.GetProperty("bob_status_after_heal").GetString());
+            Assert.Equal(200u, deep.GetProperty("bob_confirmations_before_heal").GetUInt32());
+            Assert.True(deep.GetProperty("blocks_reorganised").GetUInt32() > 144, deep.ToString());
+            Assert.True(deep.GetProperty("heal_seconds").GetDouble() < 30, deep.ToString());
+
             // Outage: the downtime a client saw is at least the time the bank was down, at most
             // that plus its startup and one request's round; a node killed and restarted leaves
             // every node with exactly its real connections (2 in a mesh of 3), no ghost.
