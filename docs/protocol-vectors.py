@@ -99,3 +99,66 @@ initial_bits = 0x1e100000
 assert compact_to_target(initial_bits) == 1 << 236
 for args in [("lc-local", False, 5000, 100, initial_bits), ("lc-regtest", True, 5000, 10, 0x207fffff)]:
     print("genesis", *genesis(*args))
+
+# Inclusion proofs (§4): leaves [cb, A, e, f, g]; the branch holds a sibling only where the node has one.
+def proof_root(leaf, index, count, branch):
+    h, pos, used = leaf, index, 0
+    while count > 1:
+        if pos % 2 == 1: h = sha2(branch[used] + h); used += 1
+        elif pos + 1 < count: h = sha2(h + branch[used]); used += 1
+        pos //= 2; count = (count + 1) // 2
+    assert used == len(branch)
+    return h
+f = sha2(b'\x01'); g = sha2(b'\x02')
+leaves = [cb_w, wtxidA, empty, f, g]
+h01 = sha2(cb_w + wtxidA); h23 = sha2(empty + f); h0123 = sha2(h01 + h23)
+root5 = sha2(h0123 + g)
+print("proof_leaves", [l.hex() for l in leaves])
+print("proof_root", root5.hex())
+print("proof_2_branch", [b.hex() for b in (f, h01, g)])
+print("proof_4_branch", [h0123.hex()])
+assert proof_root(empty, 2, 5, [f, h01, g]) == root5
+assert proof_root(g, 4, 5, [h0123]) == root5
+
+# Compact block filters (§9): BIP-158's Golomb-coded set, P = 19, M = 784931, over 32-byte public keys.
+MASK = (1 << 64) - 1
+def rotl(x, b): return ((x << b) | (x >> (64 - b))) & MASK
+def siphash24(k0, k1, data):
+    v0, v1, v2, v3 = 0x736f6d6570736575 ^ k0, 0x646f72616e646f6d ^ k1, 0x6c7967656e657261 ^ k0, 0x7465646279746573 ^ k1
+    def rnd():
+        nonlocal v0, v1, v2, v3
+        v0 = (v0 + v1) & MASK; v1 = rotl(v1, 13) ^ v0; v0 = rotl(v0, 32)
+        v2 = (v2 + v3) & MASK; v3 = rotl(v3, 16) ^ v2
+        v0 = (v0 + v3) & MASK; v3 = rotl(v3, 21) ^ v0
+        v2 = (v2 + v1) & MASK; v1 = rotl(v1, 17) ^ v2; v2 = rotl(v2, 32)
+    full = len(data) // 8 * 8
+    for i in range(0, full, 8):
+        m = int.from_bytes(data[i:i + 8], 'little'); v3 ^= m; rnd(); rnd(); v0 ^= m
+    last = (len(data) & 0xff) << 56
+    for i, byte in enumerate(data[full:]): last |= byte << (8 * i)
+    v3 ^= last; rnd(); rnd(); v0 ^= last; v2 ^= 0xff
+    for _ in range(4): rnd()
+    return v0 ^ v1 ^ v2 ^ v3
+assert siphash24(0x0706050403020100, 0x0f0e0d0c0b0a0908, bytes(range(15))) == 0xa129ca6149be45e5  # the SipHash paper's vector
+def compact_size(n):
+    if n < 0xfd: return bytes([n])
+    if n <= 0xffff: return b'\xfd' + struct.pack('<H', n)
+    if n <= 0xffffffff: return b'\xfe' + struct.pack('<I', n)
+    return b'\xff' + struct.pack('<Q', n)
+P, M = 19, 784931
+def gcs(block_hash, items):
+    items = sorted(set(items))
+    k0, k1 = int.from_bytes(block_hash[:8], 'little'), int.from_bytes(block_hash[8:16], 'little')
+    F = len(items) * M
+    values = sorted((siphash24(k0, k1, i) * F) >> 64 for i in items)
+    bits, last = [], 0
+    for v in values:
+        d = v - last; last = v
+        bits += [1] * (d >> P) + [0] + [(d >> (P - 1 - j)) & 1 for j in range(P)]
+    bits += [0] * (-len(bits) % 8)
+    return compact_size(len(items)) + bytes(int(''.join(map(str, bits[i:i + 8])), 2) for i in range(0, len(bits), 8))
+blockB = sha2(header)
+filterB = gcs(blockB, [key3, key1, key3, key3])  # outputs: coinbase key 3; A: key 1, key 3; A's spent output: key 3
+print("filterB", filterB.hex())
+print("filterB_hash", sha2(filterB).hex())
+print("filterB_header", sha2(sha2(filterB) + bytes(32)).hex())

@@ -102,6 +102,24 @@ public sealed class NodeGrpcService(NodeEngine engine, PeerManager peers, Miner 
         return Task.FromResult(reply);
     }
 
+    public override Task<MerkleProofReply> GetMerkleProof(GetMerkleProofRequest request, ServerCallContext context)
+    {
+        var txid = ChainProto.HashFromProto(request.Txid, "txid");
+        var (tx, block, proof) = engine.ProveInclusion(txid)
+            ?? throw new NodeRefusal(NodeReasons.TxNotConfirmed, $"Transaction {txid} is in no block of this node's active chain.");
+        var reply = new MerkleProofReply
+        {
+            Transaction = tx.ToProto(),
+            BlockHash = block.Hash.ToByteString(),
+            Height = block.Height,
+            Header = block.Header.ToProto(),
+            Index = proof.Index,
+            LeafCount = proof.LeafCount,
+        };
+        reply.Branch.AddRange(proof.Branch.Select(h => h.ToByteString()));
+        return Task.FromResult(reply);
+    }
+
     public override Task<BalanceReply> GetBalance(AddressRequest request, ServerCallContext context)
     {
         var balance = engine.BalanceOf(ParseAddress(request.Address));

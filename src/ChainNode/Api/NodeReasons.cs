@@ -26,6 +26,7 @@ public static class NodeReasons
     public const string InvalidArgument = "INVALID_ARGUMENT";
     public const string InvalidAddress = "INVALID_ADDRESS";
     public const string BlockNotFound = "BLOCK_NOT_FOUND";
+    public const string TxNotConfirmed = "TX_NOT_CONFIRMED";
     public const string AmbiguousPrefix = "AMBIGUOUS_PREFIX";
     public const string AdminCookieRequired = "ADMIN_COOKIE_REQUIRED";
     public const string NodeStopped = "NODE_STOPPED";
@@ -49,6 +50,7 @@ public static class NodeReasons
         [InvalidArgument] = StatusCode.InvalidArgument,
         [InvalidAddress] = StatusCode.InvalidArgument,
         [BlockNotFound] = StatusCode.NotFound,
+        [TxNotConfirmed] = StatusCode.NotFound,
         [AmbiguousPrefix] = StatusCode.InvalidArgument,
         [AdminCookieRequired] = StatusCode.Unauthenticated,
         [NodeStopped] = StatusCode.Unavailable,

@@ -59,6 +59,17 @@ public sealed partial class NodeEngine
     public IReadOnlyList<Hash256> BlockHashesStartingWith(string hexPrefix, int limit) => Read(node =>
         (IReadOnlyList<Hash256>)[.. node.Chain.BlockHashes.Where(h => h.ToString().StartsWith(hexPrefix, StringComparison.Ordinal)).Take(limit)]);
 
+    /// <summary>A confirmed transaction with the proof that its block's merkle root commits to it, or null if it is not on the active chain.</summary>
+    public (Transaction Transaction, BlockIndexEntry Block, MerkleProof Proof)? ProveInclusion(Hash256 txid) => Read<(Transaction, BlockIndexEntry, MerkleProof)?>(node =>
+    {
+        if (node.Chain.FindTransaction(txid) is not { } location || node.Chain.Find(location.Block) is not { } entry || node.Chain.LoadBlock(location.Block) is not { } block)
+        {
+            return null;
+        }
+        var index = block.Transactions.ToList().FindIndex(t => t.Txid == txid);
+        return (block.Transactions[index], entry, MerkleProof.Build([.. block.Transactions.Select(t => t.Wtxid)], index));
+    });
+
     public bool HasBlock(Hash256 hash) => Read(node => node.Chain.Find(hash) is not null);
 
     public bool KnowsTransaction(Hash256 txid) => Read(node =>

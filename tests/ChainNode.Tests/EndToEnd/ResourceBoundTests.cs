@@ -200,15 +200,9 @@ public sealed class ResourceBoundTests(Xunit.Abstractions.ITestOutputHelper outp
             var maxCalls = perBranch / ChainNode.Network.PeerManager.MaxHeadersPerReply + 2;
             await Poll.UntilAsync(() => peers.All(p => p.GetHeadersCalls > 0) && api.ListPeers(new ListPeersRequest()).Peers.Where(p => p.NodeId.StartsWith("evil-", StringComparison.Ordinal)).Count() == attackers,
                 TestNetwork.DefaultTimeout, () => $"header calls: {string.Join(", ", peers.Select(p => p.GetHeadersCalls))}");
-            // Every sync stops once its branch is at its bound (or the node's): the calls stop growing.
-            var calls = peers.Sum(p => p.GetHeadersCalls);
-            await Poll.UntilAsync(() =>
-            {
-                var now = peers.Sum(p => p.GetHeadersCalls);
-                var settled = now == calls;
-                calls = now;
-                return settled && now > attackers;
-            }, TestNetwork.DefaultTimeout, () => $"header calls: {string.Join(", ", peers.Select(p => p.GetHeadersCalls))}; node: {string.Join('\n', node.Lines.TakeLast(8))}");
+            // Every sync ends once its branch is at its bound (or the node's), and the log says why.
+            await Poll.UntilAsync(() => peers.All(p => node.Lines.Any(l => l.Contains($"Catch-up from {p.Address} brought nothing new", StringComparison.Ordinal))),
+                TestNetwork.DefaultTimeout, () => $"header calls: {string.Join(", ", peers.Select(p => p.GetHeadersCalls))}; node: {string.Join('\n', node.Lines.TakeLast(8))}");
             var after = await SettledRssAsync(node);
 
             output.WriteLine($"victim: {info.Height} blocks, work {new System.Numerics.BigInteger(info.CumulativeWork.Span, isUnsigned: true, isBigEndian: true):N0}; branch work {cheapWork:N0}");

@@ -40,6 +40,27 @@ public static class NetworkBlocks
         return chain;
     }
 
+    /// <summary>A coinbase paying <paramref name="owner"/>, mined on <paramref name="node"/> and buried until mature, with every node on that tip.</summary>
+    public static async Task<Transaction> FundAsync(TestNetwork network, NetworkNode node, PrivateKey owner)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(node);
+        var hashes = await node.MineAsync(1, owner);
+        await node.MineAsync(node.Engine.Parameters.CoinbaseMaturity, Keys.Miner);
+        await network.WaitForSameTipAsync();
+        return node.Engine.FindBlock(hashes[0])!.Transactions[0];
+    }
+
+    /// <summary>The whole of <paramref name="funding"/>'s first output, less 1,000 minor units of fee, from <paramref name="owner"/> to <paramref name="to"/>, signed.</summary>
+    public static Transaction Pay(NetworkNode node, Transaction funding, PrivateKey owner, PrivateKey to)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(funding);
+        var unsigned = new Transaction(Transaction.CurrentVersion, [TxInput.WithoutSignature(new OutPoint(funding.Txid, 0))],
+            [new TxOutput(funding.Outputs[0].Amount - Shared.Money.Amount.FromMinorUnits(1_000), to.PublicKey.ToArray())]);
+        return TransactionSigner.Sign(unsigned, node.Engine.NetworkId, [owner], [funding.Outputs[0].Amount]);
+    }
+
     /// <summary>Finds a nonce that meets the header's own target (regtest: a few tries).</summary>
     public static Block Mine(Block block)
     {

@@ -104,6 +104,10 @@ public class HeadersFirstTests
         Assert.Equal(at100, ChainProto.FromProto(fromPeer.Headers[0]).PreviousHash);
         Assert.Equal(node.Engine.Read(n => n.Chain.ActiveChain[2_100].Hash), ChainProto.FromProto(fromPeer.Headers[^1]).Hash);
         Assert.Equal(10, (await api.GetHeadersAsync(new HeadersRequest { MaxHeaders = 10 })).Headers.Count); // no locator: from genesis
+        var malformed = new HeadersRequest();
+        malformed.Locator.Add(Google.Protobuf.ByteString.CopyFrom(new byte[5]));
+        var refused = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await api.GetHeadersAsync(malformed));
+        Assert.Equal((Grpc.Core.StatusCode.InvalidArgument, "MALFORMED"), (refused.StatusCode, Shared.Rpc.RpcErrors.Describe(refused).Reason));
     }
 
     /// <summary>What <see cref="HeaderBranch.BytesPerHeader"/> charges covers the memory a header of a branch keeps alive.</summary>

@@ -228,20 +228,9 @@ public class NetworkScenarioTests
         await Poll.UntilAsync(() => late.Pending(payment.Txid) is not null, TestNetwork.DefaultTimeout, () => "the late peer never heard of the payment");
     }
 
-    private static async Task<Transaction> FundAsync(TestNetwork network, NetworkNode node, Shared.Crypto.PrivateKey owner)
-    {
-        var hashes = await node.MineAsync(1, owner);
-        await node.MineAsync(node.Engine.Parameters.CoinbaseMaturity, Miner);
-        await network.WaitForSameTipAsync();
-        return node.Engine.FindBlock(hashes[0])!.Transactions[0];
-    }
+    private static Task<Transaction> FundAsync(TestNetwork network, NetworkNode node, Shared.Crypto.PrivateKey owner) => NetworkBlocks.FundAsync(network, node, owner);
 
-    private static Transaction Sign(NetworkNode node, Transaction funding, Shared.Crypto.PrivateKey to)
-    {
-        var unsigned = new Transaction(Transaction.CurrentVersion, [TxInput.WithoutSignature(new OutPoint(funding.Txid, 0))],
-            [new TxOutput(Shared.Money.Amount.FromMinorUnits(Reward - 1_000), to.PublicKey.ToArray())]);
-        return TransactionSigner.Sign(unsigned, node.Engine.NetworkId, [Alice], [funding.Outputs[0].Amount]);
-    }
+    private static Transaction Sign(NetworkNode node, Transaction funding, Shared.Crypto.PrivateKey to) => NetworkBlocks.Pay(node, funding, Alice, to);
 
     [Fact]
     public async Task A_peer_restarted_on_the_same_port_is_listed_once_not_as_a_ghost_beside_itself()

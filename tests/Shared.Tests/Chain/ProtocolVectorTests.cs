@@ -129,4 +129,36 @@ public class ProtocolVectorTests
         var hugeCount = Assert.Throws<FormatException>(() => Transaction.Decode(Convert.FromHexString("01000000ffffffff")));
         Assert.Contains("claims 4294967295 items", hugeCount.Message);
     }
+
+    [Fact]
+    public void Inclusion_proofs_of_a_leaf_beside_a_carried_one_and_of_the_carried_one_match_the_document()
+    {
+        Hash256[] leaves = [.. new[]
+        {
+            "c54f92f36ae90765f0ed94e361a9c135b0550bbd3fa928a43418f0c48b7e901d", "af0d1eabd8b91779621f3a07628b4934e1d266ce9c8f96342a4a35efb2b68330",
+            "5df6e0e2761359d30a8275058e299fcc0381534545f55cf43e41983f5d4c9456", "9c12cfdc04c74584d787ac3d23772132c18524bc7ab28dec4219b8fc5b425f70",
+            "1cc3adea40ebfd94433ac004777d68150cce9db4c771bc7de1b297a7b795bbba",
+        }.Select(Hash256.Parse)];
+        var root = Hash256.Parse("c828f27bff5c02c70c6b4ecd65437a77e782dbe04c7a243e3bfca5b013fb4435");
+        Assert.Equal(root, MerkleTree.ComputeRoot(leaves));
+
+        var second = MerkleProof.Build(leaves, 2);
+        Assert.Equal(["9c12cfdc04c74584d787ac3d23772132c18524bc7ab28dec4219b8fc5b425f70", "4df25634d98db32f9580b02a5baedef86e04cfa2832fdae0af79b2776f5c795a", "1cc3adea40ebfd94433ac004777d68150cce9db4c771bc7de1b297a7b795bbba"],
+            second.Branch.Select(h => h.ToString()));
+        Assert.Equal(root, second.RootFor(leaves[2]));
+        var carried = MerkleProof.Build(leaves, 4);
+        Assert.Equal(["f6ffb7bc539fd97bac6242752be95f48ffc8e0f98ce3edc221011a8f92e8ecb8"], carried.Branch.Select(h => h.ToString()));
+        Assert.Equal(root, carried.RootFor(leaves[4]));
+    }
+
+    [Fact]
+    public void The_filter_of_block_B_its_hash_and_its_filter_header_match_the_document()
+    {
+        var blockB = Hash256.Parse("2122ef7bb32602b9aaf2c3b82d774ddf7e67ee276902bf80f3ec053c83cb2cad");
+        // Outputs: the coinbase's key 3; A's key 1 and key 3. Spent by A: 50 units of key 3.
+        var filter = Shared.Filters.BlockFilter.Build(blockB, [s_pubKey3, s_pubKey1, s_pubKey3, s_pubKey3]);
+        Assert.Equal("020657ecaacc00", Convert.ToHexStringLower(filter.Encoded));
+        Assert.Equal("72074abe2c4733798cce5049be05954b4f938da55ab8aca5c9a26fefa228dfae", filter.Hash.ToString());
+        Assert.Equal("69fc971cf3504bf0cf84398e455e27049b6f2c3d3890e61467db4151b3b9f75a", Shared.Filters.BlockFilter.NextHeader(filter.Hash, Hash256.Zero).ToString());
+    }
 }
