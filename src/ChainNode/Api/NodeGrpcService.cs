@@ -120,6 +120,30 @@ public sealed class NodeGrpcService(NodeEngine engine, PeerManager peers, Miner 
         return Task.FromResult(reply);
     }
 
+    /// <summary>At most this many filters per GetFilters answer, and filter headers per GetFilterHeaders (BIP-157's bounds).</summary>
+    public const int MaxFiltersPerReply = 1_000, MaxFilterHeadersPerReply = 2_000;
+
+    public override Task<GetFiltersReply> GetFilters(GetFiltersRequest request, ServerCallContext context)
+    {
+        var reply = new GetFiltersReply();
+        foreach (var (block, filter) in engine.Filters(request.StartHeight, Bounded(request.Count, MaxFiltersPerReply)))
+        {
+            reply.Filters.Add(new CompactFilter { BlockHash = block.Hash.ToByteString(), Height = block.Height, Filter = ByteString.CopyFrom(filter.Encoded) });
+        }
+        return Task.FromResult(reply);
+    }
+
+    public override Task<GetFilterHeadersReply> GetFilterHeaders(GetFilterHeadersRequest request, ServerCallContext context)
+    {
+        var (previous, blocks) = engine.FilterHeaders(request.StartHeight, Bounded(request.Count, MaxFilterHeadersPerReply));
+        var reply = new GetFilterHeadersReply { PreviousFilterHeader = previous.ToByteString() };
+        reply.FilterHeaders.AddRange(blocks.Select(b => b.FilterHeader!.Value.ToByteString()));
+        reply.BlockHashes.AddRange(blocks.Select(b => b.Hash.ToByteString()));
+        return Task.FromResult(reply);
+    }
+
+    private static int Bounded(uint count, int max) => count == 0 || count > max ? max : (int)count;
+
     public override Task<BalanceReply> GetBalance(AddressRequest request, ServerCallContext context)
     {
         var balance = engine.BalanceOf(ParseAddress(request.Address));

@@ -32,6 +32,12 @@ public sealed class BlockIndexEntry(BlockHeader header, uint height, BlockIndexE
     public int Children { get; set; }
 
     /// <summary>
+    /// Its compact filter's header (PROTOCOL.md §9), set once it has been connected: SHA256d(its
+    /// filter's hash || its parent's filter header). It follows from its ancestry alone, so it stays right off the active chain.
+    /// </summary>
+    public Hash256? FilterHeader { get; set; }
+
+    /// <summary>
     /// When this process stored the block (Unix ms), 0 for blocks loaded from disk: on one machine
     /// the nodes share a clock, so the lab measures propagation from these (GetBlock received_ms).
     /// </summary>

@@ -413,7 +413,9 @@ public sealed class Blockchain
     private void InitialiseGenesis(Block genesis)
     {
         var entry = new BlockIndexEntry(genesis.Header, 0, null, _sequence++) { Status = BlockStatus.Valid };
-        _store.SaveGenesis(entry, genesis);
+        var filter = CompactFilters.Of(genesis, []);
+        entry.FilterHeader = CompactFilters.HeaderOf(filter, entry);
+        _store.SaveGenesis(entry, genesis, filter);
         _index[entry.Hash] = entry;
         _active.Add(entry);
     }
@@ -451,6 +453,7 @@ public sealed class Blockchain
             _active.Add(entry);
         }
         _active.Reverse();
+        LoadFilterHeaders();
         foreach (var (outPoint, utxo) in _store.LoadUtxos())
         {
             Utxos.Add(outPoint, utxo);
@@ -468,6 +471,41 @@ public sealed class Blockchain
         {
             throw Inconsistent($"it holds {Utxos.Count} unspent outputs and {_txLocations.Count} confirmed transactions, but its last write recorded {stored.Utxos} and {stored.Transactions}");
         }
+    }
+
+    /// <summary>
+    /// The active chain's filter headers, as recorded; where an earlier release recorded none,
+    /// each filter is rebuilt from the block and what it spent (its undo data) and written, in
+    /// one transaction, so a light client gets the same filters from every node.
+    /// </summary>
+    private void LoadFilterHeaders()
+    {
+        foreach (var (height, hash, header) in _store.LoadFilterHeaders())
+        {
+            if (height < _active.Count && _active[(int)height].Hash == hash && header.Length == Hash256.Size)
+            {
+                _active[(int)height].FilterHeader = new Hash256(header);
+            }
+        }
+        var rebuilt = new List<(BlockIndexEntry, Shared.Filters.BlockFilter)>();
+        foreach (var entry in _active.Where(e => e.FilterHeader is null))
+        {
+            var block = LoadBlock(entry.Hash) ?? throw Inconsistent($"block {entry.Hash} of its active chain is missing");
+            var filter = CompactFilters.Of(block, entry.Height == 0 ? [] : _store.LoadUndo(entry).Select(u => u.Entry));
+            entry.FilterHeader = CompactFilters.HeaderOf(filter, entry);
+            rebuilt.Add((entry, filter));
+        }
+        if (rebuilt.Count > 0)
+        {
+            _store.SaveFilters(rebuilt);
+        }
+    }
+
+    /// <summary>The compact filter of an active-chain block (PROTOCOL.md §9), or null for any other.</summary>
+    public Shared.Filters.BlockFilter? LoadFilter(BlockIndexEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return IsOnActiveChain(entry) ? _store.LoadFilter(entry.Height, entry.Hash) : null;
     }
 
     /// <summary>
@@ -615,7 +653,10 @@ public sealed class Blockchain
 
         var spentFromSet = view.Spent.Count(s => Utxos.Find(s.OutPoint) is not null);
         var counts = new StoreCounts(Utxos.Count - spentFromSet + view.Created.Count, _txLocations.Count + block.Transactions.Count);
-        _store.SaveConnect(entry, block, view.Spent.Select(s => (s.OutPoint, s.Entry)), view.Created.Select(c => (c.Key, c.Value)), counts);
+        var filter = CompactFilters.Of(block, view.Spent.Select(s => s.Entry));
+        var filterHeader = CompactFilters.HeaderOf(filter, entry);
+        _store.SaveConnect(entry, block, view.Spent.Select(s => (s.OutPoint, s.Entry)), view.Created.Select(c => (c.Key, c.Value)), counts, filter, filterHeader);
+        entry.FilterHeader = filterHeader;
         entry.Status = BlockStatus.Valid;
         foreach (var (outPoint, _) in view.Spent)
         {

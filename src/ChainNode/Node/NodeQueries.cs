@@ -1,6 +1,7 @@
 using LedgerContrast.ChainNode.Consensus;
 using LedgerContrast.ChainNode.Mempool;
 using LedgerContrast.Shared.Chain;
+using LedgerContrast.Shared.Filters;
 using LedgerContrast.Shared.Hashing;
 using LedgerContrast.Shared.Money;
 
@@ -68,6 +69,19 @@ public sealed partial class NodeEngine
         }
         var index = block.Transactions.ToList().FindIndex(t => t.Txid == txid);
         return (block.Transactions[index], entry, MerkleProof.Build([.. block.Transactions.Select(t => t.Wtxid)], index));
+    });
+
+    /// <summary>The compact filters of active-chain blocks from <paramref name="start"/> up, at most <paramref name="count"/>.</summary>
+    public IReadOnlyList<(BlockIndexEntry Block, BlockFilter Filter)> Filters(uint start, int count) => Read(node =>
+        (IReadOnlyList<(BlockIndexEntry, BlockFilter)>)[.. node.Chain.ActiveChain.Skip((int)Math.Min(start, int.MaxValue)).Take(count)
+            .Select(e => (e, node.Chain.LoadFilter(e) ?? throw new InvalidOperationException($"Block {e.Hash} of the active chain has no stored filter.")))]);
+
+    /// <summary>The filter headers of active-chain blocks from <paramref name="start"/> up (at most <paramref name="count"/>), and the one below them.</summary>
+    public (Hash256 Previous, IReadOnlyList<BlockIndexEntry> Blocks) FilterHeaders(uint start, int count) => Read(node =>
+    {
+        var active = node.Chain.ActiveChain;
+        var previous = start == 0 || start > active.Count ? Hash256.Zero : active[(int)start - 1].FilterHeader!.Value;
+        return (previous, (IReadOnlyList<BlockIndexEntry>)[.. active.Skip((int)Math.Min(start, int.MaxValue)).Take(count)]);
     });
 
     public bool HasBlock(Hash256 hash) => Read(node => node.Chain.Find(hash) is not null);

@@ -46,6 +46,10 @@ public sealed class ConnectedDoc
     /// <summary>Unspent outputs and confirmed transactions once this block is the tip.</summary>
     public int Utxos { get; set; }
     public int Transactions { get; set; }
+
+    /// <summary>Its compact filter (PROTOCOL.md §9) and filter header; empty in a record written by an earlier release (rebuilt at startup).</summary>
+    public byte[] Filter { get; set; } = [];
+    public byte[] FilterHeader { get; set; } = [];
 }
 
 /// <summary>A transaction that lost to a conflicting spend, and the spend that won.</summary>

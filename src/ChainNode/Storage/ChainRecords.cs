@@ -1,3 +1,4 @@
+using LedgerContrast.Shared.Filters;
 using System.Globalization;
 using LedgerContrast.ChainNode.Consensus;
 using LedgerContrast.Shared.Chain;
@@ -61,15 +62,17 @@ public sealed partial class ChainStore
     /// <summary>The counts of the last tip change.</summary>
     public StoreCounts? LoadCounts() => TipRecord() is { } tip ? new StoreCounts(tip.Utxos, tip.Transactions) : null;
 
-    public void SaveGenesis(BlockIndexEntry entry, Block genesis)
+    public void SaveGenesis(BlockIndexEntry entry, Block genesis, BlockFilter filter)
     {
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(genesis);
+        ArgumentNullException.ThrowIfNull(filter);
         Atomically(() =>
         {
             Blocks.Upsert(new BlockDoc { Id = BlockKey(entry.Height, entry.Hash), Bytes = genesis.Encode() });
             Index.Upsert(ToDoc(entry));
-            Connected.Upsert(new ConnectedDoc { Id = 0, Hash = entry.Hash.ToString() }); // its coinbase is never spendable, never indexed
+            // Its coinbase is never spendable, never indexed; its output key is in its filter all the same.
+            Connected.Upsert(new ConnectedDoc { Id = 0, Hash = entry.Hash.ToString(), Filter = filter.Encoded, FilterHeader = entry.FilterHeader!.Value.ToArray() });
         });
     }
 
@@ -88,8 +91,9 @@ public sealed partial class ChainStore
 
     /// <summary>A block joins the active chain: its UTXO changes and its connected record (undo data, txids, counts; the new tip).</summary>
     public void SaveConnect(BlockIndexEntry entry, Block block, IEnumerable<(OutPoint OutPoint, UtxoEntry Entry)> spent,
-        IEnumerable<(OutPoint OutPoint, UtxoEntry Entry)> created, StoreCounts counts)
+        IEnumerable<(OutPoint OutPoint, UtxoEntry Entry)> created, StoreCounts counts, BlockFilter filter, Hash256 filterHeader)
     {
+        ArgumentNullException.ThrowIfNull(filter);
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(block);
         var spentList = spent.ToList();
@@ -117,7 +121,33 @@ public sealed partial class ChainStore
                 OutputCounts = [.. block.Transactions.Select(t => t.Outputs.Count)],
                 Utxos = counts.Utxos,
                 Transactions = counts.Transactions,
+                Filter = filter.Encoded,
+                FilterHeader = filterHeader.ToArray(),
             });
+        });
+    }
+
+    /// <summary>The compact filter of the active chain's block at <paramref name="height"/>, if it is <paramref name="hash"/>.</summary>
+    public BlockFilter? LoadFilter(uint height, Hash256 hash) =>
+        Connected.FindById((int)height) is { Filter.Length: > 0 } doc && doc.Hash == hash.ToString() ? BlockFilter.Decode(hash, doc.Filter) : null;
+
+    /// <summary>The filter header recorded for each height of the active chain (empty where an earlier release wrote the record).</summary>
+    public IEnumerable<(uint Height, Hash256 Block, byte[] FilterHeader)> LoadFilterHeaders() =>
+        Connected.FindAll().Select(d => ((uint)d.Id, Hash256.Parse(d.Hash), d.FilterHeader));
+
+    /// <summary>Filters rebuilt for records an earlier release wrote without them, in one transaction.</summary>
+    public void SaveFilters(IReadOnlyList<(BlockIndexEntry Entry, BlockFilter Filter)> filters)
+    {
+        ArgumentNullException.ThrowIfNull(filters);
+        Atomically(() =>
+        {
+            foreach (var (entry, filter) in filters)
+            {
+                var doc = Connected.FindById((int)entry.Height);
+                doc.Filter = filter.Encoded;
+                doc.FilterHeader = entry.FilterHeader!.Value.ToArray();
+                Connected.Update(doc);
+            }
         });
     }
 

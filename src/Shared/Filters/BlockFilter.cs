@@ -45,10 +45,18 @@ public sealed class BlockFilter
     public static BlockFilter Build(Hash256 blockHash, IEnumerable<byte[]> items)
     {
         ArgumentNullException.ThrowIfNull(items);
-        var distinct = items.Select(Convert.ToHexString).Distinct(StringComparer.Ordinal).Select(Convert.FromHexString).ToList();
+        return Build(blockHash, items.Select(i => (ReadOnlyMemory<byte>)i));
+    }
+
+    /// <inheritdoc cref="Build(Hash256, IEnumerable{byte[]})"/>
+    public static BlockFilter Build(Hash256 blockHash, IEnumerable<ReadOnlyMemory<byte>> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var distinct = items.Where(i => seen.Add(Convert.ToHexString(i.Span))).ToList();
         var (k0, k1) = Key(blockHash);
         var range = (ulong)distinct.Count * M;
-        var values = distinct.Select(item => HashToRange(k0, k1, item, range)).Order().ToList();
+        var values = distinct.Select(item => HashToRange(k0, k1, item.Span, range)).Order().ToList();
         var writer = new BitWriter();
         writer.WriteCompactSize((ulong)values.Count);
         var last = 0UL;
@@ -141,7 +149,7 @@ public sealed class BlockFilter
     }
 
     /// <summary>SipHash of the item, mapped onto [0, range) by the high 64 bits of a 128-bit product (BIP-158's hash_to_range).</summary>
-    private static ulong HashToRange(ulong k0, ulong k1, byte[] item, ulong range) => Math.BigMul(SipHash.Hash(k0, k1, item), range, out _);
+    private static ulong HashToRange(ulong k0, ulong k1, ReadOnlySpan<byte> item, ulong range) => Math.BigMul(SipHash.Hash(k0, k1, item), range, out _);
 
     private sealed class BitWriter
     {

@@ -213,7 +213,7 @@ public sealed class ResourceBoundTests(Xunit.Abstractions.ITestOutputHelper outp
             Assert.Equal(info.TipHash, (await api.GetInfoAsync(new GetInfoRequest())).TipHash);
             Assert.Equal(attackers, api.ListPeers(new ListPeersRequest()).Peers.Count(p => p.NodeId.StartsWith("evil-", StringComparison.Ordinal))); // valid headers: nobody banned
             // The syncs hold at most 16 MiB of headers at once; the rest is the runtime's heap, not returned at once. Unbounded, the
-            // four branches would keep ~4 × 100,000 × 456 bytes ≈ 174 MiB alive.
+            // four branches would keep ~4 × 100,000 × 496 bytes ≈ 189 MiB alive.
             Assert.True(after - before < 64 * MiB, $"RSS grew from {before / MiB} to {after / MiB} MiB");
         }
         finally

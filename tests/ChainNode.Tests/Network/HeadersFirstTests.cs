@@ -110,43 +110,6 @@ public class HeadersFirstTests
         Assert.Equal((Grpc.Core.StatusCode.InvalidArgument, "MALFORMED"), (refused.StatusCode, Shared.Rpc.RpcErrors.Describe(refused).Reason));
     }
 
-    /// <summary>What <see cref="HeaderBranch.BytesPerHeader"/> charges covers the memory a header of a branch keeps alive.</summary>
-    [Fact]
-    public void A_branch_header_keeps_no_more_memory_alive_than_the_bytes_it_is_charged()
-    {
-        using var node = new TestNode();
-        var parent = node.Tip;
-        var wire = new List<Protos.Chain.V1.BlockHeader>();
-        var previous = parent.Hash;
-        for (var i = 0; i < 10_000; i++)
-        {
-            var header = NetworkBlocks.Mine(new BlockHeader(BlockHeader.CurrentVersion, previous, Hash256.Parse(new string('a', 64)), parent.Header.TimeMs + (ulong)(i + 1) * 100, parent.Header.Bits, 0));
-            wire.Add(header.ToProto());
-            previous = header.Hash;
-        }
-        var budget = new HeaderBudget(long.MaxValue, long.MaxValue);
-        using var branch = new HeaderBranch(budget);
-
-        var before = GC.GetTotalMemory(forceFullCollection: true);
-        ExtendFromWire(node, branch, wire); // decoded as a sync decodes a reply; the reply's list is garbage after
-        var retained = GC.GetTotalMemory(forceFullCollection: true) - before;
-
-        Assert.Equal(wire.Count, branch.Headers.Count);
-        var perHeader = retained / wire.Count;
-        Assert.True(perHeader <= HeaderBranch.BytesPerHeader, $"{perHeader} bytes kept alive per header, {HeaderBranch.BytesPerHeader} charged");
-        Assert.Equal(wire.Count * HeaderBranch.BytesPerHeader, budget.UsedBytes);
-    }
-
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static void ExtendFromWire(TestNode node, HeaderBranch branch, List<Protos.Chain.V1.BlockHeader> wire)
-    {
-        foreach (var reply in wire.Chunk(PeerManager.MaxHeadersPerReply))
-        {
-            var (outcome, _) = node.Engine.ExtendHeaders(branch, [.. reply.Select(ChainProto.FromProto)]);
-            Assert.Equal(HeaderVerdict.Extended, outcome.Verdict);
-        }
-    }
-
     private static BlockHeader Break(BlockHeader header, string broken, List<BlockHeader> headers) => broken switch
     {
         "high hash" => HighHash(header),

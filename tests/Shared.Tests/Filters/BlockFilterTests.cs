@@ -46,8 +46,8 @@ public class BlockFilterTests(ITestOutputHelper output)
     [Fact]
     public void An_empty_set_matches_nothing_and_duplicates_count_once()
     {
-        Assert.Equal([0x00], BlockFilter.Build(s_block, []).Encoded);
-        Assert.False(BlockFilter.Build(s_block, []).MatchesAny([new byte[32]]));
+        Assert.Equal([0x00], BlockFilter.Build(s_block, Array.Empty<byte[]>()).Encoded);
+        Assert.False(BlockFilter.Build(s_block, Array.Empty<byte[]>()).MatchesAny([new byte[32]]));
         var key = new byte[32];
         Assert.Equal(1, BlockFilter.Build(s_block, [key, key.ToArray(), key]).Count);
     }
