@@ -64,6 +64,11 @@ public sealed class NodeGrpcService(NodeEngine engine, PeerManager peers, Miner 
         (Shared.Chain.Block, BlockIndexEntry)? ByHash(Hash256? hash) => hash is not { } h ? null : engine.Read(n =>
         {
             var entry = n.Chain.Find(h);
+            if (entry is { Status: BlockStatus.Invalid })
+            {
+                // Its header is kept so the hash is refused at once; its body was deleted.
+                throw new NodeRefusal(NodeReasons.BlockInvalid, $"Block {h} was refused as invalid ({(entry.InvalidReason.Length > 0 ? entry.InvalidReason : "BLOCK_INVALID_PARENT")}); its body is not kept.");
+            }
             return entry is null ? ((Shared.Chain.Block, BlockIndexEntry)?)null : (n.Chain.LoadBlock(entry.Hash)!, entry);
         });
         var found = request.SelectorCase switch

@@ -27,6 +27,7 @@ public static class NodeReasons
     public const string InvalidAddress = "INVALID_ADDRESS";
     public const string BlockNotFound = "BLOCK_NOT_FOUND";
     public const string TxNotConfirmed = "TX_NOT_CONFIRMED";
+    public const string BlockInvalid = "BLOCK_INVALID";
     public const string AmbiguousPrefix = "AMBIGUOUS_PREFIX";
     public const string AdminCookieRequired = "ADMIN_COOKIE_REQUIRED";
     public const string NodeStopped = "NODE_STOPPED";
@@ -51,6 +52,7 @@ public static class NodeReasons
         [InvalidAddress] = StatusCode.InvalidArgument,
         [BlockNotFound] = StatusCode.NotFound,
         [TxNotConfirmed] = StatusCode.NotFound,
+        [BlockInvalid] = StatusCode.NotFound,
         [AmbiguousPrefix] = StatusCode.InvalidArgument,
         [AdminCookieRequired] = StatusCode.Unauthenticated,
         [NodeStopped] = StatusCode.Unavailable,

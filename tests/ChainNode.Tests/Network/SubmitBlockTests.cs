@@ -74,6 +74,23 @@ public class SubmitBlockTests
     }
 
     [Fact]
+    public async Task Getting_a_block_refused_as_invalid_says_so_and_why_instead_of_failing_internally()
+    {
+        await using var network = new TestNetwork();
+        var node = await network.StartNodeAsync([]);
+        await node.MineAsync(1, Keys.Miner);
+        var invalid = NetworkBlocks.On(node, coinbaseAmount: node.Engine.Parameters.BlockReward + Amount.FromUnits(1)); // stored, then refused when connected
+        await Assert.ThrowsAsync<RpcException>(async () => await node.Api.SubmitBlockAsync(new SubmitBlockRequest { Block = invalid.ToProto() }));
+
+        foreach (var request in new[] { new GetBlockRequest { Hash = invalid.Hash.ToByteString() }, new GetBlockRequest { HashPrefix = invalid.Hash.ToString()[..12] } })
+        {
+            var refused = await Assert.ThrowsAsync<RpcException>(async () => await node.Api.GetBlockAsync(request));
+            Assert.Equal((StatusCode.NotFound, "BLOCK_INVALID"), (refused.StatusCode, RpcErrors.Describe(refused).Reason));
+            Assert.Contains("BLOCK_COINBASE_PAYS_TOO_MUCH", RpcErrors.Describe(refused).Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task A_block_whose_parent_is_unknown_is_kept_as_an_orphan()
     {
         await using var network = new TestNetwork();
