@@ -30,6 +30,7 @@ public static class NodeReasons
     public const string BlockInvalid = "BLOCK_INVALID";
     public const string AmbiguousPrefix = "AMBIGUOUS_PREFIX";
     public const string AdminCookieRequired = "ADMIN_COOKIE_REQUIRED";
+    public const string AdminCookieWrong = "ADMIN_COOKIE_WRONG";
     public const string NodeStopped = "NODE_STOPPED";
 
     // Either service, from the shared server code (src/Shared/Rpc)
@@ -55,6 +56,7 @@ public static class NodeReasons
         [BlockInvalid] = StatusCode.NotFound,
         [AmbiguousPrefix] = StatusCode.InvalidArgument,
         [AdminCookieRequired] = StatusCode.Unauthenticated,
+        [AdminCookieWrong] = StatusCode.Unauthenticated,
         [NodeStopped] = StatusCode.Unavailable,
         [Malformed] = StatusCode.InvalidArgument,
         [Internal] = StatusCode.Internal,

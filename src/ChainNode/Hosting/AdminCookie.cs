@@ -30,11 +30,22 @@ public sealed class AdminCookie
         var header = context.RequestHeaders.GetValue("authorization") ?? "";
         const string scheme = "Bearer ";
         var given = header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? header[scheme.Length..].Trim() : "";
-        if (!CryptographicOperations.FixedTimeEquals(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(given)), SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Secret))))
+        if (given.Length == 0)
         {
             throw new AdminCookieRequiredException();
         }
+        if (!CryptographicOperations.FixedTimeEquals(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(given)), SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Secret))))
+        {
+            throw new AdminCookieWrongException();
+        }
     }
+}
+
+/// <summary>An admin call with a cookie that is not this node's (most often one read before the node's last restart).</summary>
+public sealed class AdminCookieWrongException()
+    : ReasonedException(Api.NodeReasons.AdminCookieWrong, $"The admin cookie sent does not match this node's: the node writes a new {NodeCookieFile.FileName} in its data directory at every start, so one read before its last restart no longer works; read it again (the chain CLI does with --cookie-file).", null)
+{
+    public override StatusCode StatusCode => StatusCode.Unauthenticated;
 }
 
 /// <summary>An admin call without the node's cookie.</summary>
