@@ -59,7 +59,8 @@ public sealed class Authenticator(string adminToken, LedgerState state)
         if (account is null
             || !principal.IsAdmin && (Storage.BankDatabase.IsSystemAccount(accountId) || !string.Equals(account.CustomerId, principal.CustomerId, StringComparison.Ordinal)))
         {
-            throw new RejectionException(Reasons.AccountNotFound, $"You have no account {accountId}.");
+            // The admin holds no accounts of its own: for it, the account simply does not exist.
+            throw new RejectionException(Reasons.AccountNotFound, principal.IsAdmin ? $"There is no account {accountId}." : $"You have no account {accountId}.");
         }
         return account;
     }

@@ -375,16 +375,17 @@ internal static class ClientCommands
                 previous = Hex(reply.Block.Header.PreviousHash),
                 time = DateTimeOffset.FromUnixTimeMilliseconds((long)reply.Block.Header.TimeMs).ToString("u", CultureInfo.InvariantCulture),
                 mined_to = transactions.Count > 0 && transactions[0].Outputs.Count > 0 ? AddressOf(Google.Protobuf.ByteString.CopyFrom(transactions[0].Outputs[0].PublicKey.Span), prefix) : null,
-                transactions = transactions.Select(t => new { txid = t.Txid.ToString(), coinbase = t.IsCoinbase, inputs = t.IsCoinbase ? 0 : t.Inputs.Count, outputs = t.Outputs.Count, paid = Show(t.Outputs.Sum(o => o.Amount.MinorUnits)) }).ToList(),
+                transactions = transactions.Select(t => new { txid = t.Txid.ToString(), coinbase = t.IsCoinbase, inputs = t.IsCoinbase ? 0 : t.Inputs.Count, outputs = t.Outputs.Count, total_out = Show(t.Outputs.Sum(o => o.Amount.MinorUnits)) }).ToList(),
             };
             return output.Success(model, c =>
             {
                 c.MarkupLineInterpolated($"block [bold]{model.hash}[/] at height {model.height}, {(model.on_active_chain ? $"{model.confirmations} confirmation{(model.confirmations == 1 ? "" : "s")}" : "not on this node's active chain")}");
                 c.MarkupLineInterpolated($"mined {model.time} to {model.mined_to ?? "?"}; previous {model.previous}");
-                var table = new Table().AddColumns("Txid", "Inputs", "Outputs", "Paid");
+                // Everything its outputs carry, change included: which output is the payment, a block cannot tell.
+                var table = new Table().AddColumns("Txid", "Inputs", "Outputs", "Total out");
                 foreach (var t in model.transactions)
                 {
-                    table.AddRow(t.txid, t.coinbase ? "coinbase" : $"{t.inputs}", $"{t.outputs}", t.paid);
+                    table.AddRow(t.txid, t.coinbase ? "coinbase" : $"{t.inputs}", $"{t.outputs}", t.total_out);
                 }
                 c.Write(table);
             });

@@ -37,6 +37,8 @@ public sealed class BankCliProcessTests : IDisposable
         var notYours = await Bank("balance", "acc-1", "--as", "bob");
         Assert.Equal(1, notYours.ExitCode);
         Assert.Equal("The bank refused: You have no account acc-1 (ACCOUNT_NOT_FOUND).", notYours.Stderr.Trim());
+        var missing = await Bank("balance", "acc-99"); // as the admin, who has no accounts of its own
+        Assert.Equal((1, "The bank refused: There is no account acc-99 (ACCOUNT_NOT_FOUND)."), (missing.ExitCode, missing.Stderr.Trim()));
 
         var unknownCustomer = await Bank("balance", "acc-1", "--as", "carol");
         Assert.Equal((3, $"No customer named 'carol' is saved for {server.Url}, neither in the profile {Path.Combine(_root, "profile.json")} nor in network.json."), (unknownCustomer.ExitCode, unknownCustomer.Stderr.Trim()));

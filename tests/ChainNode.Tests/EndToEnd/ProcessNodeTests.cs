@@ -72,6 +72,9 @@ public sealed class ProcessNodeTests : IDisposable
         // `block` by height or hash: the payment is in the block that confirmed it.
         var block = JsonDocument.Parse((await Chain("block", Field(tx.Out, "height"), "--json")).Out).RootElement;
         Assert.Contains(block.GetProperty("transactions").EnumerateArray(), t => t.GetProperty("txid").GetString() == txid);
+        // What a payment's outputs carry in all, change included, and said so: 12.5 paid plus 37.4999 change.
+        Assert.Equal("49.9999", block.GetProperty("transactions").EnumerateArray().Single(t => t.GetProperty("txid").GetString() == txid).GetProperty("total_out").GetString());
+        Assert.Contains("Total out", (await Chain("block", Field(tx.Out, "height"))).Out, StringComparison.Ordinal);
         Assert.Equal(bobAddress, block.GetProperty("mined_to").GetString());
         var byHash = await Chain("block", Field(tx.Out, "block"));
         Assert.True(byHash.Exit == 0 && byHash.Out.Contains(txid, StringComparison.Ordinal), byHash.Err + byHash.Out);
