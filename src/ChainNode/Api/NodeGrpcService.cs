@@ -99,7 +99,7 @@ public sealed class NodeGrpcService(NodeEngine engine, PeerManager peers, Miner 
             ? Unique(engine.TxidsStartingWith(Prefix(request.TxidPrefix), 2), request.TxidPrefix, "txid") ?? Hash256.Zero
             : ChainProto.HashFromProto(request.Txid, "txid");
         var status = engine.StatusOf(txid);
-        var reply = new GetTransactionReply { Status = ToProto(status) };
+        var reply = new GetTransactionReply { Status = ToProto(status), Txid = txid.ToByteString() };
         if (engine.FindTransaction(txid) is { } tx)
         {
             reply.Transaction = tx.ToProto();

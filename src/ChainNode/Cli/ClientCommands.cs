@@ -293,11 +293,11 @@ internal static class ClientCommands
             var request = text.Length == 64 ? new GetTransactionRequest { Txid = Hash256.Parse(text).ToByteString() } : new GetTransactionRequest { TxidPrefix = text };
             var reply = await node.Api.GetTransactionAsync(request, deadline: NodeClient.Deadline());
             var s = reply.Status;
-            if (s.State == Protos.Chain.V1.TransactionStatus.Types.State.Unknown || reply.Transaction is null && text.Length < 64)
+            if (s.State == Protos.Chain.V1.TransactionStatus.Types.State.Unknown)
             {
                 return output.Fail(CliOutput.Refused, "TX_UNKNOWN", $"{text} is unknown to this node: it is neither in its mempool nor in its chain.");
             }
-            var id = reply.Transaction is { } found ? ChainProto.FromProto(found).Txid : Hash256.Parse(text);
+            var id = reply.Txid.Length == Hash256.Size ? ChainProto.HashFromProto(reply.Txid, "txid") : Hash256.Parse(text);
             var prefix = ChainParameters.PrefixFor((await node.Api.GetInfoAsync(new GetInfoRequest(), deadline: NodeClient.Deadline())).Network);
             // What each input spends, from the transaction that made it (a coinbase spends nothing).
             var inputs = new List<(string OutPoint, string? Address, long? Amount)>();
@@ -335,7 +335,11 @@ internal static class ClientCommands
                 {
                     table.AddRow("in", i.address ?? "(unknown to this node)", i.amount ?? "?", i.out_point);
                 }
-                if (model.inputs.Count == 0)
+                if (reply.Transaction is null)
+                {
+                    table.AddRow("", "(this node no longer holds what it spent and paid)", "", "");
+                }
+                else if (coinbase)
                 {
                     table.AddRow("in", "(coinbase: new coins)", "", "");
                 }

@@ -72,6 +72,23 @@ public sealed class TransactionPool(ChainParameters parameters, long maxBytes = 
     /// <summary>A transaction refused for conflicting with the pool, kept so peers can be told of the double spend.</summary>
     public Transaction? RefusedTransaction(Hash256 txid) => _refusedConflicts.TryPeek(txid, out var refused) ? refused.Tx : null;
 
+    /// <summary>The refused double spends remembered (for lookups by prefix).</summary>
+    public IEnumerable<Hash256> RefusedTxids => _refusedConflicts.Entries.Select(e => e.Key);
+
+    /// <summary>
+    /// The bodies of transactions that lost to a confirmed spend, so `chain tx` can still show what a
+    /// conflicted payment spent and paid; bounded like the refused conflicts, most recent kept.
+    /// </summary>
+    private readonly BoundedLru<Hash256, Transaction> _lost = new(MaxRememberedConflicts, MaxRememberedConflictBytes, t => t.Size);
+
+    public Transaction? LostTransaction(Hash256 txid) => _lost.TryPeek(txid, out var tx) ? tx : null;
+
+    public void RememberLost(Transaction tx)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        _lost.Set(tx.Txid, tx);
+    }
+
     public void ForgetRefused(Hash256 txid) => _refusedConflicts.Remove(txid);
 
     /// <summary>The chain's UTXO set plus the outputs of pool transactions, minus what pool transactions spend.</summary>
@@ -222,6 +239,10 @@ public sealed class TransactionPool(ChainParameters parameters, long maxBytes = 
             {
                 if (_spentBy.TryGetValue(input.PreviousOutput, out var loser) && loser != tx.Txid)
                 {
+                    foreach (var id in WithDescendants(loser))
+                    {
+                        RememberLost(_entries[id].Transaction);
+                    }
                     conflicts.AddRange(RemoveWithDescendants(loser).Select(removed => (removed, tx.Txid)));
                 }
             }
@@ -235,6 +256,7 @@ public sealed class TransactionPool(ChainParameters parameters, long maxBytes = 
                 if (winner is { } w && w != txid)
                 {
                     conflicts.Add((txid, w));
+                    RememberLost(refused.Tx);
                     _refusedConflicts.Remove(txid);
                 }
             }

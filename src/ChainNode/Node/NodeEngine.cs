@@ -571,6 +571,7 @@ public sealed partial class NodeEngine : IDisposable
                 {
                     conflicts.Add((tx.Txid, w));
                     conflictedBy[tx.Txid] = w;
+                    Pool.RememberLost(tx);
                 }
             }
         }

@@ -53,7 +53,7 @@ public sealed partial class NodeEngine
     /// form the CLIs print, as git takes a commit's.
     /// </summary>
     public IReadOnlyList<Hash256> TxidsStartingWith(string hexPrefix, int limit) => Read(node =>
-        (IReadOnlyList<Hash256>)[.. node.Pool.Entries.Select(e => e.Transaction.Txid).Concat(node.Chain.ConfirmedTxids).Concat(node.Chain.Conflicts.Keys)
+        (IReadOnlyList<Hash256>)[.. node.Pool.Entries.Select(e => e.Transaction.Txid).Concat(node.Chain.ConfirmedTxids).Concat(node.Chain.Conflicts.Keys).Concat(node.Pool.RefusedTxids)
             .Where(t => t.ToString().StartsWith(hexPrefix, StringComparison.Ordinal)).Distinct().Take(limit)]);
 
     /// <summary>The block hashes this node stores that start with <paramref name="hexPrefix"/>, at most <paramref name="limit"/>.</summary>
@@ -115,7 +115,7 @@ public sealed partial class NodeEngine
         {
             return node.Chain.LoadBlock(location.Block)?.Transactions.FirstOrDefault(t => t.Txid == txid);
         }
-        return null;
+        return node.Pool.LostTransaction(txid);
     });
 
     public IReadOnlyList<MempoolEntry> MempoolEntries() => Read(node => node.Pool.Entries.OrderBy(e => e.ReceivedMs).ToList());

@@ -124,6 +124,13 @@ public class NetworkScenarioTests
         await Poll.UntilAsync(() => network.Nodes.All(n => n.StatusOf(toCarol).ConflictingTxid == toBob.Txid
             && n.StatusOf(toBob).State == TransactionState.Confirmed), TestNetwork.DefaultTimeout);
         Assert.All(network.Nodes, n => Assert.DoesNotContain(n.Peers.Peers, p => n.Peers.IsBanned(p.NodeId))); // relaying it is not misbehaviour
+        // Asked by the first 10 characters, as the lab prints it, each node still shows what the loser spent and paid.
+        foreach (var node in network.Nodes)
+        {
+            var reply = await node.Api.GetTransactionAsync(new GetTransactionRequest { TxidPrefix = toCarol.Txid.ToString()[..10] });
+            Assert.Equal((Protos.Chain.V1.TransactionStatus.Types.State.Conflicted, toCarol.Txid), (reply.Status.State, new Shared.Hashing.Hash256(reply.Txid.Span)));
+            Assert.Equal(coinbase.Txid, ChainProto.FromProto(reply.Transaction).Inputs[0].PreviousOutput.Txid);
+        }
     }
 
     [Fact]
