@@ -31,7 +31,7 @@ public sealed record ChainTipInfo(Hash256 Hash, uint Height, uint BranchLength, 
 /// disconnect with undo data, reorganise, and undo a reorg that meets an invalid block. Not
 /// thread-safe: the node calls it from its chain thread, under its state lock.
 /// </summary>
-public sealed class Blockchain
+public sealed class Blockchain : IHeaderChain
 {
     /// <summary>
     /// How much less work than the tip a side branch may have and still be stored when its
@@ -294,29 +294,9 @@ public sealed class Blockchain
         }
     }
 
-    public uint NextBits(BlockIndexEntry parent)
-    {
-        ArgumentNullException.ThrowIfNull(parent);
-        var window = new List<BlockHeader>(_parameters.RetargetWindow + 1);
-        for (var entry = parent; entry is not null && window.Count <= _parameters.RetargetWindow; entry = entry.Parent)
-        {
-            window.Add(entry.Header);
-        }
-        window.Reverse();
-        return Difficulty.NextBits(window, _parameters);
-    }
+    public uint NextBits(BlockIndexEntry parent) => HeaderRules.NextBits(parent, _parameters);
 
-    public ulong MedianTimePast(BlockIndexEntry entry)
-    {
-        ArgumentNullException.ThrowIfNull(entry);
-        var times = new List<ulong>(_parameters.MedianTimeSpan);
-        for (var e = entry; e is not null && times.Count < _parameters.MedianTimeSpan; e = e.Parent)
-        {
-            times.Add(e.Header.TimeMs);
-        }
-        times.Sort();
-        return times[times.Count / 2];
-    }
+    public ulong MedianTimePast(BlockIndexEntry entry) => HeaderRules.MedianTimePast(entry, _parameters);
 
     public IReadOnlyList<ChainTipInfo> ChainTips()
     {

@@ -70,7 +70,7 @@ public sealed class HeaderBranch(HeaderBudget budget) : IDisposable
     /// moved: the branch is cut back there), or to any stored block that is not invalid (the
     /// branch starts again from it); one already stored moves the branch's start forward.
     /// </summary>
-    public HeadersOutcome Extend(Blockchain chain, IReadOnlyList<BlockHeader> headers, ulong nowMs)
+    public HeadersOutcome Extend(IHeaderChain chain, IReadOnlyList<BlockHeader> headers, ulong nowMs)
     {
         ArgumentNullException.ThrowIfNull(chain);
         ArgumentNullException.ThrowIfNull(headers);
@@ -132,14 +132,14 @@ public sealed class HeaderBranch(HeaderBudget budget) : IDisposable
     }
 
     /// <summary>The hashes of the branch's blocks this node does not store yet, oldest first.</summary>
-    public List<Hash256> MissingBlocks(Blockchain chain)
+    public List<Hash256> MissingBlocks(IHeaderChain chain)
     {
         ArgumentNullException.ThrowIfNull(chain);
         return [.. _headers.Where(h => chain.Find(h.Hash) is null).Select(h => h.Hash)];
     }
 
     /// <summary>After a download: the leading headers whose blocks are now stored leave the branch, which then grows from the last of them.</summary>
-    public void DropStored(Blockchain chain)
+    public void DropStored(IHeaderChain chain)
     {
         ArgumentNullException.ThrowIfNull(chain);
         var stored = 0;
@@ -158,7 +158,7 @@ public sealed class HeaderBranch(HeaderBudget budget) : IDisposable
     }
 
     /// <summary>Where a header with this parent joins: the branch's newest, an earlier header of it (cut back to there), or a stored block.</summary>
-    private BlockIndexEntry? Attach(Blockchain chain, Hash256 previous)
+    private BlockIndexEntry? Attach(IHeaderChain chain, Hash256 previous)
     {
         if (Last is { } last && last.Hash == previous)
         {

@@ -15,22 +15,7 @@ public sealed record AddressBalance(Amount Confirmed, Amount Unconfirmed, Amount
 public sealed partial class NodeEngine
 {
     /// <summary>Active-chain hashes, tip first, ten one apart then exponentially spaced, ending at genesis (Bitcoin's block locator).</summary>
-    public IReadOnlyList<Hash256> Locator() => Read(node =>
-    {
-        var chain = node.Chain.ActiveChain;
-        var hashes = new List<Hash256>();
-        long step = 1;
-        for (long height = chain.Count - 1; height > 0; height -= step)
-        {
-            hashes.Add(chain[(int)height].Hash);
-            if (hashes.Count >= 10)
-            {
-                step *= 2;
-            }
-        }
-        hashes.Add(chain[0].Hash);
-        return hashes;
-    });
+    public IReadOnlyList<Hash256> Locator() => Read(node => HeaderRules.Locator(node.Chain.ActiveChain));
 
     /// <summary>What a peer with this locator lacks: active-chain hashes after the last one we share, oldest first.</summary>
     public IReadOnlyList<Hash256> BlocksAfter(IEnumerable<Hash256> locator, int max) => Read(node =>
