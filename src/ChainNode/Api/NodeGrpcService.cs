@@ -82,15 +82,18 @@ public sealed class NodeGrpcService(NodeEngine engine, PeerManager peers, Miner 
         {
             throw new NodeRefusal(NodeReasons.BlockNotFound, "No such block.");
         }
-        var (tipHeight, active) = engine.Read(n => (n.Chain.Tip.Height, n.Chain.IsOnActiveChain(pair.Item2)));
-        return Task.FromResult(new GetBlockReply
+        var (tipHeight, active, spent) = engine.Read(n => (n.Chain.Tip.Height, n.Chain.IsOnActiveChain(pair.Item2),
+            request.WithSpentOutputs && n.Chain.IsOnActiveChain(pair.Item2) ? n.Chain.SpentOutputs(pair.Item2) : []));
+        var reply = new GetBlockReply
         {
             Block = pair.Item1.ToProto(),
             Hash = pair.Item2.Hash.ToByteString(),
             Height = pair.Item2.Height,
             Confirmations = active ? tipHeight - pair.Item2.Height + 1 : 0,
             ReceivedMs = pair.Item2.ReceivedMs,
-        });
+        };
+        reply.SpentOutputs.AddRange(spent.Select(u => new Protos.Chain.V1.TxOutput { Amount = u.Amount.MinorUnits, PublicKey = ByteString.CopyFrom(u.PublicKey) }));
+        return Task.FromResult(reply);
     }
 
     public override Task<GetTransactionReply> GetTransaction(GetTransactionRequest request, ServerCallContext context)

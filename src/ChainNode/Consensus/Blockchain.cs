@@ -481,6 +481,33 @@ public sealed class Blockchain : IHeaderChain
         }
     }
 
+    /// <summary>What the inputs of an active-chain block spent, in block order (from its undo data).</summary>
+    public IReadOnlyList<UtxoEntry> SpentOutputs(BlockIndexEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (!IsOnActiveChain(entry) || entry.Height == 0)
+        {
+            return [];
+        }
+        var undo = _store.LoadUndo(entry).ToDictionary(u => u.OutPoint, u => u.Entry);
+        var block = LoadBlock(entry.Hash) ?? throw Inconsistent($"block {entry.Hash} of its active chain is missing");
+        // An output created and spent inside the block is in no undo record: it comes from the block itself.
+        var created = new Dictionary<OutPoint, UtxoEntry>();
+        var spent = new List<UtxoEntry>();
+        foreach (var tx in block.Transactions)
+        {
+            if (!tx.IsCoinbase)
+            {
+                spent.AddRange(tx.Inputs.Select(i => undo.TryGetValue(i.PreviousOutput, out var u) ? u : created[i.PreviousOutput]));
+            }
+            for (var i = 0; i < tx.Outputs.Count; i++)
+            {
+                created[new OutPoint(tx.Txid, (uint)i)] = UtxoEntry.From(tx.Outputs[i], entry.Height, tx.IsCoinbase);
+            }
+        }
+        return spent;
+    }
+
     /// <summary>The compact filter of an active-chain block (PROTOCOL.md §9), or null for any other.</summary>
     public Shared.Filters.BlockFilter? LoadFilter(BlockIndexEntry entry)
     {

@@ -33,6 +33,10 @@ public sealed class LightHeaders : IHeaderChain
     }
 
     public ChainParameters Parameters { get; }
+
+    /// <summary>The network's id (its genesis hash), which signatures commit to.</summary>
+    public Hash256 NetworkId => _chain[0].Hash;
+
     public BlockIndexEntry Tip => _chain[^1];
     public IReadOnlyList<BlockIndexEntry> Chain => _chain;
 
