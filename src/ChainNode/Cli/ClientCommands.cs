@@ -47,6 +47,7 @@ internal static class ClientCommands
         root.Subcommands.Add(Mine(json));
         root.Subcommands.Add(Peer(json));
         root.Subcommands.Add(Health(json));
+        root.Subcommands.Add(LightCommand.Create(json));
     }
 
     private static Command Health(Option<bool> json)
@@ -607,7 +608,7 @@ internal static class ClientCommands
         throw new CliException("INVALID_ADDRESS", $"{error.TrimEnd('.')}; nor is '{text}' a wallet in {store.Directory} (wallets: {string.Join(", ", store.Names())}).");
     }
 
-    private static WalletStore Store(ParseResult parse) => new(parse.GetValue(s_walletDir)
+    internal static WalletStore Store(ParseResult parse) => new(parse.GetValue(s_walletDir)
         ?? Environment.GetEnvironmentVariable(WalletStore.EnvironmentVariable)
         ?? NullIfEmpty(NetworkFile.TryFind()?.WalletDir)
         ?? WalletStore.DefaultDirectory);
