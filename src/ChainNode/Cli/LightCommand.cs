@@ -115,9 +115,35 @@ internal static class LightCommand
             throw new CliException("WRONG_NETWORK", $"None of the nodes is on the network these options describe ({parameters.Network}{(parameters.Regtest ? ", regtest" : "")}): {string.Join("; ", others)}. Give --network, --regtest, --coinbase-maturity and --block-interval as the nodes were started.");
         }
         var headerVerdicts = await HeaderSync.SyncAsync(headers, onNetwork, () => (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()).ConfigureAwait(false);
-        var agreement = await FilterSync.AgreeAsync(headers, onNetwork).ConfigureAwait(false);
-        var reader = onNetwork.First(s => agreement.Honest.Contains(s.Name));
-        var (matches, filterBytes) = await FilterSync.MatchAsync(headers, agreement.Agreed, reader, 0, [key]).ConfigureAwait(false);
+        FilterHeaderVerdict agreement;
+        try
+        {
+            agreement = await FilterSync.AgreeAsync(headers, onNetwork).ConfigureAwait(false);
+        }
+        catch (InvalidDataException ex)
+        {
+            return output.Fail(CliOutput.Refused, "NO_HONEST_NODE", $"No node's filter headers hold: {ex.Message.TrimEnd('.')}. Nothing is proven; ask other nodes.");
+        }
+        var liars = new Dictionary<string, string>(agreement.Liars);
+        List<VerifiedBlock>? matches = null;
+        var filterBytes = 0L;
+        // Filters from a node not caught so far; one whose filters or blocks do not hold is named, and the next is asked.
+        foreach (var reader in onNetwork.Where(s => agreement.Honest.Contains(s.Name)))
+        {
+            try
+            {
+                (matches, filterBytes) = await FilterSync.MatchAsync(headers, agreement.Agreed, reader, 0, [key]).ConfigureAwait(false);
+                break;
+            }
+            catch (InvalidDataException ex)
+            {
+                liars[reader.Name] = ex.Message.TrimEnd('.');
+            }
+        }
+        if (matches is null)
+        {
+            return output.Fail(CliOutput.Refused, "NO_HONEST_NODE", $"Every node asked was caught: {string.Join("; ", liars.Select(l => $"{l.Key}: {l.Value}"))}. No coin is shown without a block that proves it.");
+        }
         var coins = LightCoins.From(matches, [key]);
         var tip = headers.Tip;
         var confirmed = Amount.FromMinorUnits(coins.Sum(c => c.Amount.MinorUnits));
@@ -135,7 +161,7 @@ internal static class LightCommand
                 followed = v.Followed,
                 reorganised = v.Reorganised,
                 headers_refused = v.Refused,
-                filters = agreement.Liars.TryGetValue(v.Node, out var lie) ? "caught: " + lie : "agreed",
+                filters = liars.TryGetValue(v.Node, out var lie) ? "caught: " + lie : "agreed",
             }).Concat(others.Select(o => new { node = o, offered_height = 0u, followed = false, reorganised = 0, headers_refused = (string?)"another network", filters = "not asked" })).ToList(),
             headers_bytes_on_disk = headers.FileBytes,
             filter_bytes_read = filterBytes,
