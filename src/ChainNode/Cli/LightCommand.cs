@@ -161,7 +161,7 @@ internal static class LightCommand
                 followed = v.Followed,
                 reorganised = v.Reorganised,
                 headers_refused = v.Refused,
-                filters = liars.TryGetValue(v.Node, out var lie) ? "caught: " + lie : "agreed",
+                filters = liars.TryGetValue(v.Node, out var lie) ? "caught: " + lie : agreement.Elsewhere.TryGetValue(v.Node, out var where) ? "not asked: " + where : "agreed",
             }).Concat(others.Select(o => new { node = o, offered_height = 0u, followed = false, reorganised = 0, headers_refused = (string?)"another network", filters = "not asked" })).ToList(),
             headers_bytes_on_disk = headers.FileBytes,
             filter_bytes_read = filterBytes,

@@ -13,8 +13,15 @@ namespace LedgerContrast.ChainNode.Light;
 /// <summary>A block the light client checked itself: its body matches its header in the client's own chain.</summary>
 public sealed record VerifiedBlock(BlockIndexEntry Header, Block Block);
 
-/// <summary>What the filter-header comparison found: the agreed chain, and any node whose filter headers were shown to be false, with the height.</summary>
-public sealed record FilterHeaderVerdict(IReadOnlyList<Hash256> Agreed, IReadOnlyDictionary<string, string> Liars, IReadOnlyList<string> Honest);
+/// <summary>
+/// What the filter-header comparison found: the agreed chain; any node whose filter headers were
+/// shown to be false (with the height); and nodes on another chain than the client's most-work
+/// one, which are not asked (behind, or on a branch it left — not lies).
+/// </summary>
+public sealed record FilterHeaderVerdict(IReadOnlyList<Hash256> Agreed, IReadOnlyDictionary<string, string> Liars, IReadOnlyList<string> Honest, IReadOnlyDictionary<string, string> Elsewhere);
+
+/// <summary>A node whose filter headers are for other blocks than the client's chain: not on its most-work chain.</summary>
+public sealed class OtherChainException(string message) : Exception(message);
 
 /// <summary>
 /// The compact-filter half of a light client (PROTOCOL.md §9): it asks every node for the filter
@@ -33,6 +40,7 @@ public static class FilterSync
         var chain = headers.Chain;
         var claims = new Dictionary<string, Hash256[]>();
         var liars = new Dictionary<string, string>();
+        var elsewhere = new Dictionary<string, string>();
         foreach (var node in nodes)
         {
             try
@@ -46,6 +54,10 @@ public static class FilterSync
             catch (InvalidDataException ex)
             {
                 liars[node.Name] = ex.Message;
+            }
+            catch (OtherChainException ex)
+            {
+                elsewhere[node.Name] = ex.Message;
             }
         }
         var agreed = new Hash256[chain.Count];
@@ -74,7 +86,7 @@ public static class FilterSync
             }
             agreed[height] = previous = distinct[0];
         }
-        return new FilterHeaderVerdict(agreed, liars, [.. claims.Keys.Where(k => !liars.ContainsKey(k))]);
+        return new FilterHeaderVerdict(agreed, liars, [.. claims.Keys.Where(k => !liars.ContainsKey(k))], elsewhere);
     }
 
     /// <summary>
@@ -128,15 +140,19 @@ public static class FilterSync
         for (var start = 0u; start < chain.Count;)
         {
             var reply = await node.Api.GetFilterHeadersAsync(new GetFilterHeadersRequest { StartHeight = start, Count = Api.NodeGrpcService.MaxFilterHeadersPerReply }, deadline: Deadline(), cancellationToken: cancellation).ConfigureAwait(false);
-            if (reply.FilterHeaders.Count == 0 || reply.FilterHeaders.Count != reply.BlockHashes.Count)
+            if (reply.FilterHeaders.Count != reply.BlockHashes.Count)
             {
-                throw new InvalidDataException($"no filter headers from height {start}: it is not on this chain");
+                throw new InvalidDataException($"it gave {reply.FilterHeaders.Count} filter headers for {reply.BlockHashes.Count} blocks");
+            }
+            if (reply.FilterHeaders.Count == 0)
+            {
+                throw new OtherChainException($"behind: it has no block at height {start}");
             }
             for (var i = 0; i < reply.FilterHeaders.Count && start < chain.Count; i++, start++)
             {
                 if (new Hash256(reply.BlockHashes[i].Span) != chain[(int)start].Hash)
                 {
-                    throw new InvalidDataException($"at height {start} it is on another chain than the most-work one");
+                    throw new OtherChainException($"at height {start} it is on another chain than the most-work one");
                 }
                 claimed[start] = ChainProto.HashFromProto(reply.FilterHeaders[i], "filter header");
             }

@@ -45,5 +45,33 @@ public sealed class FilterSyncTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"{headers.Tip.Height} blocks: {headers.FileBytes} bytes of headers on disk, {filterBytes} bytes of filters read, {matches.Count} blocks fetched");
     }
 
+    [Fact]
+    public async Task A_reorganisation_that_removes_a_payment_takes_it_out_of_the_light_wallets_coins_and_the_lighter_node_is_no_liar()
+    {
+        await using var network = new TestNetwork();
+        var a = await network.StartNodeAsync([]);
+        var b = await network.StartNodeAsync([]); // apart: a chain of its own, without carol's coin
+        await a.MineAsync(1, Keys.Carol);
+        await a.MineAsync(5, Keys.Miner);
+        var headers = new LightHeaders(a.Engine.Parameters, _root);
+        byte[][] keys = [Keys.Carol.PublicKey.ToArray()];
+        async Task<(List<LightCoin> Coins, FilterHeaderVerdict Agreement)> SyncAsync(params LightSource[] nodes)
+        {
+            await HeaderSync.SyncAsync(headers, nodes, () => (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            var agreement = await FilterSync.AgreeAsync(headers, nodes);
+            var (matches, _) = await FilterSync.MatchAsync(headers, agreement.Agreed, nodes.First(n => agreement.Honest.Contains(n.Name)), 0, keys);
+            return (LightCoins.From(matches, keys), agreement);
+        }
+        Assert.Single((await SyncAsync(new LightSource("a", a.Api))).Coins);
+
+        await b.MineAsync(8, Keys.Miner);
+        var (coins, agreement) = await SyncAsync(new LightSource("a", a.Api), new LightSource("b", b.Api));
+
+        Assert.Equal(b.Tip.Hash, headers.Tip.Hash);
+        Assert.Empty(coins);
+        Assert.Empty(agreement.Liars);
+        Assert.StartsWith("at height 1 it is on another chain", agreement.Elsewhere["a"], StringComparison.Ordinal);
+    }
+
     public void Dispose() => TempDirectory.Delete(_root);
 }
