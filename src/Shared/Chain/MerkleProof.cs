@@ -79,14 +79,5 @@ public sealed record MerkleProof(uint Index, uint LeafCount, IReadOnlyList<Hash2
         return used == Branch.Count ? hash : null;
     }
 
-    private static Hash256 Pair(Hash256 left, Hash256 right)
-    {
-        Span<byte> l = stackalloc byte[Hash256.Size];
-        Span<byte> r = stackalloc byte[Hash256.Size];
-        Span<byte> parent = stackalloc byte[Hash256.Size];
-        left.WriteTo(l);
-        right.WriteTo(r);
-        Sha256Hasher.DoubleHashPair(l, r, parent);
-        return new Hash256(parent);
-    }
+    private static Hash256 Pair(Hash256 left, Hash256 right) => Sha256Hasher.DoubleHashPair(left, right);
 }

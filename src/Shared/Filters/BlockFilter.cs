@@ -129,16 +129,7 @@ public sealed class BlockFilter
     }
 
     /// <summary>The filter header chain: SHA256d(filter hash || previous filter header), the previous of genesis's being 32 zero bytes.</summary>
-    public static Hash256 NextHeader(Hash256 filterHash, Hash256 previousHeader)
-    {
-        Span<byte> left = stackalloc byte[Hash256.Size];
-        Span<byte> right = stackalloc byte[Hash256.Size];
-        Span<byte> header = stackalloc byte[Hash256.Size];
-        filterHash.WriteTo(left);
-        previousHeader.WriteTo(right);
-        Sha256Hasher.DoubleHashPair(left, right, header);
-        return new Hash256(header);
-    }
+    public static Hash256 NextHeader(Hash256 filterHash, Hash256 previousHeader) => Sha256Hasher.DoubleHashPair(filterHash, previousHeader);
 
     /// <summary>The SipHash key: the block hash's first 16 bytes, as two little-endian 64-bit words.</summary>
     private static (ulong K0, ulong K1) Key(Hash256 blockHash)

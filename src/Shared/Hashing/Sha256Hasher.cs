@@ -46,6 +46,18 @@ public static class Sha256Hasher
         Finish(hasher, destination);
     }
 
+    /// <summary>SHA256d(left || right) of two hashes: a merkle parent, a filter header.</summary>
+    public static Hash256 DoubleHashPair(Hash256 left, Hash256 right)
+    {
+        Span<byte> l = stackalloc byte[Hash256.Size];
+        Span<byte> r = stackalloc byte[Hash256.Size];
+        Span<byte> result = stackalloc byte[Hash256.Size];
+        left.WriteTo(l);
+        right.WriteTo(r);
+        DoubleHashPair(l, r, result);
+        return new Hash256(result);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Finish(IncrementalHash hasher, Span<byte> destination)
     {
