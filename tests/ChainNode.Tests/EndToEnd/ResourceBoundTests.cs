@@ -30,13 +30,9 @@ public sealed class ResourceBoundTests(Xunit.Abstractions.ITestOutputHelper outp
     /// holds, so the bound is proven by the plateau: after the first 100 orphans (the pool long
     /// full at 8 MiB), 300 more — 260 MB that an unbounded pool would keep — add almost nothing.
     /// </summary>
-    [Fact]
+    [ProcFact]
     public async Task Orphan_blocks_beyond_the_pools_bound_do_not_grow_the_nodes_memory()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return; // RSS is read from /proc
-        }
         using var node = await StartNodeAsync();
         var api = Api(node);
         var networkId = await NetworkIdAsync(api);
@@ -72,13 +68,9 @@ public sealed class ResourceBoundTests(Xunit.Abstractions.ITestOutputHelper outp
         Assert.False(node.HasExited);
     }
 
-    [Fact]
+    [ProcFact]
     public async Task Thousands_of_junk_double_spends_grow_the_nodes_memory_by_less_than_100_MiB()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
         using var node = await StartNodeAsync();
         var api = Api(node);
         var networkId = await NetworkIdAsync(api);
@@ -154,13 +146,9 @@ public sealed class ResourceBoundTests(Xunit.Abstractions.ITestOutputHelper outp
     /// stops asking there, and stores nothing: no block is fetched, the files and the tip do not
     /// change, nobody is banned (the headers are valid), and memory stays bounded.
     /// </summary>
-    [Fact]
+    [ProcFact]
     public async Task A_long_cheap_header_branch_from_genesis_stores_nothing_and_holds_bounded_memory()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return; // RSS is read from /proc
-        }
         var parameters = new ChainNode.Consensus.ChainParameters { Network = "lc-cheap-fork" };
         using var node = await ServerProcess.StartAsync("chain.dll", ["node", "--data", Path.Combine(_root, "node"), "--port", "0", "--network", parameters.Network]);
         var api = Api(node);
@@ -303,5 +291,17 @@ public sealed class ResourceBoundTests(Xunit.Abstractions.ITestOutputHelper outp
     {
         _channels.ForEach(c => c.Dispose());
         TempDirectory.Delete(_root);
+    }
+}
+
+/// <summary>A test that reads a process's resident memory from /proc: skipped, saying why, where there is none.</summary>
+public sealed class ProcFactAttribute : FactAttribute
+{
+    public ProcFactAttribute()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Skip = "reads resident memory from /proc (Linux only)";
+        }
     }
 }
