@@ -41,7 +41,7 @@ public sealed class NodeGrpcService(NodeEngine engine, PeerManager peers, Miner 
     }
 
     /// <summary>The headers a peer gets (PROTOCOL.md §9), without a session: a light client checks them itself.</summary>
-    public override Task<HeadersReply> GetHeaders(HeadersRequest request, ServerCallContext context) => Task.FromResult(PeerManager.AnswerHeaders(engine, request));
+    public override Task<HeadersReply> GetHeaders(HeadersRequest request, ServerCallContext context) => Task.FromResult(HeadersMessages.Answer(engine, request));
 
     public override Task<GetChainTipsReply> GetChainTips(GetChainTipsRequest request, ServerCallContext context)
     {

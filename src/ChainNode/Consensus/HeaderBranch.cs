@@ -22,9 +22,8 @@ public enum HeaderVerdict
     TooLong,
 }
 
-/// <param name="Added">How many headers of the reply joined the branch before the verdict.</param>
 /// <param name="Reason">For <see cref="HeaderVerdict.Invalid"/> and <see cref="HeaderVerdict.TimeFuture"/>: the rule's reason (the BLOCK_* a block with that header would get).</param>
-public sealed record HeadersOutcome(HeaderVerdict Verdict, int Added, string Reason = "", string Detail = "");
+public sealed record HeadersOutcome(HeaderVerdict Verdict, string Reason = "", string Detail = "");
 
 /// <summary>
 /// A peer's header chain beyond the blocks this node stores, checked as headers only — proof of
@@ -81,24 +80,24 @@ public sealed class HeaderBranch(HeaderBudget budget) : IDisposable
             var parent = Attach(chain, header.PreviousHash);
             if (parent is null)
             {
-                return new HeadersOutcome(HeaderVerdict.NotConnected, i, RejectReasons.HeadersNotConnected, $"Header {header.Hash} builds on {header.PreviousHash}, which is neither stored here nor the header before it.");
+                return new HeadersOutcome(HeaderVerdict.NotConnected, RejectReasons.HeadersNotConnected, $"Header {header.Hash} builds on {header.PreviousHash}, which is neither stored here nor the header before it.");
             }
             if (parent.Status == BlockStatus.Invalid)
             {
-                return Invalid(i, RejectReasons.BlockInvalidParent, $"Header {header.Hash} builds on invalid block {parent.Hash}.");
+                return Invalid(RejectReasons.BlockInvalidParent, $"Header {header.Hash} builds on invalid block {parent.Hash}.");
             }
             if (chain.Find(header.Hash) is { } stored)
             {
                 if (stored.Status == BlockStatus.Invalid)
                 {
-                    return Invalid(i, stored.InvalidReason.Length > 0 ? stored.InvalidReason : RejectReasons.BlockInvalidParent, $"Block {header.Hash} is known to be invalid.");
+                    return Invalid(stored.InvalidReason.Length > 0 ? stored.InvalidReason : RejectReasons.BlockInvalidParent, $"Block {header.Hash} is known to be invalid.");
                 }
                 StartFrom(stored);
                 continue;
             }
             if (chain.RejectedReason(header.Hash) is { } rejected)
             {
-                return Invalid(i, rejected, $"Block {header.Hash} was already rejected ({rejected}).");
+                return Invalid(rejected, $"Block {header.Hash} was already rejected ({rejected}).");
             }
             try
             {
@@ -106,29 +105,29 @@ public sealed class HeaderBranch(HeaderBudget budget) : IDisposable
             }
             catch (ConsensusException ex)
             {
-                return Invalid(i, ex.Reason, ex.Message);
+                return Invalid(ex.Reason, ex.Message);
             }
             var expectedBits = chain.NextBits(parent);
             if (header.Bits != expectedBits)
             {
-                return Invalid(i, RejectReasons.BlockBadTarget, $"Header {header.Hash} has target bits 0x{header.Bits:x8}; the retarget rule gives 0x{expectedBits:x8} at height {parent.Height + 1}.");
+                return Invalid(RejectReasons.BlockBadTarget, $"Header {header.Hash} has target bits 0x{header.Bits:x8}; the retarget rule gives 0x{expectedBits:x8} at height {parent.Height + 1}.");
             }
             var median = chain.MedianTimePast(parent);
             if (header.TimeMs <= median)
             {
-                return Invalid(i, RejectReasons.BlockTimeTooOld, $"Header {header.Hash} has time {header.TimeMs}, not after the median time of the blocks before it ({median}).");
+                return Invalid(RejectReasons.BlockTimeTooOld, $"Header {header.Hash} has time {header.TimeMs}, not after the median time of the blocks before it ({median}).");
             }
             if (header.TimeMs > nowMs + (ulong)parameters.MaxFutureBlockTime.TotalMilliseconds)
             {
-                return new HeadersOutcome(HeaderVerdict.TimeFuture, i, RejectReasons.BlockTimeTooNew, $"Header {header.Hash} is more than {parameters.MaxFutureBlockTime.TotalSeconds} s in the future.");
+                return new HeadersOutcome(HeaderVerdict.TimeFuture, RejectReasons.BlockTimeTooNew, $"Header {header.Hash} is more than {parameters.MaxFutureBlockTime.TotalSeconds} s in the future.");
             }
             if (Bytes + BytesPerHeader > budget.MaxBytesPerBranch || !budget.TryTake(BytesPerHeader))
             {
-                return new HeadersOutcome(HeaderVerdict.TooLong, i, Detail: $"The branch holds {_headers.Count} headers ({Bytes / 1024} KiB) (at most {budget.MaxBytesPerBranch / 1024} KiB a branch, {budget.MaxBytes / 1024} KiB for every sync at once), and has not shown more work than the tip.");
+                return new HeadersOutcome(HeaderVerdict.TooLong, Detail: $"The branch holds {_headers.Count} headers ({Bytes / 1024} KiB) (at most {budget.MaxBytesPerBranch / 1024} KiB a branch, {budget.MaxBytes / 1024} KiB for every sync at once), and has not shown more work than the tip.");
             }
             _headers.Add(new BlockIndexEntry(header, parent.Height + 1, parent, sequence: -1));
         }
-        return new HeadersOutcome(HeaderVerdict.Extended, headers.Count);
+        return new HeadersOutcome(HeaderVerdict.Extended);
     }
 
     /// <summary>The hashes of the branch's blocks this node does not store yet, oldest first.</summary>
@@ -191,7 +190,7 @@ public sealed class HeaderBranch(HeaderBudget budget) : IDisposable
         _headers.Clear();
     }
 
-    private static HeadersOutcome Invalid(int added, string reason, string detail) => new(HeaderVerdict.Invalid, added, reason, detail);
+    private static HeadersOutcome Invalid(string reason, string detail) => new(HeaderVerdict.Invalid, reason, detail);
 
     public void Dispose() => Clear();
 }

@@ -1,9 +1,8 @@
 using Grpc.Core;
 using LedgerContrast.ChainNode.Consensus;
+using LedgerContrast.ChainNode.Network;
 using LedgerContrast.Protos.Chain.V1;
-using LedgerContrast.Shared.Chain;
 using LedgerContrast.Shared.Rpc;
-using BlockHeader = LedgerContrast.Shared.Chain.BlockHeader;
 
 namespace LedgerContrast.ChainNode.Light;
 
@@ -22,7 +21,7 @@ public sealed record HeaderVerdictOfNode(string Node, uint OfferedHeight, bool F
 public static class HeaderSync
 {
     /// <summary>The most a light client holds of one node's branch before it shows more work (the full node's bound).</summary>
-    public const long MaxBranchBytes = Network.PeerManager.MaxHeaderBytesPerBranch;
+    public const long MaxBranchBytes = PeerManager.MaxHeaderBytesPerBranch;
 
     public static async Task<IReadOnlyList<HeaderVerdictOfNode>> SyncAsync(LightHeaders headers, IReadOnlyList<LightSource> nodes, Func<ulong> clock, CancellationToken cancellation = default)
     {
@@ -48,33 +47,19 @@ public static class HeaderSync
         {
             while (true)
             {
-                var request = new HeadersRequest { MaxHeaders = Network.PeerManager.MaxHeadersPerReply };
-                if (branch.Headers.Count > 0)
-                {
-                    request.Locator.Add(branch.Last!.Hash.ToByteString());
-                }
-                request.Locator.AddRange(headers.Locator().Take(Network.PeerManager.MaxLocatorHashes - request.Locator.Count).Select(h => h.ToByteString()));
                 HeadersReply reply;
                 try
                 {
-                    reply = await node.Api.GetHeadersAsync(request, deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: cancellation).ConfigureAwait(false);
+                    reply = await node.Api.GetHeadersAsync(HeadersMessages.Request(branch, headers.Locator()), deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: cancellation).ConfigureAwait(false);
                 }
                 catch (RpcException ex)
                 {
                     return new HeaderVerdictOfNode(node.Name, offered, followed, reorganised, $"unreachable or refused ({RpcErrors.Describe(ex).Reason})");
                 }
-                if (reply.Headers.Count > Network.PeerManager.MaxHeadersPerReply)
+                var (received, fault) = HeadersMessages.Decode(reply);
+                if (received is null)
                 {
-                    return new HeaderVerdictOfNode(node.Name, offered, followed, reorganised, $"sent {reply.Headers.Count} headers where at most {Network.PeerManager.MaxHeadersPerReply} were asked for");
-                }
-                List<BlockHeader> received;
-                try
-                {
-                    received = [.. reply.Headers.Select(ChainProto.FromProto)];
-                }
-                catch (FormatException ex)
-                {
-                    return new HeaderVerdictOfNode(node.Name, offered, followed, reorganised, $"sent a malformed header ({ex.Message})");
+                    return new HeaderVerdictOfNode(node.Name, offered, followed, reorganised, fault);
                 }
                 var outcome = branch.Extend(headers, received, clock());
                 offered = Math.Max(offered, branch.Last?.Height ?? 0);
@@ -95,7 +80,7 @@ public static class HeaderSync
                     branch.Dispose();
                     branch = new HeaderBranch(budget); // the adopted headers are ours now; what follows grows from our tip
                 }
-                if (outcome.Verdict != HeaderVerdict.Extended || received.Count < Network.PeerManager.MaxHeadersPerReply)
+                if (!HeadersMessages.MayHaveMore(outcome, received.Count))
                 {
                     var refused = outcome.Verdict switch
                     {

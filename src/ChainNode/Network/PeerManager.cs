@@ -33,7 +33,6 @@ public sealed partial class PeerManager : IAsyncDisposable
     public const int MaxMessageBytes = 8 * 1024 * 1024;
     public const int MaxBlocksPerRequest = 100;
     public const int MaxHashesPerLocatorReply = 500;
-    public const int MaxHeadersPerReply = 2_000;
 
     /// <summary>What the header syncs of this node may hold in memory before a branch proves more work: all at once, and one branch (PROTOCOL.md §9, Limits).</summary>
     public const long MaxHeaderBytes = 16 * 1024 * 1024, MaxHeaderBytesPerBranch = 8 * 1024 * 1024;
@@ -349,29 +348,15 @@ public sealed partial class PeerManager : IAsyncDisposable
         RequireSession(session);
         var max = (int)Math.Clamp(request.MaxHashes == 0 ? MaxHashesPerLocatorReply : request.MaxHashes, 1, MaxHashesPerLocatorReply);
         var reply = new LocatorReply();
-        reply.Hashes.AddRange(_engine.BlocksAfter(request.Locator.Take(MaxLocatorHashes).Select(h => ChainProto.HashFromProto(h, "locator hash")), max).Select(h => h.ToByteString()));
+        reply.Hashes.AddRange(_engine.BlocksAfter(request.Locator.Take(HeadersMessages.MaxLocatorHashes).Select(h => ChainProto.HashFromProto(h, "locator hash")), max).Select(h => h.ToByteString()));
         return reply;
     }
 
     public HeadersReply OnGetHeaders(HeadersRequest request, string? session)
     {
         RequireSession(session);
-        return AnswerHeaders(_engine, request);
+        return HeadersMessages.Answer(_engine, request);
     }
-
-    /// <summary>The one answer to a headers request, for peers and light clients alike: active-chain headers after the locator, at most <see cref="MaxHeadersPerReply"/>.</summary>
-    public static HeadersReply AnswerHeaders(NodeEngine engine, HeadersRequest request)
-    {
-        ArgumentNullException.ThrowIfNull(engine);
-        ArgumentNullException.ThrowIfNull(request);
-        var max = (int)Math.Clamp(request.MaxHeaders == 0 ? MaxHeadersPerReply : request.MaxHeaders, 1, MaxHeadersPerReply);
-        var reply = new HeadersReply();
-        reply.Headers.AddRange(engine.HeadersAfter(request.Locator.Take(MaxLocatorHashes).Select(h => ChainProto.HashFromProto(h, "locator hash")), max).Select(h => h.ToProto()));
-        return reply;
-    }
-
-    /// <summary>How many hashes of a locator are read (the rest is ignored): 64 reach genesis from any height a chain can have.</summary>
-    public const int MaxLocatorHashes = 64;
 
     /// <summary>Only proven addresses are passed on: a claimed one may be anyone's.</summary>
     public GetAddressesReply OnGetAddresses(string? session)
@@ -755,26 +740,12 @@ public sealed partial class PeerManager : IAsyncDisposable
         var received = 0;
         while (!_stopping.IsCancellationRequested && IsConnected(peer))
         {
-            var request = new HeadersRequest { MaxHeaders = MaxHeadersPerReply };
-            if (branch.Headers.Count > 0)
-            {
-                request.Locator.Add(branch.Last!.Hash.ToByteString()); // the peer sent it: it continues from there
-            }
-            request.Locator.AddRange(_engine.Locator().Take(MaxLocatorHashes - request.Locator.Count).Select(h => h.ToByteString()));
+            var request = HeadersMessages.Request(branch, _engine.Locator());
             var reply = await peer.Client.GetHeadersAsync(request, deadline: Deadline(s_callDeadline), cancellationToken: _stopping.Token).ConfigureAwait(false);
-            if (reply.Headers.Count > MaxHeadersPerReply)
+            var (headers, fault) = HeadersMessages.Decode(reply);
+            if (headers is null)
             {
-                Ban(peer, $"sent {reply.Headers.Count} headers in one reply; at most {MaxHeadersPerReply} were asked for");
-                return (SyncProgress.Ended, "");
-            }
-            List<BlockHeader> headers;
-            try
-            {
-                headers = [.. reply.Headers.Select(ChainProto.FromProto)];
-            }
-            catch (FormatException ex)
-            {
-                Ban(peer, $"sent a malformed header: {ex.Message}");
+                Ban(peer, fault!);
                 return (SyncProgress.Ended, "");
             }
             var (outcome, moreWork) = _engine.ExtendHeaders(branch, headers);
@@ -808,8 +779,7 @@ public sealed partial class PeerManager : IAsyncDisposable
                     downloaded = true;
                 }
             }
-            var peerHasMore = outcome.Verdict == HeaderVerdict.Extended && headers.Count == MaxHeadersPerReply;
-            if (!peerHasMore)
+            if (!HeadersMessages.MayHaveMore(outcome, headers.Count))
             {
                 // Its whole chain is here: we are level with it, or it is lighter than ours, or a
                 // header is from the future, or its branch outgrew what headers may hold.

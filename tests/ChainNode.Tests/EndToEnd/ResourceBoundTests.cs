@@ -185,7 +185,7 @@ public sealed class ResourceBoundTests(Xunit.Abstractions.ITestOutputHelper outp
                 await evil.ConnectAsync(node.Url, networkId, claimedWork: [0x7f, 0xff, 0xff, 0xff, 0xff, 0xff]); // "I have more work": the victim syncs
             }
             var perBranch = (int)(ChainNode.Network.PeerManager.MaxHeaderBytesPerBranch / ChainNode.Consensus.HeaderBranch.BytesPerHeader);
-            var maxCalls = perBranch / ChainNode.Network.PeerManager.MaxHeadersPerReply + 2;
+            var maxCalls = perBranch / ChainNode.Network.HeadersMessages.MaxHeadersPerReply + 2;
             await Poll.UntilAsync(() => peers.All(p => p.GetHeadersCalls > 0) && api.ListPeers(new ListPeersRequest()).Peers.Where(p => p.NodeId.StartsWith("evil-", StringComparison.Ordinal)).Count() == attackers,
                 TestNetwork.DefaultTimeout, () => $"header calls: {string.Join(", ", peers.Select(p => p.GetHeadersCalls))}");
             // Every sync ends once its branch is at its bound (or the node's), and the log says why.

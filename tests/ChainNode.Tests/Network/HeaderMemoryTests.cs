@@ -45,7 +45,7 @@ public class HeaderMemoryTests(Xunit.Abstractions.ITestOutputHelper output)
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static void ExtendFromWire(TestNode node, HeaderBranch branch, List<Protos.Chain.V1.BlockHeader> wire)
     {
-        foreach (var reply in wire.Chunk(PeerManager.MaxHeadersPerReply))
+        foreach (var reply in wire.Chunk(HeadersMessages.MaxHeadersPerReply))
         {
             var (outcome, _) = node.Engine.ExtendHeaders(branch, [.. reply.Select(ChainProto.FromProto)]);
             Assert.Equal(HeaderVerdict.Extended, outcome.Verdict);
