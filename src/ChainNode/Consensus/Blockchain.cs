@@ -433,15 +433,22 @@ public sealed class Blockchain : IHeaderChain
             _active.Add(entry);
         }
         _active.Reverse();
-        LoadFilterHeaders();
         foreach (var (outPoint, utxo) in _store.LoadUtxos())
         {
             Utxos.Add(outPoint, utxo);
         }
-        foreach (var (txid, block, height, outputs) in _store.LoadTxLocations())
+        foreach (var record in _store.LoadConnected())
         {
-            _txLocations[txid] = (block, height, outputs);
+            foreach (var (txid, outputs) in record.Transactions)
+            {
+                _txLocations[txid] = (record.Block, record.Height, outputs);
+            }
+            if (record.FilterHeader is { } filterHeader && record.Height < _active.Count && _active[(int)record.Height].Hash == record.Block)
+            {
+                _active[(int)record.Height].FilterHeader = filterHeader;
+            }
         }
+        RebuildMissingFilters();
         foreach (var (loser, winner) in _store.LoadConflicts())
         {
             _conflicts[loser] = winner;
@@ -454,19 +461,12 @@ public sealed class Blockchain : IHeaderChain
     }
 
     /// <summary>
-    /// The active chain's filter headers, as recorded; where an earlier release recorded none,
-    /// each filter is rebuilt from the block and what it spent (its undo data) and written, in
-    /// one transaction, so a light client gets the same filters from every node.
+    /// Where an earlier release recorded no filter for a block of the active chain, it is rebuilt
+    /// from the block and what it spent (its undo data) and written, in one transaction, so a
+    /// light client gets the same filters from every node.
     /// </summary>
-    private void LoadFilterHeaders()
+    private void RebuildMissingFilters()
     {
-        foreach (var (height, hash, header) in _store.LoadFilterHeaders())
-        {
-            if (height < _active.Count && _active[(int)height].Hash == hash && header.Length == Hash256.Size)
-            {
-                _active[(int)height].FilterHeader = new Hash256(header);
-            }
-        }
         var rebuilt = new List<(BlockIndexEntry, Shared.Filters.BlockFilter)>();
         foreach (var entry in _active.Where(e => e.FilterHeader is null))
         {

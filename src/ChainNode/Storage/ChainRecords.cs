@@ -7,6 +7,9 @@ using LedgerContrast.Shared.Money;
 
 namespace LedgerContrast.ChainNode.Storage;
 
+/// <summary>A connected block's record as startup reads it: its height and hash, its transactions (id, output count), its filter header if recorded.</summary>
+public sealed record ConnectedRecord(uint Height, Hash256 Block, IReadOnlyList<(Hash256 Txid, int Outputs)> Transactions, Hash256? FilterHeader);
+
 /// <summary>A block index entry as stored: enough to rebuild the tree at startup.</summary>
 public sealed record StoredIndexEntry(BlockHeader Header, uint Height, long Sequence, BlockStatus Status, string InvalidReason);
 
@@ -44,15 +47,20 @@ public sealed partial class ChainStore
 
     public IEnumerable<(OutPoint OutPoint, UtxoEntry Entry)> LoadUtxos() => Utxos.FindAll().Select(FromDoc);
 
-    public IEnumerable<(Hash256 Txid, Hash256 Block, uint Height, int Outputs)> LoadTxLocations()
+    /// <summary>
+    /// One read of every connected block's record at startup: its confirmed transactions (id and
+    /// output count) and the filter header recorded for it (empty where an earlier release wrote none).
+    /// </summary>
+    public IEnumerable<ConnectedRecord> LoadConnected()
     {
         foreach (var doc in Connected.FindAll())
         {
-            var block = Hash256.Parse(doc.Hash);
-            for (var i = 0; i < doc.OutputCounts.Count; i++)
+            var transactions = new (Hash256 Txid, int Outputs)[doc.OutputCounts.Count];
+            for (var i = 0; i < transactions.Length; i++)
             {
-                yield return (new Hash256(doc.Txids.AsSpan(i * Hash256.Size, Hash256.Size)), block, (uint)doc.Id, doc.OutputCounts[i]);
+                transactions[i] = (new Hash256(doc.Txids.AsSpan(i * Hash256.Size, Hash256.Size)), doc.OutputCounts[i]);
             }
+            yield return new ConnectedRecord((uint)doc.Id, Hash256.Parse(doc.Hash), transactions, doc.FilterHeader.Length == Hash256.Size ? new Hash256(doc.FilterHeader) : null);
         }
     }
 
@@ -130,10 +138,6 @@ public sealed partial class ChainStore
     /// <summary>The compact filter of the active chain's block at <paramref name="height"/>, if it is <paramref name="hash"/>.</summary>
     public BlockFilter? LoadFilter(uint height, Hash256 hash) =>
         Connected.FindById((int)height) is { Filter.Length: > 0 } doc && doc.Hash == hash.ToString() ? BlockFilter.Decode(hash, doc.Filter) : null;
-
-    /// <summary>The filter header recorded for each height of the active chain (empty where an earlier release wrote the record).</summary>
-    public IEnumerable<(uint Height, Hash256 Block, byte[] FilterHeader)> LoadFilterHeaders() =>
-        Connected.FindAll().Select(d => ((uint)d.Id, Hash256.Parse(d.Hash), d.FilterHeader));
 
     /// <summary>Filters rebuilt for records an earlier release wrote without them, in one transaction.</summary>
     public void SaveFilters(IReadOnlyList<(BlockIndexEntry Entry, BlockFilter Filter)> filters)
