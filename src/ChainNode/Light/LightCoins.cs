@@ -14,7 +14,6 @@ public static class LightCoins
     {
         ArgumentNullException.ThrowIfNull(blocks);
         ArgumentNullException.ThrowIfNull(keys);
-        var mine = keys.Select(Convert.ToHexString).ToHashSet(StringComparer.Ordinal);
         var coins = new Dictionary<OutPoint, LightCoin>();
         foreach (var (header, block) in blocks.OrderBy(b => b.Header.Height))
         {
@@ -29,7 +28,8 @@ public static class LightCoins
                 }
                 for (var i = 0; i < tx.Outputs.Count; i++)
                 {
-                    if (mine.Contains(Convert.ToHexString(tx.Outputs[i].PublicKey.Span)))
+                    var key = tx.Outputs[i].PublicKey;
+                    if (keys.Any(k => key.Span.SequenceEqual(k)))
                     {
                         var outPoint = new OutPoint(tx.Txid, (uint)i);
                         coins[outPoint] = new LightCoin(outPoint, tx.Outputs[i].Amount, header.Height, header.Hash, tx.IsCoinbase);

@@ -52,8 +52,7 @@ public sealed class BlockFilter
     public static BlockFilter Build(Hash256 blockHash, IEnumerable<ReadOnlyMemory<byte>> items)
     {
         ArgumentNullException.ThrowIfNull(items);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var distinct = items.Where(i => seen.Add(Convert.ToHexString(i.Span))).ToList();
+        var distinct = items.Distinct(ByContent.Instance).ToList();
         var (k0, k1) = Key(blockHash);
         var range = (ulong)distinct.Count * M;
         var values = distinct.Select(item => HashToRange(k0, k1, item.Span, range)).Order().ToList();
@@ -141,6 +140,21 @@ public sealed class BlockFilter
 
     /// <summary>SipHash of the item, mapped onto [0, range) by the high 64 bits of a 128-bit product (BIP-158's hash_to_range).</summary>
     private static ulong HashToRange(ulong k0, ulong k1, ReadOnlySpan<byte> item, ulong range) => Math.BigMul(SipHash.Hash(k0, k1, item), range, out _);
+
+    /// <summary>Items are equal when their bytes are (built when a block connects: no string per key).</summary>
+    private sealed class ByContent : IEqualityComparer<ReadOnlyMemory<byte>>
+    {
+        public static readonly ByContent Instance = new();
+
+        public bool Equals(ReadOnlyMemory<byte> x, ReadOnlyMemory<byte> y) => x.Span.SequenceEqual(y.Span);
+
+        public int GetHashCode(ReadOnlyMemory<byte> obj)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(obj.Span);
+            return hash.ToHashCode();
+        }
+    }
 
     private sealed class BitWriter
     {
