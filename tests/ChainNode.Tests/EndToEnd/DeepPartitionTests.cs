@@ -39,7 +39,7 @@ public sealed class DeepPartitionTests(ITestOutputHelper output) : IDisposable
         await apiA.AddPeerAsync(new PeerRequest { Address = b.Url }, Admin("a"));
         await WaitForPeersAsync(apiA, 1);
         await apiA.GenerateBlocksAsync(new GenerateBlocksRequest { Count = 20, Address = AddressOf(Keys.Alice) }, Admin("a"));
-        await WaitForHeightAsync(apiB, 20);
+        await NodeProbe.WaitForHeightAsync(apiB, 20);
 
         // The partition: each node refuses the other.
         await apiA.RemovePeerAsync(new PeerRequest { Address = b.Url }, Admin("a"));
@@ -58,7 +58,7 @@ public sealed class DeepPartitionTests(ITestOutputHelper output) : IDisposable
         await apiA.AddPeerAsync(new PeerRequest { Address = b.Url }, Admin("a"));
         await apiB.AddPeerAsync(new PeerRequest { Address = a.Url }, Admin("b"));
         await Poll.UntilAsync(() => Tip(apiA) == heavierTip && Tip(apiB) == heavierTip, s_heal,
-            () => $"a at {Height(apiA)}, b at {Height(apiB)} after {healing.Elapsed.TotalSeconds:F1} s");
+            () => $"a at {NodeProbe.Height(apiA)}, b at {NodeProbe.Height(apiB)} after {healing.Elapsed.TotalSeconds:F1} s");
         output.WriteLine($"{lighter} vs {heavier} blocks: both nodes on the heavier tip {healing.Elapsed.TotalSeconds:F1} s after the heal");
 
         // The lighter branch's payment is not lost: pending again (or conflicted), never confirmed.
@@ -83,7 +83,7 @@ public sealed class DeepPartitionTests(ITestOutputHelper output) : IDisposable
 
         var dialled = Stopwatch.StartNew();
         await apiLight.AddPeerAsync(new PeerRequest { Address = heavy.Url }, Admin("light"));
-        await Poll.UntilAsync(() => Tip(apiLight) == tip, TimeSpan.FromSeconds(5), () => $"light at {Height(apiLight)} after {dialled.Elapsed.TotalSeconds:F1} s");
+        await Poll.UntilAsync(() => Tip(apiLight) == tip, TimeSpan.FromSeconds(5), () => $"light at {NodeProbe.Height(apiLight)} after {dialled.Elapsed.TotalSeconds:F1} s");
         output.WriteLine($"caught up 300 blocks over a 150-block fork from genesis in {dialled.Elapsed.TotalSeconds:F1} s");
     }
 
@@ -111,8 +111,6 @@ public sealed class DeepPartitionTests(ITestOutputHelper output) : IDisposable
 
     private static Google.Protobuf.ByteString? Tip(NodeService.NodeServiceClient api) => Try(() => api.GetInfo(new GetInfoRequest(), deadline: DateTime.UtcNow.AddSeconds(5)).TipHash);
 
-    private static uint? Height(NodeService.NodeServiceClient api) => Try(() => (uint?)api.GetInfo(new GetInfoRequest(), deadline: DateTime.UtcNow.AddSeconds(5)).Height);
-
     private static TransactionStatus.Types.State? StateOf(NodeService.NodeServiceClient api, Google.Protobuf.ByteString txid) =>
         Try(() => (TransactionStatus.Types.State?)api.GetTransaction(new GetTransactionRequest { Txid = txid }, deadline: DateTime.UtcNow.AddSeconds(5)).Status.State);
 
@@ -127,9 +125,6 @@ public sealed class DeepPartitionTests(ITestOutputHelper output) : IDisposable
             return default;
         }
     }
-
-    private static Task WaitForHeightAsync(NodeService.NodeServiceClient api, uint height) =>
-        Poll.UntilAsync(() => Height(api) >= height, TestNetwork.DefaultTimeout, () => $"height {Height(api)}");
 
     private static Task WaitForPeersAsync(NodeService.NodeServiceClient api, int count) =>
         Poll.UntilAsync(() => Try(() => (int?)api.ListPeers(new ListPeersRequest(), deadline: DateTime.UtcNow.AddSeconds(5)).Peers.Count) == count,

@@ -21,7 +21,7 @@ public sealed class LightWalletProcessTests : IDisposable
         Assert.Equal(0, (await Chain("mine", "--blocks", "3", "--wallet", "carol")).Exit);
         _ = await Chain("wallet", "new", "miner", "--network", "lc-regtest", "--json");
         Assert.Equal(0, (await Chain("mine", "--blocks", "4", "--wallet", "miner")).Exit);
-        await Poll.UntilAsync(() => Height(b.Url) == 7, TestNetwork.DefaultTimeout);
+        await NodeProbe.WaitForHeightAsync(new Protos.Chain.V1.NodeService.NodeServiceClient(Grpc.Net.Client.GrpcChannel.ForAddress(b.Url)), 7);
 
         var sync = await Chain("light", "sync", "--wallet", "carol", "--nodes", $"{a.Url},{b.Url}", "--regtest", "--coinbase-maturity", "2", "--json");
 
@@ -43,18 +43,6 @@ public sealed class LightWalletProcessTests : IDisposable
         Assert.Contains("None of the nodes is on the network these options describe", wrong.Err, StringComparison.Ordinal);
         var never = await Chain("light", "balance", "--wallet", "miner");
         Assert.Equal((3, true), (never.Exit, never.Err.Contains("has not synced yet", StringComparison.Ordinal)));
-    }
-
-    private static uint? Height(string url)
-    {
-        try
-        {
-            return new Protos.Chain.V1.NodeService.NodeServiceClient(Grpc.Net.Client.GrpcChannel.ForAddress(url)).GetInfo(new Protos.Chain.V1.GetInfoRequest(), deadline: DateTime.UtcNow.AddSeconds(5)).Height;
-        }
-        catch (Grpc.Core.RpcException)
-        {
-            return null;
-        }
     }
 
     public void Dispose() => TempDirectory.Delete(_root);

@@ -135,22 +135,7 @@ public sealed class ProcessNodeTests : IDisposable
 
     private static NodeService.NodeServiceClient Api(string url) => new(GrpcChannel.ForAddress(url));
 
-    private static Task WaitForHeightAsync(string url, uint height)
-    {
-        var api = Api(url);
-        uint last = 0;
-        return Poll.UntilAsync(() =>
-        {
-            try
-            {
-                last = api.GetInfo(new GetInfoRequest(), deadline: DateTime.UtcNow.AddSeconds(5)).Height;
-            }
-            catch (Grpc.Core.RpcException)
-            {
-            }
-            return last >= height;
-        }, TestNetwork.DefaultTimeout, () => $"height {last}");
-    }
+    private static Task WaitForHeightAsync(string url, uint height) => NodeProbe.WaitForHeightAsync(Api(url), height);
 
     private static string Field(string json, string name) => JsonDocument.Parse(json).RootElement.GetProperty(name).ToString();
 

@@ -42,9 +42,6 @@ public sealed class EvilPeer : IAsyncDisposable
     /// <summary>What GetBlocks answers (default: nothing).</summary>
     public Func<GetBlocksRequest, IEnumerable<Block>> Blocks { set => _service.Blocks = value; }
 
-    /// <summary>What FindBlocksAfter answers (default: nothing).</summary>
-    public Func<LocatorRequest, IEnumerable<ByteString>> BlocksAfter { set => _service.BlocksAfter = value; }
-
     /// <summary>What GetHeaders answers (default: nothing).</summary>
     public Func<HeadersRequest, IEnumerable<Shared.Chain.BlockHeader>> Headers { set => _service.Headers = value; }
 
@@ -56,7 +53,6 @@ public sealed class EvilPeer : IAsyncDisposable
     public IReadOnlyList<Shared.Hashing.Hash256> Announced => [.. _service.Announced];
 
     public int GetBlocksCalls => Volatile.Read(ref _service.GetBlocksCalls);
-    public int FindBlocksAfterCalls => Volatile.Read(ref _service.FindBlocksAfterCalls);
     public int GetHeadersCalls => Volatile.Read(ref _service.GetHeadersCalls);
 
     public static async Task<EvilPeer> StartAsync()
@@ -127,7 +123,6 @@ public sealed class EvilPeer : IAsyncDisposable
         /// <summary>The nonce of each of its handshakes and the node id it claimed there; written by the test while dial-backs read it.</summary>
         public System.Collections.Concurrent.ConcurrentDictionary<string, string> OurNonces { get; } = new();
         public Func<GetBlocksRequest, IEnumerable<Block>> Blocks { get; set; } = _ => [];
-        public Func<LocatorRequest, IEnumerable<ByteString>> BlocksAfter { get; set; } = _ => [];
         public Func<GetTransactionsRequest, IEnumerable<Protos.Chain.V1.Transaction>> Transactions { get; set; } = _ => [];
         public Func<HeadersRequest, IEnumerable<Shared.Chain.BlockHeader>> Headers { get; set; } = _ => [];
 
@@ -138,7 +133,6 @@ public sealed class EvilPeer : IAsyncDisposable
             return Task.FromResult(reply);
         }
         public int GetBlocksCalls;
-        public int FindBlocksAfterCalls;
         public int GetHeadersCalls;
 
         public override Task<HeadersReply> GetHeaders(HeadersRequest request, ServerCallContext context)
@@ -192,14 +186,6 @@ public sealed class EvilPeer : IAsyncDisposable
             Interlocked.Increment(ref GetBlocksCalls);
             var reply = new GetBlocksReply();
             reply.Blocks.AddRange(Blocks(request).Select(b => b.ToProto()));
-            return Task.FromResult(reply);
-        }
-
-        public override Task<LocatorReply> FindBlocksAfter(LocatorRequest request, ServerCallContext context)
-        {
-            Interlocked.Increment(ref FindBlocksAfterCalls);
-            var reply = new LocatorReply();
-            reply.Hashes.AddRange(BlocksAfter(request));
             return Task.FromResult(reply);
         }
     }

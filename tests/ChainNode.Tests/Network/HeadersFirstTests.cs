@@ -99,11 +99,15 @@ public class HeadersFirstTests
         var fromPeer = await peer.GetHeadersAsync(request);
         var fromClient = await api.GetHeadersAsync(request);
 
-        Assert.Equal(PeerManager.MaxHeadersPerReply, fromPeer.Headers.Count);
+        Assert.Equal(HeadersMessages.MaxHeadersPerReply, fromPeer.Headers.Count);
         Assert.Equal(fromPeer, fromClient);
         Assert.Equal(at100, ChainProto.FromProto(fromPeer.Headers[0]).PreviousHash);
         Assert.Equal(node.Engine.Read(n => n.Chain.ActiveChain[2_100].Hash), ChainProto.FromProto(fromPeer.Headers[^1]).Hash);
         Assert.Equal(10, (await api.GetHeadersAsync(new HeadersRequest { MaxHeaders = 10 })).Headers.Count); // no locator: from genesis
+        // Earlier releases catch up by FindBlocksAfter: still served, bounded to 500 hashes.
+        var hashes = await peer.FindBlocksAfterAsync(new LocatorRequest { Locator = { request.Locator } });
+        Assert.Equal(PeerManager.MaxHashesPerLocatorReply, hashes.Hashes.Count);
+        Assert.Equal(ChainProto.FromProto(fromPeer.Headers[0]).Hash, new Hash256(hashes.Hashes[0].Span));
         var malformed = new HeadersRequest();
         malformed.Locator.Add(Google.Protobuf.ByteString.CopyFrom(new byte[5]));
         var refused = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await api.GetHeadersAsync(malformed));
