@@ -1,18 +1,24 @@
 using LedgerContrast.CentralBank.Audit;
 using Grpc.Core;
 using LedgerContrast.CentralBank.Ledger;
+using LedgerContrast.CentralBank.Replication;
 using LedgerContrast.CentralBank.Security;
 using LedgerContrast.Protos.Bank.V1;
 
 namespace LedgerContrast.CentralBank.Api;
 
 /// <summary>The bank's public API: authenticate, validate, queue for the writer, answer.</summary>
-public sealed class BankGrpcService(BankLedger ledger, Authenticator authenticator) : BankService.BankServiceBase
+/// <para>
+/// A replicated bank's follower answers every write and every read without <c>stale_ok</c> with
+/// NOT_LEADER before it looks at the request: its state may lag, so it judges nothing on it.
+/// </para>
+public sealed class BankGrpcService(BankLedger ledger, Authenticator authenticator, ReplicaRole replica) : BankService.BankServiceBase
 {
     public const int MaxPageSize = 500;
 
     public override async Task<CreateCustomerReply> CreateCustomer(CreateCustomerRequest request, ServerCallContext context)
     {
+        ledger.RequireWritable();
         Authenticator.RequireAdmin(authenticator.Authenticate(context));
         var name = RequestValidation.Name(request.Name);
         var token = Tokens.NewCustomerToken();
@@ -22,6 +28,7 @@ public sealed class BankGrpcService(BankLedger ledger, Authenticator authenticat
 
     public override async Task<Account> OpenAccount(OpenAccountRequest request, ServerCallContext context)
     {
+        ledger.RequireWritable();
         Authenticator.RequireAdmin(authenticator.Authenticate(context));
         var customerId = RequestValidation.Id(request.CustomerId, "customer id");
         var opened = await ledger.ExecuteAsync(new OpenAccountCommand(customerId)).ConfigureAwait(false);
@@ -34,6 +41,7 @@ public sealed class BankGrpcService(BankLedger ledger, Authenticator authenticat
 
     private async Task<EntryReply> Cash(string kind, CashRequest request, ServerCallContext context)
     {
+        ledger.RequireWritable();
         var principal = authenticator.Authenticate(context);
         Authenticator.RequireAdmin(principal);
         var command = new CashCommand(
@@ -47,6 +55,7 @@ public sealed class BankGrpcService(BankLedger ledger, Authenticator authenticat
 
     public override async Task<EntryReply> Transfer(TransferRequest request, ServerCallContext context)
     {
+        ledger.RequireWritable();
         var principal = authenticator.Authenticate(context);
         var from = RequestValidation.Id(request.FromAccountId, "source account id");
         Authenticator.RequireAccountAccess(principal, ledger.State, from);
@@ -59,15 +68,17 @@ public sealed class BankGrpcService(BankLedger ledger, Authenticator authenticat
         return ToReply(await ledger.ExecuteAsync(command).ConfigureAwait(false));
     }
 
-    public override Task<Account> GetBalance(GetBalanceRequest request, ServerCallContext context)
+    public override async Task<Account> GetBalance(GetBalanceRequest request, ServerCallContext context)
     {
+        await ledger.BeforeReadAsync(request.StaleOk, context.CancellationToken).ConfigureAwait(false);
         var principal = authenticator.Authenticate(context);
         var account = Authenticator.RequireAccountAccess(principal, ledger.State, RequestValidation.Id(request.AccountId, "account id"));
-        return Task.FromResult(new Account { AccountId = account.AccountId, CustomerId = account.CustomerId, Balance = account.Balance });
+        return new Account { AccountId = account.AccountId, CustomerId = account.CustomerId, Balance = account.Balance };
     }
 
-    public override Task<GetHistoryReply> GetHistory(GetHistoryRequest request, ServerCallContext context)
+    public override async Task<GetHistoryReply> GetHistory(GetHistoryRequest request, ServerCallContext context)
     {
+        await ledger.BeforeReadAsync(request.StaleOk, context.CancellationToken).ConfigureAwait(false);
         var principal = authenticator.Authenticate(context);
         var accountId = RequestValidation.Id(request.AccountId, "account id");
         Authenticator.RequireAccountAccess(principal, ledger.State, accountId);
@@ -88,11 +99,12 @@ public sealed class BankGrpcService(BankLedger ledger, Authenticator authenticat
             });
         }
         reply.NextBeforeSequence = page.Count > pageSize ? (ulong)page[pageSize - 1].Sequence : 0;
-        return Task.FromResult(reply);
+        return reply;
     }
 
     public override async Task<EntryReply> Reverse(ReverseRequest request, ServerCallContext context)
     {
+        ledger.RequireWritable();
         var principal = authenticator.Authenticate(context);
         Authenticator.RequireAdmin(principal);
         var command = new ReverseCommand(RequestValidation.Id(request.EntryId, "entry id"), RequestValidation.Memo(request.Reason), request.Force, principal);
@@ -115,6 +127,25 @@ public sealed class BankGrpcService(BankLedger ledger, Authenticator authenticat
         };
         reply.Problems.AddRange(report.Problems);
         return reply;
+    }
+
+    public override Task<ReplicaStatus> GetReplicaStatus(ReplicaStatusRequest request, ServerCallContext context)
+    {
+        var state = replica.Replication?.Describe(ledger.AppliedIndex);
+        var reply = new ReplicaStatus
+        {
+            Role = state?.Role ?? "single",
+            Replica = (uint)(state?.Replica ?? 0),
+            Term = (ulong)(state?.Term ?? 0),
+            CommitIndex = (ulong)(state?.CommitIndex ?? 0),
+            AppliedIndex = (ulong)(state?.AppliedIndex ?? 0),
+            LastIndex = (ulong)(state?.LastIndex ?? 0),
+            Leader = state?.Leader ?? "",
+            HeadSequence = (ulong)ledger.State.LastSequence,
+            HeadHash = ledger.State.LastHash,
+        };
+        reply.Replicas.AddRange(replica.Replication?.Replicas.Replicas.Select(r => r.GrpcUrl) ?? []);
+        return Task.FromResult(reply);
     }
 
     private static EntryReply ToReply(EntryCommitted committed) => new()

@@ -4,12 +4,14 @@ using Grpc.Net.Client;
 using LedgerContrast.CentralBank.Audit;
 using LedgerContrast.CentralBank.Bench;
 using LedgerContrast.CentralBank.Hosting;
+using LedgerContrast.CentralBank.Replication;
 using LedgerContrast.CentralBank.Ledger;
 using LedgerContrast.CentralBank.Security;
 using LedgerContrast.CentralBank.Storage;
 using LedgerContrast.Protos.Bank.V1;
 using LedgerContrast.Shared.Cli;
 using LedgerContrast.Shared.Money;
+using LedgerContrast.Shared.Rpc;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
@@ -17,7 +19,7 @@ using Spectre.Console;
 namespace LedgerContrast.CentralBank.Cli;
 
 /// <summary>The `bank` executable: the server (`bank serve`) and the client verbs.</summary>
-public static class BankCli
+public static partial class BankCli
 {
     public const string DefaultServer = "http://127.0.0.1:7100";
 
@@ -45,6 +47,7 @@ public static class BankCli
         root.Subcommands.Add(AuditCommand());
         root.Subcommands.Add(BankBench.Command(s_json));
         root.Subcommands.Add(HealthCommand());
+        root.Subcommands.Add(StatusCommand());
         // The client's options belong to the verbs that talk to a server as a client: `serve` is
         // the server, `bench` runs one of its own, and their help must not offer what they ignore.
         foreach (var client in root.Subcommands.Where(c => c.Name is not ("serve" or "bench")))
@@ -73,66 +76,6 @@ public static class BankCli
             }
         });
 
-    private static Command ServeCommand()
-    {
-        var port = new Option<int>("--port") { Description = "gRPC port (0 = any free port).", DefaultValueFactory = _ => 7100 };
-        var data = new Option<string>("--data") { Description = "Data directory (ledger file, admin token).", Required = true };
-        var host = new Option<string>("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
-        var retention = new Option<double>("--key-retention-hours") { Description = "How long idempotency keys are kept.", DefaultValueFactory = _ => 24 };
-        var minFree = new Option<long>("--min-free-mb") { Description = "Refuse writes (STORAGE_FULL) while the data disk has less free space than this.", DefaultValueFactory = _ => LedgerOptions.DefaultMinFreeBytes / MiB };
-        var reserve = new Option<long>("--reserve-mb") { Description = "Disk space held back in DIR/space.reserve, released if the disk fills anyway.", DefaultValueFactory = _ => LedgerOptions.DefaultReserveBytes / MiB };
-        var recentKeys = new Option<int>("--max-recent-keys") { Description = "Idempotency keys found through memory (about 28 bytes each, computed); older retained keys move to an indexed collection, slower to write.", DefaultValueFactory = _ => RecentKeys.DefaultCapacity };
-        var checkpoint = new Option<int>("--checkpoint-pages") { Description = "Copy LiteDB's log into the data file once it holds this many 8 KiB pages.", DefaultValueFactory = _ => BankDatabase.DefaultCheckpointPages };
-        var materializeAfter = new Option<int>("--materialize-after") { Description = "Write an account's balance to its document once this many journal entries have passed since it changed (start-up replays about this many).", DefaultValueFactory = _ => Materialization.DefaultAfterEntries };
-        RequireAtLeastOne(checkpoint);
-        RequireAtLeastOne(materializeAfter);
-        var command = new Command("serve", "Run the bank server.") { port, data, host, retention, minFree, reserve, recentKeys, checkpoint, materializeAfter };
-        command.SetAction(async (parse, cancellation) =>
-        {
-            var options = new BankServerOptions
-            {
-                DataDirectory = parse.GetValue(data)!,
-                Port = parse.GetValue(port),
-                Host = parse.GetValue(host)!,
-                IdempotencyKeyRetention = TimeSpan.FromHours(parse.GetValue(retention)),
-                MinFreeBytes = Math.Max(0, parse.GetValue(minFree)) * MiB,
-                ReserveBytes = Math.Max(0, parse.GetValue(reserve)) * MiB,
-                MaxRecentKeys = Math.Max(0, parse.GetValue(recentKeys)),
-                CheckpointPages = parse.GetValue(checkpoint),
-                MaterializeAfterEntries = parse.GetValue(materializeAfter),
-                MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
-            };
-            WebApplication app;
-            try
-            {
-                app = BankServer.Build(options);
-                await app.StartAsync(cancellation).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                await Console.Error.WriteLineAsync($"The bank could not start: {ex.Message}").ConfigureAwait(false);
-                return CliOutput.Unreachable;
-            }
-            catch (WeakAdminTokenException ex)
-            {
-                await Console.Error.WriteLineAsync($"The bank could not start: {ex.Message}").ConfigureAwait(false);
-                return CliOutput.BadInput;
-            }
-            await using (app.ConfigureAwait(false))
-            {
-                await Console.Out.WriteLineAsync($"CentralBank listening on {string.Join(", ", app.Urls)} (data: {Path.GetFullPath(options.DataDirectory)})").ConfigureAwait(false);
-                await app.WaitForShutdownAsync(cancellation).ConfigureAwait(false);
-                if (app.Services.GetRequiredService<Ledger.BankLedger>().Fatal is { } fatal)
-                {
-                    await Console.Error.WriteLineAsync($"The bank stopped after a storage fault ({fatal.Message}); restart it to recover from the file.").ConfigureAwait(false);
-                    return StoppedAfterStorageFault;
-                }
-            }
-            return 0;
-        });
-        return command;
-    }
-
     private static Command HealthCommand()
     {
         var command = new Command("health", "Ask the bank's gRPC health service whether it is serving (exit 0) or not (exit 2).");
@@ -155,8 +98,8 @@ public static class BankCli
     private static string ServerUrl(ParseResult parse, BankProfile profile) =>
         WithScheme(parse.GetValue(s_server) ?? NetworkFile.TryFind()?.Bank?.Url ?? profile.Server ?? DefaultServer);
 
-    private static string WithScheme(string server) =>
-        server.Contains("://", StringComparison.Ordinal) ? server.TrimEnd('/') : "http://" + server.TrimEnd('/');
+    private static string WithScheme(string server) => string.Join(',', server.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Select(item => item.Contains("://", StringComparison.Ordinal) ? item.TrimEnd('/') : "http://" + item.TrimEnd('/')));
 
     private static Command LoginCommand()
     {
@@ -479,50 +422,4 @@ public static class BankCli
             ? (admin, $"the admin token file {networkBank.AdminTokenFile} (for {server})")
             : (null, "no token");
     }
-}
-
-/// <summary>One channel plus the caller's credentials and a deadline for every call.</summary>
-internal sealed class BankClient : IDisposable
-{
-    private readonly GrpcChannel _channel;
-
-    public BankClient(string server, string? token)
-    {
-        Server = server;
-        if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-        {
-            throw new CliException("INVALID_SERVER", $"'{server}' is not a server URL; use e.g. {BankCli.DefaultServer}.");
-        }
-        _channel = GrpcChannel.ForAddress(uri);
-        Bank = new BankService.BankServiceClient(_channel);
-        Headers = [];
-        if (!string.IsNullOrEmpty(token))
-        {
-            Headers.Add("authorization", "Bearer " + token);
-        }
-    }
-
-    public BankService.BankServiceClient Bank { get; }
-    public Metadata Headers { get; }
-    public string Server { get; }
-    /// <summary>Every call gets its own 10 s from the moment it is made.</summary>
-    public static DateTime? CallDeadline => DateTime.UtcNow.AddSeconds(10);
-
-    /// <summary>Retries a lost call with the same request (and so the same idempotency key): applied at most once.</summary>
-    public static async Task<T> WithRetry<T>(Func<Task<T>> call)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await call().ConfigureAwait(false);
-            }
-            catch (RpcException ex) when (attempt < 3 && ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
-            {
-                await Task.Delay(200 * attempt).ConfigureAwait(false);
-            }
-        }
-    }
-
-    public void Dispose() => _channel.Dispose();
 }

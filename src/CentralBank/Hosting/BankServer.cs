@@ -3,6 +3,7 @@ using LedgerContrast.Shared.Storage;
 using LedgerContrast.CentralBank.Api;
 using LedgerContrast.CentralBank.Ledger;
 using LedgerContrast.CentralBank.Security;
+using LedgerContrast.CentralBank.Replication;
 using LedgerContrast.Shared.Rpc;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -46,6 +47,15 @@ public sealed record BankServerOptions
     /// <summary>Tests only: replaces the idempotency key hash, so keys can be made to collide.</summary>
     internal Func<string, ulong>? KeyHash { get; init; }
 
+    /// <summary>Null for a single server; else every replica of the replicated bank, this one being <see cref="Replica"/>.</summary>
+    public ReplicaSet? Replicas { get; init; }
+
+    /// <summary>This process's replica number in <see cref="Replicas"/> (1-based).</summary>
+    public int Replica { get; init; }
+
+    /// <summary>The Raft election timeouts (how soon a dead leader is replaced).</summary>
+    public RaftTimings RaftTimings { get; init; } = new();
+
     /// <summary>Overrides BANK_ADMIN_TOKEN and DIR/admin.token (tests and the bench host several banks in one process).</summary>
     public string? AdminToken { get; init; }
 }
@@ -60,6 +70,8 @@ public static class BankServer
         ArgumentNullException.ThrowIfNull(options);
         var builder = ServerHost.CreateBuilder();
         builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
+        // DotNext warns of every failed heartbeat while a peer is down: the bank's own lines say what matters.
+        builder.Logging.AddFilter("DotNext", LogLevel.Error);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var address = options.Host is "0.0.0.0" or "*" ? IPAddress.Any : IPAddress.Parse(options.Host == "localhost" ? "127.0.0.1" : options.Host);
@@ -70,6 +82,17 @@ public static class BankServer
         var adminToken = options.AdminToken is { } given
             ? Tokens.RequireStrong(given, "the server options")
             : Tokens.LoadOrCreateAdminToken(options.DataDirectory);
+        if (options.Replicas is { } replicas)
+        {
+            builder.Services.AddSingleton(provider => new RaftReplication(replicas, options.Replica, options.DataDirectory,
+                provider.GetRequiredService<ILoggerFactory>(), options.RaftTimings));
+            builder.Services.AddSingleton(provider => new ReplicaRole(provider.GetRequiredService<RaftReplication>()));
+            builder.Services.AddHostedService<ReplicaHost>();
+        }
+        else
+        {
+            builder.Services.AddSingleton(new ReplicaRole(null));
+        }
         builder.Services.AddSingleton(provider => new BankLedger(
             new LedgerOptions
             {
@@ -84,7 +107,8 @@ public static class BankServer
                 MaterializeAfterEntries = options.MaterializeAfterEntries,
                 Faults = options.StorageFaults,
             },
-            provider.GetRequiredService<ILoggerFactory>().CreateLogger("Ledger")));
+            provider.GetRequiredService<ILoggerFactory>().CreateLogger("Ledger"),
+            provider.GetRequiredService<ReplicaRole>().Replication));
         builder.Services.AddSingleton(provider => new Authenticator(adminToken, provider.GetRequiredService<BankLedger>().State));
         builder.Services.AddGrpc(grpc =>
         {
@@ -108,6 +132,14 @@ public static class BankServer
         ledger.Stopped.Register(lifetime.StopApplication);
         return app;
     }
+}
+
+/// <summary>Joins the replica to its cluster once the ledger is open, and leaves it on shutdown.</summary>
+internal sealed class ReplicaHost(RaftReplication replication, BankLedger ledger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => replication.StartAsync(ledger, cancellationToken);
+
+    public async Task StopAsync(CancellationToken cancellationToken) => await replication.DisposeAsync().ConfigureAwait(false);
 }
 
 /// <summary>Serving while the ledger writer thread takes commands.</summary>

@@ -48,13 +48,17 @@ public sealed class BankLedger : IDisposable
     private readonly SemaphoreSlim _oneAuditAtATime = new(1, 1);
     private readonly CancellationTokenSource _stopped = new();
 
-    public BankLedger(LedgerOptions options, ILogger logger)
+    private readonly ILedgerReplication? _replication;
+
+    /// <param name="replication">Null for a single server; else the replication engine every write goes through.</param>
+    public BankLedger(LedgerOptions options, ILogger logger, ILedgerReplication? replication = null)
     {
+        _replication = replication;
         ArgumentNullException.ThrowIfNull(options);
         _db = new BankDatabase(options.DataDirectory, options.Faults, options.CheckpointPages);
         State = LedgerState.Load(_db, options.IdempotencyKeyRetention, new RecentKeys(options.MaxRecentKeys, options.KeyHash), options.MaterializeAfterEntries);
         var disk = new DiskSpaceGuard(options.DataDirectory, options.MinFreeBytes, options.ReserveBytes);
-        _writer = new LedgerWriter(_db, State, disk, options.IdempotencyKeyRetention, logger, _ => _stopped.Cancel(), options.MaxQueuedCommands);
+        _writer = new LedgerWriter(_db, State, disk, options.IdempotencyKeyRetention, logger, _ => _stopped.Cancel(), options.MaxQueuedCommands, replication);
     }
 
     public LedgerState State { get; }
@@ -71,6 +75,46 @@ public sealed class BankLedger : IDisposable
 
     /// <summary>Cancelled when a storage fault stops the writer.</summary>
     public CancellationToken Stopped => _stopped.Token;
+
+    /// <summary>Whether this ledger is one replica of several.</summary>
+    public bool IsReplicated => _replication is not null;
+
+    /// <summary>The log index of the last replicated entry applied here (0 for a single server).</summary>
+    public long AppliedIndex => _writer.AppliedIndex;
+
+    /// <summary>Applies a committed log entry (the replication engine's state machine calls this, in log order).</summary>
+    public void ApplyReplicated(long index, System.Buffers.ReadOnlySequence<byte> payload, object? context) =>
+        _writer.ApplyReplicated(index, payload, context);
+
+    /// <summary>
+    /// Throws NOT_LEADER unless this ledger may take writes: a single server always may; a replica
+    /// only while it leads. Checked before anything else, so a follower never judges a request on
+    /// state that may lag.
+    /// </summary>
+    public void RequireWritable()
+    {
+        if (_replication?.RefuseWrites() is { } refusal)
+        {
+            throw new RejectionException(refusal);
+        }
+    }
+
+    /// <summary>
+    /// Makes a read linearizable: on a replica, waits until this leader has applied everything
+    /// committed before the call (NOT_LEADER on a follower) unless <paramref name="staleOk"/>, which
+    /// reads this replica's own state as it is.
+    /// </summary>
+    public async Task BeforeReadAsync(bool staleOk, CancellationToken cancellation)
+    {
+        if (_replication is null || staleOk)
+        {
+            return;
+        }
+        if (await _replication.ReadBarrierAsync(cancellation).ConfigureAwait(false) is { } refusal)
+        {
+            throw new RejectionException(refusal);
+        }
+    }
 
     /// <summary>Queues a command; the task completes once it is durable (or refused).</summary>
     public async Task<T> ExecuteAsync<T>(LedgerCommand<T> command) where T : class =>

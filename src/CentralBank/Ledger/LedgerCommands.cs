@@ -21,6 +21,9 @@ public abstract record LedgerCommand
     internal abstract void Answer();
 
     internal abstract void Refuse(Rejection rejection);
+
+    /// <summary>Delivers the outcome another copy of this command recorded (the one decoded from the replicated log).</summary>
+    internal abstract void AnswerFrom(LedgerCommand executed);
 }
 
 /// <summary>A command whose success is a <typeparamref name="TResult"/>.</summary>
@@ -49,6 +52,10 @@ public abstract record LedgerCommand<TResult> : LedgerCommand where TResult : cl
     internal sealed override void Answer() => _completion.TrySetResult(_outcome);
 
     internal sealed override void Refuse(Rejection rejection) => _completion.TrySetResult(rejection);
+
+    internal sealed override void AnswerFrom(LedgerCommand executed) =>
+        _completion.TrySetResult(executed is LedgerCommand<TResult> same ? same._outcome
+            : throw new InvalidOperationException($"A {GetType().Name} was answered from a {executed.GetType().Name}."));
 }
 
 public sealed record CreateCustomerCommand(string Name, string TokenHash) : LedgerCommand<CustomerCreated>

@@ -41,8 +41,11 @@ public sealed partial class LedgerWriter : IDisposable
     private bool _refusingForSpace;
     private bool _reserveHeld;
 
-    public LedgerWriter(BankDatabase db, LedgerState state, DiskSpaceGuard disk, TimeSpan keyRetention, ILogger logger, Action<Exception> onFatal, int maxQueued = DefaultMaxQueued)
+    public LedgerWriter(BankDatabase db, LedgerState state, DiskSpaceGuard disk, TimeSpan keyRetention, ILogger logger, Action<Exception> onFatal,
+        int maxQueued = DefaultMaxQueued, ILedgerReplication? replication = null)
     {
+        _replication = replication;
+        (_appliedIndex, _appliedTimeMs) = (db.Counters.FindById(AppliedIndexCounter)?.Value ?? 0, db.Counters.FindById(AppliedTimeCounter)?.Value ?? 0);
         _maxQueued = maxQueued;
         _queue = new BlockingCollection<LedgerCommand>(new ConcurrentQueue<LedgerCommand>(), maxQueued);
         _db = db;
@@ -111,11 +114,18 @@ public sealed partial class LedgerWriter : IDisposable
             {
                 batch.Add(next);
             }
-            ExecuteBatch(batch);
-            batch.Clear();
-            if (_fatal is null)
+            if (_replication is null)
             {
-                PruneExpiredKeys();
+                ExecuteBatch(batch);
+            }
+            else
+            {
+                ReplicateBatch(batch);
+            }
+            batch.Clear();
+            if (_fatal is null && _replication is null)
+            {
+                PruneExpiredKeys(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             }
         }
     }
@@ -128,37 +138,57 @@ public sealed partial class LedgerWriter : IDisposable
                 "The bank's disk is full: it is refusing changes until space is freed; reads and the audit still work. Nothing was changed."));
             return;
         }
+        if (!Apply(batch, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), replicatedIndex: 0, batch))
+        {
+            return;
+        }
+        foreach (var command in batch)
+        {
+            command.Answer();
+        }
+    }
+
+    /// <summary>
+    /// Executes <paramref name="commands"/> at <paramref name="nowMs"/> in one transaction, commits,
+    /// fsyncs and publishes it; true once durable. With a <paramref name="replicatedIndex"/> the
+    /// entry's log index is stored in the same commit, and any failure stops the writer: a
+    /// committed log entry cannot be refused by one replica. <paramref name="callers"/> hear a
+    /// refusal if the batch does not commit.
+    /// </summary>
+    private bool Apply(IReadOnlyList<LedgerCommand> commands, long nowMs, long replicatedIndex, IReadOnlyList<LedgerCommand> callers)
+    {
         var context = new BatchContext(_state);
         var pending = _state.Materialization;
         Materialization.Written? materialized = null;
-        var committed = Transact(batch, () =>
+        var committed = Transact(callers, () =>
         {
-            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            var executor = new CommandExecutor(_db, context, now, _keyRetention, _keys);
-            foreach (var command in batch)
+            var executor = new CommandExecutor(_db, context, nowMs, _keyRetention, _keys);
+            foreach (var command in commands)
             {
                 command.Execute(executor);
             }
-            _keys.AppendPending(now, context.KeyLog);
-            _keys.MoveOverCapacity(now, context.KeyLog);
+            _keys.AppendPending(nowMs, context.KeyLog);
+            _keys.MoveOverCapacity(nowMs, context.KeyLog);
             materialized = pending.Write(_db, context);
-        });
+            if (replicatedIndex > 0)
+            {
+                _db.Counters.Upsert(new CounterDoc { Id = AppliedIndexCounter, Value = replicatedIndex });
+                _db.Counters.Upsert(new CounterDoc { Id = AppliedTimeCounter, Value = nowMs });
+            }
+        }, failStop: replicatedIndex > 0);
         if (!committed)
         {
-            return;
+            return false;
         }
         pending.Committed(context, materialized!);
         _state.RecentKeys.Apply(context.KeyLog);
         _state.Publish(context);
         BatchesCommitted++;
-        foreach (var command in batch)
-        {
-            command.Answer();
-        }
         if (!_reserveHeld)
         {
             _reserveHeld = _disk.TryEnsureReserve();
         }
+        return true;
     }
 
     /// <summary>
@@ -166,7 +196,7 @@ public sealed partial class LedgerWriter : IDisposable
     /// commit rolls back and answers <paramref name="batch"/> (nothing reached the file); from the
     /// commit on it stops the writer (the file may hold the batch). True once the batch is durable.
     /// </summary>
-    private bool Transact(List<LedgerCommand> batch, Action write)
+    private bool Transact(IReadOnlyList<LedgerCommand> batch, Action write, bool failStop = false)
     {
         _db.BeginTransaction();
         try
@@ -175,10 +205,17 @@ public sealed partial class LedgerWriter : IDisposable
             _db.BeforeCommit();
         }
 #pragma warning disable CA1031 // Before the commit nothing reached the file: refuse this batch, keep serving.
-        catch (Exception ex)
+        catch (Exception ex) when (!failStop)
 #pragma warning restore CA1031
         {
             RollBack(batch, ex);
+            return false;
+        }
+#pragma warning disable CA1031 // A replica cannot refuse a committed log entry: stop; the restart applies it again.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Stop(batch, ex);
             return false;
         }
         try
@@ -199,7 +236,7 @@ public sealed partial class LedgerWriter : IDisposable
         }
     }
 
-    private void RollBack(List<LedgerCommand> batch, Exception cause)
+    private void RollBack(IReadOnlyList<LedgerCommand> batch, Exception cause)
     {
         var diskFull = StorageErrors.IsDiskFull(cause);
         if (diskFull)
@@ -225,7 +262,7 @@ public sealed partial class LedgerWriter : IDisposable
             : new Rejection(Reasons.StorageFailure, "The bank could not store the request; nothing was changed. Try again."));
     }
 
-    private void Stop(List<LedgerCommand> batch, Exception cause)
+    private void Stop(IReadOnlyList<LedgerCommand> batch, Exception cause)
     {
         _fatal = cause;
         LogStopped(_logger, cause);
@@ -253,7 +290,7 @@ public sealed partial class LedgerWriter : IDisposable
         return room;
     }
 
-    private static void Answer(List<LedgerCommand> batch, Rejection rejection)
+    private static void Answer(IReadOnlyList<LedgerCommand> batch, Rejection rejection)
     {
         foreach (var command in batch)
         {
@@ -262,9 +299,8 @@ public sealed partial class LedgerWriter : IDisposable
     }
 
     /// <summary>Deletes expired keys in a transaction of its own, under the same commit discipline as a batch.</summary>
-    private void PruneExpiredKeys()
+    private void PruneExpiredKeys(long now)
     {
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         if (now - _lastKeyPruneMs < 60_000 || !_disk.HasRoomForWrites)
         {
             return;

@@ -29,6 +29,15 @@ public static class Reasons
     public const string LedgerStopped = "LEDGER_STOPPED";
     public const string Overloaded = "OVERLOADED";
 
+    /// <summary>A replica that does not lead refused a write or a linearizable read; metadata <c>leader</c> names the leader's gRPC address when it is known.</summary>
+    public const string NotLeader = "NOT_LEADER";
+
+    /// <summary>The leader stopped leading while the request was being replicated: it may or may not have been recorded; retry with the same idempotency key.</summary>
+    public const string LeaderChanged = "LEADER_CHANGED";
+
+    /// <summary>The replica's log or ledger is unreadable or does not match the log: it stopped rather than serve.</summary>
+    public const string ReplicaCorrupt = "REPLICA_CORRUPT";
+
     public static StatusCode StatusOf(string reason) => reason switch
     {
         InsufficientFunds or AlreadyReversed or NotReversible or ReversalInsufficientFunds
@@ -37,7 +46,7 @@ public static class Reasons
         SameAccount or InvalidAmount or InvalidArgument => StatusCode.InvalidArgument,
         Unauthenticated => StatusCode.Unauthenticated,
         PermissionDenied => StatusCode.PermissionDenied,
-        ShuttingDown or LedgerStopped => StatusCode.Unavailable,
+        ShuttingDown or LedgerStopped or NotLeader or LeaderChanged or ReplicaCorrupt => StatusCode.Unavailable,
         StorageFull or Overloaded => StatusCode.ResourceExhausted,
         _ => StatusCode.Internal,
     };
@@ -45,18 +54,38 @@ public static class Reasons
 
 /// <summary>
 /// A refusal decided by the ledger; it is an outcome (stored for idempotent replays), not a crash.
-/// <paramref name="RetryAfterMs"/> &gt; 0 tells the client when a retry may succeed (OVERLOADED).
+/// <paramref name="RetryAfterMs"/> &gt; 0 tells the client when a retry may succeed (OVERLOADED);
+/// <paramref name="Leader"/> is the leader's gRPC address a follower sends with NOT_LEADER.
 /// </summary>
-public sealed record Rejection(string Reason, string Message, long RetryAfterMs = 0);
+public sealed record Rejection(string Reason, string Message, long RetryAfterMs = 0, string? Leader = null)
+{
+    /// <summary>The reason's metadata as it travels (docs/BANK.md): <c>retry_after_ms</c>, <c>leader</c>.</summary>
+    public IReadOnlyDictionary<string, string>? Metadata()
+    {
+        if (RetryAfterMs <= 0 && string.IsNullOrEmpty(Leader))
+        {
+            return null;
+        }
+        var metadata = new Dictionary<string, string>();
+        if (RetryAfterMs > 0)
+        {
+            metadata["retry_after_ms"] = RetryAfterMs.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        if (!string.IsNullOrEmpty(Leader))
+        {
+            metadata["leader"] = Leader;
+        }
+        return metadata;
+    }
+}
 
 /// <summary>Thrown to carry a <see cref="Rejection"/> out of validation code.</summary>
-public sealed class RejectionException(string reason, string message, long retryAfterMs = 0)
-    : ReasonedException(reason, message, retryAfterMs > 0 ? new Dictionary<string, string> { ["retry_after_ms"] = retryAfterMs.ToString(System.Globalization.CultureInfo.InvariantCulture) } : null)
+public sealed class RejectionException(Rejection rejection) : ReasonedException(rejection.Reason, rejection.Message, rejection.Metadata())
 {
-    public RejectionException(Rejection rejection) : this(rejection?.Reason ?? "", rejection?.Message ?? "", rejection?.RetryAfterMs ?? 0)
+    public RejectionException(string reason, string message, long retryAfterMs = 0) : this(new Rejection(reason, message, retryAfterMs))
     {
     }
 
-    public Rejection Rejection { get; } = new(reason, message, retryAfterMs);
+    public Rejection Rejection { get; } = rejection;
     public override StatusCode StatusCode => Reasons.StatusOf(Reason);
 }

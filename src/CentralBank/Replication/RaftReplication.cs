@@ -1,0 +1,191 @@
+using System.Net;
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.Membership;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using LedgerContrast.CentralBank.Ledger;
+using Microsoft.Extensions.Logging;
+
+namespace LedgerContrast.CentralBank.Replication;
+
+/// <summary>How quickly a replicated bank notices a dead leader (Raft's election timeout, ms).</summary>
+public sealed record RaftTimings(int LowerElectionTimeoutMs = 150, int UpperElectionTimeoutMs = 300);
+
+/// <summary>This process's replication, or none for a single server (what the API asks for status).</summary>
+public sealed record ReplicaRole(RaftReplication? Replication);
+
+/// <summary>What a replica says of itself (`bank status`, run-network.ps1 -Status).</summary>
+public sealed record ReplicaState(string Role, int Replica, long Term, long CommitIndex, long AppliedIndex, long LastIndex, string Leader);
+
+/// <summary>
+/// One replica of a replicated bank: a DotNext Raft node over TCP with a write-ahead log in
+/// DIR/raft, whose state machine is this replica's ledger. DotNext 6.12's log flushes every
+/// appended entry before the append returns (its <c>FlushOnCommit</c> is always on), so a follower
+/// acknowledges only what it holds on disk and "committed" means a majority does.
+/// </summary>
+public sealed partial class RaftReplication : ILedgerReplication, IAsyncDisposable
+{
+    private readonly ReplicaSet _replicas;
+    private readonly int _self;
+    private readonly string _logDirectory;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly RaftTimings _timings;
+    private RaftCluster? _cluster;
+    private WriteAheadLog? _log;
+    private readonly Lock _readyLock = new();
+    private CancellationToken _readyLeadership = new(canceled: true);
+    private CancellationToken _barrierFor = new(canceled: true);
+
+    public RaftReplication(ReplicaSet replicas, int self, string dataDirectory, ILoggerFactory loggers, RaftTimings? timings = null)
+    {
+        ArgumentNullException.ThrowIfNull(replicas);
+        ArgumentNullException.ThrowIfNull(loggers);
+        if (self < 1 || self > replicas.Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(self), $"--replica {self} is not in 1..{replicas.Count}.");
+        }
+        (_replicas, _self, _loggers, _timings) = (replicas, self, loggers, timings ?? new RaftTimings());
+        _logDirectory = Path.Combine(dataDirectory, "raft");
+        _logger = loggers.CreateLogger("Replication");
+    }
+
+    public ReplicaAddress Self => _replicas.Replicas[_self - 1];
+
+    public ReplicaSet Replicas => _replicas;
+
+    /// <summary>Opens the log (applying what it holds committed and this ledger lacks) and joins the cluster.</summary>
+    public async Task StartAsync(BankLedger ledger, CancellationToken cancellation)
+    {
+        _log = new WriteAheadLog(new WriteAheadLog.Options
+        {
+            Location = _logDirectory,
+            HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.XxHash64,
+        }, new LedgerStateMachine(ledger));
+        var configuration = new RaftCluster.TcpConfiguration(Self.RaftEndPoint)
+        {
+            ConfigurationStorage = null!, // null: the members live in memory, from --replicas, the same on every replica
+            LowerElectionTimeout = _timings.LowerElectionTimeoutMs,
+            UpperElectionTimeout = _timings.UpperElectionTimeoutMs,
+            RequestTimeout = TimeSpan.FromMilliseconds(_timings.LowerElectionTimeoutMs),
+            ConnectTimeout = TimeSpan.FromMilliseconds(_timings.LowerElectionTimeoutMs),
+            ColdStart = false,
+            LoggerFactory = _loggers,
+        };
+        var builder = ((InMemoryClusterConfigurationStorage<EndPoint>)configuration.ConfigurationStorage).CreateInitialConfigurationBuilder();
+        foreach (var replica in _replicas.Replicas)
+        {
+            builder.Add(replica.RaftEndPoint);
+        }
+        builder.Build();
+        _cluster = new RaftCluster(configuration) { AuditTrail = _log };
+        _cluster.LeaderChanged += OnLeaderChanged;
+        await _cluster.StartAsync(cancellation).ConfigureAwait(false);
+    }
+
+    private void OnLeaderChanged(RaftCluster<RaftClusterMember> cluster, RaftClusterMember? leader)
+    {
+        var name = _replicas.ByRaftEndPoint(leader?.EndPoint)?.ToString() ?? "none";
+        var term = cluster.Term;
+        LogLeaderChanged(_logger, _self, name, term);
+    }
+
+    /// <summary>A new leader takes writes once it has applied every entry committed before its term (its checks read that state).</summary>
+    private async Task BecomeReadyAsync(CancellationToken leadership)
+    {
+        try
+        {
+            await _cluster!.ApplyReadBarrierAsync(leadership).ConfigureAwait(false);
+            _readyLeadership = leadership;
+        }
+#pragma warning disable CA1031 // Leadership lost before the barrier: nothing to be ready for.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            var error = ex.GetType().Name;
+            LogNotReady(_logger, error, ex.Message);
+        }
+    }
+
+    public Rejection? RefuseWrites()
+    {
+        var leadership = _cluster?.LeadershipToken ?? new CancellationToken(canceled: true);
+        if (leadership.IsCancellationRequested)
+        {
+            return NotLeader();
+        }
+        if (leadership == _readyLeadership)
+        {
+            return null;
+        }
+        lock (_readyLock)
+        {
+            if (leadership != _barrierFor)
+            {
+                _barrierFor = leadership;
+                _ = BecomeReadyAsync(leadership);
+            }
+        }
+        return new Rejection(Reasons.NotLeader, $"Replica {_self} was just elected and is applying what earlier leaders committed; retry in a moment.",
+            RetryAfterMs: 20, Leader: Self.GrpcUrl);
+    }
+
+    private Rejection NotLeader()
+    {
+        var leader = LeaderAddress();
+        return leader is null || leader == Self
+            ? new Rejection(Reasons.NotLeader, $"Replica {_self} does not lead and no leader is elected yet; retry shortly.", RetryAfterMs: 100)
+            : new Rejection(Reasons.NotLeader, $"Replica {_self} does not lead; the leader is {leader}.", Leader: leader.GrpcUrl);
+    }
+
+    private ReplicaAddress? LeaderAddress() => _replicas.ByRaftEndPoint(_cluster?.Leader?.EndPoint);
+
+    public Task ReplicateAsync(ReadOnlyMemory<byte> entry, object context, CancellationToken cancellation) =>
+        (_cluster ?? throw new InvalidOperationException("The replica has not started.")).ReplicateAsync(entry, context, cancellation).AsTask();
+
+    public async Task<Rejection?> ReadBarrierAsync(CancellationToken cancellation)
+    {
+        if (RefuseWrites() is { } refusal)
+        {
+            return refusal;
+        }
+        try
+        {
+            await _cluster!.ApplyReadBarrierAsync(cancellation).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellation.IsCancellationRequested)
+        {
+            return NotLeader();
+        }
+    }
+
+    public ReplicaState Describe(long appliedIndex)
+    {
+        var cluster = _cluster;
+        var role = cluster is null ? "starting"
+            : !cluster.LeadershipToken.IsCancellationRequested ? "leader"
+            : cluster.Leader is null ? "candidate" : "follower";
+        return new ReplicaState(role, _self, cluster?.Term ?? 0, _log?.LastCommittedEntryIndex ?? 0, Math.Max(appliedIndex, _log?.LastAppliedIndex ?? 0),
+            _log?.LastEntryIndex ?? 0, LeaderAddress()?.GrpcUrl ?? "");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            _cluster.LeaderChanged -= OnLeaderChanged;
+            await _cluster.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await _cluster.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_log is not null)
+        {
+            await _log.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replica {Replica}: the leader is now {Leader} (term {Term})")]
+    private static partial void LogLeaderChanged(ILogger logger, int replica, string leader, long term);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "A new leadership ended before its read barrier ({Error}: {Detail})")]
+    private static partial void LogNotReady(ILogger logger, string error, string detail);
+}
