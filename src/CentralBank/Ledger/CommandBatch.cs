@@ -96,7 +96,12 @@ public sealed record CommandBatch(Guid Id, long TimeMs, IReadOnlyList<LedgerComm
             {
                 throw new InvalidDataException("The log entry has an unknown version.");
             }
-            var id = new Guid(reader.ReadBytes(16));
+            var idBytes = reader.ReadBytes(16);
+            if (idBytes.Length != 16)
+            {
+                throw new EndOfStreamException();
+            }
+            var id = new Guid(idBytes);
             var timeMs = reader.ReadInt64();
             var count = reader.ReadInt32();
             if (count < 0 || count > MaxCommands)
