@@ -72,6 +72,8 @@ public static class BankServer
         builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
         // DotNext warns of every failed heartbeat while a peer is down: the bank's own lines say what matters.
         builder.Logging.AddFilter("DotNext", LogLevel.Error);
+        // A start that fails is told in one sentence by `bank serve`, not as the host's stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var address = options.Host is "0.0.0.0" or "*" ? IPAddress.Any : IPAddress.Parse(options.Host == "localhost" ? "127.0.0.1" : options.Host);

@@ -10,6 +10,9 @@ namespace LedgerContrast.CentralBank.Replication;
 /// <summary>How quickly a replicated bank notices a dead leader (Raft's election timeout, ms).</summary>
 public sealed record RaftTimings(int LowerElectionTimeoutMs = 150, int UpperElectionTimeoutMs = 300);
 
+/// <summary>A replica's log or ledger cannot be trusted: it refuses to start (REPLICA_CORRUPT).</summary>
+public sealed class ReplicaCorruptException(string message, Exception inner) : IOException(message, inner);
+
 /// <summary>This process's replication, or none for a single server (what the API asks for status).</summary>
 public sealed record ReplicaRole(RaftReplication? Replication);
 
@@ -79,7 +82,17 @@ public sealed partial class RaftReplication : ILedgerReplication, IAsyncDisposab
         builder.Build();
         _cluster = new RaftCluster(configuration) { AuditTrail = _log };
         _cluster.LeaderChanged += OnLeaderChanged;
-        await _cluster.StartAsync(cancellation).ConfigureAwait(false);
+        try
+        {
+            await _cluster.StartAsync(cancellation).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WriteAheadLog.HashMismatchException or WriteAheadLog.MissingPageException or InvalidDataException
+            || ex.InnerException is WriteAheadLog.HashMismatchException or WriteAheadLog.MissingPageException or InvalidDataException)
+        {
+            var cause = (ex is WriteAheadLog.HashMismatchException or WriteAheadLog.MissingPageException or InvalidDataException ? ex : ex.InnerException!).Message.TrimEnd('.');
+            throw new ReplicaCorruptException(
+                $"Replica {_self}'s Raft log in {Path.GetFullPath(_logDirectory)} is damaged ({cause}), so it stopped rather than serve. Restore it from a healthy replica: stop that one, copy its whole data directory over this one's, and start both.", ex);
+        }
     }
 
     private void OnLeaderChanged(RaftCluster<RaftClusterMember> cluster, RaftClusterMember? leader)

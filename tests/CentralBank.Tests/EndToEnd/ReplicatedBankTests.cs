@@ -70,4 +70,51 @@ public sealed class ReplicatedBankTests
         }
         Assert.Single(anchors);
     }
+
+    [Fact]
+    public async Task A_replica_whose_log_is_damaged_refuses_to_start_with_a_sentence_and_recovers_from_a_copy_of_a_healthy_replica()
+    {
+        await using var bank = await ReplicatedBank.StartAsync();
+        var client = bank.Client();
+        var customer = await client.CreateCustomerAsync(new CreateCustomerRequest { Name = "linus" });
+        var account = await client.OpenAccountAsync(new OpenAccountRequest { CustomerId = customer.CustomerId });
+        await client.DepositAsync(new CashRequest { AccountId = account.AccountId, Amount = 42, IdempotencyKey = "d" });
+        await bank.WaitForConvergenceAsync(TimeSpan.FromSeconds(10));
+        var leader = await bank.WaitForLeaderAsync(TimeSpan.FromSeconds(10));
+        var damaged = Enumerable.Range(1, 3).First(r => r != leader);
+        var healthy = Enumerable.Range(1, 3).First(r => r != leader && r != damaged);
+        bank.Kill(damaged);
+
+        var page = Path.Combine(bank.DataDirectory(damaged), "raft", "data", "0");
+        var bytes = await File.ReadAllBytesAsync(page);
+        bytes[20] ^= 0xFF; // inside the first entry's payload
+        await File.WriteAllBytesAsync(page, bytes);
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => bank.StartReplicaAsync(damaged));
+        Assert.Contains("Raft log", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("is damaged", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", refused.Message, StringComparison.Ordinal);
+
+        bank.Kill(healthy);
+        Directory.Delete(bank.DataDirectory(damaged), recursive: true);
+        CopyDirectory(bank.DataDirectory(healthy), bank.DataDirectory(damaged));
+        await bank.StartReplicaAsync(healthy);
+        await bank.StartReplicaAsync(damaged);
+        await client.DepositAsync(new CashRequest { AccountId = account.AccountId, Amount = 8, IdempotencyKey = "after" });
+        await bank.WaitForConvergenceAsync(TimeSpan.FromSeconds(30));
+        var balance = await bank.Direct(damaged).GetBalanceAsync(new GetBalanceRequest { AccountId = account.AccountId, StaleOk = true });
+        Assert.Equal(50, balance.Balance);
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        }
+        foreach (var directory in Directory.GetDirectories(from))
+        {
+            CopyDirectory(directory, Path.Combine(to, Path.GetFileName(directory)));
+        }
+    }
 }
