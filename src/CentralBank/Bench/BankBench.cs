@@ -5,6 +5,7 @@ using Grpc.Net.Client;
 using LedgerContrast.Protos.Bank.V1;
 using LedgerContrast.Shared.Cli;
 using LedgerContrast.Shared.Measurement;
+using LedgerContrast.Shared.Rpc;
 using LiteDB;
 using Spectre.Console;
 
@@ -27,7 +28,7 @@ public static class BankBench
     /// <summary>The RPC layer's own ceiling, measured beside the transfers: the same clients reading balances.</summary>
     public const string BalanceReads = "balance reads (no writer)";
 
-    public sealed record Options(int Clients, int Accounts, TimeSpan Duration, int Rounds, TimeSpan Warmup, string? Server = null, string? AdminToken = null);
+    public sealed record Options(int Clients, int Accounts, TimeSpan Duration, int Rounds, TimeSpan Warmup, string? Server = null, string? AdminToken = null, int Replicas = 1);
 
     /// <summary>One measured load run. CPU is per 1,000 transfers; the server's is null when it is not our child.</summary>
     public sealed record RunResult(string Name, int Round, int Clients, long Succeeded, long Refused, double Seconds, double PerSecond,
@@ -38,7 +39,14 @@ public static class BankBench
         double P50Ms, double P99Ms, double P999Ms, double MaxMs, double? ServerCpuSecondsPer1000, double ClientCpuSecondsPer1000);
 
     public sealed record Report(string Server, int Cores, int Rounds, double SecondsPerRun, double WarmupSeconds, IReadOnlyList<double> RawPerSecond, double RawMedian,
-        IReadOnlyList<RunResult> Runs, IReadOnlyList<Summary> Summaries, long HotAccountLostUpdates, double[]? LoadAverageBefore, double[]? LoadAverageAfter);
+        IReadOnlyList<RunResult> Runs, IReadOnlyList<Summary> Summaries, long HotAccountLostUpdates, double[]? LoadAverageBefore, double[]? LoadAverageAfter,
+        Redundancy? Replicated = null);
+
+    /// <summary>The replicated bank beside the single one, round by round: its uniform rate as a share of the single server's in the same round.</summary>
+    public sealed record Redundancy(int Replicas, string Server, IReadOnlyList<double> RatioToSingle, double RatioMedian, double RatioMin, double RatioMax);
+
+    /// <summary>The name of the replicated bank's uniform run.</summary>
+    public static string ReplicatedUniform(int replicas) => $"uniform, {replicas} replicas";
 
     public static Command Command(Option<bool> json)
     {
@@ -49,7 +57,8 @@ public static class BankBench
         var warmup = new Option<double>("--warmup") { Description = "Seconds of unmeasured load first, at least; for a bank started here, load goes on until its JIT compiler has settled (under 3% of its CPU over 2 s; at most 60 s). 0: none.", DefaultValueFactory = _ => 3 };
         var server = new Option<string?>("--server") { Description = "Drive this bank (e.g. http://127.0.0.1:7100) instead of starting one; its CPU is then not measured." };
         var token = new Option<string?>("--token") { Description = "The admin token of --server (default: $BANK_TOKEN)." };
-        var command = new Command("bench", "Measure a bank over gRPC on loopback: uniform and hot-account load, alternating with a raw LiteDB baseline.") { clients, accounts, seconds, rounds, warmup, server, token };
+        var replicas = new Option<int>("--replicas") { Description = "Also start a replicated bank of this many replicas (Raft, on loopback) and measure its uniform load right after the single server's, each round: the cost of redundancy. 1: none.", DefaultValueFactory = _ => 1 };
+        var command = new Command("bench", "Measure a bank over gRPC on loopback: uniform and hot-account load, alternating with a raw LiteDB baseline.") { clients, accounts, seconds, rounds, warmup, server, token, replicas };
         command.SetAction(async (parse, cancellation) =>
         {
             var output = new CliOutput(parse.GetValue(json));
@@ -57,7 +66,7 @@ public static class BankBench
             return await output.RunAsync("bank", () => serverUrl ?? "the bank bench started", async () =>
             {
                 var options = new Options(parse.GetValue(clients), parse.GetValue(accounts), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(rounds),
-                    TimeSpan.FromSeconds(parse.GetValue(warmup)), serverUrl, parse.GetValue(token) ?? Environment.GetEnvironmentVariable("BANK_TOKEN"));
+                    TimeSpan.FromSeconds(parse.GetValue(warmup)), serverUrl, parse.GetValue(token) ?? Environment.GetEnvironmentVariable("BANK_TOKEN"), parse.GetValue(replicas));
                 Validate(options);
                 var report = await RunAsync(options, cancellation).ConfigureAwait(false);
                 return output.Success(report, console => Print(console, report));
@@ -71,6 +80,10 @@ public static class BankBench
         if (options.Clients < 1 || options.Accounts < 2 || options.Rounds < 1 || options.Duration <= TimeSpan.Zero || options.Warmup < TimeSpan.Zero)
         {
             throw new CliException("INVALID_ARGUMENT", "--clients and --rounds must be at least 1, --accounts at least 2, --seconds more than 0 and --warmup not negative.");
+        }
+        if (options.Replicas is < 1 or > Replication.ReplicaSet.MaxReplicas)
+        {
+            throw new CliException("INVALID_ARGUMENT", $"--replicas must be 1 to {Replication.ReplicaSet.MaxReplicas}.");
         }
         if (options.Server is not null && string.IsNullOrEmpty(options.AdminToken))
         {
@@ -89,6 +102,10 @@ public static class BankBench
         console.Write(table);
         console.MarkupLineInterpolated($"Raw LiteDB loop (in process, one thread, 100 transfers per transaction): median {report.RawMedian:F0} transfers/s over {report.Rounds} rounds ({string.Join(", ", report.RawPerSecond.Select(r => r.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))}).");
         console.MarkupLineInterpolated($"Warm-up: {report.WarmupSeconds:F0} s of unmeasured load{(report.Server.Contains("started here", StringComparison.Ordinal) ? ", until the server's JIT compiler used under 3% of its CPU" : "")}.");
+        if (report.Replicated is { } r)
+        {
+            console.MarkupLineInterpolated($"Redundancy: {r.Replicas} replicas ({r.Server}) did {r.RatioMedian:F2}× the single server's uniform transfers/s (median of {r.RatioToSingle.Count} rounds, each measured right after the single server's; {r.RatioMin:F2}–{r.RatioMax:F2}).");
+        }
         console.MarkupLineInterpolated($"{report.Runs[0].Clients} clients, {report.SecondsPerRun:F0} s per run, runs alternating raw → uniform → hot → reads; server: {report.Server}; {report.Cores} cores, load average {report.LoadAverageBefore?[0]:F2} before, {report.LoadAverageAfter?[0]:F2} after. Hot account lost updates: {report.HotAccountLostUpdates}.");
     }
 
@@ -101,6 +118,7 @@ public static class BankBench
         // Several HTTP/2 connections, as many independent clients would open: one connection
         // serialises every frame of all 64 streams and becomes the bottleneck.
         var channels = Enumerable.Range(0, Math.Max(1, options.Clients / 8)).Select(_ => GrpcChannel.ForAddress(server.Url)).ToList();
+        var disposables = new List<IAsyncDisposable>();
         try
         {
             var banks = channels.Select(c => new BankService.BankServiceClient(c)).ToList();
@@ -113,6 +131,17 @@ public static class BankBench
                 warmedUp = await WarmUpAsync(load, server, options.Warmup, accounts).ConfigureAwait(false);
                 MeasureRawLiteDb(options.Warmup);
             }
+            Replicated? replicated = null;
+            if (options.Replicas > 1)
+            {
+                replicated = await Replicated.StartAsync(options, cancellation).ConfigureAwait(false);
+                disposables.Add(replicated);
+                if (options.Warmup > TimeSpan.Zero)
+                {
+                    await WarmUpAsync(replicated.Load, replicated.Server, options.Warmup, replicated.Accounts).ConfigureAwait(false);
+                }
+            }
+            var ratios = new List<double>();
             var raws = new List<double>();
             var runs = new List<RunResult>();
             long lostUpdates = 0;
@@ -120,7 +149,15 @@ public static class BankBench
             {
                 var raw = MeasureRawLiteDb(options.Duration);
                 raws.Add(raw);
-                runs.Add(await MeasureAsync("uniform", round, raw, server, load, options.Duration, random => Uniform(random, accounts)).ConfigureAwait(false));
+                var uniform = await MeasureAsync("uniform", round, raw, server, load, options.Duration, random => Uniform(random, accounts)).ConfigureAwait(false);
+                runs.Add(uniform);
+                if (replicated is not null)
+                {
+                    var copies = await MeasureAsync(ReplicatedUniform(options.Replicas), round, raw, replicated.Server, replicated.Load, options.Duration,
+                        random => Uniform(random, replicated.Accounts)).ConfigureAwait(false);
+                    runs.Add(copies);
+                    ratios.Add(copies.PerSecond / uniform.PerSecond);
+                }
                 var hotBefore = (await banks[0].GetBalanceAsync(new GetBalanceRequest { AccountId = hot }, headers, cancellationToken: cancellation)).Balance;
                 var hotRun = await MeasureAsync("hot account", round, raw, server, load, options.Duration, random => HotAccount(random, accounts)).ConfigureAwait(false);
                 runs.Add(hotRun);
@@ -131,11 +168,17 @@ public static class BankBench
                     () => load.ReadAsync($"reads-{round}", options.Duration, random => AnyAccount(random, accounts))).ConfigureAwait(false));
             }
             var summaries = runs.GroupBy(r => r.Name).Select(Summarise).ToList();
-            return new Report(server.Description, Environment.ProcessorCount, options.Rounds, options.Duration.TotalSeconds, warmedUp.TotalSeconds, raws, Median(raws), runs, summaries, lostUpdates, loadBefore, MachineLoad.Now());
+            var redundancy = replicated is null ? null : new Redundancy(options.Replicas, replicated.Server.Description, ratios, Median(ratios), ratios.Min(), ratios.Max());
+            return new Report(server.Description, Environment.ProcessorCount, options.Rounds, options.Duration.TotalSeconds, warmedUp.TotalSeconds, raws, Median(raws), runs, summaries, lostUpdates, loadBefore, MachineLoad.Now(),
+                redundancy);
         }
         finally
         {
             channels.ForEach(c => c.Dispose());
+            foreach (var disposable in disposables)
+            {
+                await disposable.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
@@ -276,6 +319,44 @@ public static class BankBench
         finally
         {
             BenchServer.TryDelete(directory);
+        }
+    }
+
+    /// <summary>The replicated bank of a bench run: its processes, funded accounts and clients that follow its leader.</summary>
+    private sealed class Replicated : IAsyncDisposable
+    {
+        private readonly List<FailoverInvoker> _invokers;
+
+        private Replicated(BenchServer server, List<FailoverInvoker> invokers, List<string> accounts, LoadGenerator load) =>
+            (Server, _invokers, Accounts, Load) = (server, invokers, accounts, load);
+
+        public BenchServer Server { get; }
+        public List<string> Accounts { get; }
+        public LoadGenerator Load { get; }
+
+        public static async Task<Replicated> StartAsync(Options options, CancellationToken cancellation)
+        {
+            var server = await BenchServer.StartReplicatedAsync(options.Replicas, cancellation).ConfigureAwait(false);
+            var invokers = Enumerable.Range(0, Math.Max(1, options.Clients / 8)).Select(_ => new FailoverInvoker(server.Urls)).ToList();
+            try
+            {
+                var headers = new Metadata { { "authorization", "Bearer " + server.AdminToken } };
+                var banks = invokers.Select(i => new BankService.BankServiceClient(i)).ToList();
+                var accounts = await OpenAccountsAsync(banks, headers, options.Accounts, cancellation).ConfigureAwait(false);
+                return new Replicated(server, invokers, accounts, new LoadGenerator(banks, headers, options.Clients, Guid.NewGuid().ToString("N")[..8]));
+            }
+            catch
+            {
+                invokers.ForEach(i => i.Dispose());
+                await server.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _invokers.ForEach(i => i.Dispose());
+            await Server.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

@@ -12,24 +12,79 @@ namespace LedgerContrast.CentralBank.Bench;
 /// </summary>
 internal sealed class BenchServer : IAsyncDisposable
 {
-    private readonly Process? _process;
-    private readonly string? _dataDirectory;
+    private readonly List<Process> _processes;
+    private readonly List<string> _dataDirectories;
 
-    private BenchServer(string url, string adminToken, string description, Process? process, string? dataDirectory)
+    private BenchServer(IReadOnlyList<string> urls, string adminToken, string description, List<Process> processes, List<string> dataDirectories)
     {
-        (Url, AdminToken, Description, _process, _dataDirectory) = (url, adminToken, description, process, dataDirectory);
+        (Urls, AdminToken, Description, _processes, _dataDirectories) = (urls, adminToken, description, processes, dataDirectories);
     }
 
-    public string Url { get; }
+    /// <summary>The server's URL; for a replicated bank, the first replica's (see <see cref="Urls"/>).</summary>
+    public string Url => Urls[0];
+
+    /// <summary>Every replica's URL (one for a single server).</summary>
+    public IReadOnlyList<string> Urls { get; }
+
     public string AdminToken { get; }
     public string Description { get; }
 
     public static BenchServer External(string url, string adminToken) =>
-        new(url.Contains("://", StringComparison.Ordinal) ? url : "http://" + url, adminToken, $"{url} (not started here; its CPU not measured)", null, null);
+        new([url.Contains("://", StringComparison.Ordinal) ? url : "http://" + url], adminToken, $"{url} (not started here; its CPU not measured)", [], []);
 
     public static async Task<BenchServer> StartAsync(CancellationToken cancellation)
     {
-        var dataDirectory = Path.Combine(Path.GetTempPath(), "lc-bank-bench-" + Guid.NewGuid().ToString("N"));
+        var dataDirectory = NewDataDirectory();
+        var process = Start(["serve", "--data", dataDirectory, "--port", "0"], null);
+        try
+        {
+            var url = await ListeningAsync(process, cancellation).ConfigureAwait(false);
+            var token = (await File.ReadAllTextAsync(Path.Combine(dataDirectory, Tokens.AdminTokenFile), cancellation).ConfigureAwait(false)).Trim();
+            return new BenchServer([url], token, $"bank serve, pid {process.Id}, started here", [process], [dataDirectory]);
+        }
+        catch
+        {
+            await StopAsync([process], [dataDirectory]).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A replicated bank of <paramref name="replicas"/> `bank serve --replicas` processes on
+    /// loopback ports chosen here, returned once one of them leads. Their CPU is summed.
+    /// </summary>
+    public static async Task<BenchServer> StartReplicatedAsync(int replicas, CancellationToken cancellation)
+    {
+        var token = Tokens.NewCustomerToken().Replace("lcb_", "bench-admin-", StringComparison.Ordinal);
+        var ports = FreePorts(2 * replicas);
+        var list = string.Join(',', Enumerable.Range(0, replicas).Select(i => $"127.0.0.1:{ports[2 * i]}/{ports[2 * i + 1]}"));
+        var directories = Enumerable.Range(0, replicas).Select(_ => NewDataDirectory()).ToList();
+        var processes = new List<Process>();
+        try
+        {
+            for (var i = 0; i < replicas; i++)
+            {
+                processes.Add(Start(["serve", "--data", directories[i], "--replicas", list, "--replica", (i + 1).ToString(CultureInfo.InvariantCulture)], token));
+            }
+            var urls = new List<string>();
+            foreach (var process in processes)
+            {
+                urls.Add(await ListeningAsync(process, cancellation).ConfigureAwait(false));
+            }
+            await WaitForLeaderAsync(urls, cancellation).ConfigureAwait(false);
+            return new BenchServer(urls, token, $"{replicas} bank replicas (pids {string.Join(", ", processes.Select(p => p.Id))}), started here", processes, directories);
+        }
+        catch
+        {
+            await StopAsync(processes, directories).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), "lc-bank-bench-" + Guid.NewGuid().ToString("N"));
+
+    private static Process Start(IEnumerable<string> arguments, string? adminToken)
+    {
         var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         var self = Environment.ProcessPath ?? throw new CliException("BENCH_FAILED", "Cannot tell which executable this is, to start the bank.");
         start.FileName = self;
@@ -37,12 +92,21 @@ internal sealed class BenchServer : IAsyncDisposable
         {
             start.ArgumentList.Add(typeof(BenchServer).Assembly.Location); // run as `dotnet bank.dll`
         }
-        foreach (var argument in new[] { "serve", "--data", dataDirectory, "--port", "0" })
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
+        if (adminToken is not null)
+        {
+            start.Environment[Tokens.AdminEnvironmentVariable] = adminToken;
+        }
         var process = Process.Start(start) ?? throw new CliException("BENCH_FAILED", "The bank server could not be started.");
-        _ = process.StandardError.ReadToEndAsync(cancellation);
+        _ = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        return process;
+    }
+
+    private static async Task<string> ListeningAsync(Process process, CancellationToken cancellation)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         timeout.CancelAfter(TimeSpan.FromSeconds(30));
         try
@@ -52,8 +116,7 @@ internal sealed class BenchServer : IAsyncDisposable
                 if (ServerHost.ListeningUrl(line) is { } url)
                 {
                     _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-                    var token = (await File.ReadAllTextAsync(Path.Combine(dataDirectory, Tokens.AdminTokenFile), cancellation).ConfigureAwait(false)).Trim();
-                    return new BenchServer(url, token, $"bank serve, pid {process.Id}, started here", process, dataDirectory);
+                    return url;
                 }
             }
         }
@@ -61,29 +124,82 @@ internal sealed class BenchServer : IAsyncDisposable
         {
             // falls through to the failure below
         }
-        process.Kill();
-        await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-        process.Dispose();
-        TryDelete(dataDirectory);
         throw new CliException("BENCH_FAILED", "The bank server started for the bench did not say where it listens within 30 s.");
     }
 
-    /// <summary>The server process's CPU time so far, or null for a server that is not ours.</summary>
+    private static async Task WaitForLeaderAsync(IReadOnlyList<string> urls, CancellationToken cancellation)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            foreach (var url in urls)
+            {
+                using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(url);
+                try
+                {
+                    var status = await new Protos.Bank.V1.BankService.BankServiceClient(channel)
+                        .GetReplicaStatusAsync(new Protos.Bank.V1.ReplicaStatusRequest(), deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: cancellation).ConfigureAwait(false);
+                    if (status.Role == "leader")
+                    {
+                        return;
+                    }
+                }
+                catch (Grpc.Core.RpcException)
+                {
+                    // not up yet
+                }
+            }
+            await Task.Delay(50, cancellation).ConfigureAwait(false);
+        }
+        throw new CliException("BENCH_FAILED", "The bank replicas started for the bench elected no leader within 30 s.");
+    }
+
+    private static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0)).ToList();
+        try
+        {
+            listeners.ForEach(l => l.Start());
+            return [.. listeners.Select(l => ((System.Net.IPEndPoint)l.LocalEndpoint).Port)];
+        }
+        finally
+        {
+            listeners.ForEach(l => l.Stop());
+        }
+    }
+
+    /// <summary>The server processes' CPU time so far, or null for a server that is not ours.</summary>
     public TimeSpan? CpuTime()
     {
-        if (_process is null)
+        if (_processes.Count == 0)
         {
             return null;
         }
-        _process.Refresh();
-        return _process.TotalProcessorTime;
+        var total = TimeSpan.Zero;
+        foreach (var process in _processes)
+        {
+            process.Refresh();
+            total += process.TotalProcessorTime;
+        }
+        return total;
     }
 
     /// <summary>
     /// CPU time so far of the server's tiered JIT compiler thread, read from /proc (Linux), or null
     /// where it cannot be read (another OS, a server that is not ours).
     /// </summary>
-    public TimeSpan? CompilerCpuTime() => _process is null ? null : CompilerCpuTime(_process.Id);
+    public TimeSpan? CompilerCpuTime()
+    {
+        TimeSpan? total = null;
+        foreach (var process in _processes)
+        {
+            if (CompilerCpuTime(process.Id) is { } compiler)
+            {
+                total = (total ?? TimeSpan.Zero) + compiler;
+            }
+        }
+        return total;
+    }
 
     /// <summary>The tiered JIT compiler thread's CPU time so far in process <paramref name="processId"/> (Linux), or null.</summary>
     public static TimeSpan? CompilerCpuTime(int processId)
@@ -123,21 +239,20 @@ internal sealed class BenchServer : IAsyncDisposable
     /// <summary>USER_HZ, the unit of /proc's CPU times: 100 on every Linux .NET runs on.</summary>
     private const int ClockTicksPerSecond = 100;
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => StopAsync(_processes, _dataDirectories);
+
+    private static async ValueTask StopAsync(List<Process> processes, List<string> directories)
     {
-        if (_process is not null)
+        foreach (var process in processes)
         {
-            if (!_process.HasExited)
+            if (!process.HasExited)
             {
-                _process.Kill();
+                process.Kill();
             }
-            await _process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-            _process.Dispose();
+            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            process.Dispose();
         }
-        if (_dataDirectory is not null)
-        {
-            TryDelete(_dataDirectory);
-        }
+        directories.ForEach(TryDelete);
     }
 
     public static void TryDelete(string directory)

@@ -49,7 +49,7 @@ internal sealed class LoadGenerator(List<BankService.BankServiceClient> banks, M
             var bank = banks[client % banks.Count];
             var mine = latencies[client] = new List<double>(50_000);
             var sequence = 0;
-            var prefix = $"{runId}-{name.Replace(' ', '-')}-{client}-";
+            var prefix = $"{runId}-{new string([.. name.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')])}-{client}-"; // keys allow letters, digits, '-'
             while (stopwatch.Elapsed < duration)
             {
                 var started = Stopwatch.GetTimestamp();

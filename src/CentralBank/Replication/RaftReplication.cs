@@ -100,6 +100,10 @@ public sealed partial class RaftReplication : ILedgerReplication, IAsyncDisposab
         var name = _replicas.ByRaftEndPoint(leader?.EndPoint)?.ToString() ?? "none";
         var term = cluster.Term;
         LogLeaderChanged(_logger, _self, name, term);
+        if (leader is { IsRemote: false })
+        {
+            _ = RefuseWrites(); // starts the new leader's read barrier now, not at its first request
+        }
     }
 
     /// <summary>A new leader takes writes once it has applied every entry committed before its term (its checks read that state).</summary>
