@@ -36,7 +36,7 @@ public sealed partial class RaftReplication : ILedgerReplication, IAsyncDisposab
     private RaftCluster? _cluster;
     private WriteAheadLog? _log;
     private readonly Lock _readyLock = new();
-    private CancellationToken _readyLeadership = new(canceled: true);
+    private (CancellationToken Leadership, long Term) _ready = (new CancellationToken(canceled: true), 0);
     private CancellationToken _barrierFor = new(canceled: true);
 
     public RaftReplication(ReplicaSet replicas, int self, string dataDirectory, ILoggerFactory loggers, RaftTimings? timings = null)
@@ -59,7 +59,7 @@ public sealed partial class RaftReplication : ILedgerReplication, IAsyncDisposab
     /// <summary>Opens the log (applying what it holds committed and this ledger lacks) and joins the cluster.</summary>
     public async Task StartAsync(BankLedger ledger, CancellationToken cancellation)
     {
-        _log = new WriteAheadLog(new WriteAheadLog.Options
+        _log = new DurableLog(new WriteAheadLog.Options
         {
             Location = _logDirectory,
             HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.XxHash64,
@@ -72,6 +72,9 @@ public sealed partial class RaftReplication : ILedgerReplication, IAsyncDisposab
             RequestTimeout = TimeSpan.FromMilliseconds(_timings.LowerElectionTimeoutMs),
             ConnectTimeout = TimeSpan.FromMilliseconds(_timings.LowerElectionTimeoutMs),
             ColdStart = false,
+            // Writes need the lease (a majority heard from within the election timeout): a leader
+            // paused and resumed does not take writes on the strength of an old election.
+            IsLeaderLeaseEnabled = true,
             LoggerFactory = _loggers,
         };
         var builder = ((InMemoryClusterConfigurationStorage<EndPoint>)configuration.ConfigurationStorage).CreateInitialConfigurationBuilder();
@@ -102,6 +105,7 @@ public sealed partial class RaftReplication : ILedgerReplication, IAsyncDisposab
         LogLeaderChanged(_logger, _self, name, term);
         if (leader is { IsRemote: false })
         {
+
             _ = RefuseWrites(); // starts the new leader's read barrier now, not at its first request
         }
     }
@@ -111,8 +115,23 @@ public sealed partial class RaftReplication : ILedgerReplication, IAsyncDisposab
     {
         try
         {
-            await _cluster!.ApplyReadBarrierAsync(leadership).ConfigureAwait(false);
-            _readyLeadership = leadership;
+            // The term is read before the barrier and checked after it: had a higher term reached
+            // this replica in between, the barrier's round of heartbeats would have failed or the
+            // term would differ, and this leadership is not made ready.
+            var cluster = _cluster!;
+            var term = cluster.Term;
+            await cluster.ApplyReadBarrierAsync(leadership).ConfigureAwait(false);
+            lock (_readyLock)
+            {
+                if (!leadership.IsCancellationRequested && cluster.Term == term)
+                {
+                    _ready = (leadership, term);
+                }
+                else
+                {
+                    _barrierFor = new CancellationToken(canceled: true); // let the next request try again
+                }
+            }
         }
 #pragma warning disable CA1031 // Leadership lost before the barrier: nothing to be ready for.
         catch (Exception ex)
@@ -130,12 +149,16 @@ public sealed partial class RaftReplication : ILedgerReplication, IAsyncDisposab
         {
             return NotLeader();
         }
-        if (leadership == _readyLeadership)
+        if (!_cluster!.TryGetLeaseToken(out var lease) || lease.IsCancellationRequested)
         {
-            return null;
+            return new Rejection(Reasons.NotLeader, $"Replica {_self} has not heard from a majority of replicas lately, so it cannot be sure it still leads; retry shortly.", RetryAfterMs: 50);
         }
         lock (_readyLock)
         {
+            if (_ready.Leadership == leadership)
+            {
+                return null;
+            }
             if (leadership != _barrierFor)
             {
                 _barrierFor = leadership;
@@ -156,8 +179,29 @@ public sealed partial class RaftReplication : ILedgerReplication, IAsyncDisposab
 
     private ReplicaAddress? LeaderAddress() => _replicas.ByRaftEndPoint(_cluster?.Leader?.EndPoint);
 
-    public Task ReplicateAsync(ReadOnlyMemory<byte> entry, object context, CancellationToken cancellation) =>
-        (_cluster ?? throw new InvalidOperationException("The replica has not started.")).ReplicateAsync(entry, context, cancellation).AsTask();
+    /// <summary>
+    /// Appends the entry stamped with the term this replica was elected in, never the term its
+    /// log holds now. DotNext's own <c>ReplicateAsync(payload)</c> stamps the log's current term:
+    /// a leader paused (SIGSTOP) and resumed can have learned the next term from the new leader
+    /// a moment before its leadership ends, and then appends its entry under the new leader's term
+    /// at an index where the new leader has another entry. Same index, same term, different
+    /// entries: Raft's log matching breaks, and the old leader applied its own entry as committed.
+    /// The Jepsen-style test caught it (docs/BANK.md).
+    /// </summary>
+    public Task ReplicateAsync(ReadOnlyMemory<byte> entry, object context, CancellationToken cancellation)
+    {
+        var cluster = _cluster ?? throw new InvalidOperationException("The replica has not started.");
+        (CancellationToken Leadership, long Term) ready;
+        lock (_readyLock)
+        {
+            ready = _ready;
+        }
+        if (ready.Leadership.IsCancellationRequested || ready.Leadership != cluster.LeadershipToken || cluster.Term != ready.Term)
+        {
+            throw new NotLeaderException();
+        }
+        return cluster.ReplicateAsync(new BinaryLogEntry { Content = entry, Term = ready.Term, Context = context }, cancellation).AsTask();
+    }
 
     public async Task<Rejection?> ReadBarrierAsync(CancellationToken cancellation)
     {

@@ -22,7 +22,7 @@ public sealed class FailoverInvoker : CallInvoker, IDisposable
     public static readonly TimeSpan DefaultBudget = TimeSpan.FromSeconds(10);
 
     /// <summary>One attempt of a retryable call waits at most this long (a paused leader accepts, then never answers).</summary>
-    public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(1);
 
     private readonly List<string> _urls;
     private readonly Dictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);

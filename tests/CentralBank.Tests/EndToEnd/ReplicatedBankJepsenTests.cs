@@ -27,7 +27,8 @@ public sealed class ReplicatedBankJepsenTests(ITestOutputHelper output)
     private readonly ConcurrentDictionary<string, (TransferRequest Request, EntryReply Reply)> _acknowledged = new();
     private readonly ConcurrentDictionary<string, TransferRequest> _unknown = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private long _lastAckTicks;
+    private long _killedAtMs = long.MaxValue;
+    private long _firstFreshAckTicks;
 
     [Fact]
     public async Task Every_acknowledged_transfer_is_on_every_replica_exactly_once_through_leader_kills_follower_kills_and_a_paused_leader()
@@ -49,6 +50,7 @@ public sealed class ReplicatedBankJepsenTests(ITestOutputHelper output)
         // so a leader that dies mid-call leaves them an answer lost.
         var load = Enumerable.Range(0, Clients).Select(c => Task.Run(() => ClientAsync(bank, c, accounts, stop.Token))).ToList();
         var failovers = new List<double>();
+        var pauses = new List<double>();
         try
         {
             for (var round = 0; round < Rounds; round++)
@@ -58,9 +60,7 @@ public sealed class ReplicatedBankJepsenTests(ITestOutputHelper output)
                 switch (round % 3)
                 {
                     case 0:
-                        var killed = _clock.Elapsed;
-                        bank.Kill(leader);
-                        failovers.Add(await NextAcknowledgementAfterAsync(killed));
+                        failovers.Add(await TimeFailoverAsync(() => bank.Kill(leader)));
                         await bank.StartReplicaAsync(leader);
                         break;
                     case 1:
@@ -70,7 +70,7 @@ public sealed class ReplicatedBankJepsenTests(ITestOutputHelper output)
                         await bank.StartReplicaAsync(follower);
                         break;
                     default:
-                        bank.Pause(leader);
+                        pauses.Add(await TimeFailoverAsync(() => bank.Pause(leader)));
                         var successor = await bank.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
                         Assert.NotEqual(leader, successor);
                         await AcknowledgedAtLeastAsync(_acknowledged.Count + 20, TimeSpan.FromSeconds(30));
@@ -136,8 +136,10 @@ public sealed class ReplicatedBankJepsenTests(ITestOutputHelper output)
         Assert.Single(anchors);
 
         failovers.Sort();
+        pauses.Sort();
         output.WriteLine($"{_acknowledged.Count} acknowledged, {_unknown.Count} answers lost ({appliedBefore} of them had been applied, {_unknown.Count - appliedBefore} had not), {Rounds} rounds; " +
-            $"failover (kill -9 of the leader to the next acknowledged transfer) over {failovers.Count} kills: p50 {failovers[failovers.Count / 2]:F0} ms, max {failovers[^1]:F0} ms");
+            $"failover (kill -9 of the leader to the first receipt for a transfer the next leader executed) over {failovers.Count} kills: p50 {failovers[failovers.Count / 2]:F0} ms, max {failovers[^1]:F0} ms; " +
+            $"after SIGSTOP of the leader over {pauses.Count} pauses: p50 {pauses[pauses.Count / 2]:F0} ms, max {pauses[^1]:F0} ms");
     }
 
     private async Task ClientAsync(ReplicatedBank bank, int id, List<string> accounts, CancellationToken stop)
@@ -158,9 +160,12 @@ public sealed class ReplicatedBankJepsenTests(ITestOutputHelper output)
             };
             try
             {
-                var reply = await (client ?? bank.Direct(replica)).TransferAsync(request, deadline: DateTime.UtcNow.AddSeconds(following ? 5 : 2), cancellationToken: CancellationToken.None);
+                var reply = await (client ?? bank.Direct(replica)).TransferAsync(request, deadline: DateTime.UtcNow.AddSeconds(following ? 5 : 1), cancellationToken: CancellationToken.None);
                 _acknowledged[request.IdempotencyKey] = (request, reply);
-                Interlocked.Exchange(ref _lastAckTicks, _clock.Elapsed.Ticks);
+                if (reply.CommittedMs >= (ulong)Interlocked.Read(ref _killedAtMs))
+                {
+                    Interlocked.CompareExchange(ref _firstFreshAckTicks, _clock.Elapsed.Ticks, 0);
+                }
             }
             catch (RpcException ex)
             {
@@ -182,11 +187,20 @@ public sealed class ReplicatedBankJepsenTests(ITestOutputHelper output)
     private async Task AcknowledgedAtLeastAsync(int count, TimeSpan timeout) =>
         await Poll.UntilAsync(() => _acknowledged.Count >= count, timeout, () => $"{_acknowledged.Count} of {count} acknowledged");
 
-    /// <summary>Milliseconds from <paramref name="since"/> to the next acknowledgement any client received: the downtime clients see.</summary>
-    private async Task<double> NextAcknowledgementAfterAsync(TimeSpan since)
+    /// <summary>
+    /// Injects the fault (kill -9 or SIGSTOP of the leader) and returns the milliseconds until a client holds a receipt for a transfer
+    /// the next leader executed (its entry's time is after the kill): the downtime clients see.
+    /// Answers the dead leader had already sent, still arriving, do not count.
+    /// </summary>
+    private async Task<double> TimeFailoverAsync(Action fault)
     {
-        await Poll.UntilAsync(() => Interlocked.Read(ref _lastAckTicks) > since.Ticks, TimeSpan.FromSeconds(30), () => "no transfer was acknowledged after the leader died");
-        return (TimeSpan.FromTicks(Interlocked.Read(ref _lastAckTicks)) - since).TotalMilliseconds;
+        Interlocked.Exchange(ref _firstFreshAckTicks, 0);
+        var killed = _clock.Elapsed;
+        Interlocked.Exchange(ref _killedAtMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        fault();
+        await Poll.UntilAsync(() => Interlocked.Read(ref _firstFreshAckTicks) != 0, TimeSpan.FromSeconds(30), () => "no transfer was acknowledged by a new leader");
+        Interlocked.Exchange(ref _killedAtMs, long.MaxValue);
+        return (TimeSpan.FromTicks(Interlocked.Read(ref _firstFreshAckTicks)) - killed).TotalMilliseconds;
     }
 
     private static void Move(Dictionary<string, long> model, TransferRequest request)
