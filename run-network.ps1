@@ -7,6 +7,7 @@
 .EXAMPLE
   dotnet tool restore && dotnet pwsh ./run-network.ps1 -Demo
   dotnet pwsh ./run-network.ps1 -Nodes 5 -Topology line -Watch   (the live view on port BasePort+80, 7180)
+  dotnet pwsh ./run-network.ps1 -BankReplicas 3   (also a replicated bank: 3 Raft replicas on ports BasePort+21.., 7121-7123)
   dotnet pwsh ./run-network.ps1 -Status
   dotnet pwsh ./run-network.ps1 -Stop
 #>
@@ -19,6 +20,7 @@ param(
     [ValidateRange(1, 16)][int]$MinerThreads = 1,
     [ValidateRange(1, 1000)][int]$CoinbaseMaturity = 5,
     [switch]$NoBank,
+    [ValidateRange(0, 7)][int]$BankReplicas = 0,
     [string]$DataDir = '.network',
     [switch]$Status,
     [switch]$Stop,
@@ -59,6 +61,7 @@ function Test-OurProcess([int]$ProcessId, [string]$Marker) {
 function Get-Processes($net) {
     $all = @()
     if ($net.bank) { $all += , $net.bank }
+    if ($net.Contains('bank_replicas') -and $net.bank_replicas) { $all += @($net.bank_replicas) }
     $all += @($net.nodes)
     if ($net.Contains('watch') -and $net.watch) { $all += , $net.watch }
     return $all
@@ -128,13 +131,22 @@ function Show-Status {
     # Every process is asked at once: one CLI start each, in parallel, not one after another.
     $rows = $procs | ForEach-Object -ThrottleLimit 16 -Parallel {
         $proc = $_.proc; $alive = $_.alive
-        $row = [ordered]@{ Name = $proc.name; Url = $proc.url; Pid = $proc.pid; Alive = $alive; Height = ''; Peers = ''; Mempool = '' }
+        $row = [ordered]@{ Name = $proc.name; Url = $proc.url; Pid = $proc.pid; Alive = $alive; Height = ''; Peers = ''; Mempool = ''; Role = ''; Term = ''; Commit = ''; Lag = '' }
         if ($alive -and $proc.name -like 'node*') {
             $info = & dotnet $using:ChainDll info --node $proc.url --json 2>$null
             if ($LASTEXITCODE -eq 0) {
                 $i = ($info -join "`n") | ConvertFrom-Json
                 $row.Height = $i.height; $row.Peers = $i.peers; $row.Mempool = $i.mempool
             }
+        }
+        elseif ($alive -and $proc.name -like 'bank-r*') {
+            # One replica's own view (role, term, commit, applied); lag = the highest commit index any replica reports minus this one's applied, filled in below.
+            $st = & dotnet $using:BankDll status --server $proc.url --json 2>$null
+            if ($LASTEXITCODE -eq 0) {
+                $r = (($st -join "`n") | ConvertFrom-Json).replicas[0]
+                $row.Height = 'serving'; $row.Role = $r.role; $row.Term = $r.term; $row.Commit = $r.commit_index; $row.Lag = $r.applied_index
+            }
+            else { $row.Height = 'not serving' }
         }
         elseif ($alive -and $proc.name -eq 'bank') {
             & dotnet $using:BankDll health --server $proc.url *> $null
@@ -143,7 +155,16 @@ function Show-Status {
         [pscustomobject]$row
     }
     $order = @($procs | ForEach-Object { $_.proc.name })
-    $rows | Sort-Object { $order.IndexOf($_.Name) } | Format-Table -AutoSize | Out-String | Write-Host
+    $rows = @($rows | Sort-Object { $order.IndexOf($_.Name) })
+    $replicaRows = @($rows | Where-Object { $_.Name -like 'bank-r*' })
+    $commits = @($replicaRows | Where-Object { $_.Commit -ne '' } | ForEach-Object { [long]$_.Commit })
+    $top = if ($commits.Count) { [long]($commits | Measure-Object -Maximum).Maximum } else { [long]0 }
+    foreach ($r in $replicaRows) { if ($r.Lag -ne '') { $r.Lag = $top - [long]$r.Lag } }
+    $rows | Where-Object { $_.Name -notlike 'bank-r*' } | Format-Table -Property Name, Url, Pid, Alive, Height, Peers, Mempool -AutoSize | Out-String | Write-Host
+    if ($replicaRows.Count) {
+        Write-Host 'Replicated bank (Lag: entries behind the highest commit index a replica reports):'
+        $replicaRows | Format-Table -Property Name, Url, Pid, Alive, @{ n = 'Serving'; e = { $_.Height } }, Role, Term, Commit, Lag -AutoSize | Out-String | Write-Host
+    }
 }
 
 function Start-Network {
@@ -152,7 +173,8 @@ function Start-Network {
         Show-Status
         return
     }
-    $ports = @(if (-not $NoBank) { $BasePort }) + @(1..$Nodes | ForEach-Object { $BasePort + $_ })
+    $replicaPorts = @(if ($BankReplicas -gt 0) { 1..$BankReplicas | ForEach-Object { $BasePort + 20 + $_ } })
+    $ports = @(if (-not $NoBank) { $BasePort }) + @(1..$Nodes | ForEach-Object { $BasePort + $_ }) + $replicaPorts + @($replicaPorts | ForEach-Object { $_ + 1000 })
     $busy = @($ports | Where-Object { -not (Test-PortFree $_) })
     if ($busy.Count -gt 0) { Fail "port(s) $($busy -join ', ') already in use; choose another -BasePort or stop what uses them." }
 
@@ -174,7 +196,7 @@ function Start-Network {
 
     $started = @()
     try {
-        $net = [ordered]@{ network = $Network; topology = $Topology; data_dir = $DataDir; wallet_dir = $walletDir; bank = $null; admin_token_file = $null; customers = [ordered]@{}; nodes = @(); watch = $null }
+        $net = [ordered]@{ network = $Network; topology = $Topology; data_dir = $DataDir; wallet_dir = $walletDir; bank = $null; admin_token_file = $null; customers = [ordered]@{}; nodes = @(); bank_replicas = @(); replica_admin_token_file = $null; watch = $null }
         if (-not $NoBank) {
             Write-Step "Starting the bank on port $BasePort"
             $bankDir = Join-Path $DataDir 'bank'
@@ -184,6 +206,38 @@ function Start-Network {
             Wait-Healthy $bank $BankDll '--server'
             $net.bank = $bank
             $net.admin_token_file = Join-Path $bankDir 'admin.token'
+        }
+
+        if ($BankReplicas -gt 0) {
+            # One ledger on N Raft replicas (bank serve --replicas): every replica the same list, its own
+            # data directory and the one admin token, generated here once and kept beside them.
+            $replicaRoot = Join-Path $DataDir 'bank-replicas'
+            New-Item -ItemType Directory -Force -Path $replicaRoot | Out-Null
+            $tokenFile = Join-Path $replicaRoot 'admin.token'
+            if (-not (Test-Path $tokenFile)) {
+                [Convert]::ToHexString([System.Security.Cryptography.RandomNumberGenerator]::GetBytes(24)).ToLowerInvariant() | Set-Content -NoNewline $tokenFile
+                if (-not $IsWindows) { & chmod 600 $tokenFile }
+            }
+            $list = ($replicaPorts | ForEach-Object { "127.0.0.1:$_" }) -join ','
+            Write-Step "Starting the replicated bank: $BankReplicas replicas on ports $($replicaPorts -join ', ') (Raft on $(($replicaPorts | ForEach-Object { $_ + 1000 }) -join ', '))"
+            for ($r = 1; $r -le $BankReplicas; $r++) {
+                $dir = Join-Path $replicaRoot "r$r"
+                $replicaProc = Start-Server "bank-r$r" $BankDll @('serve', '--data', $dir, '--replicas', $list, '--replica', "$r", '--admin-token-file', $tokenFile) $dir
+                $replicaProc.url = "http://127.0.0.1:$($replicaPorts[$r - 1])"
+                $started += , $replicaProc
+                $net.bank_replicas += , $replicaProc
+            }
+            foreach ($replicaProc in $net.bank_replicas) { Wait-Healthy $replicaProc $BankDll '--server' }
+            $net.replica_admin_token_file = $tokenFile
+            # Serving is not leading: wait until one replica says it leads (an election takes a few hundred ms).
+            $deadline = (Get-Date).AddSeconds(60)
+            $urls = ($net.bank_replicas | ForEach-Object { $_.url }) -join ','
+            while ($true) {
+                $st = & dotnet $BankDll status --server $urls --json 2>$null
+                if ($LASTEXITCODE -eq 0 -and @((($st -join "`n") | ConvertFrom-Json).replicas | Where-Object { $_.role -eq 'leader' }).Count -eq 1) { break }
+                if ((Get-Date) -gt $deadline) { throw "the replicated bank elected no leader within 60 s (see $replicaRoot and the bank-r*.log files)" }
+                Start-Sleep -Milliseconds 300
+            }
         }
 
         $miners = @('alice', 'bob', 'miner')
@@ -269,6 +323,11 @@ function Start-Network {
         Write-Host "  dotnet $BankDll balance $a --as alice"
         Write-Host "  dotnet $BankDll transfer --from $a --to $b --amount 12.5 --as alice"
         Write-Host "  dotnet $BankDll history $a --as alice"
+    }
+    if ($net.bank_replicas.Count) {
+        $urls = ($net.bank_replicas | ForEach-Object { $_.url }) -join ','
+        Write-Host "  dotnet $BankDll status --server $urls      (the replicated bank: who leads, term, commit, lag)"
+        Write-Host "  BANK_TOKEN=`$(cat $($net.replica_admin_token_file)) dotnet $BankDll customer create dora --server $urls      (clients follow the leader)"
     }
     Write-Host "  dotnet $ChainDll info --node $first"
     Write-Host "  dotnet $ChainDll balance --wallet alice --node $first      (coins mature after $CoinbaseMaturity blocks)"

@@ -69,9 +69,9 @@ public static class ContrastCli
         new("partition", "A 51% attack after a partition heals; the bank under a partition.", "Finality under a partition",
             "We cut the network in two: bob is paid on the small side and waits for confirmations, while the big side spends the same coins to carol. When the network heals, the heavier chain wins and bob's confirmed payment disappears; the bank's cut-off client simply gets an error.",
             (lab, k, parse) => PartitionScenario.RunAsync(lab, k, parse.GetValue(s_long))),
-        new("outage", "Kill the bank; kill a node.", "Reliability",
-            "We kill -9 the bank while a client keeps paying, then one chain node. Every bank client is down until the one server is back; the chain's other nodes carry on.",
-            (lab, _, _) => OutageScenario.RunAsync(lab)),
+        new("outage", "Kill the bank; kill a node; kill the replicated bank's leader (with -BankReplicas) 10 times (3 with --quick).", "Reliability",
+            "We kill -9 the bank while a client keeps paying, then one chain node. Every bank client is down until the one server is back; the chain's other nodes carry on; a replicated bank's clients wait only for the next leader's election.",
+            (lab, _, parse) => OutageScenario.RunAsync(lab, parse.GetValue(s_quick) ? 3 : 10)),
         new("reversal", "Reverse a fraudulent payment.", "Governance",
             "Alice is tricked into paying mallory. The bank's operator reverses it with an audited compensating entry; on the chain nobody can.",
             (lab, k, _) => ReversalScenario.RunAsync(lab, k)),
@@ -118,6 +118,10 @@ public static class ContrastCli
                 foreach (var verdict in result.Verdicts)
                 {
                     Console.WriteLine($"{verdict.Dimension} — bank: {verdict.Bank}");
+                    if (verdict.Replicated is { } replicated)
+                    {
+                        Console.WriteLine($"{new string(' ', verdict.Dimension.Length)} — replicated bank: {replicated}");
+                    }
                     Console.WriteLine($"{new string(' ', verdict.Dimension.Length)} — chain: {verdict.Chain}");
                 }
                 if (index + 1 == chosen.Length)
@@ -261,10 +265,20 @@ public static class ContrastCli
             ContrastReport.Write(directory, results, rows);
             var exit = output.Success(ContrastReport.Json(results, rows), console =>
             {
-                var table = new Table().AddColumns("Dimension", "CentralBank (client-server)", "ChainNode network (peer-to-peer)");
+                var replicated = ContrastReport.HasReplicated(rows);
+                var table = replicated
+                    ? new Table().AddColumns("Dimension", ContrastReport.BankHeading, ContrastReport.ReplicatedHeading, ContrastReport.ChainHeading)
+                    : new Table().AddColumns("Dimension", ContrastReport.BankHeading, ContrastReport.ChainHeading);
                 foreach (var row in rows)
                 {
-                    table.AddRow(Markup.Escape(row.Dimension), Markup.Escape(row.Bank), Markup.Escape(row.Chain));
+                    if (replicated)
+                    {
+                        table.AddRow(Markup.Escape(row.Dimension), Markup.Escape(row.Bank), Markup.Escape(ContrastReport.ReplicatedCell(row)), Markup.Escape(row.Chain));
+                    }
+                    else
+                    {
+                        table.AddRow(Markup.Escape(row.Dimension), Markup.Escape(row.Bank), Markup.Escape(row.Chain));
+                    }
                 }
                 console.Write(table);
                 foreach (var note in results.SelectMany(r => r.Notes))

@@ -8,7 +8,7 @@ public sealed record LabCustomer(string Name, string CustomerId, string AccountI
 /// <summary>What the scenarios do at the bank: fresh customers with known balances, so every run starts clean.</summary>
 public static class BankLab
 {
-    public static async Task<LabCustomer> NewCustomerAsync(LabNetwork lab, string name, long deposit)
+    public static async Task<LabCustomer> NewCustomerAsync(ILabBank lab, string name, long deposit)
     {
         ArgumentNullException.ThrowIfNull(lab);
         var admin = lab.RequireAdmin();
@@ -22,7 +22,7 @@ public static class BankLab
         return new LabCustomer(unique, customer.CustomerId, account.AccountId, customer.Token);
     }
 
-    public static async Task<List<LabCustomer>> NewCustomersAsync(LabNetwork lab, string prefix, int count, long deposit)
+    public static async Task<List<LabCustomer>> NewCustomersAsync(ILabBank lab, string prefix, int count, long deposit)
     {
         var customers = new List<LabCustomer>(count);
         for (var i = 0; i < count; i++)
@@ -38,7 +38,7 @@ public static class BankLab
     /// pay) one request at a time for <paramref name="duration"/>: the transfers that succeeded,
     /// the seconds it took, and every request's latency.
     /// </summary>
-    public static async Task<(long Transfers, double Seconds, IReadOnlyCollection<double> LatenciesMs)> TransferLoadAsync(LabNetwork lab, IReadOnlyList<LabCustomer> customers, int clients, TimeSpan duration)
+    public static async Task<(long Transfers, double Seconds, IReadOnlyCollection<double> LatenciesMs)> TransferLoadAsync(ILabBank lab, IReadOnlyList<LabCustomer> customers, int clients, TimeSpan duration)
     {
         ArgumentNullException.ThrowIfNull(lab);
         ArgumentNullException.ThrowIfNull(customers);
@@ -48,7 +48,7 @@ public static class BankLab
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await Task.WhenAll(customers.Take(clients).Select((from, i) => Task.Run(async () =>
         {
-            var client = lab.Bank(from.Token);
+            var client = lab.Client(from.Token);
             var to = customers[(i + 1) % customers.Count].AccountId;
             for (var n = 0; clock.Elapsed < duration; n++)
             {

@@ -14,7 +14,7 @@ namespace LedgerContrast.Contrast.Lab;
 /// credential and a client per node. Stopping and restarting a process (outage) uses the pid
 /// and command recorded by run-network.ps1, and records the new pid back.
 /// </summary>
-public sealed class LabNetwork : IDisposable
+public sealed class LabNetwork : ILabBank, IDisposable
 {
     private static readonly JsonSerializerOptions s_json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
     private readonly List<GrpcChannel> _channels = [];
@@ -37,7 +37,16 @@ public sealed class LabNetwork : IDisposable
             AdminToken = file.ReadAdminToken() ?? throw new CliException("NO_ADMIN_TOKEN", $"The bank's admin token file {file.AdminTokenFile} is missing.");
             Admin = Bank(AdminToken);
         }
+        if (file.BankReplicas.Count > 0)
+        {
+            Replicated = new ReplicatedLabBank(this);
+        }
     }
+
+    /// <summary>The replicated bank (run-network.ps1 -BankReplicas N), if this network has one.</summary>
+    public ReplicatedLabBank? Replicated { get; }
+
+    BankService.BankServiceClient ILabBank.Client(string token) => Bank(token);
 
     /// <summary>
     /// The lab partitions and heals nodes (admin calls) with each node's cookie, read at each
@@ -239,6 +248,7 @@ public sealed class LabNetwork : IDisposable
         {
             Bank = File.Bank?.Name == process.Name ? restarted : File.Bank,
             Nodes = [.. File.Nodes.Select(n => n.Name == process.Name ? restarted : n)],
+            BankReplicas = [.. File.BankReplicas.Select(r => r.Name == process.Name ? restarted : r)],
         };
         Save();
         return restarted;
@@ -259,7 +269,7 @@ public sealed class LabNetwork : IDisposable
     /// gRPC waits 1 s, then 1.6×, up to 2 minutes before trying again, and an outage of a few
     /// seconds would read as twice as long. Lab clients reconnect within half a second.
     /// </summary>
-    private static readonly GrpcChannelOptions s_promptReconnect = new()
+    internal static readonly GrpcChannelOptions PromptReconnect = new()
     {
         InitialReconnectBackoff = TimeSpan.FromMilliseconds(100),
         MaxReconnectBackoff = TimeSpan.FromMilliseconds(500),
@@ -267,13 +277,14 @@ public sealed class LabNetwork : IDisposable
 
     private GrpcChannel Channel(string url)
     {
-        var channel = GrpcChannel.ForAddress(url, s_promptReconnect);
+        var channel = GrpcChannel.ForAddress(url, PromptReconnect);
         _channels.Add(channel);
         return channel;
     }
 
     public void Dispose()
     {
+        Replicated?.Dispose();
         foreach (var channel in _channels)
         {
             channel.Dispose();

@@ -37,7 +37,7 @@ public static class ContrastReport
     {
         generated = DateTimeOffset.UtcNow.ToString("u", CultureInfo.InvariantCulture),
         passed = results.All(r => r.Passed),
-        table = rows.Select(r => new { dimension = r.Dimension, bank = r.Bank, chain = r.Chain }),
+        table = rows.Select(r => new { dimension = r.Dimension, bank = r.Bank, chain = r.Chain, replicated_bank = r.Replicated }),
         experiments = results.Select(r => new
         {
             name = r.Name,
@@ -46,6 +46,7 @@ public static class ContrastReport
             machine = r.Machine is { } m ? new { cores = m.Cores, load_average_1m_before = m.LoadBefore, load_average_1m_after = m.LoadAfter } : null,
             bank = r.Bank,
             chain = r.Chain,
+            replicated_bank = r.Replicated.Count > 0 ? r.Replicated : null,
             notes = r.Notes,
             block_tree = r.BlockTree,
             latencies = r.Latencies,
@@ -66,11 +67,18 @@ public static class ContrastReport
         var md = new StringBuilder();
         md.AppendLine("# LedgerContrast: client-server vs peer-to-peer, measured").AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"Generated {DateTimeOffset.UtcNow:u}. Every value below was measured in this run.").AppendLine();
-        md.AppendLine("| Dimension | CentralBank (client-server) | ChainNode network (peer-to-peer) |");
-        md.AppendLine("|---|---|---|");
+        var replicated = HasReplicated(rows);
+        md.AppendLine(replicated ? $"| Dimension | {BankHeading} | {ReplicatedHeading} | {ChainHeading} |" : $"| Dimension | {BankHeading} | {ChainHeading} |");
+        md.AppendLine(replicated ? "|---|---|---|---|" : "|---|---|---|");
         foreach (var row in rows)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {row.Dimension} | {Cell(row.Bank)} | {Cell(row.Chain)} |");
+            md.AppendLine(replicated
+                ? $"| {row.Dimension} | {Cell(row.Bank)} | {Cell(ReplicatedCell(row))} | {Cell(row.Chain)} |"
+                : $"| {row.Dimension} | {Cell(row.Bank)} | {Cell(row.Chain)} |");
+        }
+        if (replicated)
+        {
+            md.AppendLine().AppendLine(NotMeasuredNote);
         }
         foreach (var result in results)
         {
@@ -83,7 +91,7 @@ public static class ContrastReport
             {
                 md.AppendLine(CultureInfo.InvariantCulture, $"- {note}");
             }
-            foreach (var (side, figures) in new[] { ("bank", result.Bank), ("chain", result.Chain) })
+            foreach (var (side, figures) in new[] { ("bank", result.Bank), ("chain", result.Chain), ("replicated_bank", result.Replicated) })
             {
                 foreach (var (key, value) in figures.Where(f => f.Key != "mempool_views"))
                 {
@@ -96,6 +104,20 @@ public static class ContrastReport
 
     private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
 
+    public const string BankHeading = "CentralBank (client-server)";
+    public const string ReplicatedHeading = "CentralBank, replicated (client-server, Raft)";
+    public const string ChainHeading = "ChainNode network (peer-to-peer)";
+
+    /// <summary>A row the replicated bank's experiments did not measure.</summary>
+    public const string NotMeasured = "—";
+
+    public const string NotMeasuredNote = "— : not measured for the replicated bank in this run (its leader runs the single server's ledger code; the rows that differ are measured).";
+
+    /// <summary>Whether any row has the replicated bank's answer: the table then has its column.</summary>
+    public static bool HasReplicated(IReadOnlyList<Verdict> rows) => rows?.Any(r => r.Replicated is not null) ?? false;
+
+    public static string ReplicatedCell(Verdict row) => row?.Replicated ?? NotMeasured;
+
     public static string Html(IReadOnlyList<ScenarioResult> results, IReadOnlyList<Verdict> rows)
     {
         var html = new StringBuilder();
@@ -104,12 +126,21 @@ public static class ContrastReport
         html.AppendLine("</style></head><body>");
         html.AppendLine("<h1>Client-server or peer-to-peer: what you gain and lose, measured</h1>");
         html.AppendLine(CultureInfo.InvariantCulture, $"<p>Generated {DateTimeOffset.UtcNow:u}. Every value was measured in this run.</p>");
-        html.AppendLine("<table><tr><th>Dimension</th><th>CentralBank (client-server)</th><th>ChainNode network (peer-to-peer)</th></tr>");
+        var replicated = HasReplicated(rows);
+        html.AppendLine(replicated
+            ? $"<table><tr><th>Dimension</th><th>{E(BankHeading)}</th><th>{E(ReplicatedHeading)}</th><th>{E(ChainHeading)}</th></tr>"
+            : $"<table><tr><th>Dimension</th><th>{E(BankHeading)}</th><th>{E(ChainHeading)}</th></tr>");
         foreach (var row in rows)
         {
-            html.AppendLine(CultureInfo.InvariantCulture, $"<tr><th>{E(row.Dimension)}</th><td>{E(row.Bank)}</td><td>{E(row.Chain)}</td></tr>");
+            html.AppendLine(replicated
+                ? $"<tr><th>{E(row.Dimension)}</th><td>{E(row.Bank)}</td><td>{E(ReplicatedCell(row))}</td><td>{E(row.Chain)}</td></tr>"
+                : $"<tr><th>{E(row.Dimension)}</th><td>{E(row.Bank)}</td><td>{E(row.Chain)}</td></tr>");
         }
         html.AppendLine("</table>");
+        if (replicated)
+        {
+            html.AppendLine(CultureInfo.InvariantCulture, $"<p class=\"figures\">{E(NotMeasuredNote)}</p>");
+        }
         if (results.FirstOrDefault(r => r.BlockTree.Count > 0) is { } partition)
         {
             html.AppendLine("<h2>The partition's block tree</h2>").AppendLine(BlockTreeSvg(partition.BlockTree));
@@ -157,7 +188,7 @@ public static class ContrastReport
                 html.AppendLine("<h3>Why it matters</h3><ul>");
                 foreach (var verdict in result.Verdicts)
                 {
-                    html.AppendLine(CultureInfo.InvariantCulture, $"<li><b>{E(verdict.Dimension)}</b> — bank: {E(verdict.Bank)}; chain: {E(verdict.Chain)}</li>");
+                    html.AppendLine(CultureInfo.InvariantCulture, $"<li><b>{E(verdict.Dimension)}</b> — bank: {E(verdict.Bank)}; {(verdict.Replicated is { } r ? $"replicated bank: {E(r)}; " : "")}chain: {E(verdict.Chain)}</li>");
                 }
                 html.AppendLine("</ul>");
             }

@@ -7,14 +7,16 @@ namespace LedgerContrast.Contrast.Scenarios;
 
 /// <summary>
 /// Reliability: kill the bank and every client fails until it is back (a single point of
-/// failure); kill one node and the others keep accepting and confirming.
+/// failure); kill one node and the others keep accepting and confirming; kill the replicated
+/// bank's leader again and again and its clients wait only for the next election.
 /// </summary>
 public static class OutageScenario
 {
     public static readonly TimeSpan DownTime = TimeSpan.FromSeconds(3);
 
-    public static Task<ScenarioResult> RunAsync(LabNetwork lab) =>
-        ScenarioResult.RunBothAsync(lab, "outage", "Reliability", RunBankAsync, RunChainAsync);
+    /// <param name="leaderKills">How many times the replicated bank's leader is killed (if the network has one).</param>
+    public static Task<ScenarioResult> RunAsync(LabNetwork lab, int leaderKills = 10) =>
+        ScenarioResult.RunBothAsync(lab, "outage", "Reliability", RunBankAsync, RunChainAsync, (bank, result, progress) => ReplicatedOutage.RunAsync(bank, result, progress, leaderKills));
 
     private static async Task<string> RunBankAsync(LabNetwork lab, ScenarioResult result, Progress progress)
     {

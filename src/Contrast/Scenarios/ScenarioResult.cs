@@ -1,8 +1,12 @@
 using LedgerContrast.Shared.Measurement;
 namespace LedgerContrast.Contrast.Scenarios;
 
-/// <summary>One row of the side-by-side table: a dimension of docs/ARCHITECTURE.md §1 and what each system did.</summary>
-public sealed record Verdict(string Dimension, string Bank, string Chain);
+/// <summary>
+/// One row of the side-by-side table: a dimension of docs/ARCHITECTURE.md §1 and what each system
+/// did; <paramref name="Replicated"/> is the replicated bank's answer where the experiment measured
+/// one (null: not measured).
+/// </summary>
+public sealed record Verdict(string Dimension, string Bank, string Chain, string? Replicated = null);
 
 /// <summary>A block in the drawn block tree of the partition experiment: who mined it, and which payment it holds, if one of the story's.</summary>
 public sealed record TreeBlock(string Hash, uint Height, string Parent, bool Active, string? MinedBy = null, string? Payment = null);
@@ -35,8 +39,10 @@ public sealed class ScenarioResult(string name)
     /// An experiment of one bank half and one chain half that make one row of the table: each half
     /// runs if the network has what it needs, and its verdict fills its side of the row.
     /// </summary>
+    /// <param name="replicated">The replicated bank's half, run after the other two when the network has one (run-network.ps1 -BankReplicas).</param>
     public static async Task<ScenarioResult> RunBothAsync(Lab.LabNetwork lab, string name, string dimension,
-        Func<Lab.LabNetwork, ScenarioResult, Lab.Progress, Task<string>> bank, Func<Lab.LabNetwork, ScenarioResult, Lab.Progress, Task<string>> chain)
+        Func<Lab.LabNetwork, ScenarioResult, Lab.Progress, Task<string>> bank, Func<Lab.LabNetwork, ScenarioResult, Lab.Progress, Task<string>> chain,
+        Func<Lab.ReplicatedLabBank, ScenarioResult, Lab.Progress, Task<string>>? replicated = null)
     {
         ArgumentNullException.ThrowIfNull(lab);
         ArgumentNullException.ThrowIfNull(bank);
@@ -45,7 +51,8 @@ public sealed class ScenarioResult(string name)
         var progress = new Lab.Progress(name);
         var bankVerdict = lab.HasBank ? await bank(lab, result, progress).ConfigureAwait(false) : "(no bank in this network)";
         var chainVerdict = lab.Nodes.Count >= 2 ? await chain(lab, result, progress).ConfigureAwait(false) : "(needs 2 nodes)";
-        result.Verdicts.Add(new Verdict(dimension, bankVerdict, chainVerdict));
+        var replicatedVerdict = replicated is not null && lab.Replicated is { } replicas ? await replicated(replicas, result, progress).ConfigureAwait(false) : null;
+        result.Verdicts.Add(new Verdict(dimension, bankVerdict, chainVerdict, replicatedVerdict));
         result.Seconds = progress.Elapsed.TotalSeconds;
         result.Steps.AddRange(progress.Steps);
         return result;
@@ -56,6 +63,9 @@ public sealed class ScenarioResult(string name)
     public List<Verdict> Verdicts { get; } = [];
     public Dictionary<string, object?> Bank { get; } = [];
     public Dictionary<string, object?> Chain { get; } = [];
+
+    /// <summary>The replicated bank's figures, where the experiment measured it.</summary>
+    public Dictionary<string, object?> Replicated { get; } = [];
     public List<string> Notes { get; } = [];
     public List<TreeBlock> BlockTree { get; } = [];
     public List<LatencySeries> Latencies { get; } = [];

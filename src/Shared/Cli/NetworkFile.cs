@@ -24,6 +24,12 @@ public sealed record NetworkFile
     public Dictionary<string, BankCustomer> Customers { get; init; } = [];
     public List<NetworkProcess> Nodes { get; init; } = [];
 
+    /// <summary>The replicated bank run-network.ps1 started with -BankReplicas N (Raft replicas of one ledger, beside the single bank), if any.</summary>
+    public List<NetworkProcess> BankReplicas { get; init; } = [];
+
+    /// <summary>The admin token every replica of the replicated bank shares.</summary>
+    public string? ReplicaAdminTokenFile { get; init; }
+
     /// <summary>The live view (`contrast watch`) run-network.ps1 started with -Watch or -Demo, if any.</summary>
     public NetworkProcess? Watch { get; init; }
 
@@ -77,6 +83,10 @@ public sealed record NetworkFile
         }
     }
 
-    public string? ReadAdminToken() =>
-        AdminTokenFile is not null && File.Exists(AdminTokenFile) ? File.ReadAllText(AdminTokenFile).Trim() : null;
+    public string? ReadAdminToken() => ReadToken(AdminTokenFile);
+
+    public string? ReadReplicaAdminToken() => ReadToken(ReplicaAdminTokenFile);
+
+    private static string? ReadToken(string? file) =>
+        file is not null && File.Exists(file) ? File.ReadAllText(file).Trim() : null;
 }

@@ -27,11 +27,14 @@ public sealed class FailoverInvoker : CallInvoker, IDisposable
     private readonly List<string> _urls;
     private readonly Dictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
+    private readonly GrpcChannelOptions? _channelOptions;
     private int _current;
 
-    public FailoverInvoker(IEnumerable<string> urls)
+    /// <param name="channelOptions">For every replica's channel (e.g. a shorter reconnect backoff); gRPC's defaults if null.</param>
+    public FailoverInvoker(IEnumerable<string> urls, GrpcChannelOptions? channelOptions = null)
     {
         ArgumentNullException.ThrowIfNull(urls);
+        _channelOptions = channelOptions;
         _urls = urls.ToList();
         if (_urls.Count == 0)
         {
@@ -62,7 +65,7 @@ public sealed class FailoverInvoker : CallInvoker, IDisposable
         {
             if (!_channels.TryGetValue(url, out var channel))
             {
-                channel = GrpcChannel.ForAddress(url);
+                channel = _channelOptions is null ? GrpcChannel.ForAddress(url) : GrpcChannel.ForAddress(url, _channelOptions);
                 _channels[url] = channel;
             }
             return channel.CreateCallInvoker();

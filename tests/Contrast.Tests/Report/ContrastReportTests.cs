@@ -123,4 +123,29 @@ public class ContrastReportTests
         Assert.Equal(3, experiment.GetProperty("chain").GetProperty("blocks_reorganised").GetInt32());
         Assert.Contains("UNEXPECTED", experiment.GetProperty("notes")[0].GetString());
     }
+
+    [Fact]
+    public void A_replicated_bank_gets_its_own_column_only_when_an_experiment_measured_it_and_unmeasured_rows_say_so()
+    {
+        var outage = new ScenarioResult("outage");
+        outage.Verdicts.Add(new Verdict("Reliability", "single point of failure", "no single point of failure", "leader killed 10 times, 0 requests failed"));
+        outage.Replicated["failover_ms"] = new { p50 = 113 };
+        var both = new[] { outage, Partition() };
+        var rows = ContrastReport.Rows(both, 3, "mesh");
+
+        var markdown = ContrastReport.Markdown(both, rows);
+        var header = markdown.Split('\n').Single(l => l.StartsWith("| Dimension", StringComparison.Ordinal));
+        Assert.Contains(ContrastReport.ReplicatedHeading, header, StringComparison.Ordinal);
+        var finality = markdown.Split('\n').Single(l => l.StartsWith("| Finality", StringComparison.Ordinal));
+        Assert.Equal(4, finality.Split(" | ").Length); // dimension, bank, replicated (—), chain
+        Assert.Contains($"| {ContrastReport.NotMeasured} |", finality, StringComparison.Ordinal);
+        Assert.Contains(ContrastReport.NotMeasuredNote, markdown, StringComparison.Ordinal);
+        Assert.Contains("leader killed 10 times", ContrastReport.Html(both, rows), StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(JsonSerializer.Serialize(ContrastReport.Json(both, rows)));
+        Assert.Equal(113, json.RootElement.GetProperty("experiments")[0].GetProperty("replicated_bank").GetProperty("failover_ms").GetProperty("p50").GetInt32());
+
+        var single = ContrastReport.Markdown([Partition()], ContrastReport.Rows([Partition()], 3, "mesh"));
+        Assert.DoesNotContain(ContrastReport.ReplicatedHeading, single, StringComparison.Ordinal);
+        Assert.DoesNotContain(ContrastReport.NotMeasuredNote, single, StringComparison.Ordinal);
+    }
 }
