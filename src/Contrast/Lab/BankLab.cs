@@ -45,6 +45,9 @@ public static class BankLab
         ArgumentOutOfRangeException.ThrowIfGreaterThan(clients + 1, customers.Count);
         var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
         long ok = 0;
+        // Keys unique to this call: a key reused from an earlier load on the same customers would
+        // be answered from the idempotency store (the first outcome, nothing moved) and counted.
+        var run = Guid.NewGuid().ToString("N")[..8];
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await Task.WhenAll(customers.Take(clients).Select((from, i) => Task.Run(async () =>
         {
@@ -55,7 +58,7 @@ public static class BankLab
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 try
                 {
-                    await client.TransferAsync(new TransferRequest { FromAccountId = from.AccountId, ToAccountId = to, Amount = 1, IdempotencyKey = $"load-{n}-{from.CustomerId}" }, deadline: DateTime.UtcNow.AddSeconds(10));
+                    await client.TransferAsync(new TransferRequest { FromAccountId = from.AccountId, ToAccountId = to, Amount = 1, IdempotencyKey = $"load-{run}-{n}-{from.CustomerId}" }, deadline: DateTime.UtcNow.AddSeconds(10));
                     Interlocked.Increment(ref ok);
                 }
                 catch (Grpc.Core.RpcException)

@@ -14,7 +14,7 @@ namespace LedgerContrast.Contrast.Scenarios;
 public static class ManageScenario
 {
     public static Task<ScenarioResult> RunAsync(LabNetwork lab) =>
-        ScenarioResult.RunBothAsync(lab, "manage", "Management overhead", RunBankAsync, RunChainAsync);
+        ScenarioResult.RunBothAsync(lab, "manage", "Management overhead", RunBankAsync, RunChainAsync, ReplicatedManage.RunAsync);
 
     private static async Task<string> RunBankAsync(LabNetwork lab, ScenarioResult result, Progress progress)
     {
@@ -127,8 +127,8 @@ public static class ManageScenario
         return $"{lab.Nodes.Count} full copies ({Mib(bytes)}); no backup needed while any node lives; an upgrade is {lab.Nodes.Count} restarts, one at a time, and clients that know several nodes see no downtime ({sent.Count} payments went on, all confirmed)";
     }
 
-    private static long BytesOnDisk(string directory) =>
+    internal static long BytesOnDisk(string directory) =>
         Directory.Exists(directory) ? new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length) : 0;
 
-    private static string Mib(long bytes) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / 1024.0 / 1024.0:F1} MiB");
+    internal static string Mib(long bytes) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / 1024.0 / 1024.0:F1} MiB");
 }

@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using LedgerContrast.Contrast.Lab;
-using LedgerContrast.Protos.Bank.V1;
 using LedgerContrast.Shared.Measurement;
 
 namespace LedgerContrast.Contrast.Scenarios;
@@ -15,38 +13,22 @@ namespace LedgerContrast.Contrast.Scenarios;
 /// </summary>
 public static class ReplicatedOutage
 {
-    public const string Client = "1 client following the leader (NOT_LEADER redirects, retries with its idempotency key), one transfer at a time, 50 ms apart, 2 s deadline";
-
     public static async Task<string> RunAsync(ReplicatedLabBank bank, ScenarioResult result, Progress progress, int kills)
     {
         ArgumentNullException.ThrowIfNull(bank);
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(progress);
         await bank.ConvergedAsync(progress).ConfigureAwait(false);
-        var alice = await BankLab.NewCustomerAsync(bank, "rout-alice", 1_000_00000000).ConfigureAwait(false);
-        var bob = await BankLab.NewCustomerAsync(bank, "rout-bob", 0).ConfigureAwait(false);
-        var client = bank.Client(alice.Token);
-        var acknowledged = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
-        var run = Guid.NewGuid().ToString("N")[..8];
         progress.Step($"replicated bank ({bank.Describe()}): kill -9 the leader {kills} times while a client keeps transferring; after each kill, restart the killed replica and wait until every replica has caught up");
         var failovers = new List<double>();
         var leaders = new List<string>();
         IReadOnlyList<(double SentMs, double DoneMs, string Outcome)> requests;
-        await using (var log = new RequestLog(async n =>
+        int acknowledged, missing;
+        bool auditsPassed;
+        IReadOnlyList<string> anchors;
+        await using (var transfers = await ReplicatedTransfers.StartAsync(bank, "rout").ConfigureAwait(false))
         {
-            var key = $"rout-{run}-{n}";
-            try
-            {
-                var reply = await client.TransferAsync(new TransferRequest { FromAccountId = alice.AccountId, ToAccountId = bob.AccountId, Amount = 1, IdempotencyKey = key }, deadline: DateTime.UtcNow.AddSeconds(2)).ConfigureAwait(false);
-                acknowledged[key] = reply.EntryId;
-                return "ok";
-            }
-            catch (Grpc.Core.RpcException ex)
-            {
-                return Shared.Rpc.RpcErrors.Describe(ex).Reason;
-            }
-        }))
-        {
+            var log = transfers.Log;
             for (var round = 1; round <= kills; round++)
             {
                 var leader = await bank.LeaderAsync(progress).ConfigureAwait(false);
@@ -63,16 +45,11 @@ public static class ReplicatedOutage
                 bank.Restart(leader);
                 await bank.ConvergedAsync(progress).ConfigureAwait(false);
             }
-            requests = log.Entries;
+            requests = await transfers.StopAsync().ConfigureAwait(false);
+            await bank.ConvergedAsync(progress).ConfigureAwait(false);
+            acknowledged = transfers.Acknowledged;
+            (missing, auditsPassed, anchors) = await transfers.VerifyAsync().ConfigureAwait(false);
         }
-        await bank.ConvergedAsync(progress).ConfigureAwait(false);
-        var missing = 0;
-        foreach (var url in bank.Urls)
-        {
-            var ids = await bank.EntryIdsAsync(url, alice.AccountId).ConfigureAwait(false);
-            missing += acknowledged.Values.Count(id => !ids.Contains(id));
-        }
-        var (auditsPassed, anchors) = await bank.AuditEveryReplicaAsync().ConfigureAwait(false);
         var failures = requests.Where(r => r.Outcome != "ok").ToList();
         var p = Percentiles.Of(failovers, 0.5);
         result.Replicated["replicas"] = bank.Urls.Count;
@@ -85,16 +62,16 @@ public static class ReplicatedOutage
         result.Replicated["attempts"] = requests.Count;
         result.Replicated["failed_attempts"] = failures.Count;
         result.Replicated["failure_reasons"] = failures.GroupBy(f => f.Outcome).ToDictionary(g => g.Key, g => g.Count());
-        result.Replicated["acknowledged_transfers"] = acknowledged.Count;
+        result.Replicated["acknowledged_transfers"] = acknowledged;
         result.Replicated["acknowledged_missing_on_a_replica"] = missing;
         result.Replicated["audit_every_replica_ok"] = auditsPassed;
         result.Replicated["journal_anchors"] = anchors;
-        result.Replicated["client"] = Client;
+        result.Replicated["client"] = ReplicatedTransfers.Description;
         result.Expect(missing == 0, $"replicated bank: {missing} acknowledged transfers were missing from a replica's journal");
         result.Expect(auditsPassed && anchors.Count == 1, $"replicated bank: the audit failed on a replica, or the replicas' journals differ ({string.Join(", ", anchors)})");
         progress.Step(string.Create(CultureInfo.InvariantCulture,
-            $"replicated bank: {kills} leader kills: failover p50 {p[0]:F0} ms, max {failovers.Max():F0} ms; {failures.Count} of {requests.Count} requests failed; {acknowledged.Count} acknowledged transfers, {missing} missing on any replica; audit on all {bank.Urls.Count} replicas {(auditsPassed ? "passed" : "FAILED")}, {anchors.Count} anchor{(anchors.Count == 1 ? "" : "s")}"));
+            $"replicated bank: {kills} leader kills: failover p50 {p[0]:F0} ms, max {failovers.Max():F0} ms; {failures.Count} of {requests.Count} requests failed; {acknowledged} acknowledged transfers, {missing} missing on any replica; audit on all {bank.Urls.Count} replicas {(auditsPassed ? "passed" : "FAILED")}, {anchors.Count} anchor{(anchors.Count == 1 ? "" : "s")}"));
         return string.Create(CultureInfo.InvariantCulture,
-            $"no single point of failure while a majority lives: the leader was killed {kills} times under load and clients waited only for the next election — failover p50 {p[0]:F0} ms, max {failovers.Max():F0} ms (n={kills}); {failures.Count} of {requests.Count} requests failed meanwhile; {missing} of {acknowledged.Count} acknowledged transfers lost; every replica's audit passed with one anchor");
+            $"no single point of failure while a majority lives: the leader was killed {kills} times under load and clients waited only for the next election — failover p50 {p[0]:F0} ms, max {failovers.Max():F0} ms (n={kills}); {failures.Count} of {requests.Count} requests failed meanwhile; {missing} of {acknowledged} acknowledged transfers lost; every replica's audit passed with one anchor");
     }
 }
