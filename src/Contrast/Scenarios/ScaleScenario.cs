@@ -18,10 +18,11 @@ public static class ScaleScenario
     /// <param name="BankSeconds">How long each bank step runs.</param>
     /// <param name="Blocks">Blocks found at each network size.</param>
     /// <param name="BlockGap">Time between those blocks: long enough that one has reached every node before the next.</param>
-    public sealed record Settings(IReadOnlyList<int> Clients, IReadOnlyList<int> Nodes, TimeSpan BankSeconds, int Blocks, TimeSpan BlockGap)
+    /// <param name="ReplicatedRounds">Write rounds of the replicated bank, each beside one of the single bank.</param>
+    public sealed record Settings(IReadOnlyList<int> Clients, IReadOnlyList<int> Nodes, TimeSpan BankSeconds, int Blocks, TimeSpan BlockGap, int ReplicatedRounds = 3)
     {
         public static readonly Settings Full = new([1, 4, 16, 64], [3, 6, 12], TimeSpan.FromSeconds(4), 20, TimeSpan.FromMilliseconds(500));
-        public static readonly Settings Quick = new([1, 4, 16, 64], [3, 6, 12], TimeSpan.FromSeconds(1), 6, TimeSpan.FromMilliseconds(300));
+        public static readonly Settings Quick = new([1, 4, 16, 64], [3, 6, 12], TimeSpan.FromSeconds(1), 6, TimeSpan.FromMilliseconds(300), 2);
     }
 
     private const int Miners = 3;
@@ -32,7 +33,8 @@ public static class ScaleScenario
         ArgumentNullException.ThrowIfNull(lab);
         // The bank's curve and the lab nodes are measured without the network's miners on the same cores.
         await using var paused = await lab.PauseMiningAsync().ConfigureAwait(false);
-        var result = await ScenarioResult.RunBothAsync(lab, "scale", "Scalability", (l, r, p) => RunBankAsync(l, r, p, settings), (l, r, p) => RunChainAsync(l, r, p, settings)).ConfigureAwait(false);
+        var result = await ScenarioResult.RunBothAsync(lab, "scale", "Scalability", (l, r, p) => RunBankAsync(l, r, p, settings), (l, r, p) => RunChainAsync(l, r, p, settings),
+            (b, r, p) => ReplicatedScale.RunAsync(lab, b, r, p, settings)).ConfigureAwait(false);
         result.Bank["machine"] = result.Chain["machine"] = "the network's miners paused for this experiment, resumed after";
         return result;
     }
