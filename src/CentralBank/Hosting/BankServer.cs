@@ -137,18 +137,9 @@ public static class BankServer
 }
 
 /// <summary>Joins the replica to its cluster once the ledger is open, and leaves it on shutdown.</summary>
-internal sealed class ReplicaHost(RaftReplication replication, BankLedger ledger) : IHostedLifecycleService
+internal sealed class ReplicaHost(RaftReplication replication, BankLedger ledger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken) => replication.StartAsync(ledger, cancellationToken);
-
-    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <summary>Before any service stops (the gRPC server drains after this): a leader resigns and the replica leaves.</summary>
-    public Task StoppingAsync(CancellationToken cancellationToken) => replication.LeaveAsync();
-
-    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async Task StopAsync(CancellationToken cancellationToken) => await replication.DisposeAsync().ConfigureAwait(false);
 }

@@ -230,40 +230,12 @@ public sealed partial class RaftReplication : ILedgerReplication, IAsyncDisposab
             _log?.LastEntryIndex ?? 0, LeaderAddress()?.GrpcUrl ?? "");
     }
 
-    /// <summary>
-    /// A graceful stop (SIGTERM): a leader resigns first, so writes waiting on it fail over at
-    /// once (the client retries on the next leader) instead of waiting out their deadline; then
-    /// this replica leaves the cluster. Called as the host begins stopping, before the gRPC server
-    /// drains its requests.
-    /// </summary>
-    public async Task LeaveAsync()
-    {
-        if (_cluster is { } cluster && Interlocked.Exchange(ref _left, 1) == 0)
-        {
-            if (!cluster.LeadershipToken.IsCancellationRequested)
-            {
-                using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-                try
-                {
-                    await ((DotNext.Net.Cluster.ICluster)cluster).ResignAsync(bounded.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    // it stops anyway: the others elect once its heartbeats cease
-                }
-            }
-            cluster.LeaderChanged -= OnLeaderChanged;
-            await cluster.StopAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-    }
-
-    private int _left;
-
     public async ValueTask DisposeAsync()
     {
-        await LeaveAsync().ConfigureAwait(false);
         if (_cluster is not null)
         {
+            _cluster.LeaderChanged -= OnLeaderChanged;
+            await _cluster.StopAsync(CancellationToken.None).ConfigureAwait(false);
             await _cluster.DisposeAsync().ConfigureAwait(false);
         }
         if (_log is not null)
