@@ -61,10 +61,14 @@ public sealed class ReplicatedTransfers : IAsyncDisposable
 
     /// <summary>
     /// After the replicas converged: how many acknowledged transfers some replica's journal lacks
-    /// (counted per replica), whether `bank audit` passed on every replica, and the distinct anchors.
+    /// (counted per replica), whether `bank audit` passed on every replica, and the distinct
+    /// anchors — written into <paramref name="result"/>'s replicated figures with their
+    /// expectations (0 missing, every audit passed, one anchor); <paramref name="during"/> names
+    /// what the client lived through, for the expectations' words.
     /// </summary>
-    public async Task<(int Missing, bool AuditsPassed, IReadOnlyList<string> Anchors)> VerifyAsync()
+    public async Task<(int Acknowledged, int Missing, bool AuditsPassed, IReadOnlyList<string> Anchors)> VerifyAsync(Scenarios.ScenarioResult result, string during)
     {
+        ArgumentNullException.ThrowIfNull(result);
         var missing = 0;
         foreach (var url in _bank.Urls)
         {
@@ -72,7 +76,14 @@ public sealed class ReplicatedTransfers : IAsyncDisposable
             missing += _acknowledged.Values.Count(id => !ids.Contains(id));
         }
         var (passed, anchors) = await _bank.AuditEveryReplicaAsync().ConfigureAwait(false);
-        return (missing, passed, anchors);
+        result.Replicated["acknowledged_transfers"] = Acknowledged;
+        result.Replicated["acknowledged_missing_on_a_replica"] = missing;
+        result.Replicated["audit_every_replica_ok"] = passed;
+        result.Replicated["journal_anchors"] = anchors;
+        result.Replicated["client"] = Description;
+        result.Expect(missing == 0, $"replicated bank: {missing} acknowledged transfers were missing from a replica's journal after {during}");
+        result.Expect(passed && anchors.Count == 1, $"replicated bank: after {during} the audit failed on a replica, or the replicas' journals differ ({string.Join(", ", anchors)})");
+        return (Acknowledged, missing, passed, anchors);
     }
 
     public async ValueTask DisposeAsync()
