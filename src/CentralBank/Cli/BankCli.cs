@@ -207,22 +207,30 @@ public static partial class BankCli
     private static Command BalanceCommand()
     {
         var account = new Argument<string>("account") { Description = "Account id, e.g. acc-1." };
-        var command = new Command("balance", "Show an account's balance.") { account };
+        var stale = StaleOkOption();
+        var command = new Command("balance", "Show an account's balance.") { account, stale };
         command.SetAction(parse => Run(parse, async (client, output) =>
         {
-            var reply = await client.Bank.GetBalanceAsync(new GetBalanceRequest { AccountId = parse.GetValue(account) }, client.Headers, BankClient.CallDeadline).ConfigureAwait(false);
+            var reply = await client.Bank.GetBalanceAsync(new GetBalanceRequest { AccountId = parse.GetValue(account), StaleOk = parse.GetValue(stale) }, client.Headers, BankClient.CallDeadline).ConfigureAwait(false);
             return output.Success(new { account_id = reply.AccountId, customer_id = reply.CustomerId, balance = Amount.FromMinorUnits(reply.Balance).ToString(), balance_minor = reply.Balance },
                 console => console.MarkupLineInterpolated($"{reply.AccountId} ({reply.CustomerId}): [bold]{Amount.FromMinorUnits(reply.Balance)}[/]"));
         }));
         return command;
     }
 
+    /// <summary>A replicated bank's follower read (docs/BANK.md, "Replication"): no read barrier, so it may lag the leader.</summary>
+    private static Option<bool> StaleOkOption() => new("--stale-ok")
+    {
+        Description = "Replicated bank: let the replica --server names answer even if it is a follower; it may not have applied the latest transfers yet. Without it, reads go to the leader and see every acknowledged transfer.",
+    };
+
     private static Command HistoryCommand()
     {
         var account = new Argument<string>("account") { Description = "Account id, e.g. acc-1." };
         var pageSize = new Option<uint>("--page-size") { Description = "Postings per page.", DefaultValueFactory = _ => 20 };
         var before = new Option<ulong>("--before") { Description = "Show postings older than this sequence (from the previous page)." };
-        var command = new Command("history", "Show an account's postings, newest first, a page at a time.") { account, pageSize, before };
+        var stale = StaleOkOption();
+        var command = new Command("history", "Show an account's postings, newest first, a page at a time.") { account, pageSize, before, stale };
         command.SetAction(parse => Run(parse, async (client, output) =>
         {
             var reply = await client.Bank.GetHistoryAsync(new GetHistoryRequest
@@ -230,6 +238,7 @@ public static partial class BankCli
                 AccountId = parse.GetValue(account),
                 PageSize = parse.GetValue(pageSize),
                 BeforeSequence = parse.GetValue(before),
+                StaleOk = parse.GetValue(stale),
             }, client.Headers, BankClient.CallDeadline).ConfigureAwait(false);
             var rows = reply.Postings.Select(p => new
             {

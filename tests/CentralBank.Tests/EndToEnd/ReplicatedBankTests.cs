@@ -35,6 +35,20 @@ public sealed class ReplicatedBankTests
         Assert.Equal(500, stale.Balance);
         var linearizable = await bank.Direct(leader).GetBalanceAsync(new GetBalanceRequest { AccountId = account.AccountId });
         Assert.Equal(500, linearizable.Balance);
+
+        // The CLI: a plain read given the follower follows it to the leader; with --stale-ok the
+        // follower answers by itself, even once it is the only replica left.
+        var environment = new Dictionary<string, string?> { ["BANK_TOKEN"] = bank.AdminToken };
+        var followed = await BankProcess.RunCliAsync(["balance", account.AccountId, "--server", bank.Urls[follower - 1], "--json"], environment);
+        Assert.True(followed.ExitCode == 0, followed.Stdout + followed.Stderr);
+        Assert.Contains("\"balance_minor\": 500", followed.Stdout, StringComparison.Ordinal);
+        foreach (var other in Enumerable.Range(1, 3).Where(r => r != follower))
+        {
+            bank.Kill(other);
+        }
+        var staleCli = await BankProcess.RunCliAsync(["balance", account.AccountId, "--server", bank.Urls[follower - 1], "--stale-ok", "--json"], environment);
+        Assert.True(staleCli.ExitCode == 0, staleCli.Stdout + staleCli.Stderr);
+        Assert.Contains("\"balance_minor\": 500", staleCli.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
