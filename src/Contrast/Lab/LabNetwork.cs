@@ -244,22 +244,21 @@ public sealed class LabNetwork : ILabBank, IDisposable
             child = Process.Start(start) ?? throw new CliException("RESTART_FAILED", $"Could not restart {process.Name}.");
         }
         var restarted = process with { Pid = child.Id };
-        File = File with
+        NetworkFile Replaced(NetworkFile file) => file with
         {
-            Bank = File.Bank?.Name == process.Name ? restarted : File.Bank,
-            Nodes = [.. File.Nodes.Select(n => n.Name == process.Name ? restarted : n)],
-            BankReplicas = [.. File.BankReplicas.Select(r => r.Name == process.Name ? restarted : r)],
+            Bank = file.Bank?.Name == process.Name ? restarted : file.Bank,
+            Nodes = [.. file.Nodes.Select(n => n.Name == process.Name ? restarted : n)],
+            BankReplicas = [.. file.BankReplicas.Select(r => r.Name == process.Name ? restarted : r)],
         };
-        Save();
-        return restarted;
-    }
-
-    private void Save()
-    {
+        File = Replaced(File);
         if (File.Path is not null)
         {
-            OwnerOnlyFile.WriteAllText(File.Path, JsonSerializer.Serialize(File, s_json));
+            // Into network.json as it is now, not as this process read it: run-network.ps1 adds the
+            // live view's entry after the live view has started, and -Stop needs it.
+            var current = NetworkFile.TryFind(File.Path) ?? File;
+            OwnerOnlyFile.WriteAllText(File.Path, JsonSerializer.Serialize(Replaced(current), s_json));
         }
+        return restarted;
     }
 
     private static string Quote(string text) => "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";

@@ -4,6 +4,7 @@ using LedgerContrast.Contrast.Lab;
 using LedgerContrast.Protos.Bank.V1;
 using LedgerContrast.Protos.Chain.V1;
 using LedgerContrast.Shared.Chain;
+using LedgerContrast.Shared.Cli;
 using LedgerContrast.Shared.Money;
 
 namespace LedgerContrast.Contrast.Watch;
@@ -22,8 +23,12 @@ public sealed record BankView(string Url, bool Serving, IReadOnlyList<CustomerVi
 
 public sealed record Refusal(string Time, string System, string Reason, string What);
 
+/// <summary>One replica of the replicated bank as it describes itself; <paramref name="Lag"/>: entries behind the highest commit index any replica reports.</summary>
+public sealed record ReplicaView(string Name, string Url, bool Reachable, string Role, ulong Term, ulong Commit, ulong Applied, ulong Lag, ulong HeadSequence);
+
 /// <summary>Everything the live page shows, at one moment.</summary>
-public sealed record Snapshot(long GeneratedMs, IReadOnlyList<NodeView> Nodes, IReadOnlyList<BlockView> Blocks, int Branches, BankView? Bank, IReadOnlyList<string> Steps, IReadOnlyList<Refusal> Refusals);
+public sealed record Snapshot(long GeneratedMs, IReadOnlyList<NodeView> Nodes, IReadOnlyList<BlockView> Blocks, int Branches, BankView? Bank,
+    IReadOnlyList<ReplicaView> Replicas, IReadOnlyList<string> Steps, IReadOnlyList<Refusal> Refusals);
 
 /// <summary>
 /// Reads the running network through its public gRPC APIs once a second — every node's tip,
@@ -139,14 +144,23 @@ public sealed class NetworkWatcher(LabNetwork lab)
         }
         var blocks = await TreeAsync(tips, miners).ConfigureAwait(false);
         var bank = lab.HasBank ? await BankAsync().ConfigureAwait(false) : null;
+        var replicas = lab.Replicated is { } replicated ? ReplicasOf(await replicated.StatusAsync().ConfigureAwait(false)) : [];
         var journal = LabNetwork.StepJournalOf(lab.File);
         List<Refusal> refusals;
         lock (_lock)
         {
             refusals = [.. _refusals];
         }
-        return new Snapshot(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), nodes, blocks, Branches([.. tips.Select(t => t.Tip).Distinct()]), bank,
+        return new Snapshot(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), nodes, blocks, Branches([.. tips.Select(t => t.Tip).Distinct()]), bank, replicas,
             journal is null ? [] : Progress.Tail(journal, 40), refusals);
+    }
+
+    private static List<ReplicaView> ReplicasOf(IReadOnlyList<(NetworkFile.NetworkProcess Process, ReplicaStatus? Status)> all)
+    {
+        var commit = all.Select(s => s.Status?.CommitIndex ?? 0).DefaultIfEmpty(0UL).Max();
+        return [.. all.Select(s => s.Status is { } st
+            ? new ReplicaView(s.Process.Name, s.Process.Url, true, st.Role, st.Term, st.CommitIndex, st.AppliedIndex, commit - Math.Min(commit, st.AppliedIndex), st.HeadSequence)
+            : new ReplicaView(s.Process.Name, s.Process.Url, false, "down", 0, 0, 0, 0, 0))];
     }
 
     /// <summary>

@@ -8,8 +8,8 @@ namespace LedgerContrast.Contrast.Watch;
 /// <summary>
 /// What a teacher can do from the page, each through the same public gRPC APIs (and process
 /// control) the CLIs and experiments use, each told in the step lines: pause or resume a node's
-/// mining, partition two groups of nodes and heal them, kill -9 or restart a node or the bank,
-/// send a double spend to either system.
+/// mining, partition two groups of nodes and heal them, kill -9 or restart a node, the bank or a
+/// bank replica, kill -9 whichever replica leads, send a double spend to either system.
 /// </summary>
 public sealed class WatchControls(LabNetwork lab, NetworkWatcher watcher) : IDisposable
 {
@@ -18,7 +18,7 @@ public sealed class WatchControls(LabNetwork lab, NetworkWatcher watcher) : IDis
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private (LabNode[] A, LabNode[] B)? _partition;
 
-    public static readonly IReadOnlyList<string> Actions = ["mining", "partition", "heal", "kill", "restart", "double-spend-bank", "double-spend-chain"];
+    public static readonly IReadOnlyList<string> Actions = ["mining", "partition", "heal", "kill", "restart", "kill-leader", "double-spend-bank", "double-spend-chain"];
 
     /// <summary>Runs one control; a refusal (bad argument, nothing to heal) is a <see cref="CliException"/> with its reason.</summary>
     public async Task<string> RunAsync(string action, IReadOnlyDictionary<string, string> args)
@@ -34,6 +34,7 @@ public sealed class WatchControls(LabNetwork lab, NetworkWatcher watcher) : IDis
                 "heal" => await HealAsync().ConfigureAwait(false),
                 "kill" => Kill(Process(args.GetValueOrDefault("process"))),
                 "restart" => Restart(Process(args.GetValueOrDefault("process"))),
+                "kill-leader" => await KillLeaderAsync().ConfigureAwait(false),
                 "double-spend-bank" => await BankDoubleSpendAsync().ConfigureAwait(false),
                 "double-spend-chain" => await ChainDoubleSpendAsync().ConfigureAwait(false),
                 _ => throw new CliException("UNKNOWN_ACTION", $"There is no control '{action}'; there are: {string.Join(", ", Actions)}."),
@@ -55,9 +56,22 @@ public sealed class WatchControls(LabNetwork lab, NetworkWatcher watcher) : IDis
     private LabNode Node(string? name) =>
         lab.Nodes.FirstOrDefault(n => n.Name == name) ?? throw new CliException("UNKNOWN_NODE", $"There is no node '{name}'; there are {string.Join(", ", lab.Nodes.Select(n => n.Name))}.");
 
+    /// <summary>A process of network.json as it is now (a restart records a new pid): a node, the bank or a bank replica.</summary>
     private NetworkFile.NetworkProcess Process(string? name) =>
-        (name == "bank" ? lab.File.Bank : lab.File.Nodes.FirstOrDefault(n => n.Name == name))
-        ?? throw new CliException("UNKNOWN_PROCESS", $"There is no process '{name}'; there are {string.Join(", ", lab.File.Nodes.Select(n => n.Name).Concat(lab.HasBank ? ["bank"] : []))}.");
+        (name == "bank" ? lab.File.Bank : lab.File.Nodes.Concat(lab.File.BankReplicas).FirstOrDefault(n => n.Name == name))
+        ?? throw new CliException("UNKNOWN_PROCESS", $"There is no process '{name}'; there are {string.Join(", ", lab.File.Nodes.Select(n => n.Name).Concat(lab.HasBank ? ["bank"] : []).Concat(lab.File.BankReplicas.Select(r => r.Name)))}.");
+
+    private async Task<string> KillLeaderAsync()
+    {
+        var replicated = lab.Replicated ?? throw new CliException("NO_REPLICAS", "This network has no replicated bank: start it with run-network.ps1 -BankReplicas 3.");
+        var leaders = (await replicated.StatusAsync().ConfigureAwait(false)).Where(s => s.Status?.Role == "leader").Select(s => s.Process).ToList();
+        if (leaders.Count != 1)
+        {
+            throw new CliException("NO_LEADER", "No replica leads right now (an election is under way, or a majority is down): try again in a moment.");
+        }
+        LabNetwork.Kill(leaders[0]);
+        return Said($"replicated bank: kill -9 the leader {leaders[0].Name} (pid {leaders[0].Pid}); the others elect a new one, and clients that follow the leader retry there with the same keys");
+    }
 
     private async Task<string> MiningAsync(LabNode node, bool on)
     {
@@ -98,8 +112,8 @@ public sealed class WatchControls(LabNetwork lab, NetworkWatcher watcher) : IDis
 
     private string Restart(NetworkFile.NetworkProcess process)
     {
-        var running = lab.File.Bank?.Name == process.Name ? lab.File.Bank : lab.File.Nodes.First(n => n.Name == process.Name);
-        if (IsRunning(running!.Pid))
+        var running = process;
+        if (IsRunning(running.Pid))
         {
             throw new CliException("ALREADY_RUNNING", $"{process.Name} is running (pid {running.Pid}); kill it first.");
         }

@@ -9,8 +9,9 @@ namespace LedgerContrast.Contrast.Tests.EndToEnd;
 /// <summary>
 /// The live classroom view in a real browser (headless Chromium driven by chromedriver, both
 /// Debian's; .ci/run installs them) against a real network from run-network.ps1: the page shows
-/// the nodes (run-network.ps1 -Watch starts it, -Stop stops it), blocks arriving, a partition as two branches and its heal orphaning one, and a
-/// bank double spend refused — each control pressed on the page.
+/// the nodes (run-network.ps1 -Watch starts it, -Stop stops it), blocks arriving, a partition as two branches and its heal orphaning one, a
+/// bank double spend refused, and the replicated bank's replicas with who leads — its leader killed and a new one
+/// elected, the killed replica restarted and caught up — each control pressed on the page.
 /// </summary>
 public sealed class WatchInBrowserTests(ITestOutputHelper output) : IDisposable
 {
@@ -19,9 +20,9 @@ public sealed class WatchInBrowserTests(ITestOutputHelper output) : IDisposable
     private readonly int _basePort = 18_000 + Random.Shared.Next(0, 40) * 20;
 
     [Fact]
-    public async Task The_live_view_shows_blocks_arriving_a_partition_as_two_branches_and_a_bank_double_spend_refused()
+    public async Task The_live_view_shows_blocks_arriving_a_partition_as_two_branches_a_bank_double_spend_refused_and_a_killed_bank_leader_replaced()
     {
-        var start = await RunNetworkScript.RunAsync(_data, "-Nodes", "3", "-BasePort", $"{_basePort}", "-BlockInterval", "1s", "-CoinbaseMaturity", "3", "-Watch");
+        var start = await RunNetworkScript.RunAsync(_data, "-Nodes", "3", "-BankReplicas", "3", "-BasePort", $"{_basePort}", "-BlockInterval", "1s", "-CoinbaseMaturity", "3", "-Watch");
         Assert.True(start.ExitCode == 0, start.Output);
         var watch = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_data, "network.json"))).RootElement.GetProperty("watch");
         Assert.Contains($"Live view: {watch.GetProperty("url").GetString()}", start.Output, StringComparison.Ordinal);
@@ -54,6 +55,25 @@ public sealed class WatchInBrowserTests(ITestOutputHelper output) : IDisposable
             await Until(() => Text(browser, "branch-count") == "1" && browser.FindElements(By.CssSelector("#tree g.block.orphaned")).Count > 0,
                 "one tip and an orphaned branch after the heal", browser);
             Screenshot(browser, "live-3-healed.png");
+
+            // The replicated bank: three replicas, one leads. Kill the leader from the page: a new
+            // one is elected among the other two; restart the killed one and it catches up.
+            var killed = "";
+            await Until(() => Replicas(browser).Count == 3 && Leaders(browser) is [var leader] && (killed = leader).Length > 0, "3 replicas, one leading", browser);
+            browser.FindElement(By.Id("kill-leader")).Click();
+            await Until(() => Down(browser).SequenceEqual([killed]) && Leaders(browser) is [var next] && next != killed,
+                $"{killed} down and another replica leading", browser);
+            Screenshot(browser, "live-4-new-leader.png");
+            // The table is re-rendered twice a second: find and click its button in one go, again if it was replaced meanwhile.
+            await Until(() =>
+            {
+                browser.FindElement(By.CssSelector($"#replicas tr[data-replica='{killed}'] button.restart")).Click();
+                return true;
+            }, $"the restart button of {killed}", browser);
+            await Until(() => Down(browser).Count == 0 && Leaders(browser).Count == 1
+                && browser.FindElements(By.CssSelector("#replicas tbody tr")).All(r => r.FindElements(By.TagName("td"))[5].Text == "0"),
+                $"{killed} back and caught up (lag 0 everywhere)", browser);
+            Assert.Contains($"kill -9 the leader {killed}", Text(browser, "steps"), StringComparison.Ordinal);
             Assert.True(browser.ExecuteScript("return document.documentElement.scrollWidth <= document.documentElement.clientWidth") is true, "the live view scrolls sideways at 1280 px");
         }
         finally
@@ -65,6 +85,12 @@ public sealed class WatchInBrowserTests(ITestOutputHelper output) : IDisposable
     }
 
     private static System.Collections.ObjectModel.ReadOnlyCollection<IWebElement> Rows(ChromeDriver browser) => browser.FindElements(By.CssSelector("#nodes tbody tr.node"));
+
+    private static System.Collections.ObjectModel.ReadOnlyCollection<IWebElement> Replicas(ChromeDriver browser) => browser.FindElements(By.CssSelector("#replicas tbody tr.replica"));
+
+    private static List<string> Leaders(ChromeDriver browser) => [.. browser.FindElements(By.CssSelector("#replicas tbody tr.replica.leader")).Select(r => r.GetDomAttribute("data-replica") ?? "")];
+
+    private static List<string> Down(ChromeDriver browser) => [.. browser.FindElements(By.CssSelector("#replicas tbody tr.replica.down")).Select(r => r.GetDomAttribute("data-replica") ?? "")];
 
     private static uint Height(ChromeDriver browser) =>
         browser.FindElements(By.CssSelector("#nodes td.height")).Select(td => uint.TryParse(td.Text, out var h) ? h : 0).DefaultIfEmpty(0u).Max();

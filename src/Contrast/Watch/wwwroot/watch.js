@@ -139,6 +139,31 @@ function renderBank() {
   document.getElementById('refusals').replaceChildren(...state.refusals.slice().reverse().map(r => el('li', { class: 'refusal' }, `${r.time} ${r.system}: `, el('b', {}, r.reason), ` — ${r.what}`)));
 }
 
+function renderReplicas() {
+  const replicas = state.replicas || [];
+  document.getElementById('replicas-panel').hidden = replicas.length === 0;
+  if (replicas.length === 0) return;
+  const leaders = replicas.filter(r => r.role === 'leader');
+  const up = replicas.filter(r => r.reachable).length;
+  const badge = document.getElementById('replicas-state');
+  const majority = up * 2 > replicas.length;
+  badge.className = 'tag ' + (leaders.length === 1 ? 'ok' : 'bad');
+  badge.textContent = leaders.length === 1
+    ? `${leaders[0].name} leads · ${up} of ${replicas.length} up`
+    : majority ? `electing a leader · ${up} of ${replicas.length} up` : `no majority (${up} of ${replicas.length} up): writes stop`;
+  document.querySelector('#replicas tbody').replaceChildren(...replicas.map(r => el('tr', { class: 'replica' + (r.reachable ? '' : ' down') + (r.role === 'leader' ? ' leader' : ''), 'data-replica': r.name },
+    el('td', {}, r.name),
+    el('td', { class: 'role' }, r.reachable ? el('span', { class: 'tag ' + (r.role === 'leader' ? 'lead' : 'ok') }, r.role) : el('span', { class: 'tag bad' }, 'down')),
+    el('td', {}, r.reachable ? r.term : ''),
+    el('td', {}, r.reachable ? r.commit : ''),
+    el('td', {}, r.reachable ? r.applied : ''),
+    el('td', {}, r.reachable ? r.lag : ''),
+    el('td', { title: 'the newest journal entry on this replica' }, r.reachable && r.head_sequence > 0 ? 'e-' + r.head_sequence : ''),
+    el('td', {}, r.reachable
+      ? el('button', { onclick: () => act('kill', { process: r.name }) }, 'kill')
+      : el('button', { class: 'restart', onclick: () => act('restart', { process: r.name }) }, 'restart')))));
+}
+
 function renderSteps() {
   const list = document.getElementById('steps');
   const atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 4;
@@ -150,6 +175,7 @@ function render() {
   renderNodes();
   renderTree();
   renderBank();
+  renderReplicas();
   renderSteps();
 }
 
