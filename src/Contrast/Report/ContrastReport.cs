@@ -334,7 +334,12 @@ public static class ContrastReport
         var yMax = Math.Ceiling(Math.Max(points.Max(p => p[1]), 1e-3) / yStep) * yStep;
         double X(double v) => left + (width - left - right) * (v - xMin) / (xMax - xMin);
         double Y(double v) => height - bottom - (height - top - bottom) * v / yMax;
-        string[] colors = curve.System == "bank" ? ["#2a6fb0", "#7fb0df"] : ["#d98c1f", "#8a5200"];
+        string[] colors = curve.System switch
+        {
+            "bank" => ["#2a6fb0", "#7fb0df"],
+            ScenarioResult.ReplicatedSystem => ["#2a8a6f", "#86c9b4"],
+            _ => ["#d98c1f", "#8a5200"],
+        };
         var svg = new StringBuilder();
         svg.AppendLine(CultureInfo.InvariantCulture, $"<figure class=\"curve\"><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" style=\"width:100%;max-width:{width}px;height:auto\" font-family=\"system-ui,sans-serif\" font-size=\"11\">");
         svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{left}\" y=\"16\" font-size=\"13\">{E(curve.Title)}</text>");
@@ -384,7 +389,7 @@ public static class ContrastReport
         {
             var (experiment, s) = series[i];
             var y = top + i * rowHeight;
-            var color = s.System == "bank" ? "#2a6fb0" : "#d98c1f";
+            var color = s.System switch { "bank" => "#2a6fb0", ScenarioResult.ReplicatedSystem => "#2a8a6f", _ => "#d98c1f" };
             svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"4\" y=\"{y + 14}\">{E(experiment)}: {E(s.System)} — {E(s.Label)}</text>");
             svg.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"{left}\" y=\"{y}\" width=\"{W(s.P99Ms):F1}\" height=\"18\" fill=\"{color}\" opacity=\"0.35\"/>");
             svg.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"{left}\" y=\"{y}\" width=\"{W(s.P50Ms):F1}\" height=\"18\" fill=\"{color}\"/>");

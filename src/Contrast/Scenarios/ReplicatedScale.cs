@@ -66,7 +66,7 @@ public static class ReplicatedScale
             progress.Step(string.Create(CultureInfo.InvariantCulture,
                 $"replicated bank: round {round}: single {(singleRate is { } x ? $"{x:F0}" : "—")} transfers/s, {bank.Urls.Count} replicas {rate:F0}/s{(ratio is { } y ? $" ({y:F2}× single)" : "")}"));
         }
-        var write = LatencySeries.Percentiles("replicated bank", $"{Clients} clients", replicatedLatencies);
+        var write = LatencySeries.Percentiles(ScenarioResult.ReplicatedSystem, $"{Clients} clients", replicatedLatencies);
         var ratioMedian = ratios.Count > 0 ? Percentiles.Of(ratios, 0.5)[0] : (double?)null;
 
         // Reads: 16 clients spread over the first k replicas, each asking its replica for a balance with stale_ok.
@@ -75,13 +75,13 @@ public static class ReplicatedScale
         var readCurve = new List<double[]>();
         var (leaderReads, leaderSeconds, leaderLatencies) = await ReadLoadAsync([bank.Client(replicated[0].Token)], account, false, settings.BankSeconds).ConfigureAwait(false);
         var leaderRate = leaderReads / leaderSeconds;
-        var leaderSeries = LatencySeries.Percentiles("replicated bank", "leader reads", leaderLatencies);
+        var leaderSeries = LatencySeries.Percentiles(ScenarioResult.ReplicatedSystem, "leader reads", leaderLatencies);
         progress.Step(string.Create(CultureInfo.InvariantCulture, $"replicated bank: {Clients} clients reading through the leader (linearizable, a read barrier each): {leaderRate:F0} reads/s, p50 {leaderSeries.P50Ms:F1} ms"));
         for (var k = 1; k <= bank.Urls.Count; k++)
         {
             var replicas = bank.Urls.Take(k).Select(bank.Direct).ToList();
             var (reads, seconds, latencies) = await ReadLoadAsync(replicas, account, true, settings.BankSeconds).ConfigureAwait(false);
-            var series = LatencySeries.Percentiles("replicated bank", $"stale reads, {k} replicas", latencies);
+            var series = LatencySeries.Percentiles(ScenarioResult.ReplicatedSystem, $"stale reads, {k} replicas", latencies);
             readLevels.Add(new()
             {
                 ["replicas_serving"] = k,
@@ -104,7 +104,7 @@ public static class ReplicatedScale
         result.Replicated["stale_read_levels"] = readLevels;
         result.Replicated["client"] = $"{Clients} clients, each its own connection; writes: one 1-unit transfer at a time, {settings.BankSeconds.TotalSeconds:0.#} s per round, a round = the single bank then the replicated one; reads: GetBalance of one account, one at a time, clients spread evenly over the replicas serving";
         result.Replicated["machine"] = $"all {bank.Urls.Count} replicas, the single bank and the clients on this one machine ({Environment.ProcessorCount} cores): an added replica adds no cores here, so the read levels show what replication lets reads spread to, not what separate machines would add";
-        result.Curves.Add(new Curve("replicated bank", "Replicated bank: stale_ok reads/s as replicas serve", "replicas serving reads", "reads/s", [new CurveSeries("reads/s", readCurve)]));
+        result.Curves.Add(new Curve(ScenarioResult.ReplicatedSystem, "Replicated bank: stale_ok reads/s as replicas serve", "replicas serving reads", "reads/s", [new CurveSeries("reads/s", readCurve)]));
         result.Expect(replicatedRates.All(r => r > 0), "replicated bank: no transfer succeeded in a round");
         var first = readCurve[0][1];
         var last = readCurve[^1][1];

@@ -35,6 +35,9 @@ public sealed record Curve(string System, string Title, string XLabel, string YL
 /// <summary>What one experiment measured: the verdict rows, every figure (for report.json), and its drawings.</summary>
 public sealed class ScenarioResult(string name)
 {
+    /// <summary>The system name of the replicated bank's latency rows and curves (the report colours it apart).</summary>
+    public const string ReplicatedSystem = "replicated bank";
+
     /// <summary>
     /// An experiment of one bank half and one chain half that make one row of the table: each half
     /// runs if the network has what it needs, and its verdict fills its side of the row.

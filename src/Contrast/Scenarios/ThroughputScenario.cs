@@ -34,6 +34,12 @@ public static class ThroughputScenario
             progress.Step($"bank: {ok / seconds:F0} transfers/s, final on reply; p50 {p50:F1} ms, p99 {p99:F1} ms");
             bankVerdict = $"{ok / seconds:F0} durable transfers/s with 16 clients; each final on reply: p50 {p50:F1} ms, p99 {p99:F1} ms";
         }
+        string? replicatedVerdict = null;
+        if (lab.Replicated is { } replicas)
+        {
+            replicatedVerdict = await ReplicatedAsync(replicas, result, progress, bankDuration,
+                result.Bank.TryGetValue("transfers_per_second", out var single) ? (double?)single : null).ConfigureAwait(false);
+        }
 
         var node = lab.Nodes[0];
         using var alice = lab.Wallets.Load("alice");
@@ -88,9 +94,33 @@ public static class ThroughputScenario
         result.Latencies.Add(LatencySeries.Percentiles("chain", "payment, 1 confirmation", chainLatencies));
         progress.Step($"chain: capacity {capacity:F0} tx/s ({perBlock} payments per block ÷ {intervalSeconds:0.###} s); this burst: {chainPayments} payments confirmed in {total:F1} s = {chainPayments / total:F1} tx/s; first confirmation p50 {c50 / 1000:F1} s, max {chainLatencies.Max() / 1000:F1} s");
         result.Verdicts.Add(new Verdict("Performance", bankVerdict,
-            $"{chainPayments / submitSeconds:F0} tx/s into one node's mempool; capacity {capacity:F0} confirmed tx/s ({perBlock} payments per block every {intervalSeconds:0.###} s, on {lab.Nodes.Count} nodes — more nodes do not raise it); this burst of {chainPayments} confirmed in {total:F1} s; first confirmation p50 {c50 / 1000:F1} s, max {chainLatencies.Max() / 1000:F1} s"));
+            $"{chainPayments / submitSeconds:F0} tx/s into one node's mempool; capacity {capacity:F0} confirmed tx/s ({perBlock} payments per block every {intervalSeconds:0.###} s, on {lab.Nodes.Count} nodes — more nodes do not raise it); this burst of {chainPayments} confirmed in {total:F1} s; first confirmation p50 {c50 / 1000:F1} s, max {chainLatencies.Max() / 1000:F1} s",
+            replicatedVerdict));
         result.Seconds = progress.Elapsed.TotalSeconds;
         result.Steps.AddRange(progress.Steps);
         return result;
+    }
+
+    /// <summary>
+    /// The same load on the replicated bank, right after the single bank's (one run each, in turn:
+    /// contrast scale alternates rounds for the ratio): a transfer is final on reply there too, once
+    /// a majority of replicas hold it on disk.
+    /// </summary>
+    private static async Task<string> ReplicatedAsync(ReplicatedLabBank replicas, ScenarioResult result, Progress progress, TimeSpan duration, double? singlePerSecond)
+    {
+        var accounts = await BankLab.NewCustomersAsync(replicas, "tp-r", 17, 1_000_000_00000000).ConfigureAwait(false);
+        progress.Step($"replicated bank ({replicas.Describe()}): the same 16 clients transfer for {duration.TotalSeconds:F0} s, following the leader");
+        var (ok, seconds, latencies) = await BankLab.TransferLoadAsync(replicas, accounts, 16, duration).ConfigureAwait(false);
+        var p = Percentiles.Of(latencies, 0.5, 0.99);
+        var perSecond = ok / seconds;
+        result.Replicated["transfers"] = ok;
+        result.Replicated["transfers_per_second"] = Math.Round(perSecond);
+        result.Replicated["p50_ms"] = Math.Round(p[0], 2);
+        result.Replicated["p99_ms"] = Math.Round(p[1], 2);
+        result.Replicated["replicas"] = replicas.Urls.Count;
+        result.Latencies.Add(LatencySeries.Percentiles(ScenarioResult.ReplicatedSystem, "transfer, final", latencies));
+        var ratio = singlePerSecond is > 0 ? $" ({perSecond / singlePerSecond.Value:F2}× the single bank's, measured just before it)" : "";
+        progress.Step($"replicated bank: {perSecond:F0} transfers/s{ratio}, final on reply; p50 {p[0]:F1} ms, p99 {p[1]:F1} ms");
+        return $"{perSecond:F0} durable transfers/s with 16 clients{ratio}; each final on reply once a majority of the {replicas.Urls.Count} replicas has it on disk: p50 {p[0]:F1} ms, p99 {p[1]:F1} ms ({ok} transfers)";
     }
 }
