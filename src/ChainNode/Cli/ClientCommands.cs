@@ -461,11 +461,12 @@ internal static class ClientCommands
         command.SetAction(parse => Online(parse, json, async (node, output) =>
         {
             var reply = await node.Api.ListPeersAsync(new ListPeersRequest(), deadline: NodeClient.Deadline());
-            var rows = reply.Peers.Select(p => new { address = p.Address, node_id = p.NodeId, direction = p.Outbound ? "outbound" : "inbound", best_height = p.BestHeight }).ToList();
+            // Bytes: protobuf message bytes of the answered peer calls since the connection began (no HTTP/2 framing).
+            var rows = reply.Peers.Select(p => new { address = p.Address, node_id = p.NodeId, direction = p.Outbound ? "outbound" : "inbound", best_height = p.BestHeight, bytes_sent = p.BytesSent, bytes_received = p.BytesReceived }).ToList();
             return output.Success(new { peers = rows }, c =>
             {
-                var table = new Table().AddColumns("Address", "Direction", "Best height seen", "Node id");
-                rows.ForEach(r => table.AddRow(r.address, r.direction, $"{r.best_height}", r.node_id));
+                var table = new Table().AddColumns("Address", "Direction", "Best height seen", "Bytes sent", "Bytes received", "Node id");
+                rows.ForEach(r => table.AddRow(r.address, r.direction, $"{r.best_height}", $"{r.bytes_sent:N0}", $"{r.bytes_received:N0}", r.node_id));
                 c.Write(table);
             });
         }));

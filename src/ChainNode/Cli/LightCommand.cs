@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using LedgerContrast.ChainNode.Consensus;
 using LedgerContrast.ChainNode.Hosting;
@@ -8,6 +9,7 @@ using LedgerContrast.ChainNode.Light;
 using LedgerContrast.Protos.Chain.V1;
 using LedgerContrast.Shared.Cli;
 using LedgerContrast.Shared.Money;
+using LedgerContrast.Shared.Rpc;
 using Spectre.Console;
 
 namespace LedgerContrast.ChainNode.Cli;
@@ -51,8 +53,10 @@ internal static class LightCommand
                 var channels = urls.Select(u => GrpcChannel.ForAddress(u.Contains("://", StringComparison.Ordinal) ? u : "http://" + u)).ToList();
                 try
                 {
-                    var sources = urls.Select((u, i) => new LightSource(u, new NodeService.NodeServiceClient(channels[i]))).ToList();
-                    return await SyncAsync(output, parameters, directory, key.PublicKey.ToArray(), sources).ConfigureAwait(false);
+                    var received = urls.Select(_ => new ReceivedBytes()).ToList();
+                    var sources = urls.Select((u, i) => new LightSource(u, new NodeService.NodeServiceClient(channels[i].Intercept(received[i])))).ToList();
+                    return await SyncAsync(output, parameters, directory, key.PublicKey.ToArray(), sources,
+                        () => sources.Select((s, i) => (s.Name, received[i].Bytes)).ToDictionary(x => x.Name, x => x.Bytes)).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -82,7 +86,9 @@ internal static class LightCommand
         return new Command("light", "A light wallet: headers only, everything checked against them (the hybrid model).") { sync, balance };
     }
 
-    private static async Task<int> SyncAsync(CliOutput output, ChainParameters parameters, string directory, byte[] key, List<LightSource> sources)
+    /// <param name="received">Message bytes each node has sent so far (<see cref="ReceivedBytes"/>).</param>
+    private static async Task<int> SyncAsync(CliOutput output, ChainParameters parameters, string directory, byte[] key, List<LightSource> sources,
+        Func<Dictionary<string, long>> received)
     {
         LightHeaders headers;
         try
@@ -145,6 +151,7 @@ internal static class LightCommand
             return output.Fail(CliOutput.Refused, "NO_HONEST_NODE", $"Every node asked was caught: {string.Join("; ", liars.Select(l => $"{l.Key}: {l.Value}"))}. No coin is shown without a block that proves it.");
         }
         var coins = LightCoins.From(matches, [key]);
+        var downloaded = received();
         var tip = headers.Tip;
         var confirmed = Amount.FromMinorUnits(coins.Sum(c => c.Amount.MinorUnits));
         var model = new
@@ -162,9 +169,12 @@ internal static class LightCommand
                 reorganised = v.Reorganised,
                 headers_refused = v.Refused,
                 filters = liars.TryGetValue(v.Node, out var lie) ? "caught: " + lie : agreement.Elsewhere.TryGetValue(v.Node, out var where) ? "not asked: " + where : "agreed",
-            }).Concat(others.Select(o => new { node = o, offered_height = 0u, followed = false, reorganised = 0, headers_refused = (string?)"another network", filters = "not asked" })).ToList(),
+                bytes_received = downloaded.GetValueOrDefault(v.Node),
+            }).Concat(others.Select(o => new { node = o, offered_height = 0u, followed = false, reorganised = 0, headers_refused = (string?)"another network", filters = "not asked", bytes_received = 0L })).ToList(),
             headers_bytes_on_disk = headers.FileBytes,
             filter_bytes_read = filterBytes,
+            // Every reply's protobuf bytes from every node asked (gRPC and HTTP/2 framing not counted).
+            bytes_downloaded = downloaded.Values.Sum(),
             blocks_fetched = matches.Count,
             synced = DateTimeOffset.UtcNow.ToString("u", CultureInfo.InvariantCulture),
         };
@@ -179,7 +189,7 @@ internal static class LightCommand
                 table.AddRow(Markup.Escape(n.node), $"{n.offered_height}", n.headers_refused is { } r ? Markup.Escape("refused: " + r) : n.followed ? "yes" : "no (less work)", Markup.Escape(n.filters));
             }
             c.Write(table);
-            c.MarkupLineInterpolated($"Headers checked to height {model.height}; {model.confirmed} in {model.coins.Count} coins, each in a block checked against them ({model.blocks_fetched} blocks fetched, {model.filter_bytes_read} bytes of filters, {model.headers_bytes_on_disk} bytes of headers kept).");
+            c.MarkupLineInterpolated($"Headers checked to height {model.height}; {model.confirmed} in {model.coins.Count} coins, each in a block checked against them ({model.blocks_fetched} blocks fetched, {model.filter_bytes_read} bytes of filters, {model.bytes_downloaded} bytes downloaded in all, {model.headers_bytes_on_disk} bytes of headers kept).");
             if (onNetwork.Count == 1)
             {
                 c.MarkupLine("[yellow]Only one node was asked: it could hide a payment unseen; ask two or more.[/]");

@@ -30,6 +30,13 @@ public sealed class LightWalletProcessTests : IDisposable
         Assert.Equal(("150", 3, 7u), (state.GetProperty("confirmed").GetString(), state.GetProperty("coins").GetArrayLength(), state.GetProperty("height").GetUInt32()));
         Assert.All(state.GetProperty("nodes").EnumerateArray(), n => Assert.Equal("agreed", n.GetProperty("filters").GetString()));
         Assert.Equal(7 * 88, state.GetProperty("headers_bytes_on_disk").GetInt64());
+        // What it downloaded: every node asked sent something (its filter headers at least), the total is
+        // their sum and holds the 7 headers (80 bytes each on the wire) and the filters it read.
+        var received = state.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("bytes_received").GetInt64()).ToList();
+        Assert.All(received, r => Assert.True(r > 0, "a node asked sent nothing"));
+        var downloaded = state.GetProperty("bytes_downloaded").GetInt64();
+        Assert.Equal(received.Sum(), downloaded);
+        Assert.True(downloaded > 7 * 80 + state.GetProperty("filter_bytes_read").GetInt64(), $"{downloaded} bytes downloaded");
         var full = JsonDocument.Parse((await Chain("balance", "--wallet", "carol", "--json")).Out).RootElement;
         Assert.Equal("150", full.GetProperty("confirmed").GetString()); // what the full node says, proven here instead of believed
 
