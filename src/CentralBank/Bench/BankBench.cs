@@ -40,7 +40,41 @@ public static class BankBench
 
     public sealed record Report(string Server, int Cores, int Rounds, double SecondsPerRun, double WarmupSeconds, IReadOnlyList<double> RawPerSecond, double RawMedian,
         IReadOnlyList<RunResult> Runs, IReadOnlyList<Summary> Summaries, long HotAccountLostUpdates, double[]? LoadAverageBefore, double[]? LoadAverageAfter,
-        Redundancy? Replicated = null);
+        Redundancy? Replicated = null)
+    {
+        /// <summary>Why a figure of this run should not be taken at its word (see <see cref="CautionsFor"/>); empty when none applies.</summary>
+        public IReadOnlyList<string> Cautions => CautionsFor(RawPerSecond, Summaries, Cores, LoadAverageBefore);
+    }
+
+    /// <summary>A raw baseline whose rounds differ by more than this factor says the machine's speed changed during the run.</summary>
+    public const double RawSpreadLimit = 1.25;
+
+    /// <summary>
+    /// The reasons a run's ratios and rates are not to be trusted as they stand: the raw baseline's
+    /// rounds disagreeing widely (the machine changed speed mid-run), the machine loaded beyond its
+    /// cores before the run, and a load faster than the raw loop (said, not hidden: the raw loop is
+    /// one thread at 100 transfers per transaction, a yardstick, not a ceiling).
+    /// </summary>
+    public static IReadOnlyList<string> CautionsFor(IReadOnlyList<double> raws, IReadOnlyList<Summary> summaries, int cores, double[]? loadBefore)
+    {
+        ArgumentNullException.ThrowIfNull(raws);
+        ArgumentNullException.ThrowIfNull(summaries);
+        var cautions = new List<string>();
+        if (raws.Count > 1 && raws.Min() > 0 && raws.Max() / raws.Min() > RawSpreadLimit)
+        {
+            cautions.Add($"The raw LiteDB baseline ran at {raws.Min():F0}–{raws.Max():F0} transfers/s in different rounds (more than {RawSpreadLimit:F2}× apart): the machine's speed changed during the run, so compare loads within a round, not across runs; run again when the machine is quieter.");
+        }
+        // Before only: the bench's own load raises the average after it.
+        if (loadBefore is { Length: > 0 } && loadBefore[0] > cores)
+        {
+            cautions.Add($"The machine's load average was {loadBefore[0]:F2} on {cores} cores before the run: other work shared the CPU, so rates are lower than this bank can do.");
+        }
+        foreach (var fast in summaries.Where(s => s.RatioToRaw > 1 && s.Name != BalanceReads))
+        {
+            cautions.Add($"'{fast.Name}' ran at {fast.RatioToRaw:F2}× the raw loop: the server commits more transfers per LiteDB transaction than the raw loop's 100 (or the raw rounds ran while the machine was slower); the raw loop is a yardstick, not a ceiling.");
+        }
+        return cautions;
+    }
 
     /// <summary>The replicated bank beside the single one, round by round: its uniform rate as a share of the single server's in the same round.</summary>
     public sealed record Redundancy(int Replicas, string Server, IReadOnlyList<double> RatioToSingle, double RatioMedian, double RatioMin, double RatioMax);
@@ -68,7 +102,8 @@ public static class BankBench
                 var options = new Options(parse.GetValue(clients), parse.GetValue(accounts), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(rounds),
                     TimeSpan.FromSeconds(parse.GetValue(warmup)), serverUrl, parse.GetValue(token) ?? Environment.GetEnvironmentVariable("BANK_TOKEN"), parse.GetValue(replicas));
                 Validate(options);
-                var report = await RunAsync(options, cancellation).ConfigureAwait(false);
+                // Progress on stderr as each run ends (stdout stays the table or the JSON): a full bench takes minutes.
+                var report = await RunAsync(options, cancellation, line => Console.Error.WriteLine("bench: " + line)).ConfigureAwait(false);
                 return output.Success(report, console => Print(console, report));
             }).ConfigureAwait(false);
         });
@@ -106,12 +141,19 @@ public static class BankBench
         {
             console.MarkupLineInterpolated($"Redundancy: {r.Replicas} replicas ({r.Server}) did {r.RatioMedian:F2}× the single server's uniform transfers/s (median of {r.RatioToSingle.Count} rounds, each measured right after the single server's; {r.RatioMin:F2}–{r.RatioMax:F2}).");
         }
+        foreach (var caution in report.Cautions)
+        {
+            console.MarkupLineInterpolated($"[yellow]Caution: {caution}[/]");
+        }
         console.MarkupLineInterpolated($"{report.Runs[0].Clients} clients, {report.SecondsPerRun:F0} s per run, runs alternating raw → uniform → hot → reads; server: {report.Server}; {report.Cores} cores, load average {report.LoadAverageBefore?[0]:F2} before, {report.LoadAverageAfter?[0]:F2} after. Hot account lost updates: {report.HotAccountLostUpdates}.");
     }
 
-    public static async Task<Report> RunAsync(Options options, CancellationToken cancellation)
+    /// <param name="progress">Told a line as the server starts, the warm-up ends and each run ends.</param>
+    public static async Task<Report> RunAsync(Options options, CancellationToken cancellation, Action<string>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var say = progress ?? (_ => { });
+        say(options.Server is null ? "starting a bank server of its own…" : $"driving {options.Server}…");
         var loadBefore = MachineLoad.Now();
         await using var server = options.Server is null ? await BenchServer.StartAsync(cancellation).ConfigureAwait(false) : BenchServer.External(options.Server, options.AdminToken!);
         var headers = new Metadata { { "authorization", "Bearer " + server.AdminToken } };
@@ -129,11 +171,13 @@ public static class BankBench
             if (options.Warmup > TimeSpan.Zero)
             {
                 warmedUp = await WarmUpAsync(load, server, options.Warmup, accounts).ConfigureAwait(false);
+                say($"warmed up in {warmedUp.TotalSeconds:F0} s of unmeasured load");
                 MeasureRawLiteDb(options.Warmup);
             }
             Replicated? replicated = null;
             if (options.Replicas > 1)
             {
+                say($"starting a replicated bank of {options.Replicas} replicas…");
                 replicated = await Replicated.StartAsync(options, cancellation).ConfigureAwait(false);
                 disposables.Add(replicated);
                 if (options.Warmup > TimeSpan.Zero)
@@ -148,24 +192,29 @@ public static class BankBench
             for (var round = 1; round <= options.Rounds; round++)
             {
                 var raw = MeasureRawLiteDb(options.Duration);
+                say($"round {round} of {options.Rounds}: raw LiteDB loop {raw:F0} transfers/s");
                 raws.Add(raw);
                 var uniform = await MeasureAsync("uniform", round, raw, server, load, options.Duration, random => Uniform(random, accounts)).ConfigureAwait(false);
                 runs.Add(uniform);
+                say(Said(uniform));
                 if (replicated is not null)
                 {
                     var copies = await MeasureAsync(ReplicatedUniform(options.Replicas), round, raw, replicated.Server, replicated.Load, options.Duration,
                         random => Uniform(random, replicated.Accounts)).ConfigureAwait(false);
                     runs.Add(copies);
+                    say(Said(copies));
                     ratios.Add(copies.PerSecond / uniform.PerSecond);
                 }
                 var hotBefore = (await banks[0].GetBalanceAsync(new GetBalanceRequest { AccountId = hot }, headers, cancellationToken: cancellation)).Balance;
                 var hotRun = await MeasureAsync("hot account", round, raw, server, load, options.Duration, random => HotAccount(random, accounts)).ConfigureAwait(false);
                 runs.Add(hotRun);
+                say(Said(hotRun));
                 var hotAfter = (await banks[0].GetBalanceAsync(new GetBalanceRequest { AccountId = hot }, headers, cancellationToken: cancellation)).Balance;
                 // Each hot transfer moved exactly 1 minor unit out of the hot account.
                 lostUpdates += hotBefore - hotRun.Succeeded - hotAfter;
                 runs.Add(await MeasureAsync(BalanceReads, round, raw, server, load,
                     () => load.ReadAsync($"reads-{round}", options.Duration, random => AnyAccount(random, accounts))).ConfigureAwait(false));
+                say(Said(runs[^1]));
             }
             var summaries = runs.GroupBy(r => r.Name).Select(Summarise).ToList();
             var redundancy = replicated is null ? null : new Redundancy(options.Replicas, replicated.Server.Description, ratios, Median(ratios), ratios.Min(), ratios.Max());
@@ -181,6 +230,9 @@ public static class BankBench
             }
         }
     }
+
+    private static string Said(RunResult run) =>
+        $"round {run.Round}: {run.Name} {run.PerSecond:F0}/s ({run.RatioToRaw:F2}× raw), p50 {run.P50Ms:F2} ms, p99 {run.P99Ms:F2} ms";
 
     /// <summary>Load until the server is done compiling: see <see cref="WarmUpAsync"/>.</summary>
     public static readonly TimeSpan MaxWarmup = TimeSpan.FromSeconds(60);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LedgerContrast.CentralBank.Bench;
 using LedgerContrast.CentralBank.Tests.Harness;
 
 namespace LedgerContrast.CentralBank.Tests.EndToEnd;
@@ -26,6 +27,24 @@ public class BenchTests
         }
         Assert.Equal(0, report.GetProperty("hot_account_lost_updates").GetInt64());
         Assert.Contains("started here", report.GetProperty("server").GetString(), StringComparison.Ordinal);
+        // Progress while it runs, on stderr (stdout is the JSON): every run as it ends.
+        Assert.Contains("bench: round 2: hot account", stderr, StringComparison.Ordinal);
+        Assert.Contains("bench: round 1 of 2: raw LiteDB loop", stderr, StringComparison.Ordinal);
+        Assert.True(report.TryGetProperty("cautions", out _), "report.json says why its figures may mislead (an empty list when nothing does)");
+    }
+
+    [Fact]
+    public void A_bench_whose_raw_baseline_moved_or_whose_machine_was_loaded_or_that_beat_the_raw_loop_says_so()
+    {
+        static BankBench.Summary Load(string name, double ratio) => new(name, 1000, 900, 1100, ratio, ratio, ratio, 1, 2, 3, 4, null, 0.1);
+        var quiet = BankBench.CautionsFor([10_000, 11_000], [Load("uniform", 0.9), Load(BankBench.BalanceReads, 3.1)], cores: 2, [1.5, 1, 1]);
+        Assert.Empty(quiet); // reads beat the raw loop by design: they write nothing
+
+        var noisy = BankBench.CautionsFor([9_000, 20_000], [Load("uniform", 1.29)], cores: 2, [4.2, 3, 2]);
+        Assert.Equal(3, noisy.Count);
+        Assert.Contains("9000–20000 transfers/s in different rounds", noisy[0], StringComparison.Ordinal);
+        Assert.Contains("load average was 4.20 on 2 cores before", noisy[1], StringComparison.Ordinal);
+        Assert.Contains("'uniform' ran at 1.29× the raw loop", noisy[2], StringComparison.Ordinal);
     }
 
     [Fact]
