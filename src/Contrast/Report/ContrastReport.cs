@@ -8,7 +8,7 @@ namespace LedgerContrast.Contrast.Report;
 
 /// <summary>
 /// The side-by-side report: rows are the dimensions of docs/ARCHITECTURE.md §1, columns the two systems,
-/// every value measured in this run. Written as report.md, report.json (every figure) and a
+/// every value measured in this run but the computed ones, which say so. Written as report.md, report.json (every figure) and a
 /// self-contained report.html with an SVG of the partition's block tree and latency charts.
 /// </summary>
 public static class ContrastReport
@@ -66,7 +66,7 @@ public static class ContrastReport
     {
         var md = new StringBuilder();
         md.AppendLine("# LedgerContrast: client-server vs peer-to-peer, measured").AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"Generated {DateTimeOffset.UtcNow:u}. Every value below was measured in this run.").AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"Generated {DateTimeOffset.UtcNow:u}. Every value below was measured in this run, except those marked computed (the chain's capacity: block size ÷ interval, a property of the rules).").AppendLine();
         var replicated = HasReplicated(rows);
         md.AppendLine(replicated ? $"| Dimension | {BankHeading} | {ReplicatedHeading} | {ChainHeading} |" : $"| Dimension | {BankHeading} | {ChainHeading} |");
         md.AppendLine(replicated ? "|---|---|---|---|" : "|---|---|---|");
@@ -125,7 +125,7 @@ public static class ContrastReport
         html.AppendLine("body{font-family:system-ui,sans-serif;margin:2rem;max-width:1200px;color:#222}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.5rem;vertical-align:top;text-align:left}th{background:#f3f3f3}.ok{color:#176a17}.bad{color:#b00020}h2{margin-top:2rem}figure{margin:1rem 0;overflow-x:auto}figcaption{color:#555;font-size:.9rem}ol.steps li{margin:.2rem 0}.figures{color:#555;font-size:.9rem}.curves{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:1rem}svg{max-width:100%}");
         html.AppendLine("</style></head><body>");
         html.AppendLine("<h1>Client-server or peer-to-peer: what you gain and lose, measured</h1>");
-        html.AppendLine(CultureInfo.InvariantCulture, $"<p>Generated {DateTimeOffset.UtcNow:u}. Every value was measured in this run.</p>");
+        html.AppendLine(CultureInfo.InvariantCulture, $"<p>Generated {DateTimeOffset.UtcNow:u}. Every value was measured in this run, except those marked computed (the chain's capacity: block size ÷ interval, a property of the rules).</p>");
         var replicated = HasReplicated(rows);
         html.AppendLine(replicated
             ? $"<table><tr><th>Dimension</th><th>{E(BankHeading)}</th><th>{E(ReplicatedHeading)}</th><th>{E(ChainHeading)}</th></tr>"

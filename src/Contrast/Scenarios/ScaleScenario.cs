@@ -130,18 +130,18 @@ public static class ScaleScenario
             p90s.Add([size, Math.Round(p[1], 1)]);
             bytes.Add([size, Math.Round(sentPerBlock)]);
             progress.Step(string.Create(CultureInfo.InvariantCulture,
-                $"chain: {size} nodes, {blocks} blocks: a node had a block p50 {p[0]:F1} ms, p90 {p[1]:F1} ms after its miner ({perNode.Count} arrivals); all nodes had it after {toAllMedian:F1} ms (median); {perNodePerBlock:F0} bytes per node and {sentPerBlock:F0} on the network per block; capacity still {capacity:F0} tx/s"));
+                $"chain: {size} nodes, {blocks} blocks: a node had a block p50 {p[0]:F1} ms, p90 {p[1]:F1} ms after its miner ({perNode.Count} arrivals); all nodes had it after {toAllMedian:F1} ms (median); {perNodePerBlock:F0} bytes per node and {sentPerBlock:F0} on the network per block; capacity still {capacity:F0} tx/s (computed)"));
         }
         result.Chain["levels"] = levels;
         result.Chain["network"] = $"lab regtest nodes on this machine: {Miners} miners, the rest relay-only; each dials {Outbound} random earlier nodes (and is dialled); empty blocks (coinbase only) one every {settings.BlockGap.TotalMilliseconds:0} ms";
         result.Chain["bytes_counted"] = "protobuf message bytes of every answered PeerService call (ListPeers bytes_sent/bytes_received), keep-alives included; HTTP/2 framing not counted";
-        result.Chain["capacity_basis"] = $"{perBlock} payments per block ÷ {intervalSeconds:0.###} s interval of the network in network.json: consensus rules, the same at every size";
+        result.Chain["capacity_basis"] = $"computed, not measured: {perBlock} payments per block ÷ {intervalSeconds:0.###} s interval of the network in network.json: consensus rules, the same at every size";
         result.Curves.Add(new Curve("chain", "Chain: block arrival behind its miner as nodes grow", "nodes", "ms",
             [new CurveSeries("p50", p50s), new CurveSeries("p90", p90s)]));
         result.Curves.Add(new Curve("chain", "Chain: gossip bytes on the network per block as nodes grow", "nodes", "bytes per block", [new CurveSeries("bytes sent, all nodes", bytes)]));
         result.Expect(levels.Count == sizes.Count && p90s[^1][1] >= 0, "chain: a network size was not measured");
         return string.Create(CultureInfo.InvariantCulture,
-            $"{sizes[0]} → {sizes[^1]} nodes: a block reached a node p90 {p90s[0][1]:0.#} → {p90s[^1][1]:0.#} ms after its miner, gossip {bytes[0][1]:0} → {bytes[^1][1]:0} bytes on the network per block; confirmed capacity stays {capacity:0} tx/s — every node checks and stores everything, so nodes add copies and traffic, not throughput");
+            $"{sizes[0]} → {sizes[^1]} nodes: a block reached a node p90 {p90s[0][1]:0.#} → {p90s[^1][1]:0.#} ms after its miner, gossip {bytes[0][1]:0} → {bytes[^1][1]:0} bytes on the network per block; confirmed capacity stays {capacity:0} tx/s (computed from the rules) — every node checks and stores everything, so nodes add copies and traffic, not throughput");
     }
 
     private static async Task<(long Sent, long Received)> TrafficAsync(IReadOnlyList<LabNode> nodes)
