@@ -120,36 +120,13 @@ internal static class LightCommand
         {
             throw new CliException("WRONG_NETWORK", $"None of the nodes is on the network these options describe ({parameters.Network}{(parameters.Regtest ? ", regtest" : "")}): {string.Join("; ", others)}. Give --network, --regtest, --coinbase-maturity and --block-interval as the nodes were started.");
         }
-        var headerVerdicts = await HeaderSync.SyncAsync(headers, onNetwork, () => (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()).ConfigureAwait(false);
-        FilterHeaderVerdict agreement;
-        try
+        var sync = await LightSync.RunAsync(headers, onNetwork, [key], () => (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()).ConfigureAwait(false);
+        if (sync.Matches is not { } matches)
         {
-            agreement = await FilterSync.AgreeAsync(headers, onNetwork).ConfigureAwait(false);
+            return output.Fail(CliOutput.Refused, "NO_HONEST_NODE", $"{sync.Failure}. No coin is shown without a block that proves it; ask other nodes.");
         }
-        catch (InvalidDataException ex)
-        {
-            return output.Fail(CliOutput.Refused, "NO_HONEST_NODE", $"No node's filter headers hold: {ex.Message.TrimEnd('.')}. Nothing is proven; ask other nodes.");
-        }
-        var liars = new Dictionary<string, string>(agreement.Liars);
-        List<VerifiedBlock>? matches = null;
-        var filterBytes = 0L;
-        // Filters from a node not caught so far; one whose filters or blocks do not hold is named, and the next is asked.
-        foreach (var reader in onNetwork.Where(s => agreement.Honest.Contains(s.Name)))
-        {
-            try
-            {
-                (matches, filterBytes) = await FilterSync.MatchAsync(headers, agreement.Agreed, reader, 0, [key]).ConfigureAwait(false);
-                break;
-            }
-            catch (InvalidDataException ex)
-            {
-                liars[reader.Name] = ex.Message.TrimEnd('.');
-            }
-        }
-        if (matches is null)
-        {
-            return output.Fail(CliOutput.Refused, "NO_HONEST_NODE", $"Every node asked was caught: {string.Join("; ", liars.Select(l => $"{l.Key}: {l.Value}"))}. No coin is shown without a block that proves it.");
-        }
+        var (headerVerdicts, agreement, liars) = (sync.Headers, sync.Agreement!, sync.Liars);
+        var filterBytes = sync.FilterBytes;
         var coins = LightCoins.From(matches, [key]);
         var downloaded = received();
         var tip = headers.Tip;
@@ -176,6 +153,8 @@ internal static class LightCommand
             // Every reply's protobuf bytes from every node asked (gRPC and HTTP/2 framing not counted).
             bytes_downloaded = downloaded.Values.Sum(),
             blocks_fetched = matches.Count,
+            // More than one when the nodes' chain moved under the sync (a tip replaced) and it started again.
+            attempts = sync.Attempts,
             synced = DateTimeOffset.UtcNow.ToString("u", CultureInfo.InvariantCulture),
         };
         var temporary = Path.Combine(directory, StateFile + ".tmp");

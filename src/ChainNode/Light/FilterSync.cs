@@ -41,11 +41,22 @@ public static class FilterSync
         var claims = new Dictionary<string, Hash256[]>();
         var liars = new Dictionary<string, string>();
         var elsewhere = new Dictionary<string, string>();
+        // Filter headers are a hash chain: two nodes that give the same last one give the same chain.
+        // The whole chain comes from the first node that gives one; the others are asked for the
+        // last only, and for all of theirs only when it differs (as BIP-157 compares checkpoints).
+        Hash256[]? whole = null;
         foreach (var node in nodes)
         {
             try
             {
-                claims[node.Name] = await FilterHeadersAsync(node, chain, cancellation).ConfigureAwait(false);
+                if (whole is not null && chain.Count > 0
+                    && (await FilterHeadersAsync(node, chain, (uint)chain.Count - 1, cancellation).ConfigureAwait(false))[^1] == whole[^1])
+                {
+                    claims[node.Name] = whole;
+                    continue;
+                }
+                claims[node.Name] = await FilterHeadersAsync(node, chain, 0, cancellation).ConfigureAwait(false);
+                whole ??= claims[node.Name];
             }
             catch (RpcException ex)
             {
@@ -59,6 +70,10 @@ public static class FilterSync
             {
                 elsewhere[node.Name] = ex.Message;
             }
+        }
+        if (claims.Count == 0 && elsewhere.Count > 0)
+        {
+            throw new OtherChainException($"no node asked is on the client's most-work chain ({string.Join("; ", elsewhere.Select(e => $"{e.Key}: {e.Value}"))})");
         }
         var agreed = new Hash256[chain.Count];
         var previous = Hash256.Zero;
@@ -92,7 +107,8 @@ public static class FilterSync
     /// <summary>
     /// The blocks from <paramref name="fromHeight"/> whose filter matches any of <paramref name="keys"/>,
     /// each checked against the client's header chain. Filters come from <paramref name="node"/> and
-    /// must hash onto the agreed filter headers; a false one is an <see cref="InvalidDataException"/>.
+    /// must hash onto the agreed filter headers; a false one is an <see cref="InvalidDataException"/>, and a
+    /// filter for another block than the client's at a height (the node's chain moved) an <see cref="OtherChainException"/>.
     /// </summary>
     public static async Task<(List<VerifiedBlock> Matches, long FilterBytes)> MatchAsync(LightHeaders headers, IReadOnlyList<Hash256> agreed, LightSource node, uint fromHeight,
         IReadOnlyList<byte[]> keys, CancellationToken cancellation = default)
@@ -105,17 +121,25 @@ public static class FilterSync
         var bytes = 0L;
         for (var start = fromHeight; start < chain.Count;)
         {
-            var reply = await node.Api.GetFiltersAsync(new GetFiltersRequest { StartHeight = start, Count = Api.NodeGrpcService.MaxFiltersPerReply }, deadline: Deadline(), cancellationToken: cancellation).ConfigureAwait(false);
+            // Only as far as the client's chain goes: the node's may be longer by blocks found since its headers were read.
+            var count = (uint)Math.Min(Api.NodeGrpcService.MaxFiltersPerReply, chain.Count - start);
+            var reply = await node.Api.GetFiltersAsync(new GetFiltersRequest { StartHeight = start, Count = count }, deadline: Deadline(), cancellationToken: cancellation).ConfigureAwait(false);
             if (reply.Filters.Count == 0)
             {
-                throw new InvalidDataException($"{node.Name} gave no filters from height {start}, below its own tip.");
+                // Its chain is shorter now than the one whose filter headers it agreed: it moved.
+                throw new OtherChainException($"{node.Name} has no block at height {start} any more");
             }
             foreach (var served in reply.Filters)
             {
                 var height = served.Height;
-                if (height != start || height >= chain.Count || new Hash256(served.BlockHash.Span) != chain[(int)height].Hash)
+                if (height != start || height >= chain.Count || reply.Filters.Count > count)
                 {
-                    throw new InvalidDataException($"{node.Name} gave a filter for another block than height {start} of the chain.");
+                    throw new InvalidDataException($"{node.Name} gave a filter for height {height} where {count} from height {start} were asked.");
+                }
+                if (new Hash256(served.BlockHash.Span) != chain[(int)height].Hash)
+                {
+                    // Filters are served from the node's active chain, which may have left the client's since they agreed (a tip replaced): no lie.
+                    throw new OtherChainException($"{node.Name} moved to another block at height {height} during the sync");
                 }
                 var filter = BlockFilter.Decode(chain[(int)height].Hash, served.Filter.ToByteArray());
                 var previous = height == 0 ? Hash256.Zero : agreed[(int)height - 1];
@@ -134,12 +158,14 @@ public static class FilterSync
         return (matches, bytes);
     }
 
-    private static async Task<Hash256[]> FilterHeadersAsync(LightSource node, IReadOnlyList<BlockIndexEntry> chain, CancellationToken cancellation)
+    /// <summary>The node's filter headers of the client's chain from <paramref name="from"/> to its tip (heights below it left unset).</summary>
+    private static async Task<Hash256[]> FilterHeadersAsync(LightSource node, IReadOnlyList<BlockIndexEntry> chain, uint from, CancellationToken cancellation)
     {
         var claimed = new Hash256[chain.Count];
-        for (var start = 0u; start < chain.Count;)
+        for (var start = from; start < chain.Count;)
         {
-            var reply = await node.Api.GetFilterHeadersAsync(new GetFilterHeadersRequest { StartHeight = start, Count = Api.NodeGrpcService.MaxFilterHeadersPerReply }, deadline: Deadline(), cancellationToken: cancellation).ConfigureAwait(false);
+            var count = (uint)Math.Min(Api.NodeGrpcService.MaxFilterHeadersPerReply, chain.Count - start);
+            var reply = await node.Api.GetFilterHeadersAsync(new GetFilterHeadersRequest { StartHeight = start, Count = count }, deadline: Deadline(), cancellationToken: cancellation).ConfigureAwait(false);
             if (reply.FilterHeaders.Count != reply.BlockHashes.Count)
             {
                 throw new InvalidDataException($"it gave {reply.FilterHeaders.Count} filter headers for {reply.BlockHashes.Count} blocks");

@@ -73,5 +73,79 @@ public sealed class FilterSyncTests(ITestOutputHelper output) : IDisposable
         Assert.StartsWith("at height 1 it is on another chain", agreement.Elsewhere["a"], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_tip_replaced_between_the_filter_headers_and_the_filters_makes_the_light_wallet_sync_again_not_name_its_honest_nodes_liars()
+    {
+        await using var network = new TestNetwork();
+        var a = await network.StartNodeAsync([]);
+        var b = await network.StartNodeAsync([]); // apart: a heavier chain of its own, without carol's coin
+        await a.MineAsync(1, Keys.Carol);
+        await a.MineAsync(5, Keys.Miner);
+        await b.MineAsync(8, Keys.Miner);
+        // The first filters request finds a reorganised onto b's chain since its filter headers were
+        // agreed — what blocks a second apart do to a sync that takes a second.
+        var reorganised = 0;
+        var interceptor = new BeforeFirstCall("GetFilters", async () =>
+        {
+            Interlocked.Increment(ref reorganised);
+            await a.Api.AddPeerAsync(new PeerRequest { Address = b.Address });
+            await Poll.UntilAsync(() => a.Tip.Hash == b.Tip.Hash, TestNetwork.DefaultTimeout);
+        });
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(a.Url);
+        var source = new LightSource("a", new NodeService.NodeServiceClient(Grpc.Core.Interceptors.CallInvokerExtensions.Intercept(channel.CreateCallInvoker(), interceptor)));
+        var headers = new LightHeaders(a.Engine.Parameters, _root);
+
+        var outcome = await LightSync.RunAsync(headers, [source], [Keys.Carol.PublicKey.ToArray()], () => (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+
+        Assert.Equal(1, reorganised);
+        Assert.True(outcome.Failure is null, outcome.Failure);
+        Assert.Empty(outcome.Liars);
+        Assert.Equal(2, outcome.Attempts);
+        Assert.Equal(b.Tip.Hash, headers.Tip.Hash);
+        Assert.Empty(LightCoins.From(outcome.Matches!, [Keys.Carol.PublicKey.ToArray()])); // carol's coin left with a's old branch
+    }
+
+    [Fact]
+    public async Task A_block_found_after_the_light_wallet_read_its_headers_does_not_make_its_node_a_liar()
+    {
+        await using var network = new TestNetwork();
+        var a = await network.StartNodeAsync([]);
+        await a.MineAsync(1, Keys.Carol);
+        await a.MineAsync(5, Keys.Miner);
+        // The node's chain grows by a block between the wallet's headers and its filters.
+        var interceptor = new BeforeFirstCall("GetFilters", async () => await a.MineAsync(1, Keys.Miner));
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(a.Url);
+        var source = new LightSource("a", new NodeService.NodeServiceClient(Grpc.Core.Interceptors.CallInvokerExtensions.Intercept(channel.CreateCallInvoker(), interceptor)));
+        var headers = new LightHeaders(a.Engine.Parameters, _root);
+
+        var outcome = await LightSync.RunAsync(headers, [source], [Keys.Carol.PublicKey.ToArray()], () => (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+
+        Assert.True(outcome.Failure is null, outcome.Failure);
+        Assert.Equal((0, 1), (outcome.Liars.Count, outcome.Attempts));
+        Assert.Equal(6u, headers.Tip.Height); // what it had checked; the next sync takes the new block
+        Assert.Single(LightCoins.From(outcome.Matches!, [Keys.Carol.PublicKey.ToArray()]));
+    }
+
+    /// <summary>Runs <paramref name="before"/> once, before the first call of <paramref name="method"/> goes out.</summary>
+    private sealed class BeforeFirstCall(string method, Func<Task> before) : Grpc.Core.Interceptors.Interceptor
+    {
+        private int _done;
+
+        public override Grpc.Core.AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(TRequest request, Grpc.Core.Interceptors.ClientInterceptorContext<TRequest, TResponse> context,
+            AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
+        {
+            if (context.Method.Name != method || Interlocked.Exchange(ref _done, 1) == 1)
+            {
+                return continuation(request, context);
+            }
+            var response = Task.Run(async () =>
+            {
+                await before();
+                return await continuation(request, context).ResponseAsync;
+            });
+            return new Grpc.Core.AsyncUnaryCall<TResponse>(response, Task.FromResult(new Grpc.Core.Metadata()), () => Grpc.Core.Status.DefaultSuccess, () => [], () => { });
+        }
+    }
+
     public void Dispose() => TempDirectory.Delete(_root);
 }
