@@ -87,6 +87,9 @@ public static class ContrastCli
         new("manage", "Copies of the ledger, bytes on disk, backups, and an upgrade: the bank restarted once, the nodes one at a time.", "Management overhead",
             "We count the copies of the ledger and what they weigh, and upgrade each system while payments go on. The bank is one file to back up and one restart every client notices; the chain is many full copies and many restarts nobody notices.",
             (lab, _, _) => ManageScenario.RunAsync(lab)),
+        new("hybrid", "A light wallet (headers, filters, proofs) against a full node from nothing, and what a lying node or a lying bank gets a client to show.", "The hybrid: a light wallet",
+            "A phone wallet keeps only headers and asks full nodes, client-server style, but checks every answer against the chain; a bank client can only believe its server. We put a lying server in front of each and see what each client shows.",
+            (lab, k, _) => HybridScenario.RunAsync(lab, k)),
     ];
 
     private static Command TourCommand()

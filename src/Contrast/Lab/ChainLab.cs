@@ -89,6 +89,19 @@ public static class ChainLab
         return (perBlock, intervalSeconds, perBlock / intervalSeconds);
     }
 
+    /// <summary>Message bytes the nodes have sent to and received from their peers since they started (ListPeers; keep-alives included, HTTP/2 framing not).</summary>
+    public static async Task<(long Sent, long Received)> TrafficAsync(IReadOnlyList<LabNode> nodes)
+    {
+        long sent = 0, received = 0;
+        foreach (var node in nodes)
+        {
+            var peers = await node.Api.ListPeersAsync(new ListPeersRequest(), deadline: LabNode.Deadline()).ConfigureAwait(false);
+            sent += peers.Peers.Sum(p => (long)p.BytesSent);
+            received += peers.Peers.Sum(p => (long)p.BytesReceived);
+        }
+        return (sent, received);
+    }
+
     public static Hash256 NetworkId(ChainInfo info) => ChainProto.HashFromProto(info.NetworkId, "network id");
 
     public static string Abbreviate(Hash256 hash) => hash.ToString()[..12];

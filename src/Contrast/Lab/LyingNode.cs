@@ -1,16 +1,9 @@
-using System.Net;
 using Google.Protobuf;
 using Grpc.Core;
-using Grpc.Net.Client;
 using LedgerContrast.Protos.Chain.V1;
 using LedgerContrast.Shared.Chain;
 using LedgerContrast.Shared.Filters;
 using LedgerContrast.Shared.Hashing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace LedgerContrast.Contrast.Lab;
 
@@ -37,39 +30,10 @@ public enum NodeLie
 /// light client makes of each lie is the lesson: what it can check, it refuses; what only a second,
 /// honest node can reveal, it catches only if it asks one.
 /// </summary>
-public sealed class LyingNode : IAsyncDisposable
+public static class LyingNode
 {
-    private readonly WebApplication _app;
-    private readonly GrpcChannel _backend;
-
-    private LyingNode(WebApplication app, GrpcChannel backend)
-    {
-        _app = app;
-        _backend = backend;
-    }
-
-    public string Url => _app.Urls.First();
-
-    public static async Task<LyingNode> StartAsync(string backendUrl, NodeLie lie, byte[] victimKey)
-    {
-        var backend = GrpcChannel.ForAddress(backendUrl);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
-        builder.Services.AddGrpc();
-        builder.Services.AddSingleton(new LyingNodeService(new NodeService.NodeServiceClient(backend), lie, victimKey));
-        var app = builder.Build();
-        app.MapGrpcService<LyingNodeService>();
-        await app.StartAsync().ConfigureAwait(false);
-        return new LyingNode(app, backend);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync().ConfigureAwait(false);
-        await _app.DisposeAsync().ConfigureAwait(false);
-        _backend.Dispose();
-    }
+    public static Task<LabProxy> StartAsync(string backendUrl, NodeLie lie, byte[] victimKey) =>
+        LabProxy.StartAsync(backendUrl, backend => new LyingNodeService(new NodeService.NodeServiceClient(backend), lie, victimKey));
 
     private sealed class LyingNodeService(NodeService.NodeServiceClient node, NodeLie lie, byte[] victimKey) : NodeService.NodeServiceBase
     {
@@ -140,24 +104,41 @@ public sealed class LyingNode : IAsyncDisposable
 
         public override async Task<MerkleProofReply> GetMerkleProof(GetMerkleProofRequest request, ServerCallContext context) => await node.GetMerkleProofAsync(request, cancellationToken: context.CancellationToken);
 
+        /// <summary>The lie's filter and filter header per block: a block hash fixes its ancestry, so each is computed once.</summary>
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<Hash256, (BlockFilter Filter, Hash256 Header)> _fakes = new();
+
         /// <summary>The filters (and their header chain) of heights 0 to <paramref name="upTo"/> as the lie has them: recomputed from each block and what it spent, with the victim's key left out or put in.</summary>
         private async Task<List<(BlockFilter Filter, Hash256 Header)>> FakeFiltersAsync(uint upTo, CancellationToken cancellation)
         {
             var victim = Convert.ToHexString(victimKey);
             var fake = new List<(BlockFilter, Hash256)>();
             var previous = Hash256.Zero;
-            for (var height = 0u; height < upTo; height++)
+            for (var start = 0u; start < upTo;)
             {
-                var reply = await node.GetBlockAsync(new GetBlockRequest { Height = height, WithSpentOutputs = true }, cancellationToken: cancellation);
-                var keys = reply.Block.Transactions.SelectMany(t => t.Outputs).Select(o => o.PublicKey.ToByteArray()).Concat(reply.SpentOutputs.Select(o => o.PublicKey.ToByteArray()))
-                    .Where(k => lie != NodeLie.HidePayments || Convert.ToHexString(k) != victim).ToList();
-                if (lie == NodeLie.ForgePayment)
+                // The node's block hashes, 2,000 a call, from its filter headers.
+                var hashes = (await node.GetFilterHeadersAsync(new GetFilterHeadersRequest { StartHeight = start, Count = Math.Min(2_000, upTo - start) }, cancellationToken: cancellation)).BlockHashes;
+                if (hashes.Count == 0)
                 {
-                    keys.Add(victimKey);
+                    break;
                 }
-                var filter = BlockFilter.Build(new Hash256(reply.Hash.Span), keys);
-                previous = BlockFilter.NextHeader(filter.Hash, previous);
-                fake.Add((filter, previous));
+                foreach (var hash in hashes.Select(h => new Hash256(h.Span)))
+                {
+                    if (!_fakes.TryGetValue(hash, out var entry))
+                    {
+                        var reply = await node.GetBlockAsync(new GetBlockRequest { Hash = hash.ToByteString(), WithSpentOutputs = true }, cancellationToken: cancellation);
+                        var keys = reply.Block.Transactions.SelectMany(t => t.Outputs).Select(o => o.PublicKey.ToByteArray()).Concat(reply.SpentOutputs.Select(o => o.PublicKey.ToByteArray()))
+                            .Where(k => lie != NodeLie.HidePayments || Convert.ToHexString(k) != victim).ToList();
+                        if (lie == NodeLie.ForgePayment)
+                        {
+                            keys.Add(victimKey);
+                        }
+                        var filter = BlockFilter.Build(hash, keys);
+                        entry = _fakes[hash] = (filter, BlockFilter.NextHeader(filter.Hash, previous));
+                    }
+                    previous = entry.Header;
+                    fake.Add(entry);
+                }
+                start += (uint)hashes.Count;
             }
             return fake;
         }

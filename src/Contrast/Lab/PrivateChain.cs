@@ -20,7 +20,7 @@ public sealed class PrivateChain : IAsyncDisposable
     public const string NetworkName = "lc-lab";
     private readonly List<string> _executable;
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "lc-lab-" + Guid.NewGuid().ToString("N"));
-    private readonly List<(Process Process, GrpcChannel? Channel)> _processes = [];
+    private readonly List<LabNodeProcess> _processes = [];
     private readonly List<LabNode> _nodes = [];
     private readonly List<string> _minerAddresses = [];
     private readonly TimeSpan _linkLatency;
@@ -47,13 +47,7 @@ public sealed class PrivateChain : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(progress);
-        // The executable network.json's nodes run: everything before the verb "node".
-        var executable = file.Nodes[0].Command.TakeWhile(c => c != "node").ToList();
-        if (executable.Count == 0)
-        {
-            throw new CliException("NO_NODE_COMMAND", $"{file.Path} does not record how its nodes were started.");
-        }
-        var chain = new PrivateChain(executable, linkLatency, outbound);
+        var chain = new PrivateChain(LabNodeProcess.ExecutableOf(file), linkLatency, outbound);
         try
         {
             await chain.AddNodesAsync(nodes, progress).ConfigureAwait(false);
@@ -77,42 +71,18 @@ public sealed class PrivateChain : IAsyncDisposable
             var name = $"lab{index + 1}";
             var dataDir = Path.Combine(_directory, name);
             Directory.CreateDirectory(dataDir);
-            var args = new List<string>(_executable.Skip(1))
+            var args = new List<string>
             {
-                "node", "--regtest", "--network", NetworkName, "--port", "0", "--data", dataDir,
+                "--regtest", "--network", NetworkName, "--port", "0", "--data", dataDir,
                 "--outbound", $"{_outbound}", "--link-latency", $"{_linkLatency.TotalMilliseconds:0}ms",
             };
             foreach (var peer in _nodes.OrderBy(_ => Random.Shared.Next()).Take(_outbound))
             {
                 args.AddRange(["--peer", new Uri(peer.Url).Authority]);
             }
-            var start = new ProcessStartInfo(_executable[0]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var arg in args)
-            {
-                start.ArgumentList.Add(arg);
-            }
-            var process = Process.Start(start) ?? throw new CliException("LAB_NODE_FAILED", $"Could not start {name}.");
-            // The node picks a free port itself and says which (no window for another process to take
-            // one we chose); the rest of its output is drained, not kept: a full pipe would block it.
-            var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-            process.OutputDataReceived += (_, line) =>
-            {
-                if (line.Data is { } text && ServerHost.ListeningUrl(text) is { } url)
-                {
-                    listening.TrySetResult(url);
-                }
-            };
-            process.ErrorDataReceived += (_, _) => { };
-            process.Exited += (_, _) => listening.TrySetException(new CliException("LAB_NODE_FAILED", $"Lab node {name} exited at start."));
-            process.EnableRaisingEvents = true;
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            _processes.Add((process, null));
-            var url = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
-            var channel = GrpcChannel.ForAddress(url);
-            _processes[^1] = (process, channel);
-            _nodes.Add(new LabNode(name, url, new NodeService.NodeServiceClient(channel),
-                new NodeService.NodeServiceClient(LabNetwork.WithAdminCookie(channel.CreateCallInvoker(), dataDir))));
+            var process = await LabNodeProcess.StartAsync(_executable, name, dataDir, args).ConfigureAwait(false);
+            _processes.Add(process);
+            _nodes.Add(process.Node);
             using var key = PrivateKey.Generate();
             _minerAddresses.Add(new Address(Address.PrefixForNetwork(NetworkName), key.PublicKey).ToString());
         }
@@ -121,9 +91,9 @@ public sealed class PrivateChain : IAsyncDisposable
         {
             foreach (var (node, index) in added.Select((n, i) => (n, first + i)))
             {
-                if (_processes[index].Process.HasExited)
+                if (_processes[index].HasExited)
                 {
-                    throw new CliException("LAB_NODE_FAILED", $"Lab node {node.Name} exited at start (code {_processes[index].Process.ExitCode}).");
+                    throw new CliException("LAB_NODE_FAILED", $"Lab node {node.Name} exited at start (code {_processes[index].ExitCode}).");
                 }
                 try
                 {
@@ -210,19 +180,9 @@ public sealed class PrivateChain : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var (process, channel) in _processes)
+        foreach (var process in _processes)
         {
-            channel?.Dispose();
-            try
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or System.ComponentModel.Win32Exception)
-            {
-                // already gone, or will be reaped with us
-            }
-            process.Dispose();
+            await process.DisposeAsync().ConfigureAwait(false);
         }
         try
         {

@@ -28,7 +28,7 @@ public static class ContrastReport
 
     public static IReadOnlyList<Verdict> Rows(IReadOnlyList<ScenarioResult> results, int nodes, string topology)
     {
-        var order = new[] { "Topology", "Double spend", "Finality", "Reliability", "Governance", "Performance", "Scalability", "Forks and stale blocks", "Security", "Management overhead", "Typical use cases" };
+        var order = new[] { "Topology", "Double spend", "Finality", "Reliability", "Governance", "Performance", "Scalability", "Forks and stale blocks", "Security", HybridScenario.Dimension, "Management overhead", "Typical use cases" };
         var rows = StaticRows(nodes, topology).Concat(results.SelectMany(r => r.Verdicts)).ToList();
         return [.. rows.OrderBy(r => Array.IndexOf(order, r.Dimension))];
     }

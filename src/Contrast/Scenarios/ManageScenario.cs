@@ -18,7 +18,7 @@ public static class ManageScenario
 
     private static async Task<string> RunBankAsync(LabNetwork lab, ScenarioResult result, Progress progress)
     {
-        var bytes = BytesOnDisk(lab.File.Bank!.DataDir);
+        var bytes = DiskUsage.Of(lab.File.Bank!.DataDir);
         progress.Step($"bank: one copy of the ledger, {Mib(bytes)} on disk; upgrade = stop and start the one server while a client keeps transferring");
         var restart = await BankLab.RestartUnderLoadAsync(lab, progress, "mg", LabNetwork.Stop, TimeSpan.Zero).ConfigureAwait(false);
         var failed = restart.Failures.Count;
@@ -36,7 +36,7 @@ public static class ManageScenario
 
     private static async Task<string> RunChainAsync(LabNetwork lab, ScenarioResult result, Progress progress)
     {
-        var bytes = lab.File.Nodes.Sum(n => BytesOnDisk(n.DataDir));
+        var bytes = lab.File.Nodes.Sum(n => DiskUsage.Of(n.DataDir));
         using var alice = lab.Wallets.Load("alice");
         using var bob = lab.Wallets.Load("bob");
         var first = lab.Nodes[0];
@@ -126,9 +126,6 @@ public static class ManageScenario
         progress.Step($"chain: {lab.Nodes.Count} restarts, one at a time; {sent.Count} payments made meanwhile, all confirmed; none refused by every node");
         return $"{lab.Nodes.Count} full copies ({Mib(bytes)}); no backup needed while any node lives; an upgrade is {lab.Nodes.Count} restarts, one at a time, and clients that know several nodes see no downtime ({sent.Count} payments went on, all confirmed)";
     }
-
-    internal static long BytesOnDisk(string directory) =>
-        Directory.Exists(directory) ? new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length) : 0;
 
     internal static string Mib(long bytes) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / 1024.0 / 1024.0:F1} MiB");
 }

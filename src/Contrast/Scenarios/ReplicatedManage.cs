@@ -19,7 +19,7 @@ public static class ReplicatedManage
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(progress);
         await bank.ConvergedAsync(progress).ConfigureAwait(false);
-        var bytes = bank.Processes.Sum(p => ManageScenario.BytesOnDisk(p.DataDir));
+        var bytes = bank.Processes.Sum(p => DiskUsage.Of(p.DataDir));
         var leader = await bank.LeaderAsync(progress).ConfigureAwait(false);
         var order = bank.Processes.Where(p => p.Name != leader.Name).Append(leader).ToList();
         progress.Step($"replicated bank: {bank.Processes.Count} copies of the ledger, {ManageScenario.Mib(bytes)} on disk together; rolling upgrade, followers first and the leader ({leader.Name}) last, while a client keeps transferring");

@@ -98,12 +98,12 @@ public static class ScaleScenario
             // Two blocks first, not measured: the new nodes' first blocks pay for their JIT warm-up.
             await chain.MineAsync(Miners, settings.BlockGap, 2, poisson: false).ConfigureAwait(false);
             await chain.ConvergeAsync(progress).ConfigureAwait(false);
-            var before = await TrafficAsync(chain.Nodes).ConfigureAwait(false);
+            var before = await ChainLab.TrafficAsync(chain.Nodes).ConfigureAwait(false);
             var heightBefore = (await ChainLab.InfoAsync(chain.Nodes[0]).ConfigureAwait(false)).Height;
             await chain.MineAsync(Miners, settings.BlockGap, settings.Blocks, poisson: false).ConfigureAwait(false);
             // Blocks a gap apart can still tie when the machine is slower than the gap: converge.
             await chain.ConvergeAsync(progress).ConfigureAwait(false);
-            var after = await TrafficAsync(chain.Nodes).ConfigureAwait(false);
+            var after = await ChainLab.TrafficAsync(chain.Nodes).ConfigureAwait(false);
             var heightAfter = (await ChainLab.InfoAsync(chain.Nodes[0]).ConfigureAwait(false)).Height;
             var arrivals = await BlockObservation.ArrivalsAsync(chain.Nodes, heightBefore, heightAfter).ConfigureAwait(false);
             var blocks = Math.Max(1, heightAfter - heightBefore);
@@ -142,17 +142,5 @@ public static class ScaleScenario
         result.Expect(levels.Count == sizes.Count && p90s[^1][1] >= 0, "chain: a network size was not measured");
         return string.Create(CultureInfo.InvariantCulture,
             $"{sizes[0]} → {sizes[^1]} nodes: a block reached a node p90 {p90s[0][1]:0.#} → {p90s[^1][1]:0.#} ms after its miner, gossip {bytes[0][1]:0} → {bytes[^1][1]:0} bytes on the network per block; confirmed capacity stays {capacity:0} tx/s (computed from the rules) — every node checks and stores everything, so nodes add copies and traffic, not throughput");
-    }
-
-    private static async Task<(long Sent, long Received)> TrafficAsync(IReadOnlyList<LabNode> nodes)
-    {
-        long sent = 0, received = 0;
-        foreach (var node in nodes)
-        {
-            var peers = await node.Api.ListPeersAsync(new ListPeersRequest(), deadline: LabNode.Deadline()).ConfigureAwait(false);
-            sent += peers.Peers.Sum(p => (long)p.BytesSent);
-            received += peers.Peers.Sum(p => (long)p.BytesReceived);
-        }
-        return (sent, received);
     }
 }

@@ -6,8 +6,9 @@ namespace LedgerContrast.Contrast.Tests.EndToEnd;
 
 /// <summary>
 /// The product as a person uses it: run-network.ps1 launches a bank and 3 mining nodes as real
-/// processes, `contrast` runs the double-spend, partition, outage, manage, scale and forks
-/// experiments against them (the last two start lab nodes of their own), and -Stop leaves no
+/// processes, `contrast` runs the double-spend, partition, outage, manage, scale, forks and hybrid
+/// experiments against them (scale and forks start lab nodes of their own, hybrid a full node and
+/// a lying node of its own), and -Stop leaves no
 /// process behind.
 /// </summary>
 public sealed class RunNetworkEndToEndTests : IDisposable
@@ -116,6 +117,22 @@ public sealed class RunNetworkEndToEndTests : IDisposable
                 Assert.True(l.GetProperty("blocks_mined").GetInt32() >= 10 && l.GetProperty("stale_rate").GetDouble() is >= 0 and < 1, l.ToString());
                 Assert.True(l.GetProperty("propagation_to_all_median_ms").GetDouble() >= 50, l.ToString());
             });
+
+            // The hybrid: a light wallet from nothing proves its payment keeping a fraction of a full
+            // node's bytes; a lying node's forged and hidden payments are judged; the bank's client
+            // shows whatever a lying server says.
+            var hybrid = (await ContrastAsync("hybrid")).GetProperty("experiments")[0];
+            Assert.True(hybrid.GetProperty("passed").GetBoolean(), hybrid.GetProperty("notes").ToString());
+            var light = hybrid.GetProperty("chain");
+            Assert.True(light.GetProperty("light_bytes_on_disk").GetInt64() * 10 < light.GetProperty("full_node_bytes_on_disk").GetInt64(), light.ToString());
+            Assert.True(light.GetProperty("light_bytes_downloaded").GetInt64() > 0 && light.GetProperty("full_node_bytes_received").GetInt64() > 0, light.ToString());
+            var lies = light.GetProperty("lies");
+            Assert.Contains("liar named", lies.GetProperty("forged_payment").GetProperty("beside_an_honest_node").GetString(), StringComparison.Ordinal);
+            Assert.StartsWith("showed nothing", lies.GetProperty("forged_payment").GetProperty("alone").GetString(), StringComparison.Ordinal);
+            Assert.Contains("liar named", lies.GetProperty("hidden_payment").GetProperty("beside_an_honest_node").GetString(), StringComparison.Ordinal);
+            Assert.StartsWith("showed 0 ", lies.GetProperty("hidden_payment").GetProperty("alone").GetString(), StringComparison.Ordinal);
+            var bankHybrid = hybrid.GetProperty("bank");
+            Assert.NotEqual(bankHybrid.GetProperty("ledger_balance").GetString(), bankHybrid.GetProperty("lying_server_balance_shown").GetString());
         }
         finally
         {
