@@ -165,7 +165,7 @@ internal static class LightCommand
             var table = new Table().AddColumns("Node", "Offered height", "Followed", "Filters");
             foreach (var n in model.nodes)
             {
-                table.AddRow(Markup.Escape(n.node), $"{n.offered_height}", n.headers_refused is { } r ? Markup.Escape("refused: " + r) : n.followed ? "yes" : "no (less work)", Markup.Escape(n.filters));
+                table.AddRow(Markup.Escape(n.node), $"{n.offered_height}", n.headers_refused is { } r ? Markup.Escape("refused: " + r) : n.followed ? "yes" : n.offered_height == 0 ? "nothing past the wallet's tip" : "no (less work)", Markup.Escape(n.filters));
             }
             c.Write(table);
             c.MarkupLineInterpolated($"Headers checked to height {model.height}; {model.confirmed} in {model.coins.Count} coins, each in a block checked against them ({model.blocks_fetched} blocks fetched, {model.filter_bytes_read} bytes of filters, {model.bytes_downloaded} bytes downloaded in all, {model.headers_bytes_on_disk} bytes of headers kept).");

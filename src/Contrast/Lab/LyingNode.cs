@@ -35,6 +35,15 @@ public static class LyingNode
     public static Task<LabProxy> StartAsync(string backendUrl, NodeLie lie, byte[] victimKey) =>
         LabProxy.StartAsync(backendUrl, backend => new LyingNodeService(new NodeService.NodeServiceClient(backend), lie, victimKey));
 
+    /// <summary>What the lie does, as a sentence's predicate ("a lying node that …").</summary>
+    public static string Describe(NodeLie lie) => lie switch
+    {
+        NodeLie.ForgePayment => "forges a payment to the wallet (filters match everywhere, blocks carry a payment no block holds)",
+        NodeLie.HidePayments => "hides the wallet's payment (filters without its key, their header chain recomputed)",
+        NodeLie.InvalidHeaders => "serves headers with a wrong target",
+        _ => "passes everything on unchanged",
+    };
+
     private sealed class LyingNodeService(NodeService.NodeServiceClient node, NodeLie lie, byte[] victimKey) : NodeService.NodeServiceBase
     {
         /// <summary>From this height on, InvalidHeaders serves a wrong target.</summary>

@@ -151,7 +151,7 @@ public static class HybridScenario
                 var (besideSays, aloneSays, verdict) = Judge(lie, liar.Url, paid, beside, alone, result);
                 lies[Name(lie)] = new Dictionary<string, object?> { ["beside_an_honest_node"] = besideSays, ["alone"] = aloneSays };
                 judged.Add(verdict);
-                progress.Step($"chain: a lying node that {Describe(lie)}: beside an honest node, {besideSays}; alone, {aloneSays}");
+                progress.Step($"chain: a lying node that {LyingNode.Describe(lie)}: beside an honest node, {besideSays}; alone, {aloneSays}");
             }
             result.Chain["lies"] = lies;
             result.Chain["lower_work_chain"] = "not run here: HeaderSyncTests and LightWalletProcessTests show a lower-work header chain is not followed";
@@ -212,14 +212,6 @@ public static class HybridScenario
         NodeLie.ForgePayment => "forged_payment",
         NodeLie.HidePayments => "hidden_payment",
         NodeLie.InvalidHeaders => "invalid_headers",
-        _ => lie.ToString(),
-    };
-
-    private static string Describe(NodeLie lie) => lie switch
-    {
-        NodeLie.ForgePayment => "forges a payment to the wallet (filters match everywhere, blocks carry a payment no block holds)",
-        NodeLie.HidePayments => "hides the wallet's payment (filters without its key, their header chain recomputed)",
-        NodeLie.InvalidHeaders => "serves headers with a wrong target",
         _ => lie.ToString(),
     };
 

@@ -26,9 +26,15 @@ public sealed record Refusal(string Time, string System, string Reason, string W
 /// <summary>One replica of the replicated bank as it describes itself; <paramref name="Lag"/>: entries behind the highest commit index any replica reports.</summary>
 public sealed record ReplicaView(string Name, string Url, bool Reachable, string Role, ulong Term, ulong Commit, ulong Applied, ulong Lag, ulong HeadSequence);
 
+/// <summary>One server a light wallet asked: what it offered and what the wallet made of its headers and filters.</summary>
+public sealed record LightAsked(string Node, uint OfferedHeight, string Headers, string Filters, long BytesReceived);
+
+/// <summary>The last light-wallet sync run from the page: who was asked (a lying node among them, if chosen), what it showed.</summary>
+public sealed record LightView(string Time, string Wallet, string Setup, IReadOnlyList<LightAsked> Asked, string Shown, uint Height, double Seconds, long Downloaded);
+
 /// <summary>Everything the live page shows, at one moment.</summary>
 public sealed record Snapshot(long GeneratedMs, IReadOnlyList<NodeView> Nodes, IReadOnlyList<BlockView> Blocks, int Branches, BankView? Bank,
-    IReadOnlyList<ReplicaView> Replicas, IReadOnlyList<string> Steps, IReadOnlyList<Refusal> Refusals);
+    IReadOnlyList<ReplicaView> Replicas, IReadOnlyList<string> Steps, IReadOnlyList<Refusal> Refusals, LightView? Light);
 
 /// <summary>
 /// Reads the running network through its public gRPC APIs once a second — every node's tip,
@@ -48,6 +54,7 @@ public sealed class NetworkWatcher(LabNetwork lab)
     private readonly Lock _lock = new();
     private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string _latest = "{}";
+    private LightView? _light;
 
     private sealed record CachedBlock(uint Height, string Parent, string? Miner, IReadOnlyList<string> Txids);
 
@@ -89,6 +96,15 @@ public sealed class NetworkWatcher(LabNetwork lab)
             {
                 _refusals.RemoveAt(0);
             }
+        }
+    }
+
+    /// <summary>The last light-wallet sync, shown until the next.</summary>
+    public void LightSynced(LightView view)
+    {
+        lock (_lock)
+        {
+            _light = view;
         }
     }
 
@@ -147,12 +163,14 @@ public sealed class NetworkWatcher(LabNetwork lab)
         var replicas = lab.Replicated is { } replicated ? ReplicasOf(await replicated.StatusAsync().ConfigureAwait(false)) : [];
         var journal = LabNetwork.StepJournalOf(lab.File);
         List<Refusal> refusals;
+        LightView? light;
         lock (_lock)
         {
             refusals = [.. _refusals];
+            light = _light;
         }
         return new Snapshot(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), nodes, blocks, Branches([.. tips.Select(t => t.Tip).Distinct()]), bank, replicas,
-            journal is null ? [] : Progress.Tail(journal, 40), refusals);
+            journal is null ? [] : Progress.Tail(journal, 40), refusals, light);
     }
 
     private static List<ReplicaView> ReplicasOf(IReadOnlyList<(NetworkFile.NetworkProcess Process, ReplicaStatus? Status)> all)

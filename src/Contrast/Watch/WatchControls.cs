@@ -9,7 +9,8 @@ namespace LedgerContrast.Contrast.Watch;
 /// What a teacher can do from the page, each through the same public gRPC APIs (and process
 /// control) the CLIs and experiments use, each told in the step lines: pause or resume a node's
 /// mining, partition two groups of nodes and heal them, kill -9 or restart a node, the bank or a
-/// bank replica, kill -9 whichever replica leads, send a double spend to either system.
+/// bank replica, kill -9 whichever replica leads, send a double spend to either system, sync a
+/// light wallet from nothing (beside or alone with a lying node).
 /// </summary>
 public sealed class WatchControls(LabNetwork lab, NetworkWatcher watcher) : IDisposable
 {
@@ -18,7 +19,16 @@ public sealed class WatchControls(LabNetwork lab, NetworkWatcher watcher) : IDis
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private (LabNode[] A, LabNode[] B)? _partition;
 
-    public static readonly IReadOnlyList<string> Actions = ["mining", "partition", "heal", "kill", "restart", "kill-leader", "double-spend-bank", "double-spend-chain"];
+    public static readonly IReadOnlyList<string> Actions = ["mining", "partition", "heal", "kill", "restart", "kill-leader", "double-spend-bank", "double-spend-chain", "light-sync"];
+
+    /// <summary>The lies a light sync from the page can meet (the lab's lying node in front of the first node).</summary>
+    public static readonly IReadOnlyDictionary<string, NodeLie> Lies = new Dictionary<string, NodeLie>
+    {
+        ["none"] = NodeLie.None,
+        ["hide"] = NodeLie.HidePayments,
+        ["forge"] = NodeLie.ForgePayment,
+        ["bad-headers"] = NodeLie.InvalidHeaders,
+    };
 
     /// <summary>Runs one control; a refusal (bad argument, nothing to heal) is a <see cref="CliException"/> with its reason.</summary>
     public async Task<string> RunAsync(string action, IReadOnlyDictionary<string, string> args)
@@ -37,6 +47,7 @@ public sealed class WatchControls(LabNetwork lab, NetworkWatcher watcher) : IDis
                 "kill-leader" => await KillLeaderAsync().ConfigureAwait(false),
                 "double-spend-bank" => await BankDoubleSpendAsync().ConfigureAwait(false),
                 "double-spend-chain" => await ChainDoubleSpendAsync().ConfigureAwait(false),
+                "light-sync" => await LightSyncAsync(args.GetValueOrDefault("wallet") ?? "carol", args.GetValueOrDefault("lie") ?? "none", args.GetValueOrDefault("alone") == "true").ConfigureAwait(false),
                 _ => throw new CliException("UNKNOWN_ACTION", $"There is no control '{action}'; there are: {string.Join(", ", Actions)}."),
             };
         }
@@ -182,6 +193,62 @@ public sealed class WatchControls(LabNetwork lab, NetworkWatcher watcher) : IDis
         }
         var answers = await Task.WhenAll(SubmitAsync(first, toBob), SubmitAsync(second, toCarol)).ConfigureAwait(false);
         return Said($"chain: {first.Name} answered {answers[0]}, {second.Name} answered {answers[1]}: both may hold a spend until a block decides — click a txid to find its block");
+    }
+
+    /// <summary>
+    /// `chain light sync` from nothing for one of the network's wallets, as its own process: over
+    /// every node, or with the lab's lying node in front of the first node beside the others (or alone).
+    /// </summary>
+    private async Task<string> LightSyncAsync(string walletName, string lieName, bool alone)
+    {
+        if (!Lies.TryGetValue(lieName, out var lie))
+        {
+            throw new CliException("INVALID_ARGUMENT", $"There is no lie '{lieName}'; there are: {string.Join(", ", Lies.Keys)}.");
+        }
+        if (lie == NodeLie.None && alone)
+        {
+            throw new CliException("INVALID_ARGUMENT", "Alone needs a lying node to be alone with: choose a lie.");
+        }
+        using var key = lab.Wallets.Load(walletName);
+        var directory = Path.Combine(Path.GetTempPath(), "lc-watch-light-" + Guid.NewGuid().ToString("N"));
+        await using var liar = lie == NodeLie.None ? null : await LyingNode.StartAsync(lab.Nodes[0].Url, lie, key.PublicKey.ToArray()).ConfigureAwait(false);
+        try
+        {
+            var names = lab.Nodes.ToDictionary(n => n.Url, n => n.Name);
+            var urls = liar is null ? lab.Nodes.Select(n => n.Url).ToList() : alone ? [liar.Url] : [liar.Url, .. lab.Nodes.Skip(1).Select(n => n.Url)];
+            if (liar is not null)
+            {
+                names[liar.Url] = $"liar ({lab.Nodes[0].Name} behind a proxy that {LyingNode.Describe(lie)})";
+            }
+            var setup = liar is null ? $"every node ({string.Join(", ", lab.Nodes.Select(n => n.Name))})"
+                : alone ? "the lying node alone" : $"the lying node beside {string.Join(", ", lab.Nodes.Skip(1).Select(n => n.Name))}";
+            var wallet = new LightWallet(LabNodeProcess.ExecutableOf(lab.File), LightWallet.ParametersOf(lab.File.Nodes[0].Command), directory, walletName, key);
+            var run = await wallet.SyncAsync(urls).ConfigureAwait(false);
+            var asked = run.Succeeded
+                ? run.Json.GetProperty("nodes").EnumerateArray().Select(n => new LightAsked(
+                    names.GetValueOrDefault(n.GetProperty("node").GetString()!, n.GetProperty("node").GetString()!),
+                    n.GetProperty("offered_height").GetUInt32(),
+                    n.GetProperty("headers_refused").GetString() is { } refused ? "refused: " + refused : n.GetProperty("followed").GetBoolean() ? "followed" : n.GetProperty("offered_height").GetUInt32() == 0 ? "nothing past the wallet's tip" : "not followed (less work)",
+                    n.GetProperty("filters").GetString()!,
+                    n.GetProperty("bytes_received").GetInt64())).ToList()
+                : [.. urls.Select(u => new LightAsked(names[u], 0, "", "", 0))];
+            var shown = run.Succeeded ? $"{Shared.Money.Amount.FromMinorUnits(run.ConfirmedMinorUnits)} in {run.Json.GetProperty("coins").GetArrayLength()} coins, each proven" : $"nothing ({run.Reason})";
+            var height = run.Succeeded ? run.Json.GetProperty("height").GetUInt32() : 0;
+            watcher.LightSynced(new LightView(DateTime.Now.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture), walletName, setup, asked, shown, height, Math.Round(run.Seconds, 1),
+                run.Succeeded ? run.Json.GetProperty("bytes_downloaded").GetInt64() : 0));
+            var caught = asked.Where(a => a.Filters.StartsWith("caught", StringComparison.Ordinal) || a.Headers.StartsWith("refused", StringComparison.Ordinal)).Select(a => a.Node).ToList();
+            return Said($"light wallet {walletName} from nothing over {setup}: showed {shown}{(run.Succeeded ? $" under headers it checked to height {height}" : "")} in {run.Seconds:F1} s{(caught.Count > 0 ? $"; caught: {string.Join(", ", caught)}" : "")}");
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
     }
 
     private string Said(string text)

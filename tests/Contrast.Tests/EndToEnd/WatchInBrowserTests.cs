@@ -11,7 +11,8 @@ namespace LedgerContrast.Contrast.Tests.EndToEnd;
 /// Debian's; .ci/run installs them) against a real network from run-network.ps1: the page shows
 /// the nodes (run-network.ps1 -Watch starts it, -Stop stops it), blocks arriving, a partition as two branches and its heal orphaning one, a
 /// bank double spend refused, and the replicated bank's replicas with who leads — its leader killed and a new one
-/// elected, the killed replica restarted and caught up — each control pressed on the page.
+/// elected, the killed replica restarted and caught up — and a light wallet catching a node that
+/// hides its payments beside honest ones, and fooled by it alone — each control pressed on the page.
 /// </summary>
 public sealed class WatchInBrowserTests(ITestOutputHelper output) : IDisposable
 {
@@ -74,6 +75,23 @@ public sealed class WatchInBrowserTests(ITestOutputHelper output) : IDisposable
                 && browser.FindElements(By.CssSelector("#replicas tbody tr")).All(r => r.FindElements(By.TagName("td"))[5].Text == "0"),
                 $"{killed} back and caught up (lag 0 everywhere)", browser);
             Assert.Contains($"kill -9 the leader {killed}", Text(browser, "steps"), StringComparison.Ordinal);
+
+            // The hybrid: bob's light wallet (bob mines on node2) syncs from nothing with a node that
+            // hides his payments beside two honest ones: the liar is caught and his coins shown; alone
+            // with the liar, it shows nothing — SPV's limit, on the page.
+            browser.FindElement(By.Id("light-wallet")).Clear();
+            browser.FindElement(By.Id("light-wallet")).SendKeys("bob");
+            browser.FindElement(By.CssSelector("#light-lie option[value='hide']")).Click();
+            browser.FindElement(By.Id("light-sync")).Click();
+            await Until(() => browser.FindElements(By.CssSelector("#light-asked tbody tr.asked")).Count == 3
+                && browser.FindElements(By.CssSelector("#light-asked tbody tr.caught")) is [var liar] && liar.Text.StartsWith("liar (node1", StringComparison.Ordinal)
+                && Text(browser, "light-shown").Contains("beside node2, node3: showed", StringComparison.Ordinal) && !Text(browser, "light-shown").Contains("showed 0 ", StringComparison.Ordinal),
+                "bob's light wallet catching the node that hides his payments", browser);
+            Screenshot(browser, "live-5-light-wallet.png");
+            browser.FindElement(By.Id("light-alone")).Click();
+            browser.FindElement(By.Id("light-sync")).Click();
+            await Until(() => Text(browser, "light-shown").Contains("over the lying node alone: showed 0 in 0 coins", StringComparison.Ordinal),
+                "bob's light wallet fooled by the liar alone", browser);
             Assert.True(browser.ExecuteScript("return document.documentElement.scrollWidth <= document.documentElement.clientWidth") is true, "the live view scrolls sideways at 1280 px");
         }
         finally

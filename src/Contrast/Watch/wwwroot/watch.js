@@ -164,6 +164,21 @@ function renderReplicas() {
       : el('button', { class: 'restart', onclick: () => act('restart', { process: r.name }) }, 'restart')))));
 }
 
+function renderLight() {
+  const light = state.light;
+  const table = document.getElementById('light-asked');
+  table.hidden = !light;
+  if (!light) return;
+  document.getElementById('light-shown').replaceChildren(
+    `${light.time} ${light.wallet}, from nothing, over ${light.setup}: showed `, el('b', {}, light.shown),
+    light.height ? ` under headers it checked to height ${light.height}` : '', ` (${light.seconds} s, ${light.downloaded.toLocaleString('en')} bytes downloaded)`);
+  table.querySelector('tbody').replaceChildren(...light.asked.map(a => {
+    const caught = a.filters.startsWith('caught') || a.headers.startsWith('refused');
+    return el('tr', { class: 'asked' + (caught ? ' caught' : '') },
+      el('td', {}, a.node), el('td', {}, a.offered_height), el('td', {}, a.headers), el('td', {}, a.filters), el('td', {}, a.bytes_received.toLocaleString('en')));
+  }));
+}
+
 function renderSteps() {
   const list = document.getElementById('steps');
   const atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 4;
@@ -176,6 +191,7 @@ function render() {
   renderTree();
   renderBank();
   renderReplicas();
+  renderLight();
   renderSteps();
 }
 
@@ -184,6 +200,11 @@ for (const button of document.querySelectorAll('button[data-action]')) {
     const args = {};
     if (button.dataset.action === 'partition') args.nodes = document.getElementById('partition-nodes').value;
     if (button.dataset.process) args.process = button.dataset.process;
+    if (button.dataset.action === 'light-sync') {
+      args.wallet = document.getElementById('light-wallet').value;
+      args.lie = document.getElementById('light-lie').value;
+      args.alone = String(document.getElementById('light-alone').checked);
+    }
     act(button.dataset.action, args);
   });
 }
