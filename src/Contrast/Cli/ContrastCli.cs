@@ -268,22 +268,7 @@ public static class ContrastCli
             ContrastReport.Write(directory, results, rows);
             var exit = output.Success(ContrastReport.Json(results, rows), console =>
             {
-                var replicated = ContrastReport.HasReplicated(rows);
-                var table = replicated
-                    ? new Table().AddColumns("Dimension", ContrastReport.BankHeading, ContrastReport.ReplicatedHeading, ContrastReport.ChainHeading)
-                    : new Table().AddColumns("Dimension", ContrastReport.BankHeading, ContrastReport.ChainHeading);
-                foreach (var row in rows)
-                {
-                    if (replicated)
-                    {
-                        table.AddRow(Markup.Escape(row.Dimension), Markup.Escape(row.Bank), Markup.Escape(ContrastReport.ReplicatedCell(row)), Markup.Escape(row.Chain));
-                    }
-                    else
-                    {
-                        table.AddRow(Markup.Escape(row.Dimension), Markup.Escape(row.Bank), Markup.Escape(row.Chain));
-                    }
-                }
-                console.Write(table);
+                console.Write(TerminalTable.Of(rows));
                 foreach (var note in results.SelectMany(r => r.Notes))
                 {
                     console.MarkupLineInterpolated($"[red]{note}[/]");

@@ -21,6 +21,26 @@ public class ContrastReportTests
     }
 
     [Fact]
+    public void The_terminal_table_fits_120_columns_however_long_its_figures_and_loses_none_of_them()
+    {
+        var long_ = string.Join(' ', Enumerable.Repeat("a measured figure with its sample size and interval", 8));
+        var result = new ScenarioResult("outage");
+        result.Verdicts.Add(new Verdict("Reliability", "bank " + long_, "chain " + long_, "replicated " + long_));
+        var rows = ContrastReport.Rows([Partition(), result], 3, "mesh");
+        var written = new StringWriter();
+        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(written), Ansi = Spectre.Console.AnsiSupport.No });
+        console.Profile.Width = 240; // as CliOutput sets it for piped output
+
+        console.Write(TerminalTable.Of(rows));
+
+        var lines = written.ToString().Split('\n');
+        Assert.All(lines, l => Assert.True(l.TrimEnd().Length <= TerminalTable.Columns, $"{l.TrimEnd().Length} columns: {l}"));
+        var words = string.Join(' ', lines.Select(l => l.Trim())).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(8 * 3, words.Count(w => w == "interval"));
+        Assert.All(rows, r => Assert.Contains(lines, l => l.Trim() == r.Dimension));
+    }
+
+    [Fact]
     public void The_table_has_every_dimension_of_the_design_in_its_order()
     {
         var rows = ContrastReport.Rows([Partition()], 3, "mesh");
