@@ -218,17 +218,17 @@ public sealed class WatchControls(LabNetwork lab, NetworkWatcher watcher) : IDis
             var urls = liar is null ? lab.Nodes.Select(n => n.Url).ToList() : alone ? [liar.Url] : [liar.Url, .. lab.Nodes.Skip(1).Select(n => n.Url)];
             if (liar is not null)
             {
-                names[liar.Url] = $"liar ({lab.Nodes[0].Name} behind a proxy that {LyingNode.Describe(lie)})";
+                names[liar.Url] = $"liar: {lab.Nodes[0].Name} behind a proxy ({lieName})";
             }
             var setup = liar is null ? $"every node ({string.Join(", ", lab.Nodes.Select(n => n.Name))})"
-                : alone ? "the lying node alone" : $"the lying node beside {string.Join(", ", lab.Nodes.Skip(1).Select(n => n.Name))}";
+                : (alone ? "the lying node alone" : $"the lying node beside {string.Join(", ", lab.Nodes.Skip(1).Select(n => n.Name))}") + $" (a proxy in front of {lab.Nodes[0].Name} that {LyingNode.Describe(lie)})";
             var wallet = new LightWallet(LabNodeProcess.ExecutableOf(lab.File), LightWallet.ParametersOf(lab.File.Nodes[0].Command), directory, walletName, key);
             var run = await wallet.SyncAsync(urls).ConfigureAwait(false);
             var asked = run.Succeeded
                 ? run.Json.GetProperty("nodes").EnumerateArray().Select(n => new LightAsked(
                     names.GetValueOrDefault(n.GetProperty("node").GetString()!, n.GetProperty("node").GetString()!),
                     n.GetProperty("offered_height").GetUInt32(),
-                    n.GetProperty("headers_refused").GetString() is { } refused ? "refused: " + refused : n.GetProperty("followed").GetBoolean() ? "followed" : n.GetProperty("offered_height").GetUInt32() == 0 ? "nothing past the wallet's tip" : "not followed (less work)",
+                    n.GetProperty("headers_refused").GetString() is { } refused ? "refused: " + refused : n.GetProperty("followed").GetBoolean() ? "followed" : n.GetProperty("offered_height").GetUInt32() == 0 ? "nothing new" : "not followed (less work)",
                     n.GetProperty("filters").GetString()!,
                     n.GetProperty("bytes_received").GetInt64())).ToList()
                 : [.. urls.Select(u => new LightAsked(names[u], 0, "", "", 0))];

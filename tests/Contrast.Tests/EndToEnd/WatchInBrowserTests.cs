@@ -84,13 +84,14 @@ public sealed class WatchInBrowserTests(ITestOutputHelper output) : IDisposable
             browser.FindElement(By.CssSelector("#light-lie option[value='hide']")).Click();
             browser.FindElement(By.Id("light-sync")).Click();
             await Until(() => browser.FindElements(By.CssSelector("#light-asked tbody tr.asked")).Count == 3
-                && browser.FindElements(By.CssSelector("#light-asked tbody tr.caught")) is [var liar] && liar.Text.StartsWith("liar (node1", StringComparison.Ordinal)
-                && Text(browser, "light-shown").Contains("beside node2, node3: showed", StringComparison.Ordinal) && !Text(browser, "light-shown").Contains("showed 0 ", StringComparison.Ordinal),
+                && browser.FindElements(By.CssSelector("#light-asked tbody tr.caught")) is [var liar] && liar.Text.StartsWith("liar: node1 behind a proxy (hide)", StringComparison.Ordinal)
+                && Text(browser, "light-shown").Contains("beside node2, node3 (a proxy in front of node1 that hides", StringComparison.Ordinal) && !Text(browser, "light-shown").Contains("showed 0 ", StringComparison.Ordinal),
                 "bob's light wallet catching the node that hides his payments", browser);
+            browser.ExecuteScript("document.getElementById('light-panel').scrollIntoView()");
             Screenshot(browser, "live-5-light-wallet.png");
             browser.FindElement(By.Id("light-alone")).Click();
             browser.FindElement(By.Id("light-sync")).Click();
-            await Until(() => Text(browser, "light-shown").Contains("over the lying node alone: showed 0 in 0 coins", StringComparison.Ordinal),
+            await Until(() => Text(browser, "light-shown").Contains("over the lying node alone (a proxy", StringComparison.Ordinal) && Text(browser, "light-shown").Contains("showed 0 in 0 coins", StringComparison.Ordinal),
                 "bob's light wallet fooled by the liar alone", browser);
             Assert.True(browser.ExecuteScript("return document.documentElement.scrollWidth <= document.documentElement.clientWidth") is true, "the live view scrolls sideways at 1280 px");
         }
