@@ -53,6 +53,14 @@ public sealed class LabNetwork : ILabBank, IDisposable
     /// admin call — a node restarted by the outage experiment writes a new one. Only admin calls
     /// go through this client, so the measured calls read no file.
     /// </summary>
+    /// <summary>Calls that carry a bank customer's (or the admin's) token.</summary>
+    internal static CallInvoker WithBearerToken(CallInvoker invoker, string token) =>
+        invoker.Intercept(metadata =>
+        {
+            metadata.Add("authorization", "Bearer " + token);
+            return metadata;
+        });
+
     internal static CallInvoker WithAdminCookie(CallInvoker invoker, string dataDirectory) =>
         invoker.Intercept(metadata =>
         {
@@ -79,12 +87,7 @@ public sealed class LabNetwork : ILabBank, IDisposable
 
     public BankService.BankServiceClient Bank(string token, string? url = null)
     {
-        var invoker = Channel(url ?? File.Bank!.Url).CreateCallInvoker().Intercept(metadata =>
-        {
-            metadata.Add("authorization", "Bearer " + token);
-            return metadata;
-        });
-        return new BankService.BankServiceClient(invoker);
+        return new BankService.BankServiceClient(WithBearerToken(Channel(url ?? File.Bank!.Url).CreateCallInvoker(), token));
     }
 
     /// <summary>

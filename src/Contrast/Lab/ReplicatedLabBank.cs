@@ -53,11 +53,7 @@ public sealed class ReplicatedLabBank : ILabBank, IDisposable
         {
             _owned.Add(invoker);
         }
-        return new BankService.BankServiceClient(invoker.Intercept(metadata =>
-        {
-            metadata.Add("authorization", "Bearer " + token);
-            return metadata;
-        }));
+        return new BankService.BankServiceClient(LabNetwork.WithBearerToken(invoker, token));
     }
 
     /// <summary>A client of one replica only, with the admin token: its own state (stale_ok reads, audit, status).</summary>
@@ -68,11 +64,7 @@ public sealed class ReplicatedLabBank : ILabBank, IDisposable
         {
             _owned.Add(channel);
         }
-        return new BankService.BankServiceClient(channel.CreateCallInvoker().Intercept(metadata =>
-        {
-            metadata.Add("authorization", "Bearer " + _adminToken);
-            return metadata;
-        }));
+        return new BankService.BankServiceClient(LabNetwork.WithBearerToken(channel.CreateCallInvoker(), _adminToken));
     }
 
     /// <summary>Starts a replica again as run-network.ps1 did (its new pid is recorded in network.json).</summary>

@@ -44,7 +44,6 @@ public static class HybridScenario
             (replyBytes, shown) = (bytes, balance);
         }
         var p = Percentiles.Of(latencies, 0.5);
-        result.Bank["client_stores_bytes"] = 0;
         result.Bank["balance_reply_bytes"] = replyBytes;
         result.Bank["fresh_client_balance_ms_p50"] = Math.Round(p[0], 1);
         result.Bank["fresh_client_balance_ms_max"] = Math.Round(latencies.Max(), 1);
@@ -72,11 +71,7 @@ public static class HybridScenario
         var received = new ReceivedBytes();
         var clock = Stopwatch.StartNew();
         using var channel = GrpcChannel.ForAddress(url);
-        var client = new BankService.BankServiceClient(channel.Intercept(received).Intercept(metadata =>
-        {
-            metadata.Add("authorization", "Bearer " + customer.Token);
-            return metadata;
-        }));
+        var client = new BankService.BankServiceClient(LabNetwork.WithBearerToken(channel.Intercept(received), customer.Token));
         var account = await client.GetBalanceAsync(new GetBalanceRequest { AccountId = customer.AccountId }, deadline: DateTime.UtcNow.AddSeconds(10)).ConfigureAwait(false);
         return (clock.Elapsed.TotalMilliseconds, received.Bytes, account.Balance);
     }
@@ -100,7 +95,9 @@ public static class HybridScenario
             await progress.UntilAsync($"{confirmations} confirmations", async () => (await ChainLab.StatusAsync(node, payment.Txid).ConfigureAwait(false)).Confirmations >= confirmations,
                 TimeSpan.FromMinutes(10)).ConfigureAwait(false);
 
-            var wallet = new LightWallet(LabNodeProcess.ExecutableOf(lab.File), LightWallet.ParametersOf(lab.File.Nodes[0].Command), directory, "light", light);
+            var executable = LabNodeProcess.ExecutableOf(lab.File);
+            var parameters = LightWallet.ParametersOf(lab.File.Nodes[0].Command);
+            var wallet = new LightWallet(executable, parameters, directory, "light", light);
             var fresh = await wallet.SyncAsync(lab.Nodes.Select(n => n.Url)).ConfigureAwait(false);
             result.Expect(fresh.Succeeded && fresh.ConfirmedMinorUnits == paid && fresh.Caught.Count == 0,
                 $"chain: the light wallet over the honest nodes did not show exactly the payment ({fresh.Json})");
@@ -115,7 +112,7 @@ public static class HybridScenario
                 $"chain: the light wallet, from nothing, over {lab.Nodes.Count} nodes: headers checked to height {height}, {Amount.FromMinorUnits(fresh.ConfirmedMinorUnits)} proven in {fresh.Seconds:F1} s (its whole process); downloaded {downloaded:N0} bytes, keeps {fresh.BytesOnDisk:N0} ({headerBytes:N0} of headers)"));
 
             // The same history from a full node started from nothing beside the lab's.
-            var full = await FullNodeAsync(lab, directory, height, light, progress).ConfigureAwait(false);
+            var full = await FullNodeAsync(lab, executable, parameters, directory, height, light, progress).ConfigureAwait(false);
             result.Expect(full.Balance == paid, "chain: the fresh full node did not show the payment");
             var diskShare = 100.0 * fresh.BytesOnDisk / full.OnDisk;
             var downloadShare = 100.0 * downloaded / full.Received;
@@ -216,14 +213,14 @@ public static class HybridScenario
     };
 
     /// <summary>A full node started from nothing beside the lab's (the network's own options, one peer): how long until it had <paramref name="height"/> blocks and the wallet's balance, what it received and what it keeps.</summary>
-    private static async Task<(double Seconds, long Received, long OnDisk, long Balance)> FullNodeAsync(LabNetwork lab, string directory, uint height, PrivateKey wallet, Progress progress)
+    private static async Task<(double Seconds, long Received, long OnDisk, long Balance)> FullNodeAsync(LabNetwork lab, IReadOnlyList<string> executable, IReadOnlyList<string> parameters, string directory, uint height, PrivateKey wallet, Progress progress)
     {
         var dataDir = Path.Combine(directory, "full-node");
         Directory.CreateDirectory(dataDir);
         var args = new List<string> { "--port", "0", "--data", dataDir, "--peer", new Uri(lab.Nodes[0].Url).Authority, "--outbound", "1" };
-        args.AddRange(LightWallet.ParametersOf(lab.File.Nodes[0].Command));
+        args.AddRange(parameters);
         var clock = Stopwatch.StartNew();
-        var full = await LabNodeProcess.StartAsync(LabNodeProcess.ExecutableOf(lab.File), "hybrid-full-node", dataDir, args).ConfigureAwait(false);
+        var full = await LabNodeProcess.StartAsync(executable, "hybrid-full-node", dataDir, args).ConfigureAwait(false);
         double seconds;
         long received, balance = 0;
         try
