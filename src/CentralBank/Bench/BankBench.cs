@@ -238,7 +238,7 @@ public static class BankBench
     public static readonly TimeSpan MaxWarmup = TimeSpan.FromSeconds(60);
 
     /// <summary>The JIT compiler's share of the server's CPU over a warm-up slice below which the server counts as warm.</summary>
-    public const double SettledCompilerShare = 0.03;
+    public const double SettledCompilerShare = JitCompiler.SettledShare;
 
     /// <summary>
     /// Unmeasured load (uniform, hot account and reads in turn, so each path is compiled) for at least

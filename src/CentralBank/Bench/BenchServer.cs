@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using LedgerContrast.CentralBank.Security;
 using LedgerContrast.Shared.Cli;
+using LedgerContrast.Shared.Measurement;
 using LedgerContrast.Shared.Rpc;
 
 namespace LedgerContrast.CentralBank.Bench;
@@ -202,42 +203,7 @@ internal sealed class BenchServer : IAsyncDisposable
     }
 
     /// <summary>The tiered JIT compiler thread's CPU time so far in process <paramref name="processId"/> (Linux), or null.</summary>
-    public static TimeSpan? CompilerCpuTime(int processId)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return null;
-        }
-        try
-        {
-            var ticks = 0L;
-            var found = false;
-            foreach (var task in Directory.EnumerateDirectories($"/proc/{processId}/task"))
-            {
-                // "tid (comm) state …": utime and stime are the 14th and 15th fields; comm may hold spaces.
-                var stat = File.ReadAllText(Path.Combine(task, "stat"));
-                var close = stat.LastIndexOf(')');
-                if (close < 0 || !stat.AsSpan(0, close).Contains(CompilerThread, StringComparison.Ordinal))
-                {
-                    continue;
-                }
-                var fields = stat[(close + 2)..].Split(' ');
-                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-                found = true;
-            }
-            return found ? TimeSpan.FromSeconds(ticks / (double)ClockTicksPerSecond) : null;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
-        {
-            return null; // a thread that ended between listing and reading, or no /proc: not observable
-        }
-    }
-
-    /// <summary>How .NET names the thread that compiles hot methods again, optimised (truncated to 15 characters by Linux).</summary>
-    private const string CompilerThread = ".NET Tiered Com";
-
-    /// <summary>USER_HZ, the unit of /proc's CPU times: 100 on every Linux .NET runs on.</summary>
-    private const int ClockTicksPerSecond = 100;
+    public static TimeSpan? CompilerCpuTime(int processId) => JitCompiler.CpuTime(processId);
 
     public ValueTask DisposeAsync() => StopAsync(_processes, _dataDirectories);
 

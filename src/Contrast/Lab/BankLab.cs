@@ -1,5 +1,7 @@
+using System.Globalization;
 using LedgerContrast.Protos.Bank.V1;
 using LedgerContrast.Shared.Cli;
+using LedgerContrast.Shared.Measurement;
 
 namespace LedgerContrast.Contrast.Lab;
 
@@ -38,37 +40,59 @@ public static class BankLab
     /// pay) one request at a time for <paramref name="duration"/>: the transfers that succeeded,
     /// the seconds it took, and every request's latency.
     /// </summary>
-    public static async Task<(long Transfers, double Seconds, IReadOnlyCollection<double> LatenciesMs)> TransferLoadAsync(ILabBank lab, IReadOnlyList<LabCustomer> customers, int clients, TimeSpan duration)
+    public static Task<LoadResult> TransferLoadAsync(ILabBank lab, IReadOnlyList<LabCustomer> customers, int clients, TimeSpan duration)
     {
         ArgumentNullException.ThrowIfNull(lab);
         ArgumentNullException.ThrowIfNull(customers);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(clients + 1, customers.Count);
-        var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
-        long ok = 0;
         // Keys unique to this call: a key reused from an earlier load on the same customers would
         // be answered from the idempotency store (the first outcome, nothing moved) and counted.
         var run = Guid.NewGuid().ToString("N")[..8];
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        await Task.WhenAll(customers.Take(clients).Select((from, i) => Task.Run(async () =>
+        var connections = customers.Take(clients).Select(c => lab.Client(c.Token)).ToArray();
+        return LoadResult.RunAsync(clients, duration, async (i, n) =>
         {
-            var client = lab.Client(from.Token);
+            var from = customers[i];
             var to = customers[(i + 1) % customers.Count].AccountId;
-            for (var n = 0; clock.Elapsed < duration; n++)
-            {
-                var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                try
-                {
-                    await client.TransferAsync(new TransferRequest { FromAccountId = from.AccountId, ToAccountId = to, Amount = 1, IdempotencyKey = $"load-{run}-{n}-{from.CustomerId}" }, deadline: DateTime.UtcNow.AddSeconds(10));
-                    Interlocked.Increment(ref ok);
-                }
-                catch (Grpc.Core.RpcException)
-                {
-                }
-                latencies.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            }
-        }))).ConfigureAwait(false);
-        return (ok, clock.Elapsed.TotalSeconds, latencies);
+            await connections[i].TransferAsync(new TransferRequest { FromAccountId = from.AccountId, ToAccountId = to, Amount = 1, IdempotencyKey = $"load-{run}-{n}-{from.CustomerId}" }, deadline: DateTime.UtcNow.AddSeconds(10));
+        });
     }
+
+    /// <summary>Each slice of <see cref="WarmUpAsync"/>'s load, and so its shortest warm-up.</summary>
+    public static readonly TimeSpan WarmUpSlice = TimeSpan.FromSeconds(2);
+
+    /// <summary>The longest warm-up: a machine this slow measures its compiler whatever we do.</summary>
+    public static readonly TimeSpan MaxWarmUp = TimeSpan.FromSeconds(30);
+
+    /// <summary>What a measured bank load of the lab ran under, said beside its figures.</summary>
+    public static string Conditions(WarmUp warmUp) => string.Create(CultureInfo.InvariantCulture,
+        $"the network's miners paused, after an unmeasured warm-up load of {warmUp.Seconds:0} s {(warmUp.Settled ? "until the bank's JIT compiler used < 3% of its CPU" : $"(its JIT compiler still busy after {MaxWarmUp.TotalSeconds:0} s: the figure includes compiling)")}, on this machine beside the clients");
+
+    /// <summary>
+    /// An unmeasured load first, in slices, until the JIT compiler of every bank server used under
+    /// 3% of its process's CPU over the last slice (as bank bench does): a freshly started bank's
+    /// first seconds of load measure its compiler, not the server (seen: 16 clients on a new bank
+    /// got 1,786/s, and 4,934/s in the next run; its compiler took 40–80% of its CPU for 12 s).
+    /// </summary>
+    public static async Task<WarmUp> WarmUpAsync(ILabBank lab, IReadOnlyList<LabCustomer> customers, int clients)
+    {
+        ArgumentNullException.ThrowIfNull(lab);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var processes = lab.ServerProcessIds;
+        while (true)
+        {
+            var before = processes.Select(JitCompiler.Read).ToList();
+            await TransferLoadAsync(lab, customers, clients, WarmUpSlice).ConfigureAwait(false);
+            var after = processes.Select(JitCompiler.Read).ToList();
+            var settled = JitCompiler.Settled(before, after, JitCompiler.SettledShare);
+            if (settled || clock.Elapsed >= MaxWarmUp)
+            {
+                return new WarmUp(clock.Elapsed.TotalSeconds, settled);
+            }
+        }
+    }
+
+    /// <summary>How long a warm-up loaded the bank, and whether its compiler had settled by then.</summary>
+    public readonly record struct WarmUp(double Seconds, bool Settled);
 
     /// <summary>
     /// <paramref name="racers"/> transfers of <paramref name="amount"/> from one customer, to the

@@ -102,6 +102,20 @@ public static class ChainLab
         return (sent, received);
     }
 
+    /// <summary>The active chain's blocks (genesis included) and the payments in them (coinbases not counted), read block by block from one node.</summary>
+    public static async Task<(long Blocks, long Payments)> StoredAsync(LabNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var tip = (await InfoAsync(node).ConfigureAwait(false)).Height;
+        long payments = 0;
+        for (uint height = 0; height <= tip; height++)
+        {
+            var block = await node.Api.GetBlockAsync(new GetBlockRequest { Height = height }, deadline: LabNode.Deadline()).ConfigureAwait(false);
+            payments += block.Block.Transactions.Count - 1;
+        }
+        return (tip + 1L, payments);
+    }
+
     public static Hash256 NetworkId(ChainInfo info) => ChainProto.HashFromProto(info.NetworkId, "network id");
 
     public static string Abbreviate(Hash256 hash) => hash.ToString()[..12];

@@ -48,6 +48,8 @@ public sealed class LabNetwork : ILabBank, IDisposable
 
     BankService.BankServiceClient ILabBank.Client(string token) => Bank(token);
 
+    IReadOnlyList<int> ILabBank.ServerProcessIds => File.Bank is { } bank ? [bank.Pid] : [];
+
     /// <summary>
     /// The lab partitions and heals nodes (admin calls) with each node's cookie, read at each
     /// admin call — a node restarted by the outage experiment writes a new one. Only admin calls

@@ -14,6 +14,9 @@ public interface ILabBank
 
     /// <summary>A client of its own (its own connection) acting with <paramref name="token"/>.</summary>
     BankService.BankServiceClient Client(string token);
+
+    /// <summary>The bank's server processes on this machine (to read their CPU and JIT time).</summary>
+    IReadOnlyList<int> ServerProcessIds { get; }
 }
 
 /// <summary>
@@ -41,6 +44,8 @@ public sealed class ReplicatedLabBank : ILabBank, IDisposable
 
     /// <summary>The replicas as network.json has them now (a restart records a new pid).</summary>
     public IReadOnlyList<NetworkFile.NetworkProcess> Processes => _lab.File.BankReplicas;
+
+    public IReadOnlyList<int> ServerProcessIds => [.. Processes.Select(p => p.Pid)];
 
     public string Describe() => $"{Urls.Count} Raft replicas ({string.Join(", ", Processes.Select(p => p.Name))})";
 

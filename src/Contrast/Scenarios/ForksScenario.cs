@@ -14,14 +14,23 @@ namespace LedgerContrast.Contrast.Scenarios;
 /// </summary>
 public static class ForksScenario
 {
-    /// <param name="IntervalsSeconds">Mean block intervals to try.</param>
-    /// <param name="Blocks">Blocks found at each interval.</param>
+    /// <param name="Levels">Mean block intervals to try, each with how many blocks to find at it.</param>
     /// <param name="LinkLatency">Simulated one-way delay of each message between nodes.</param>
-    public sealed record Settings(IReadOnlyList<double> IntervalsSeconds, int Blocks, TimeSpan LinkLatency)
+    public sealed record Settings(IReadOnlyList<(double IntervalSeconds, int Blocks)> Levels, TimeSpan LinkLatency)
     {
-        public static readonly Settings Full = new([0.5, 1, 2, 5], 30, TimeSpan.FromMilliseconds(100));
-        public static readonly Settings Quick = new([0.25, 0.5, 1], 10, TimeSpan.FromMilliseconds(100));
+        // Enough blocks at 0.5 and 1 s that a stale rate up to ~30% has a 95% interval narrower than ±10 points.
+        public static readonly Settings Full = new([(0.5, 100), (1, 80), (2, 30), (5, 20)], TimeSpan.FromMilliseconds(100));
+        public static readonly Settings Quick = new([(0.25, 20), (0.5, 20), (1, 10)], TimeSpan.FromMilliseconds(100));
     }
+
+    /// <summary>
+    /// Decker and Wattenhofer (2013): a block goes stale when another miner finds one while it is
+    /// still travelling. Block finds are a Poisson process, so with the other miners holding
+    /// <paramref name="otherShare"/> of the hash rate, propagation <paramref name="propagationSeconds"/>
+    /// and mean interval <paramref name="intervalSeconds"/>, stale ≈ 1 − exp(−share · t / T).
+    /// </summary>
+    public static double ModelStaleRate(double propagationSeconds, double intervalSeconds, double otherShare) =>
+        1 - Math.Exp(-otherShare * propagationSeconds / intervalSeconds);
 
     private const int Miners = 3;
 
@@ -44,16 +53,19 @@ public static class ForksScenario
 
     private static async Task<string> RunChainAsync(LabNetwork lab, ScenarioResult result, Progress progress, Settings settings)
     {
-        progress.Step($"chain: a lab network of {Miners} mining nodes in a mesh (regtest), every message between them delayed {settings.LinkLatency.TotalMilliseconds:0} ms (simulated distance); {settings.Blocks} blocks at each mean interval of {string.Join(", ", settings.IntervalsSeconds.Select(s => s.ToString("0.##", CultureInfo.InvariantCulture) + " s"))}");
+        progress.Step($"chain: a lab network of {Miners} mining nodes in a mesh (regtest), every message between them delayed {settings.LinkLatency.TotalMilliseconds:0} ms (simulated distance); at each mean interval, blocks found: {string.Join(", ", settings.Levels.Select(l => string.Create(CultureInfo.InvariantCulture, $"{l.IntervalSeconds:0.##} s × {l.Blocks}")))}");
         await using var chain = await PrivateChain.StartAsync(lab.File, Miners, settings.LinkLatency, Miners - 1, progress).ConfigureAwait(false);
         var levels = new List<Dictionary<string, object>>();
         var staleRates = new List<double[]>();
+        var modelRates = new List<double[]>();
+        var proportions = new List<Proportion>();
         var counted = new HashSet<string>();
-        foreach (var interval in settings.IntervalsSeconds)
+        const double otherShare = (Miners - 1) / (double)Miners;
+        foreach (var (interval, blocks) in settings.Levels)
         {
             var startHeight = (await ChainLab.InfoAsync(chain.Nodes[0]).ConfigureAwait(false)).Height;
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            await chain.MineAsync(Miners, TimeSpan.FromSeconds(interval), settings.Blocks, poisson: true).ConfigureAwait(false);
+            await chain.MineAsync(Miners, TimeSpan.FromSeconds(interval), blocks, poisson: true).ConfigureAwait(false);
             var minedFor = clock.Elapsed;
             var (tipHeight, tieBreaks) = await chain.ConvergeAsync(progress).ConfigureAwait(false);
             var endHeight = tipHeight - tieBreaks;
@@ -64,39 +76,52 @@ public static class ForksScenario
             var deepest = branches.Where(b => b.TipHeight > startHeight && b.TipHeight <= endHeight).Select(b => b.Length).DefaultIfEmpty(0u).Max();
             var active = endHeight - startHeight;
             var mined = active + staleHere.Count;
-            var rate = mined == 0 ? 0 : staleHere.Count / (double)mined;
+            var proportion = Proportion.Of(staleHere.Count, (int)mined);
+            var rate = proportion.Value;
             var toAll = arrivals.Select(a => a.ToAllMs).ToList();
             var propagation = toAll.Count > 0 ? Percentiles.Of(toAll, 0.5)[0] : 0;
+            var model = ModelStaleRate(propagation / 1000, interval, otherShare);
+            var matches = proportion.Contains(model);
+            proportions.Add(proportion);
             levels.Add(new()
             {
                 ["mean_interval_s"] = interval,
-                ["observed_interval_s"] = Math.Round(minedFor.TotalSeconds / settings.Blocks, 2),
+                ["observed_interval_s"] = Math.Round(minedFor.TotalSeconds / blocks, 2),
                 ["blocks_mined"] = mined,
                 ["blocks_on_active_chain"] = active,
                 ["stale_blocks"] = staleHere.Count,
                 ["stale_rate"] = Math.Round(rate, 3),
+                ["stale_rate_95ci"] = new[] { Math.Round(proportion.Low, 3), Math.Round(proportion.High, 3) },
+                ["model_stale_rate"] = Math.Round(model, 3),
+                ["model_within_95ci"] = matches,
                 ["deepest_reorg_blocks"] = deepest,
                 ["propagation_to_all_median_ms"] = Math.Round(propagation, 1),
                 ["propagation_samples"] = toAll.Count,
             });
             staleRates.Add([interval, Math.Round(rate * 100, 1)]);
+            modelRates.Add([interval, Math.Round(model * 100, 1)]);
             progress.Step(string.Create(CultureInfo.InvariantCulture,
-                $"chain: mean interval {interval:0.##} s: {staleHere.Count} of {mined} blocks mined went stale ({rate:P1}); deepest reorg {deepest} block{(deepest == 1 ? "" : "s")}; a block took {propagation:F0} ms (median) to reach every node"));
+                $"chain: mean interval {interval:0.##} s: {proportion} of blocks mined went stale; model {model * 100:0.#}% ({Describe(matches)}); deepest reorg {deepest} block{(deepest == 1 ? "" : "s")}; a block took {propagation:F0} ms (median of {toAll.Count}) to reach every node"));
         }
         result.Chain["levels"] = levels;
         result.Chain["network"] = $"{Miners} lab regtest nodes in a mesh, each finding blocks on its own tip, chosen at random; block finds a Poisson process (exponential gaps) at each mean interval";
         result.Chain["link_latency_ms"] = settings.LinkLatency.TotalMilliseconds;
-        result.Chain["stale_rate_definition"] = "blocks mined that ended off the active chain ÷ all blocks mined at that interval";
+        result.Chain["stale_rate_definition"] = "blocks mined that ended off the active chain ÷ all blocks mined at that interval; 95% Wilson interval";
+        result.Chain["model"] = $"Decker and Wattenhofer (2013): stale ≈ 1 − exp(−s·t/T), s = {otherShare:0.###} (the other {Miners - 1} of {Miners} equal miners' share of the hash rate), t = the measured median time for a block to reach every node, T = the mean interval";
         result.Curves.Add(new Curve("chain", $"Chain: stale blocks as the block interval shrinks ({settings.LinkLatency.TotalMilliseconds:0} ms links)", "mean block interval (s)", "% of blocks mined that went stale",
-            [new CurveSeries("stale %", staleRates)]));
-        result.Expect(levels.Count == settings.IntervalsSeconds.Count, "chain: an interval was not measured");
+            [new CurveSeries("stale % measured", staleRates), new CurveSeries("stale % model (Decker–Wattenhofer)", modelRates)]));
+        result.Expect(levels.Count == settings.Levels.Count, "chain: an interval was not measured");
         var fastest = levels[0];
         var slowest = levels[^1];
-        // Said only if the figures show it: with a few blocks per interval, chance can hide the trend.
-        var trend = (double)slowest["stale_rate"] < (double)fastest["stale_rate"]
+        // Said only if the figures show it: intervals that overlap are no evidence of a trend.
+        var trend = proportions[^1].High < proportions[0].Low
             ? "a longer interval buys agreement with waiting"
-            : $"with {settings.Blocks} blocks per interval chance hides the trend here; run more blocks (without --quick)";
+            : $"the two intervals overlap, so these samples do not show the trend; run more blocks (without --quick)";
+        var models = string.Join("; ", levels.Select(l => string.Create(CultureInfo.InvariantCulture,
+            $"{l["mean_interval_s"]} s: model {(double)l["model_stale_rate"] * 100:0.#}%, {Describe((bool)l["model_within_95ci"])}")));
         return string.Create(CultureInfo.InvariantCulture,
-            $"forks are normal: with blocks taking ≈{fastest["propagation_to_all_median_ms"]} ms to reach every node, {(double)fastest["stale_rate"] * 100:0.#}% of blocks went stale at {fastest["mean_interval_s"]} s intervals (deepest reorg {fastest["deepest_reorg_blocks"]}), {(double)slowest["stale_rate"] * 100:0.#}% at {slowest["mean_interval_s"]} s — {trend}");
+            $"forks are normal: with blocks taking ≈{fastest["propagation_to_all_median_ms"]} ms to reach every node, {proportions[0]} of blocks went stale at {fastest["mean_interval_s"]} s intervals (deepest reorg {fastest["deepest_reorg_blocks"]}), {proportions[^1]} at {slowest["mean_interval_s"]} s — {trend}. Decker–Wattenhofer from the measured propagation: {models}");
     }
+
+    private static string Describe(bool withinInterval) => withinInterval ? "within the measurement's 95% interval" : "outside the measurement's 95% interval";
 }

@@ -19,7 +19,12 @@ public static class ManageScenario
     private static async Task<string> RunBankAsync(LabNetwork lab, ScenarioResult result, Progress progress)
     {
         var bytes = DiskUsage.Of(lab.File.Bank!.DataDir);
-        progress.Step($"bank: one copy of the ledger, {Mib(bytes)} on disk; upgrade = stop and start the one server while a client keeps transferring");
+        // What the total means: it holds every entry the experiments made, so compare per entry too.
+        var entries = (await lab.RequireAdmin().AuditAsync(new Protos.Bank.V1.AuditRequest()).ConfigureAwait(false)).Entries;
+        var perEntry = entries == 0 ? 0 : bytes / (double)entries;
+        result.Bank["journal_entries"] = entries;
+        result.Bank["bytes_per_journal_entry"] = Math.Round(perEntry);
+        progress.Step($"bank: one copy of the ledger, {Mib(bytes)} on disk for {entries:N0} journal entries ({perEntry:N0} bytes each, indexes and idempotency keys included); upgrade = stop and start the one server while a client keeps transferring");
         var restart = await BankLab.RestartUnderLoadAsync(lab, progress, "mg", LabNetwork.Stop, TimeSpan.Zero).ConfigureAwait(false);
         var failed = restart.Failures.Count;
         result.Bank["ledger_copies"] = 1;
@@ -31,12 +36,19 @@ public static class ManageScenario
         result.Bank["client"] = BankLab.RestartClient;
         result.Expect(restart.Downtime > 0 && failed > 0 && restart.AuditOk, "bank: a restart of the only server went unnoticed by its client, or the audit failed");
         progress.Step($"bank: restarted in 1 action; the client saw {restart.Downtime / 1000:F1} s of downtime ({failed} requests failed); audit {(restart.AuditOk ? "passed" : "FAILED")}");
-        return $"1 copy ({Mib(bytes)}); backup = one directory, checked by `bank audit`; an upgrade is 1 restart, and every client sees it: {restart.Downtime / 1000:F1} s of downtime";
+        return $"1 copy ({Mib(bytes)} for {entries:N0} journal entries — every transfer, deposit and reversal the lab made: {perEntry:N0} bytes an entry); backup = one directory, checked by `bank audit`; an upgrade is 1 restart, and every client sees it: {restart.Downtime / 1000:F1} s of downtime";
     }
 
     private static async Task<string> RunChainAsync(LabNetwork lab, ScenarioResult result, Progress progress)
     {
         var bytes = lab.File.Nodes.Sum(n => DiskUsage.Of(n.DataDir));
+        var (blocks, payments) = await ChainLab.StoredAsync(lab.Nodes[0]).ConfigureAwait(false);
+        var perCopy = bytes / (double)lab.Nodes.Count;
+        result.Chain["blocks_stored"] = blocks;
+        result.Chain["payments_stored"] = payments;
+        result.Chain["bytes_per_copy"] = Math.Round(perCopy);
+        result.Chain["bytes_per_block_per_copy"] = Math.Round(perCopy / blocks);
+        result.Chain["bytes_per_payment_per_copy"] = payments == 0 ? null : Math.Round(perCopy / payments);
         using var alice = lab.Wallets.Load("alice");
         using var bob = lab.Wallets.Load("bob");
         var first = lab.Nodes[0];
@@ -124,7 +136,7 @@ public static class ManageScenario
         result.Chain["client"] = "1 wallet knowing every node, one payment every 50 ms, to the first node that takes it";
         result.Expect(refusedEverywhere == 0 && sent.Count > 0, "chain: during the rolling upgrade some payment found no node to take it");
         progress.Step($"chain: {lab.Nodes.Count} restarts, one at a time; {sent.Count} payments made meanwhile, all confirmed; none refused by every node");
-        return $"{lab.Nodes.Count} full copies ({Mib(bytes)}); no backup needed while any node lives; an upgrade is {lab.Nodes.Count} restarts, one at a time, and clients that know several nodes see no downtime ({sent.Count} payments went on, all confirmed)";
+        return $"{lab.Nodes.Count} full copies ({Mib(bytes)}: {Mib((long)perCopy)} each for {blocks:N0} blocks holding {payments:N0} payments — {perCopy / blocks:N0} bytes a block, mostly near-empty blocks{(payments > 0 ? $", {perCopy / payments:N0} bytes a payment" : "")}, in every copy); no backup needed while any node lives; an upgrade is {lab.Nodes.Count} restarts, one at a time, and clients that know several nodes see no downtime ({sent.Count} payments went on, all confirmed)";
     }
 
     internal static string Mib(long bytes) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / 1024.0 / 1024.0:F1} MiB");

@@ -64,6 +64,6 @@ public static class ReplicatedOutage
         progress.Step(string.Create(CultureInfo.InvariantCulture,
             $"replicated bank: {kills} leader kills: failover p50 {p[0]:F0} ms, max {failovers.Max():F0} ms; {failures.Count} of {requests.Count} requests failed; {acknowledged} acknowledged transfers, {missing} missing on any replica; audit on all {bank.Urls.Count} replicas {(auditsPassed ? "passed" : "FAILED")}, {anchors.Count} anchor{(anchors.Count == 1 ? "" : "s")}"));
         return string.Create(CultureInfo.InvariantCulture,
-            $"no single point of failure while a majority lives: the leader was killed {kills} times under load and clients waited only for the next election — failover p50 {p[0]:F0} ms, max {failovers.Max():F0} ms (n={kills}); {failures.Count} of {requests.Count} requests failed meanwhile; {missing} of {acknowledged} acknowledged transfers lost; every replica's audit passed with one anchor");
+            $"no single point of failure while a majority lives: the leader was killed {kills} times under load and clients waited only for the next election — failover p50 {p[0]:F0} ms, max {failovers.Max():F0} ms (n={kills}); {Shared.Measurement.Proportion.Of(failures.Count, requests.Count)} of all requests failed meanwhile (1 client, one at a time); {missing} of {acknowledged} acknowledged transfers lost; every replica's audit passed with one anchor");
     }
 }

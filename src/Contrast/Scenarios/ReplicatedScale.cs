@@ -28,16 +28,20 @@ public static class ReplicatedScale
         var replicated = await BankLab.NewCustomersAsync(bank, "rsc", Clients + 1, 1_000_000_00000000).ConfigureAwait(false);
         List<LabCustomer>? single = lab.HasBank ? await BankLab.NewCustomersAsync(lab, "rsc1", Clients + 1, 1_000_000_00000000).ConfigureAwait(false) : null;
         var rounds = settings.ReplicatedRounds;
-        progress.Step($"replicated bank: {Clients} clients write for {settings.BankSeconds.TotalSeconds:0.#} s, {rounds} rounds alternating with the single bank (1 s warm-up on each first, not measured)");
-        await BankLab.TransferLoadAsync(bank, replicated, Clients, TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        progress.Step($"replicated bank: {Clients} clients write for {settings.BankSeconds.TotalSeconds:0.#} s, {rounds} rounds alternating with the single bank, each warmed up first until its JIT compiler settles (not measured)");
+        var warmUp = await BankLab.WarmUpAsync(bank, replicated, Clients).ConfigureAwait(false);
+        result.Replicated["write_conditions"] = BankLab.Conditions(warmUp);
         if (single is not null)
         {
-            await BankLab.TransferLoadAsync(lab, single, Clients, TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            var singleWarmUp = await BankLab.WarmUpAsync(lab, single, Clients).ConfigureAwait(false);
+            result.Replicated["single_write_conditions"] = BankLab.Conditions(singleWarmUp);
         }
+        progress.Step($"replicated bank: {BankLab.Conditions(warmUp)}");
         var roundFigures = new List<Dictionary<string, object?>>();
         var ratios = new List<double>();
         var replicatedLatencies = new List<double>();
         var replicatedRates = new List<double>();
+        var replicatedEstimates = new List<RateEstimate>();
         for (var round = 1; round <= rounds; round++)
         {
             double? singleRate = null;
@@ -46,8 +50,10 @@ public static class ReplicatedScale
                 var (sOk, sSeconds, _) = await BankLab.TransferLoadAsync(lab, single, Clients, settings.BankSeconds).ConfigureAwait(false);
                 singleRate = sOk / sSeconds;
             }
-            var (ok, seconds, latencies) = await BankLab.TransferLoadAsync(bank, replicated, Clients, settings.BankSeconds).ConfigureAwait(false);
-            var rate = ok / seconds;
+            var load = await BankLab.TransferLoadAsync(bank, replicated, Clients, settings.BankSeconds).ConfigureAwait(false);
+            var latencies = load.LatenciesMs;
+            var rate = load.Rate.PerSecond;
+            replicatedEstimates.Add(load.Rate);
             replicatedRates.Add(rate);
             replicatedLatencies.AddRange(latencies);
             var ratio = singleRate is > 0 ? rate / singleRate.Value : (double?)null;
@@ -60,6 +66,7 @@ public static class ReplicatedScale
                 ["round"] = round,
                 ["single_transfers_per_second"] = singleRate is { } s ? Math.Round(s) : null,
                 ["replicated_transfers_per_second"] = Math.Round(rate),
+                ["replicated_transfers_per_second_95ci"] = new[] { Math.Round(load.Rate.Low), Math.Round(load.Rate.High) },
                 ["ratio_replicated_to_single"] = ratio is { } q ? Math.Round(q, 2) : null,
                 ["replicated_requests"] = latencies.Count,
             });
@@ -73,25 +80,31 @@ public static class ReplicatedScale
         var account = replicated[0].AccountId;
         var readLevels = new List<Dictionary<string, object>>();
         var readCurve = new List<double[]>();
-        var (leaderReads, leaderSeconds, leaderLatencies) = await ReadLoadAsync([bank.Client(replicated[0].Token)], account, false, settings.BankSeconds).ConfigureAwait(false);
-        var leaderRate = leaderReads / leaderSeconds;
+        var readEstimates = new List<RateEstimate>();
+        var leaderLoad = await ReadLoadAsync([bank.Client(replicated[0].Token)], account, false, settings.BankSeconds).ConfigureAwait(false);
+        var leaderLatencies = leaderLoad.LatenciesMs;
+        var leaderRate = leaderLoad.Rate.PerSecond;
         var leaderSeries = LatencySeries.Percentiles(ScenarioResult.ReplicatedSystem, "leader reads", leaderLatencies);
-        progress.Step(string.Create(CultureInfo.InvariantCulture, $"replicated bank: {Clients} clients reading through the leader (linearizable, a read barrier each): {leaderRate:F0} reads/s, p50 {leaderSeries.P50Ms:F1} ms"));
+        progress.Step(string.Create(CultureInfo.InvariantCulture, $"replicated bank: {Clients} clients reading through the leader (linearizable, a read barrier each): {leaderLoad.Rate} reads, p50 {leaderSeries.P50Ms:F1} ms"));
         for (var k = 1; k <= bank.Urls.Count; k++)
         {
             var replicas = bank.Urls.Take(k).Select(bank.Direct).ToList();
-            var (reads, seconds, latencies) = await ReadLoadAsync(replicas, account, true, settings.BankSeconds).ConfigureAwait(false);
+            var readLoad = await ReadLoadAsync(replicas, account, true, settings.BankSeconds).ConfigureAwait(false);
+            var latencies = readLoad.LatenciesMs;
+            var (reads, seconds) = (readLoad.Succeeded, readLoad.Seconds);
             var series = LatencySeries.Percentiles(ScenarioResult.ReplicatedSystem, $"stale reads, {k} replicas", latencies);
             readLevels.Add(new()
             {
                 ["replicas_serving"] = k,
                 ["reads_per_second"] = Math.Round(reads / seconds),
+                ["reads_per_second_95ci"] = new[] { Math.Round(readLoad.Rate.Low), Math.Round(readLoad.Rate.High) },
                 ["p50_ms"] = Math.Round(series.P50Ms, 2),
                 [series.SecondMark + "_ms"] = Math.Round(series.P99Ms, 2),
                 ["requests"] = latencies.Count,
             });
             readCurve.Add([k, Math.Round(reads / seconds)]);
-            progress.Step(string.Create(CultureInfo.InvariantCulture, $"replicated bank: {Clients} clients reading stale_ok from {k} replica{(k == 1 ? "" : "s")}: {reads / seconds:F0} reads/s, p50 {series.P50Ms:F1} ms"));
+            readEstimates.Add(readLoad.Rate);
+            progress.Step(string.Create(CultureInfo.InvariantCulture, $"replicated bank: {Clients} clients reading stale_ok from {k} replica{(k == 1 ? "" : "s")}: {readLoad.Rate} reads, p50 {series.P50Ms:F1} ms"));
         }
         result.Replicated["replicas"] = bank.Urls.Count;
         result.Replicated["write_rounds"] = roundFigures;
@@ -109,32 +122,11 @@ public static class ReplicatedScale
         var first = readCurve[0][1];
         var last = readCurve[^1][1];
         return string.Create(CultureInfo.InvariantCulture,
-            $"writes: every write waits for a majority's disk — {replicatedRates.Average():0} transfers/s with {Clients} clients{(ratioMedian is { } mr ? $", {mr:0.00}× the single server in the same rounds (median of {ratios.Count})" : "")}, {write.SecondMark} {write.P99Ms:0.#} ms; reads spread over replicas (stale_ok, may lag): {first:0} → {last:0} reads/s from 1 to {bank.Urls.Count} replicas, on one {Environment.ProcessorCount}-core machine (leader-only linearizable reads {leaderRate:0}/s)");
+            $"writes: every write waits for a majority's disk — {replicatedRates.Average():N0} transfers/s with {Clients} clients (mean of {rounds} rounds of {settings.BankSeconds.TotalSeconds:0.#} s; 95% CIs {string.Join(", ", replicatedEstimates.Select(e => $"{e.Low:N0}–{e.High:N0}"))}){(ratioMedian is { } mr ? $", {mr:0.00}× the single server in the same rounds (median of {ratios.Count})" : "")}, {write.SecondMark} {write.P99Ms:0.#} ms; reads spread over replicas (stale_ok, may lag): {first:N0} → {last:N0} reads/s from 1 to {bank.Urls.Count} replicas (95% CIs {string.Join(", ", readEstimates.Select(e => $"{e.Low:N0}–{e.High:N0}"))}), on one {Environment.ProcessorCount}-core machine (leader-only linearizable reads {leaderLoad.Rate})");
     }
 
     /// <summary>One client per <see cref="Clients"/> slot, spread round-robin over <paramref name="replicas"/>, reading one balance at a time.</summary>
-    private static async Task<(long Reads, double Seconds, IReadOnlyCollection<double> LatenciesMs)> ReadLoadAsync(List<BankService.BankServiceClient> replicas, string accountId, bool staleOk, TimeSpan duration)
-    {
-        var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
-        long ok = 0;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, Clients).Select(i => Task.Run(async () =>
-        {
-            var client = replicas[i % replicas.Count];
-            while (clock.Elapsed < duration)
-            {
-                var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                try
-                {
-                    await client.GetBalanceAsync(new GetBalanceRequest { AccountId = accountId, StaleOk = staleOk }, deadline: DateTime.UtcNow.AddSeconds(10));
-                    Interlocked.Increment(ref ok);
-                }
-                catch (Grpc.Core.RpcException)
-                {
-                }
-                latencies.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            }
-        }))).ConfigureAwait(false);
-        return (ok, clock.Elapsed.TotalSeconds, latencies);
-    }
+    private static Task<LoadResult> ReadLoadAsync(List<BankService.BankServiceClient> replicas, string accountId, bool staleOk, TimeSpan duration) =>
+        LoadResult.RunAsync(Clients, duration, async (i, _) =>
+            await replicas[i % replicas.Count].GetBalanceAsync(new GetBalanceRequest { AccountId = accountId, StaleOk = staleOk }, deadline: DateTime.UtcNow.AddSeconds(10)));
 }

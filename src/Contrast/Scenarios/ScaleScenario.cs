@@ -21,8 +21,9 @@ public static class ScaleScenario
     /// <param name="ReplicatedRounds">Write rounds of the replicated bank, each beside one of the single bank.</param>
     public sealed record Settings(IReadOnlyList<int> Clients, IReadOnlyList<int> Nodes, TimeSpan BankSeconds, int Blocks, TimeSpan BlockGap, int ReplicatedRounds = 3)
     {
-        public static readonly Settings Full = new([1, 4, 16, 64], [3, 6, 12], TimeSpan.FromSeconds(4), 20, TimeSpan.FromMilliseconds(500));
-        public static readonly Settings Quick = new([1, 4, 16, 64], [3, 6, 12], TimeSpan.FromSeconds(1), 6, TimeSpan.FromMilliseconds(300), 2);
+        // Bank steps as long as contrast throughput's load (5 s, 2 s quick), under the same conditions.
+        public static readonly Settings Full = new([1, 4, 16, 64], [3, 6, 12], TimeSpan.FromSeconds(5), 20, TimeSpan.FromMilliseconds(500));
+        public static readonly Settings Quick = new([1, 4, 16, 64], [3, 6, 12], TimeSpan.FromSeconds(2), 6, TimeSpan.FromMilliseconds(300), 2);
     }
 
     private const int Miners = 3;
@@ -43,39 +44,59 @@ public static class ScaleScenario
     {
         var customers = await BankLab.NewCustomersAsync(lab, "sc", settings.Clients.Max() + 1, 1_000_000_00000000).ConfigureAwait(false);
         var levels = new List<Dictionary<string, object>>();
+        var estimates = new List<(int Clients, RateEstimate Rate)>();
         var rates = new List<double[]>();
         var p99s = new List<double[]>();
+        // The first level would otherwise measure the bank's JIT and the connections' setup.
+        var warmUp = await BankLab.WarmUpAsync(lab, customers, settings.Clients.Max()).ConfigureAwait(false);
+        var conditions = BankLab.Conditions(warmUp);
+        progress.Step($"bank: {conditions}");
         foreach (var clients in settings.Clients)
         {
-            var (ok, seconds, latencies) = await BankLab.TransferLoadAsync(lab, customers, clients, settings.BankSeconds).ConfigureAwait(false);
-            var rate = ok / seconds;
-            var series = LatencySeries.Percentiles("bank", $"{clients} clients", latencies);
+            var load = await BankLab.TransferLoadAsync(lab, customers, clients, settings.BankSeconds).ConfigureAwait(false);
+            var rate = load.Rate;
+            var series = LatencySeries.Percentiles("bank", $"{clients} clients", load.LatenciesMs);
             levels.Add(new()
             {
                 ["clients"] = clients,
-                ["transfers_per_second"] = Math.Round(rate),
+                ["transfers_per_second"] = Math.Round(rate.PerSecond),
+                ["transfers_per_second_95ci"] = new[] { Math.Round(rate.Low), Math.Round(rate.High) },
                 ["p50_ms"] = Math.Round(series.P50Ms, 2),
                 [series.SecondMark + "_ms"] = Math.Round(series.P99Ms, 2),
-                ["requests"] = latencies.Count,
+                ["requests"] = load.LatenciesMs.Count,
             });
-            rates.Add([clients, Math.Round(rate)]);
+            estimates.Add((clients, rate));
+            rates.Add([clients, Math.Round(rate.PerSecond)]);
             p99s.Add([clients, Math.Round(series.P99Ms, 1)]);
-            progress.Step($"bank: {clients} concurrent client{(clients == 1 ? "" : "s")} for {settings.BankSeconds.TotalSeconds:0.#} s: {rate:F0} transfers/s, p50 {series.P50Ms:F1} ms, {series.SecondMark} {series.P99Ms:F1} ms");
+            progress.Step($"bank: {clients} concurrent client{(clients == 1 ? "" : "s")} for {settings.BankSeconds.TotalSeconds:0.#} s: {rate}, p50 {series.P50Ms:F1} ms, {series.SecondMark} {series.P99Ms:F1} ms of {load.LatenciesMs.Count:N0} requests");
         }
         result.Bank["levels"] = levels;
         result.Bank["client"] = $"each client its own connection and customer, one 1-unit transfer at a time to the next customer, {settings.BankSeconds.TotalSeconds:0.#} s per step, on this machine beside the server";
+        result.Bank["conditions"] = conditions;
         result.Curves.Add(new Curve("bank", "Bank: transfers/s as clients grow", "concurrent clients", "transfers/s", [new CurveSeries("transfers/s", rates)]));
         result.Curves.Add(new Curve("bank", "Bank: p99 latency as clients grow", "concurrent clients", "ms", [new CurveSeries("p99 (or max) ms", p99s)]));
-        // Where one server stops gaining: the first step that added clients but not (10%) throughput.
-        var flat = Enumerable.Range(1, rates.Count - 1).FirstOrDefault(i => rates[i][1] < rates[i - 1][1] * 1.1);
-        var first = rates[0];
-        var last = rates[^1];
-        result.Expect(last[1] > 0, "bank: no transfer succeeded under load");
-        var where = flat == 0
-            ? $"still growing at {last[0]:0} clients"
-            : $"saturated by {rates[flat - 1][0]:0} clients (≈{rates[flat - 1][1]:0}/s)";
+        var saturation = Saturation(estimates);
+        result.Bank["saturated_at_clients"] = saturation.Clients;
+        result.Bank["saturation_definition"] = SaturationDefinition;
+        result.Expect(rates[^1][1] > 0, "bank: no transfer succeeded under load");
+        var first = estimates[0];
+        var last = estimates[^1];
+        var best = estimates.MaxBy(e => e.Rate.PerSecond);
+        var where = saturation.Clients == last.Clients && last.Clients == best.Clients
+            ? $"still growing at {last.Clients} clients"
+            : $"saturated at {saturation.Clients} clients ({saturation.Rate.PerSecond:N0}/s, within 10% of the best, {best.Rate.PerSecond:N0}/s at {best.Clients})";
         return string.Create(CultureInfo.InvariantCulture,
-            $"{first[1]:0} → {last[1]:0} transfers/s from {first[0]:0} to {last[0]:0} concurrent clients, p99 {p99s[0][1]:0.#} → {p99s[^1][1]:0.#} ms; one server {where}: beyond that only a bigger server helps (it scales on the provider's wallet)");
+            $"{first.Rate.PerSecond:N0} → {last.Rate.PerSecond:N0} transfers/s from {first.Clients} to {last.Clients} concurrent clients ({string.Join("; ", estimates.Select(e => $"{e.Clients}: 95% CI {e.Rate.Low:N0}–{e.Rate.High:N0}"))}; {conditions}), p99 {p99s[0][1]:0.#} → {p99s[^1][1]:0.#} ms; one server {where}: beyond that only a bigger server helps (it scales on the provider's wallet)");
+    }
+
+    public const string SaturationDefinition = "the smallest client count whose transfers/s is within 10% of the best level's";
+
+    /// <summary>The first level (fewest clients) within 10% of the best throughput measured.</summary>
+    public static (int Clients, RateEstimate Rate) Saturation(IReadOnlyList<(int Clients, RateEstimate Rate)> levels)
+    {
+        ArgumentNullException.ThrowIfNull(levels);
+        var best = levels.Max(l => l.Rate.PerSecond);
+        return levels.OrderBy(l => l.Clients).First(l => l.Rate.PerSecond >= 0.9 * best);
     }
 
     private static async Task<string> RunChainAsync(LabNetwork lab, ScenarioResult result, Progress progress, Settings settings)

@@ -293,15 +293,3 @@ public sealed class ResourceBoundTests(Xunit.Abstractions.ITestOutputHelper outp
         TempDirectory.Delete(_root);
     }
 }
-
-/// <summary>A test that reads a process's resident memory from /proc: skipped, saying why, where there is none.</summary>
-public sealed class ProcFactAttribute : FactAttribute
-{
-    public ProcFactAttribute()
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            Skip = "reads resident memory from /proc (Linux only)";
-        }
-    }
-}

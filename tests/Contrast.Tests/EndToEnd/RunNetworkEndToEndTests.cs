@@ -79,6 +79,9 @@ public sealed class RunNetworkEndToEndTests : IDisposable
             var keptDown = bankOutage.GetProperty("kept_down_ms").GetDouble();
             var startup = bankOutage.GetProperty("restart_to_serving_ms").GetDouble();
             Assert.True(downtime >= keptDown && downtime <= keptDown + startup + 2_100, $"downtime {downtime} ms, kept down {keptDown} ms, startup {startup} ms");
+            // "Every request failed" is said of those sent while it was down, and counted apart.
+            Assert.True(bankOutage.GetProperty("sent_while_down").GetInt32() > 0, bankOutage.ToString());
+            Assert.Equal(bankOutage.GetProperty("sent_while_down").GetInt32(), bankOutage.GetProperty("failed_while_down").GetInt32());
             await EveryNodeListsOnlyItsRealPeersAsync(network);
 
             // Management overhead: one copy against three; a rolling upgrade of the nodes that no
@@ -91,12 +94,21 @@ public sealed class RunNetworkEndToEndTests : IDisposable
             Assert.Equal(0, chainManage.GetProperty("upgrade_payments_no_node_took").GetInt32());
             Assert.True(chainManage.GetProperty("upgrade_payments_made").GetInt32() > 0);
             Assert.True(chainManage.GetProperty("bytes_on_disk").GetInt64() > bankManage.GetProperty("bytes_on_disk").GetInt64() / 100);
+            // Totals hold whatever the experiments stored: both sides are also given per stored entry.
+            Assert.True(bankManage.GetProperty("journal_entries").GetInt64() > 0 && bankManage.GetProperty("bytes_per_journal_entry").GetDouble() > 0, bankManage.ToString());
+            Assert.True(chainManage.GetProperty("payments_stored").GetInt64() > 0 && chainManage.GetProperty("bytes_per_block_per_copy").GetDouble() > 0, chainManage.ToString());
 
             // Scalability: a figure per bank client count and per chain network size, each with what produced it.
             var scale = (await ContrastAsync("scale", "--quick", "--clients", "1,8", "--nodes", "3,5")).GetProperty("experiments")[0];
             var bankLevels = scale.GetProperty("bank").GetProperty("levels").EnumerateArray().ToList();
             Assert.Equal([1, 8], bankLevels.Select(l => l.GetProperty("clients").GetInt32()));
-            Assert.All(bankLevels, l => Assert.True(l.GetProperty("transfers_per_second").GetDouble() > 0, l.ToString()));
+            Assert.All(bankLevels, l =>
+            {
+                var rate = l.GetProperty("transfers_per_second").GetDouble();
+                var ci = l.GetProperty("transfers_per_second_95ci").EnumerateArray().Select(v => v.GetDouble()).ToList();
+                Assert.True(rate > 0 && ci[0] <= rate && rate <= ci[1], l.ToString());
+            });
+            Assert.Contains(scale.GetProperty("bank").GetProperty("saturated_at_clients").GetInt32(), new[] { 1, 8 });
             var chainLevels = scale.GetProperty("chain").GetProperty("levels").EnumerateArray().ToList();
             Assert.Equal([3, 5], chainLevels.Select(l => l.GetProperty("nodes").GetInt32()));
             Assert.All(chainLevels, l =>
@@ -116,6 +128,10 @@ public sealed class RunNetworkEndToEndTests : IDisposable
             {
                 Assert.True(l.GetProperty("blocks_mined").GetInt32() >= 10 && l.GetProperty("stale_rate").GetDouble() is >= 0 and < 1, l.ToString());
                 Assert.True(l.GetProperty("propagation_to_all_median_ms").GetDouble() >= 50, l.ToString());
+                // Every stale rate carries its Wilson interval and the model's prediction beside it.
+                var ci = l.GetProperty("stale_rate_95ci").EnumerateArray().Select(v => v.GetDouble()).ToList();
+                Assert.True(ci[0] <= l.GetProperty("stale_rate").GetDouble() + 0.001 && l.GetProperty("stale_rate").GetDouble() <= ci[1] + 0.001, l.ToString());
+                Assert.True(l.GetProperty("model_stale_rate").GetDouble() is > 0 and < 1, l.ToString());
             });
 
             // The hybrid: a light wallet from nothing proves its payment keeping a fraction of a full
