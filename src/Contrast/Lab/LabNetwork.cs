@@ -87,6 +87,9 @@ public sealed class LabNetwork : ILabBank, IDisposable
     public BankService.BankServiceClient RequireAdmin() =>
         Admin ?? throw new CliException("NO_BANK", "This network was started with -NoBank; the bank half of the experiment cannot run.");
 
+    /// <summary>A client of the bank that sends no credential at all.</summary>
+    public BankService.BankServiceClient AnonymousBank() => new(Channel(File.Bank!.Url));
+
     public BankService.BankServiceClient Bank(string token, string? url = null)
     {
         return new BankService.BankServiceClient(WithBearerToken(Channel(url ?? File.Bank!.Url).CreateCallInvoker(), token));

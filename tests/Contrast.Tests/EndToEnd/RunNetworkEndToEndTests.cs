@@ -134,6 +134,13 @@ public sealed class RunNetworkEndToEndTests : IDisposable
                 Assert.True(l.GetProperty("model_stale_rate").GetDouble() is > 0 and < 1, l.ToString());
             });
 
+            // Security, tried: every forged request refused with its reason, the stolen credential obeyed on both sides.
+            var security = (await ContrastAsync("security")).GetProperty("experiments")[0];
+            Assert.True(security.GetProperty("passed").GetBoolean(), security.GetProperty("notes").ToString());
+            Assert.All(security.GetProperty("bank").GetProperty("attempts").EnumerateArray(), a => Assert.Equal(a.GetProperty("expected").GetString(), a.GetProperty("answer").GetString()));
+            Assert.All(security.GetProperty("chain").GetProperty("attempts").EnumerateArray(), a => Assert.Equal("TX_BAD_SIGNATURE", a.GetProperty("answer").GetString()));
+            Assert.Equal(("OK", "OK"), (security.GetProperty("bank").GetProperty("stolen_token_transfer").GetString(), security.GetProperty("chain").GetProperty("stolen_key_payment").GetString()));
+
             // The hybrid: a light wallet from nothing proves its payment keeping a fraction of a full
             // node's bytes; a lying node's forged and hidden payments are judged; the bank's client
             // shows whatever a lying server says.

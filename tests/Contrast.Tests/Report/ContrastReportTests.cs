@@ -48,6 +48,19 @@ public class ContrastReportTests
     }
 
     [Fact]
+    public void A_security_row_measured_in_the_run_replaces_the_stated_one_and_the_stated_one_says_it_was_not_measured()
+    {
+        var stated = ContrastReport.Rows([Partition()], 3, "mesh").Single(r => r.Dimension == "Security");
+        Assert.StartsWith("stated, not measured in this run", stated.Bank, StringComparison.Ordinal);
+        Assert.StartsWith("stated, not measured in this run", stated.Chain, StringComparison.Ordinal);
+        var security = new ScenarioResult("security");
+        security.Verdicts.Add(new Verdict("Security", "measured: 3 of 3 refused", "measured: 4 of 4 refused"));
+        var rows = ContrastReport.Rows([Partition(), security], 3, "mesh");
+        Assert.Equal(["Topology", "Finality", "Security", "Typical use cases"], rows.Select(r => r.Dimension));
+        Assert.Equal("measured: 3 of 3 refused", rows.Single(r => r.Dimension == "Security").Bank);
+    }
+
+    [Fact]
     public void The_latency_chart_is_linear_with_ticks_in_units_so_milliseconds_look_small_beside_seconds()
     {
         var svg = XDocument.Parse(ContrastReport.LatencySvg([.. Partition().Latencies.Select(l => ("partition", l))]).Replace("<figure>", "", StringComparison.Ordinal).Split("<figcaption>")[0]);
