@@ -265,6 +265,7 @@ public static class ContrastCli
                     await tour(index, experiment, result).ConfigureAwait(false);
                 }
             }
+            ContrastReport.CrossCheck(results);
             var rows = ContrastReport.Rows(results, file.Nodes.Count, file.Topology);
             var directory = parse.GetValue(s_out)
                 ?? (privateNetwork is not null ? Path.Combine(Environment.CurrentDirectory, "contrast-report") : Path.Combine(Path.GetDirectoryName(file.Path!)!, "report"));

@@ -29,6 +29,31 @@ public static class ContrastReport
     /// <summary>Where the table's values come from, said above it.</summary>
     public const string Provenance = "Every value was measured in this run, except those marked computed (the chain's capacity: block size ÷ interval, a property of the rules) and the rows stated by construction (Topology, Typical use cases, and any row that says \"stated, not measured\"). Rates carry their sample size and a 95% interval.";
 
+    /// <summary>
+    /// Figures measured twice alike in one run, compared: the bank at 16 clients is the Performance
+    /// row's load and a level of the Scalability row's, under the same conditions. Where their 95%
+    /// intervals do not overlap the two rows would contradict each other, so the scale result says
+    /// why (the machine's speed changed between them) and with what load averages.
+    /// </summary>
+    public static void CrossCheck(IReadOnlyList<ScenarioResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        var throughput = results.FirstOrDefault(r => r.Name == "throughput");
+        var scale = results.FirstOrDefault(r => r.Name == "scale");
+        if (throughput?.Bank.GetValueOrDefault("transfers_per_second_95ci") is not double[] performance
+            || scale?.Bank.GetValueOrDefault("levels") is not List<Dictionary<string, object>> levels
+            || levels.FirstOrDefault(l => l["clients"] is int c && c == ThroughputScenario.Clients)?.GetValueOrDefault("transfers_per_second_95ci") is not double[] scaled)
+        {
+            return;
+        }
+        if (performance[0] <= scaled[1] && scaled[0] <= performance[1])
+        {
+            return;
+        }
+        scale.Notes.Add(string.Create(CultureInfo.InvariantCulture,
+            $"The bank at {ThroughputScenario.Clients} clients was measured alike in throughput ({performance[0]:N0}–{performance[1]:N0}/s, 95%) and here ({scaled[0]:N0}–{scaled[1]:N0}/s), and the intervals do not overlap: the machine's speed changed between the two runs ({throughput.Machine?.Describe() ?? "load not read"} in throughput; {scale.Machine?.Describe() ?? "load not read"} here). Neither figure is the bank's alone; run them again on a quiet machine."));
+    }
+
     public static IReadOnlyList<Verdict> Rows(IReadOnlyList<ScenarioResult> results, int nodes, string topology)
     {
         var order = new[] { "Topology", "Double spend", "Finality", "Reliability", "Governance", "Performance", "Scalability", "Forks and stale blocks", SecurityScenario.Dimension, HybridScenario.Dimension, "Management overhead", "Typical use cases" };

@@ -61,6 +61,31 @@ public class ContrastReportTests
     }
 
     [Fact]
+    public void The_bank_measured_alike_in_performance_and_scale_is_flagged_when_the_two_intervals_do_not_overlap()
+    {
+        static (ScenarioResult Throughput, ScenarioResult Scale) Measured(double[] performance, double[] scaled)
+        {
+            var throughput = new ScenarioResult("throughput");
+            throughput.Bank["transfers_per_second_95ci"] = performance;
+            var scale = new ScenarioResult("scale");
+            scale.Bank["levels"] = new List<Dictionary<string, object>>
+            {
+                new() { ["clients"] = 1, ["transfers_per_second_95ci"] = new[] { 900.0, 1_100 } },
+                new() { ["clients"] = 16, ["transfers_per_second_95ci"] = scaled },
+            };
+            return (throughput, scale);
+        }
+        // Issue 27's run: Performance 576/s at 16 clients beside Scalability's 2,437/s at 16.
+        var (t1, s1) = Measured([520, 630], [2_300, 2_560]);
+        ContrastReport.CrossCheck([t1, s1]);
+        Assert.Contains(s1.Notes, n => n.Contains("do not overlap", StringComparison.Ordinal));
+        Assert.True(s1.Passed);
+        var (t2, s2) = Measured([2_200, 2_450], [2_300, 2_560]);
+        ContrastReport.CrossCheck([t2, s2]);
+        Assert.Empty(s2.Notes);
+    }
+
+    [Fact]
     public void The_latency_chart_is_linear_with_ticks_in_units_so_milliseconds_look_small_beside_seconds()
     {
         var svg = XDocument.Parse(ContrastReport.LatencySvg([.. Partition().Latencies.Select(l => ("partition", l))]).Replace("<figure>", "", StringComparison.Ordinal).Split("<figcaption>")[0]);
