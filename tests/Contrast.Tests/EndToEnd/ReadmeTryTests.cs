@@ -61,6 +61,53 @@ public sealed partial class ReadmeTryTests : IDisposable
         await Poll.UntilAsync(() => ServersIn(_directory).Count == 0, TimeSpan.FromSeconds(30), () => "the servers the Try lines started are still running");
     }
 
+    [Fact]
+    public async Task The_readme_powershell_try_section_runs_as_written_through_the_repositorys_ps1_wrappers_and_stops_what_it_starts()
+    {
+        var readme = await File.ReadAllTextAsync(Path.Combine(RunNetworkScript.RepositoryRoot, "README.md"));
+        var section = PowerShellSection().Match(readme);
+        Assert.True(section.Success, "README has no PowerShell Try section");
+        // The repository's own bank.ps1, chain.ps1 and tools/Cli.ps1 in a root of their own, whose
+        // Release builds are the builds beside this test: the wrappers find them current and run them.
+        var root = _directory;
+        foreach (var file in new[] { "bank.ps1", "chain.ps1", "tools/Cli.ps1", "LedgerContrast.sln" })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(root, file))!);
+            File.Copy(Path.Combine(RunNetworkScript.RepositoryRoot, file), Path.Combine(root, file));
+        }
+        foreach (var project in new[] { "CentralBank", "ChainNode" })
+        {
+            var release = Directory.CreateDirectory(Path.Combine(root, "src", project, "bin", "Release")).FullName;
+            Directory.CreateSymbolicLink(Path.Combine(release, "net10.0"), AppContext.BaseDirectory.TrimEnd('/'));
+        }
+        // Each line as written; after each, a native command's failure stops the script (bash's set -e).
+        var script = new List<string> { "$ErrorActionPreference = 'Stop'", $"Set-Location '{root}'" };
+        foreach (var line in section.Groups[1].Value.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            script.Add(line);
+            script.Add($"if ($LASTEXITCODE) {{ throw \"exit $LASTEXITCODE from: {line.Split('#')[0].Trim().Replace("\"", "`\"", StringComparison.Ordinal).Replace("$", "`$", StringComparison.Ordinal)}\" }}");
+        }
+        Assert.True(script.Count > 60, "README's PowerShell Try section is short of the bash one's lines");
+        await File.WriteAllLinesAsync(Path.Combine(root, "try.ps1"), script);
+
+        // dotnet pwsh from the repository (its tool manifest); the script works in its own root.
+        var pwsh = await ExternalProcess.RunAsync("dotnet", ["pwsh", "-NoProfile", "-File", Path.Combine(root, "try.ps1")], RunNetworkScript.RepositoryRoot, TimeSpan.FromMinutes(4));
+        var output = pwsh.Stdout + pwsh.Stderr;
+
+        Assert.True(pwsh.ExitCode == 0, $"README's PowerShell Try lines failed (exit {pwsh.ExitCode}):\n{output}");
+        Assert.Contains("Transferred 12.5 from acc-1 to acc-2", output, StringComparison.Ordinal);
+        Assert.Contains("Audit passed", output, StringComparison.Ordinal);
+        Assert.Contains("acc-1 now holds 75", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("New tip at height", output, StringComparison.Ordinal);
+        Assert.Contains("(1 confirmation)", output, StringComparison.Ordinal);
+        Assert.Contains("Connected to 127.0.0.1:7301", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("building", output, StringComparison.Ordinal); // the wrappers found the builds current
+        await Poll.UntilAsync(() => ServersIn(_directory).Count == 0, TimeSpan.FromSeconds(30), () => "the servers the PowerShell Try lines started are still running");
+    }
+
+    [GeneratedRegex(@"## Try them in PowerShell[^\n]*\n.*?```powershell\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex PowerShellSection();
+
     /// <summary>The servers the script started: dotnet processes working in its directory.</summary>
     private static List<int> ServersIn(string directory)
     {
