@@ -163,6 +163,7 @@ public static class ContrastCli
                     ?? throw new CliException("NO_NETWORK", "No network.json found: start one with `dotnet pwsh ./run-network.ps1`, or give --network-file.");
                 using var lab = new LabNetwork(file);
                 Lab.Progress.Journal = LabNetwork.StepJournalOf(file);
+                Lab.Progress.RefusalJournal = LabNetwork.RefusalJournalOf(file);
                 await using var server = await StartWatchAsync(lab, parse.GetValue(port)).ConfigureAwait(false);
                 output.Success(new { url = server.Address.ToString() }, console =>
                     console.WriteLine($"Live view listening on {server.Address} (Ctrl+C stops it)"));
@@ -248,6 +249,7 @@ public static class ContrastCli
                 ?? throw new CliException("NO_NETWORK", "No network.json found: start one with `dotnet pwsh ./run-network.ps1`, give --network-file, or use --self-host.");
             using var lab = new LabNetwork(file);
             Lab.Progress.Journal = LabNetwork.StepJournalOf(file);
+            Lab.Progress.RefusalJournal = LabNetwork.RefusalJournalOf(file);
             var results = new List<ScenarioResult>();
             for (var index = 0; index < experiments.Count; index++)
             {

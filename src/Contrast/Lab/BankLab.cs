@@ -65,25 +65,29 @@ public static class BankLab
 
     /// <summary>What a measured bank load of the lab ran under, said beside its figures.</summary>
     public static string Conditions(WarmUp warmUp) => string.Create(CultureInfo.InvariantCulture,
-        $"the network's miners paused, after an unmeasured warm-up load of {warmUp.Seconds:0} s {(warmUp.Settled ? "until the bank's JIT compiler used < 3% of its CPU" : $"(its JIT compiler still busy after {MaxWarmUp.TotalSeconds:0} s: the figure includes compiling)")}, on this machine beside the clients");
+        $"the network's miners paused, after an unmeasured warm-up load of {warmUp.Seconds:0} s {(warmUp.Settled ? "until the bank's JIT compiler used < 3% of its CPU and two slices in a row ran within 10% of each other" : $"(not yet steady after {MaxWarmUp.TotalSeconds:0} s: the figure may include compiling)")}, on this machine beside the clients");
 
     /// <summary>
     /// An unmeasured load first, in slices, until the JIT compiler of every bank server used under
-    /// 3% of its process's CPU over the last slice (as bank bench does): a freshly started bank's
-    /// first seconds of load measure its compiler, not the server (seen: 16 clients on a new bank
-    /// got 1,786/s, and 4,934/s in the next run; its compiler took 40–80% of its CPU for 12 s).
+    /// 3% of its process's CPU over the last slice (as bank bench does) and the last two slices'
+    /// rates were within 10% of each other: a freshly started bank's first seconds of load measure
+    /// its compiler and its start-up work, not the server (seen: 16 clients on a new bank got
+    /// 1,786/s, and 4,934/s in the next run; its compiler took 40–80% of its CPU for 12 s).
     /// </summary>
     public static async Task<WarmUp> WarmUpAsync(ILabBank lab, IReadOnlyList<LabCustomer> customers, int clients)
     {
         ArgumentNullException.ThrowIfNull(lab);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var processes = lab.ServerProcessIds;
+        double? previous = null;
         while (true)
         {
             var before = processes.Select(JitCompiler.Read).ToList();
-            await TransferLoadAsync(lab, customers, clients, WarmUpSlice).ConfigureAwait(false);
+            var rate = (await TransferLoadAsync(lab, customers, clients, WarmUpSlice).ConfigureAwait(false)).Rate.PerSecond;
             var after = processes.Select(JitCompiler.Read).ToList();
-            var settled = JitCompiler.Settled(before, after, JitCompiler.SettledShare);
+            var steady = previous is { } last && Math.Abs(rate - last) <= 0.1 * Math.Max(rate, last);
+            previous = rate;
+            var settled = steady && JitCompiler.Settled(before, after, JitCompiler.SettledShare);
             if (settled || clock.Elapsed >= MaxWarmUp)
             {
                 return new WarmUp(clock.Elapsed.TotalSeconds, settled);

@@ -78,6 +78,10 @@ public sealed class LabNetwork : ILabBank, IDisposable
     /// <summary>Where the experiments run against this network log their steps (`contrast watch` shows them).</summary>
     public static string? StepJournalOf(NetworkFile file) =>
         file?.Path is { } path ? System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path)!, "lab-steps.log") : null;
+
+    /// <summary>Where the experiments record the refusals they caused, for the live view (beside network.json).</summary>
+    public static string? RefusalJournalOf(NetworkFile file) =>
+        file?.Path is { } path ? System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path)!, "lab-refusals.log") : null;
     public IReadOnlyList<LabNode> Nodes { get; }
     public WalletStore Wallets { get; }
     public string? AdminToken { get; }

@@ -20,6 +20,37 @@ public sealed class Progress(string scenario, TextWriter? log = null)
         set => s_journal = value;
     }
 
+    /// <summary>
+    /// The file this process's experiments append the refusals they caused to (beside network.json):
+    /// the live view's Refusals list shows them beside those of its own controls.
+    /// </summary>
+    public static string? RefusalJournal { get; set; }
+
+    /// <summary>
+    /// Tells the live view a server refused <paramref name="count"/> of the experiment's requests with
+    /// <paramref name="reason"/>: one line, "time, system, reason, what" separated by tabs.
+    /// </summary>
+    public void Refused(string system, string reason, string what, int count = 1)
+    {
+        if (RefusalJournal is not { } journal || count <= 0)
+        {
+            return;
+        }
+        var line = string.Join('\t', DateTime.Now.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture), system,
+            reason, $"[{scenario}] {(count == 1 ? "" : $"{count}× ")}{what}".ReplaceLineEndings(" ").Replace('\t', ' '));
+        try
+        {
+            lock (s_journalLock)
+            {
+                File.AppendAllText(journal, line + "\n");
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // the live view misses a refusal; the experiment goes on
+        }
+    }
+
     /// <summary>The last <paramref name="count"/> lines of a step journal, oldest first.</summary>
     public static IReadOnlyList<string> Tail(string journal, int count)
     {

@@ -49,6 +49,10 @@ public static class DoubleSpendScenario
             result.Expect(succeeded == 1 && reasons.GetValueOrDefault("INSUFFICIENT_FUNDS") == racers - 1 && balance == 0,
                 $"bank: {succeeded} of {racers} succeeded (expected exactly 1, the rest INSUFFICIENT_FUNDS)");
             decidedMs = Math.Max(decidedMs, slowest);
+            foreach (var (reason, count) in reasons)
+            {
+                progress.Refused("bank", reason, $"{alice.Name}'s racing transfers of 100 (one of {racers} succeeded)", count);
+            }
             progress.Step($"bank: {succeeded} succeeded, {racers - succeeded} refused ({string.Join(", ", reasons.Select(r => $"{r.Value}× {r.Key}"))}); slowest answer {slowest:F1} ms");
         }
         return $"exactly one of 2 (and of 32) concurrent transfers succeeded; the rest got INSUFFICIENT_FUNDS; decided within {decidedMs:F1} ms, for ever";
@@ -86,6 +90,10 @@ public static class DoubleSpendScenario
         var submissions = new[] { Task.Run(() => Submit(first, toBob)), Task.Run(() => Submit(second, toCarol)) };
         gun.SetResult();
         var answers = await Task.WhenAll(submissions).ConfigureAwait(false);
+        foreach (var (answer, (node, tx)) in answers.Zip(new[] { (first, toBob), (second, toCarol) }).Where(a => a.First != "accepted"))
+        {
+            progress.Refused("chain", answer, $"{node.Name}: {ChainLab.Abbreviate(tx.Txid)}, alice's second spend of one coin");
+        }
 
         // Watch every node's view until the winner has k confirmations everywhere.
         var views = new List<object>();

@@ -27,6 +27,10 @@ public static class ManageScenario
         progress.Step($"bank: one copy of the ledger, {Mib(bytes)} on disk for {entries:N0} journal entries ({perEntry:N0} bytes each, indexes and idempotency keys included); upgrade = stop and start the one server while a client keeps transferring");
         var restart = await BankLab.RestartUnderLoadAsync(lab, progress, "mg", LabNetwork.Stop, TimeSpan.Zero).ConfigureAwait(false);
         var failed = restart.Failures.Count;
+        foreach (var group in restart.Failures.GroupBy(f => f.Outcome))
+        {
+            progress.Refused("bank", group.Key, "a client's transfers while the bank was upgraded (stopped and started)", group.Count());
+        }
         result.Bank["ledger_copies"] = 1;
         result.Bank["bytes_on_disk"] = bytes;
         result.Bank["backup"] = "copy the data directory, then `bank audit --data COPY` proves it (one file set, one place)";

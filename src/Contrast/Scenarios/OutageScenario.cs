@@ -46,6 +46,10 @@ public static class OutageScenario
         result.Bank["sent_while_down"] = whileDown.Count;
         result.Bank["failed_while_down"] = failedWhileDown.Count;
         result.Bank["failed_while_down_95ci"] = new[] { Math.Round(failedWhileDown.Low, 3), Math.Round(failedWhileDown.High, 3) };
+        foreach (var group in failures.GroupBy(f => f.Outcome))
+        {
+            progress.Refused("bank", group.Key, "a client's transfers while the bank was killed and restarted", group.Count());
+        }
         result.Expect(failedWhileDown.Count == whileDown.Count, "bank: a request sent while the bank was down succeeded");
         progress.Step($"bank: {failures.Count} of {restart.Requests.Count} client requests failed ({failedWhileDown} of those sent while it was down); downtime seen by the client {restart.Downtime / 1000:F1} s (kept down {keptDown / 1000:F1} s, then {startup / 1000:F1} s to start); audit after restart: {(restart.AuditOk ? "passed" : "FAILED")}");
         return $"single point of failure: with the server down every request a client sent failed ({failedWhileDown} of the requests sent from the kill to the first success after it; {restart.Requests.Count - whileDown.Count} more before and after, of which {failures.Count - failedWhileDown.Count} failed); clients saw {restart.Downtime / 1000:F1} s of downtime (the bank was kept down {keptDown / 1000:F1} s and took {startup / 1000:F1} s to start); nothing acknowledged was lost (audit passed)";

@@ -43,6 +43,7 @@ public static class SecurityScenario
         {
             var reason = await OutcomeAsync(() => client.TransferAsync(Theft(), deadline: DateTime.UtcNow.AddSeconds(5)).ResponseAsync).ConfigureAwait(false);
             outcomes.Add(new() { ["attempt"] = what, ["answer"] = reason, ["expected"] = expected });
+            progress.Refused("bank", reason, $"mallory's transfer from alice's account with {what}");
             result.Expect(reason == expected, $"bank: a transfer from alice's account with {what} was answered {reason}, not {expected}");
         }
         var stolen = await OutcomeAsync(() => lab.Bank(alice.Token).TransferAsync(Theft(), deadline: DateTime.UtcNow.AddSeconds(5)).ResponseAsync).ConfigureAwait(false);
@@ -82,6 +83,7 @@ public static class SecurityScenario
         {
             var reason = await OutcomeAsync(() => ChainLab.SubmitAsync(node, tx)).ConfigureAwait(false);
             outcomes.Add(new() { ["attempt"] = what, ["answer"] = reason, ["expected"] = "TX_BAD_SIGNATURE" });
+            progress.Refused("chain", reason, $"{node.Name}: mallory's spend of alice's coin {what}");
             result.Expect(reason == "TX_BAD_SIGNATURE", $"chain: a payment of alice's coin {what} was answered {reason}, not TX_BAD_SIGNATURE");
         }
         var stolen = ChainLab.Pay(coin, alice, mallory, networkId);

@@ -17,7 +17,8 @@ public sealed record BlockView(string Hash, uint Height, string Parent, string? 
 
 public sealed record CustomerView(string Name, string AccountId, string Balance);
 
-public sealed record JournalLine(ulong Sequence, string EntryId, string Kind, string Amount, string From, string To, string Time);
+/// <param name="NewerNotShown">Journal entries after this one and before the next line shown (or the journal's head): other customers' — the experiments'.</param>
+public sealed record JournalLine(ulong Sequence, string EntryId, string Kind, string Amount, string From, string To, string Time, ulong NewerNotShown = 0);
 
 public sealed record BankView(string Url, bool Serving, IReadOnlyList<CustomerView> Customers, IReadOnlyList<JournalLine> Journal);
 
@@ -46,6 +47,9 @@ public sealed class NetworkWatcher(LabNetwork lab)
 {
     /// <summary>Heights of the tree shown: enough for a partition's two branches and their fork point.</summary>
     public const int TreeDepth = 24;
+
+    /// <summary>How deep below the tips an orphaned branch's fork point is looked for (the page draws those within three screens).</summary>
+    public const int ForkDepth = 3 * TreeDepth;
 
     private static readonly JsonSerializerOptions s_json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
     private readonly Dictionary<string, CachedBlock> _blocks = [];
@@ -169,8 +173,20 @@ public sealed class NetworkWatcher(LabNetwork lab)
             refusals = [.. _refusals];
             light = _light;
         }
+        // The experiments' refusals (contrast runs in its own process) beside the controls'.
+        refusals = [.. refusals.Concat(ExperimentRefusals()).OrderBy(r => r.Time, StringComparer.Ordinal).TakeLast(20)];
         return new Snapshot(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), nodes, blocks, Branches([.. tips.Select(t => t.Tip).Distinct()]), bank, replicas,
             journal is null ? [] : Progress.Tail(journal, 40), refusals, light);
+    }
+
+    /// <summary>The last refusals the experiments recorded (Progress.Refused: time, system, reason, what, tab-separated).</summary>
+    private IEnumerable<Refusal> ExperimentRefusals()
+    {
+        if (LabNetwork.RefusalJournalOf(lab.File) is not { } file)
+        {
+            return [];
+        }
+        return Progress.Tail(file, 20).Select(l => l.Split('\t')).Where(f => f.Length == 4).Select(f => new Refusal(f[0], f[1], f[2], f[3]));
     }
 
     private static List<ReplicaView> ReplicasOf(IReadOnlyList<(NetworkFile.NetworkProcess Process, ReplicaStatus? Status)> all)
@@ -209,33 +225,38 @@ public sealed class NetworkWatcher(LabNetwork lab)
         var activeOn = new Dictionary<string, List<string>>();
         var shown = new HashSet<string>();
         var top = 0u;
-        foreach (var (node, tip, _) in tips)
+        // Where each node's active-chain walk stopped: the next block down, and the lowest height reached.
+        var reached = new List<(LabNode Node, string Next, uint Height)>();
+        async Task WalkActiveAsync(LabNode node, string hash, uint height, Func<CachedBlock, int, bool> more)
         {
-            var hash = tip;
-            for (var i = 0; i < TreeDepth && hash.Length > 0; i++)
+            for (var i = 0; hash.Length > 0; i++)
             {
                 var block = await BlockAsync(node, hash, miners).ConfigureAwait(false);
-                if (block is null)
+                if (block is null || !more(block, i))
                 {
                     break;
                 }
                 top = Math.Max(top, block.Height);
                 shown.Add(hash);
                 (activeOn.TryGetValue(hash, out var list) ? list : activeOn[hash] = []).Add(node.Name);
-                if (block.Height == 0)
-                {
-                    break;
-                }
-                hash = block.Parent;
+                height = block.Height;
+                hash = block.Height == 0 ? "" : block.Parent;
             }
+            reached.Add((node, hash, height));
+        }
+        foreach (var (node, tip, _) in tips)
+        {
+            await WalkActiveAsync(node, tip, uint.MaxValue, (_, i) => i < TreeDepth).ConfigureAwait(false);
         }
         // Branches a node knows but does not follow: forks in progress, or orphaned after a reorg.
+        var forkPoint = uint.MaxValue;
         foreach (var (node, _, forks) in tips)
         {
             foreach (var fork in forks?.Tips.Where(t => t.Status == ChainTip.Types.Status.ValidFork && t.Height + TreeDepth > top) ?? [])
             {
                 var hash = Convert.ToHexStringLower(fork.Hash.Span);
-                for (var i = 0; i < fork.BranchLength && i < TreeDepth; i++)
+                // The whole branch (blocks are fetched once), so its fork point is known.
+                for (var i = 0; i < fork.BranchLength && i < ForkDepth; i++)
                 {
                     var block = await BlockAsync(node, hash, miners).ConfigureAwait(false);
                     if (block is null)
@@ -245,9 +266,25 @@ public sealed class NetworkWatcher(LabNetwork lab)
                     shown.Add(hash);
                     hash = block.Parent;
                 }
+                if (fork.BranchLength <= ForkDepth)
+                {
+                    forkPoint = Math.Min(forkPoint, fork.Height - fork.BranchLength);
+                }
             }
         }
-        var lowest = top >= TreeDepth ? top - TreeDepth + 1 : 0;
+        // A branch is drawn from the block it forked from: the active chains go down that far too
+        // (at most ForkDepth more), so an orphaned branch never floats apart from its chain.
+        if (forkPoint != uint.MaxValue)
+        {
+            foreach (var (node, next, height) in reached.ToList())
+            {
+                if (height > forkPoint)
+                {
+                    await WalkActiveAsync(node, next, height, (b, i) => i < ForkDepth && b.Height >= forkPoint).ConfigureAwait(false);
+                }
+            }
+        }
+        var lowest = Math.Min(top >= TreeDepth ? top - TreeDepth + 1 : 0, forkPoint);
         foreach (var stale in _blocks.Where(b => b.Value.Height + 4 * TreeDepth < top).Select(b => b.Key).ToList())
         {
             _blocks.Remove(stale);
@@ -311,7 +348,17 @@ public sealed class NetworkWatcher(LabNetwork lab)
             return new BankView(lab.File.Bank!.Url, false, customers, []);
         }
         string Name(string account) => accounts.GetValueOrDefault(account) ?? account;
-        var journal = postings.Values.OrderByDescending(p => p.Posting.Sequence).Take(12).Select(p =>
+        ulong head;
+        try
+        {
+            head = (await admin.GetReplicaStatusAsync(new ReplicaStatusRequest(), deadline: LabNode.Deadline(2)).ConfigureAwait(false)).HeadSequence;
+        }
+        catch (RpcException)
+        {
+            return new BankView(lab.File.Bank!.Url, false, customers, []);
+        }
+        var shown = postings.Values.OrderByDescending(p => p.Posting.Sequence).Take(12).ToList();
+        var journal = shown.Select((p, i) =>
         {
             var debit = p.Posting.Amount < 0;
             var (from, to) = p.Posting.Kind switch
@@ -321,7 +368,10 @@ public sealed class NetworkWatcher(LabNetwork lab)
                 _ => debit ? (Name(p.Account), Name(p.Posting.CounterpartyAccountId)) : (Name(p.Posting.CounterpartyAccountId), Name(p.Account)),
             };
             var time = DateTimeOffset.FromUnixTimeMilliseconds((long)p.Posting.CommittedMs).ToLocalTime().ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
-            return new JournalLine(p.Posting.Sequence, p.Posting.EntryId, p.Posting.Kind, Amount.FromMinorUnits(Math.Abs(p.Posting.Amount)).ToString(), from, to, time);
+            // Entries between this one and the next newer line shown belong to customers the page does not follow.
+            var newer = i == 0 ? head + 1 : shown[i - 1].Posting.Sequence;
+            var hidden = newer > p.Posting.Sequence ? newer - p.Posting.Sequence - 1 : 0;
+            return new JournalLine(p.Posting.Sequence, p.Posting.EntryId, p.Posting.Kind, Amount.FromMinorUnits(Math.Abs(p.Posting.Amount)).ToString(), from, to, time, hidden);
         }).ToList();
         return new BankView(lab.File.Bank!.Url, true, [.. customers.OrderBy(c => c.Name, StringComparer.Ordinal)], journal);
     }

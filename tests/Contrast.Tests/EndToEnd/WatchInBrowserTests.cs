@@ -42,33 +42,48 @@ public sealed class WatchInBrowserTests(ITestOutputHelper output) : IDisposable
             // node1 | node2,node3: each side mines its own branch, so the nodes' tips differ.
             browser.FindElement(By.Id("partition-nodes")).Clear();
             browser.FindElement(By.Id("partition-nodes")).SendKeys("node1");
-            browser.FindElement(By.Id("partition")).Click();
+            Click(browser, By.Id("partition"));
             await Until(() => Text(browser, "branch-count") == "2", "two branch tips after the partition", browser);
             Screenshot(browser, "live-2-partition.png");
 
             // The bank decides a double spend at once: one success, one INSUFFICIENT_FUNDS.
-            browser.FindElement(By.Id("double-spend-bank")).Click();
+            Click(browser, By.Id("double-spend-bank"));
             await Until(() => browser.FindElements(By.CssSelector("#refusals li")).Any(li => li.Text.Contains("INSUFFICIENT_FUNDS", StringComparison.Ordinal))
                 && Text(browser, "steps").Contains("1 succeeded, 1 refused (INSUFFICIENT_FUNDS)", StringComparison.Ordinal), "the bank's double spend: one success, one refusal", browser);
 
-            // Heal: one tip again, and the lighter branch greyed as orphaned.
-            browser.FindElement(By.Id("heal")).Click();
+            // An experiment in its own process (contrast security) refuses mallory's tries: the page lists
+            // those refusals too, and says its journal leaves out the experiment customers' entries.
+            var security = await ServerProcess.RunAsync("contrast.dll", ["security", "--network-file", Path.Combine(_data, "network.json")], timeout: TimeSpan.FromMinutes(3));
+            Assert.True(security.ExitCode == 0, security.Stdout + security.Stderr);
+            await Until(() => browser.FindElements(By.CssSelector("#refusals li")).Count(li => li.Text.Contains("[security]", StringComparison.Ordinal) && li.Text.Contains("UNAUTHENTICATED", StringComparison.Ordinal)) == 2
+                && browser.FindElements(By.CssSelector("#refusals li")).Any(li => li.Text.Contains("TX_BAD_SIGNATURE", StringComparison.Ordinal))
+                && browser.FindElements(By.CssSelector("#journal tr.elided")).Any(r => r.Text.Contains("of other customers (the experiments') not shown", StringComparison.Ordinal)),
+                "the experiment's refusals listed and its customers' entries said to be left out", browser);
+
+            // Heal: one tip again, and the lighter branch greyed as orphaned, drawn from its fork point.
+            Click(browser, By.Id("heal"));
             await Until(() => Text(browser, "branch-count") == "1" && browser.FindElements(By.CssSelector("#tree g.block.orphaned")).Count > 0,
                 "one tip and an orphaned branch after the heal", browser);
             Screenshot(browser, "live-3-healed.png");
+            // Blocks keep coming (1 s): for half a minute, every orphaned block drawn has its fork point drawn, on the active chain
+            // (heights between them folded into one column once the fork is older than the window).
+            for (var look = System.Diagnostics.Stopwatch.StartNew(); look.Elapsed < TimeSpan.FromSeconds(30); await Task.Delay(1_000))
+            {
+                Assert.True(browser.ExecuteScript(ForkPointsShown) is true, "an orphaned branch is drawn without its fork point: " + browser.FindElement(By.Id("tree")).GetDomProperty("innerHTML"));
+            }
 
             // The replicated bank: three replicas, one leads. Kill the leader from the page: a new
             // one is elected among the other two; restart the killed one and it catches up.
             var killed = "";
             await Until(() => Replicas(browser).Count == 3 && Leaders(browser) is [var leader] && (killed = leader).Length > 0, "3 replicas, one leading", browser);
-            browser.FindElement(By.Id("kill-leader")).Click();
+            Click(browser, By.Id("kill-leader"));
             await Until(() => Down(browser).SequenceEqual([killed]) && Leaders(browser) is [var next] && next != killed,
                 $"{killed} down and another replica leading", browser);
-            Screenshot(browser, "live-4-new-leader.png");
+            Screenshot(browser, "live-4-new-leader.png", "replicas-panel");
             // The table is re-rendered twice a second: find and click its button in one go, again if it was replaced meanwhile.
             await Until(() =>
             {
-                browser.FindElement(By.CssSelector($"#replicas tr[data-replica='{killed}'] button.restart")).Click();
+                Click(browser, By.CssSelector($"#replicas tr[data-replica='{killed}'] button.restart"));
                 return true;
             }, $"the restart button of {killed}", browser);
             await Until(() => Down(browser).Count == 0 && Leaders(browser).Count == 1
@@ -81,19 +96,22 @@ public sealed class WatchInBrowserTests(ITestOutputHelper output) : IDisposable
             // with the liar, it shows nothing — SPV's limit, on the page.
             browser.FindElement(By.Id("light-wallet")).Clear();
             browser.FindElement(By.Id("light-wallet")).SendKeys("bob");
-            browser.FindElement(By.CssSelector("#light-lie option[value='hide']")).Click();
-            browser.FindElement(By.Id("light-sync")).Click();
+            Click(browser, By.CssSelector("#light-lie option[value='hide']"));
+            Click(browser, By.Id("light-sync"));
             await Until(() => browser.FindElements(By.CssSelector("#light-asked tbody tr.asked")).Count == 3
                 && browser.FindElements(By.CssSelector("#light-asked tbody tr.caught")) is [var liar] && liar.Text.StartsWith("liar: node1 behind a proxy (hide)", StringComparison.Ordinal)
                 && Text(browser, "light-shown").Contains("beside node2, node3 (a proxy in front of node1 that hides", StringComparison.Ordinal) && !Text(browser, "light-shown").Contains("showed 0 ", StringComparison.Ordinal),
                 "bob's light wallet catching the node that hides his payments", browser);
-            browser.ExecuteScript("document.getElementById('light-panel').scrollIntoView()");
-            Screenshot(browser, "live-5-light-wallet.png");
-            browser.FindElement(By.Id("light-alone")).Click();
-            browser.FindElement(By.Id("light-sync")).Click();
+            Screenshot(browser, "live-5-light-wallet.png", "light-panel");
+            Click(browser, By.Id("light-alone"));
+            Click(browser, By.Id("light-sync"));
             await Until(() => Text(browser, "light-shown").Contains("over the lying node alone (a proxy", StringComparison.Ordinal) && Text(browser, "light-shown").Contains("showed 0 in 0 coins", StringComparison.Ordinal),
                 "bob's light wallet fooled by the liar alone", browser);
             Assert.True(browser.ExecuteScript("return document.documentElement.scrollWidth <= document.documentElement.clientWidth") is true, "the live view scrolls sideways at 1280 px");
+            // On a 1280×720 projector, at the top of the page, the controls and the steps are on screen.
+            browser.ExecuteScript("window.scrollTo(0, 0)");
+            Assert.True(browser.ExecuteScript(OnScreen, "controls-panel") is true && browser.ExecuteScript(OnScreen, "steps-panel") is true,
+                $"controls or steps are off screen at 1280×720: {browser.ExecuteScript("return JSON.stringify([innerWidth, innerHeight, document.getElementById('controls-panel').getBoundingClientRect(), document.getElementById('steps-panel').getBoundingClientRect()])")}");
         }
         finally
         {
@@ -101,6 +119,26 @@ public sealed class WatchInBrowserTests(ITestOutputHelper output) : IDisposable
             Assert.True(stop.ExitCode == 0, stop.Output);
         }
         Assert.False(RunNetworkScript.IsRunning(watch.GetProperty("pid").GetInt32()), "-Stop left the live view running");
+    }
+
+    /// <summary>True when the element (id: arguments[0]) lies wholly inside the viewport.</summary>
+    private const string OnScreen = "const r = document.getElementById(arguments[0]).getBoundingClientRect(); return r.height > 0 && r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth;";
+
+    /// <summary>True when every orphaned block drawn names its fork point (data-fork) and that block is drawn, on the active chain.</summary>
+    private const string ForkPointsShown = """
+        const drawn = new Map([...document.querySelectorAll('#tree g.block')].map(b => [b.dataset.hash, b]));
+        return [...drawn.values()].filter(b => b.classList.contains('orphaned')).every(b => {
+          const fork = drawn.get(b.dataset.fork);
+          return fork !== undefined && !fork.classList.contains('orphaned');
+        });
+        """;
+
+    /// <summary>Clicks an element once it is scrolled to the middle of the screen, clear of the docked controls, as a user would.</summary>
+    private static void Click(ChromeDriver browser, By by)
+    {
+        var element = browser.FindElement(by);
+        browser.ExecuteScript("arguments[0].scrollIntoView({block: 'center'})", element);
+        element.Click();
     }
 
     private static System.Collections.ObjectModel.ReadOnlyCollection<IWebElement> Rows(ChromeDriver browser) => browser.FindElements(By.CssSelector("#nodes tbody tr.node"));
@@ -130,8 +168,10 @@ public sealed class WatchInBrowserTests(ITestOutputHelper output) : IDisposable
             }
         }, s_patience, () => $"Waiting for {what}. The page said: {browser.FindElement(By.TagName("body")).Text}");
 
-    private void Screenshot(ChromeDriver browser, string name)
+    /// <summary>A screenshot of the page at its top, or with <paramref name="panel"/> scrolled to the top of the screen.</summary>
+    private void Screenshot(ChromeDriver browser, string name, string? panel = null)
     {
+        browser.ExecuteScript(panel is null ? "window.scrollTo(0, 0)" : $"document.getElementById('{panel}').scrollIntoView()");
         var directory = Environment.GetEnvironmentVariable("LC_SCREENSHOTS") ?? Path.GetDirectoryName(_data)!;
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, name);
@@ -149,7 +189,11 @@ public sealed class WatchInBrowserTests(ITestOutputHelper output) : IDisposable
         service.HideCommandPromptWindow = true;
         var options = new ChromeOptions { BinaryLocation = ExternalProcess.FindOnPath(Install, "chromium", "chromium-browser", "google-chrome") };
         options.AddArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,720");
-        return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
+        var browser = new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
+        // A projector's 1280×720 is the page's viewport: the window is that plus the browser's own frame.
+        var frame = (System.Collections.ObjectModel.ReadOnlyCollection<object>)browser.ExecuteScript("return [outerWidth - innerWidth, outerHeight - innerHeight]")!;
+        browser.Manage().Window.Size = new System.Drawing.Size(1280 + Convert.ToInt32(frame[0], System.Globalization.CultureInfo.InvariantCulture), 720 + Convert.ToInt32(frame[1], System.Globalization.CultureInfo.InvariantCulture));
+        return browser;
     }
 
     public void Dispose() => TempDirectory.Delete(Path.GetDirectoryName(_data)!);

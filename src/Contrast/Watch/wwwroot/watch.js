@@ -1,7 +1,8 @@
 // The live view: renders each snapshot the server streams (/events) and posts controls to /actions/NAME.
 'use strict';
 
-const shownHeights = 12;
+// Nine heights fill the chain panel at a size a room can read on a 1280×720 projector.
+const shownHeights = 9;
 const palette = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#9c755f', '#bab0ac', '#ff9da7', '#86bcb6', '#d37295'];
 let state = null;
 
@@ -84,30 +85,63 @@ function layoutTree(blocks) {
 function renderTree() {
   const tree = document.getElementById('tree');
   const top = Math.max(0, ...state.blocks.map(b => b.height));
-  const blocks = state.blocks.filter(b => b.height > top - shownHeights).map(b => ({ ...b }));
-  const { rows, byHash } = layoutTree(blocks);
-  const low = Math.min(...blocks.map(b => b.height));
-  const colW = 76, boxW = 62, boxH = 34, rowH = 58, pad = 22;
-  const x = b => 6 + (b.height - low) * colW, y = b => pad + b.row * rowH;
-  const width = Math.max(6 + shownHeights * colW, 400), height = pad + Math.max(rows, 1) * rowH + 4;
+  // The newest heights, and the fork point of every orphaned branch shown: a greyed branch never
+  // floats without the block it forked from. Heights between a far fork point and the newest are
+  // folded into one "⋯" column (the boxes keep a size a room can read); a branch whose fork point
+  // the watcher does not know is left out, and said so.
+  const all = new Map(state.blocks.map(b => [b.hash, b]));
+  const windowLow = top - shownHeights + 1;
+  const hidden = new Set(), far = [], forkHeights = new Set(), forkOf = new Map();
+  for (const b of state.blocks.filter(b => b.height >= windowLow && b.active_on.length === 0)) {
+    const branch = [b];
+    let fork = all.get(b.parent);
+    while (fork && fork.active_on.length === 0) { branch.push(fork); fork = all.get(fork.parent); }
+    if (fork) { forkHeights.add(fork.height); forkOf.set(b.hash, fork.hash); }
+    else { branch.forEach(o => hidden.add(o.hash)); far.push(b.hash.slice(0, 12)); }
+  }
+  document.getElementById('tree-note').textContent = far.length ? `Not drawn: ${far.length} orphaned branch(es) whose fork point is older than the blocks the view keeps.` : '';
+  const from = Math.min(windowLow, ...forkHeights);
+  const laid = state.blocks.filter(b => b.height >= from && !hidden.has(b.hash)).map(b => ({ ...b }));
+  const { rows, byHash } = layoutTree(laid);
+  // Columns: each fork point below the window, a fold where heights are skipped, then the window.
+  const drawnHeights = [...new Set([...[...forkHeights].filter(h => h < windowLow), ...laid.filter(b => b.height >= windowLow).map(b => b.height)])].sort((a, b) => a - b);
+  const column = new Map(), folds = [];
+  let next = 0;
+  drawnHeights.forEach((h, i) => {
+    if (i > 0 && h > drawnHeights[i - 1] + 1) folds.push({ col: next++, skipped: h - drawnHeights[i - 1] - 1 });
+    column.set(h, next++);
+  });
+  const drawn = b => column.has(b.height) && (b.height >= windowLow || (forkHeights.has(b.height) && b.active_on.length > 0));
+  const blocks = laid.filter(drawn);
+  const colW = 92, boxW = 78, boxH = 44, rowH = 66, pad = 22;
+  const x = b => 6 + column.get(b.height) * colW, y = b => pad + b.row * rowH;
+  const width = Math.max(6 + Math.max(shownHeights, next) * colW, 400), height = pad + Math.max(rows, 1) * rowH + 4;
   tree.setAttribute('viewBox', `0 0 ${width} ${height}`);
   const search = document.getElementById('txid').value.trim().toLowerCase();
   const parts = [];
   let found = 0;
+  for (const f of folds) {
+    parts.push(svg('text', { class: 'fold', x: 6 + f.col * colW + colW / 2 - 6, y: pad + boxH / 2 + 5, 'text-anchor': 'middle' }, '⋯'),
+      svg('text', { class: 'fold-count', x: 6 + f.col * colW + colW / 2 - 6, y: pad + boxH + 12, 'text-anchor': 'middle' }, `${f.skipped} more`));
+  }
   for (const b of blocks) {
-    const p = byHash.get(b.parent);
-    if (p) parts.push(svg('line', { x1: x(p) + boxW, y1: y(p) + boxH / 2, x2: x(b), y2: y(b) + boxH / 2, stroke: '#999', 'stroke-width': 1.5 }));
+    // To the parent, or across a fold to the nearest ancestor drawn (dashed).
+    let p = byHash.get(b.parent), folded = false;
+    while (p && !drawn(p)) { p = byHash.get(p.parent); folded = true; }
+    if (p) parts.push(svg('line', { x1: x(p) + boxW, y1: y(p) + boxH / 2, x2: x(b), y2: y(b) + boxH / 2, stroke: '#999', 'stroke-width': 1.5, 'stroke-dasharray': folded ? '4 4' : null }));
   }
   for (const b of blocks) {
     const hit = search.length >= 8 && b.txids.some(t => t.startsWith(search));
     found += hit ? 1 : 0;
-    const g = svg('g', { class: 'block' + (b.active_on.length === 0 ? ' orphaned' : '') + (hit ? ' found' : ''), 'data-hash': b.hash, 'data-height': b.height });
+    const g = svg('g', { class: 'block' + (b.active_on.length === 0 ? ' orphaned' : '') + (hit ? ' found' : ''), 'data-hash': b.hash, 'data-parent': b.parent, 'data-fork': forkOf.get(b.hash), 'data-height': b.height });
     const title = svg('title', {}, `#${b.height} ${b.hash}\nmined by ${b.miner || '?'}\non the active chain of: ${b.active_on.join(', ') || 'no node (orphaned)'}\n${b.txids.length} payment(s)`);
     g.append(title,
       svg('rect', { x: x(b), y: y(b), width: boxW, height: boxH, rx: 5, fill: colorOf(b.miner) + '33', stroke: colorOf(b.miner) }),
-      svg('text', { x: x(b) + 5, y: y(b) + 14 }, '#' + b.height),
-      svg('text', { x: x(b) + 5, y: y(b) + 28 }, (b.miner || '?') + (b.txids.length ? ' +' + b.txids.length : '')));
-    if (b.tips.length) g.append(svg('text', { class: 'tiplabel', x: x(b) + boxW, y: y(b) - 4, 'text-anchor': 'end' }, b.tips.join(' ')));
+      svg('text', { class: 'height', x: x(b) + 5, y: y(b) + 17 }, '#' + b.height),
+      svg('text', { x: x(b) + 5, y: y(b) + 36 }, (b.miner || '?') + (b.txids.length ? ' +' + b.txids.length : '')));
+    // Tip names run rightwards from the box, leftwards from the last column (they would leave the frame).
+    const rightmost = column.get(b.height) === next - 1;
+    if (b.tips.length) g.append(svg('text', { class: 'tiplabel', x: rightmost ? x(b) + boxW : x(b) + 2, y: y(b) - 5, 'text-anchor': rightmost ? 'end' : 'start' }, b.tips.join(' ')));
     g.addEventListener('click', () => { document.getElementById('found').textContent = `#${b.height} ${b.hash.slice(0, 16)}… payments: ${b.txids.map(t => t.slice(0, 12)).join(', ') || 'none'}`; });
     parts.push(g);
   }
@@ -134,8 +168,11 @@ function renderBank() {
   badge.className = 'tag ' + (bank.serving ? 'ok' : 'bad');
   badge.textContent = bank.serving ? 'serving' : 'down — every client request fails';
   document.querySelector('#customers tbody').replaceChildren(...bank.customers.map(c => el('tr', {}, el('td', {}, c.name), el('td', { class: 'mono' }, c.account_id), el('td', {}, c.balance))));
-  document.querySelector('#journal tbody').replaceChildren(...bank.journal.map(j => el('tr', {},
-    el('td', {}, j.sequence), el('td', { class: 'mono' }, j.entry_id), el('td', {}, j.kind.toLowerCase()), el('td', {}, j.amount), el('td', {}, j.from + ' → ' + j.to), el('td', { class: 'time' }, j.time))));
+  // Entries of customers the page does not follow (the experiments') are left out, and said so.
+  const elided = n => el('tr', { class: 'elided' }, el('td', { colspan: 6 }, `⋯ ${n.toLocaleString('en')} entr${n === 1 ? 'y' : 'ies'} of other customers (the experiments') not shown`));
+  document.querySelector('#journal tbody').replaceChildren(...bank.journal.flatMap(j => [
+    ...(j.newer_not_shown > 0 ? [elided(j.newer_not_shown)] : []),
+    el('tr', {}, el('td', {}, j.sequence), el('td', { class: 'mono entry' }, j.entry_id), el('td', {}, j.kind.toLowerCase()), el('td', {}, j.amount), el('td', {}, j.from + ' → ' + j.to), el('td', { class: 'time' }, j.time))]));
   document.getElementById('refusals').replaceChildren(...state.refusals.slice().reverse().map(r => el('li', { class: 'refusal' }, `${r.time} ${r.system}: `, el('b', {}, r.reason), ` — ${r.what}`)));
 }
 
