@@ -40,7 +40,7 @@ public static class ManageScenario
         result.Bank["client"] = BankLab.RestartClient;
         result.Expect(restart.Downtime > 0 && failed > 0 && restart.AuditOk, "bank: a restart of the only server went unnoticed by its client, or the audit failed");
         progress.Step($"bank: restarted in 1 action; the client saw {restart.Downtime / 1000:F1} s of downtime ({failed} requests failed); audit {(restart.AuditOk ? "passed" : "FAILED")}");
-        return $"1 copy ({Mib(bytes)} for {entries:N0} journal entries — every transfer, deposit and reversal the lab made: {perEntry:N0} bytes an entry); backup = one directory, checked by `bank audit`; an upgrade is 1 restart, and every client sees it: {restart.Downtime / 1000:F1} s of downtime";
+        return $"1 copy ({Mib(bytes)} for {entries:N0} journal entries — every transfer, deposit and reversal the lab made: {perEntry:N0} bytes an entry, its indexes and idempotency keys included); backup = one directory, checked by `bank audit`; an upgrade is 1 restart, and every client sees it: {restart.Downtime / 1000:F1} s of downtime";
     }
 
     private static async Task<string> RunChainAsync(LabNetwork lab, ScenarioResult result, Progress progress)
@@ -140,7 +140,7 @@ public static class ManageScenario
         result.Chain["client"] = "1 wallet knowing every node, one payment every 50 ms, to the first node that takes it";
         result.Expect(refusedEverywhere == 0 && sent.Count > 0, "chain: during the rolling upgrade some payment found no node to take it");
         progress.Step($"chain: {lab.Nodes.Count} restarts, one at a time; {sent.Count} payments made meanwhile, all confirmed; none refused by every node");
-        return $"{lab.Nodes.Count} full copies ({Mib(bytes)}: {Mib((long)perCopy)} each for {blocks:N0} blocks holding {payments:N0} payments — {perCopy / blocks:N0} bytes a block, mostly near-empty blocks{(payments > 0 ? $", {perCopy / payments:N0} bytes a payment" : "")}, in every copy); no backup needed while any node lives; an upgrade is {lab.Nodes.Count} restarts, one at a time, and clients that know several nodes see no downtime ({sent.Count} payments went on, all confirmed)";
+        return $"{lab.Nodes.Count} full copies ({Mib(bytes)}: {Mib((long)perCopy)} each for {blocks:N0} blocks holding {payments:N0} payments — {perCopy / blocks:N0} bytes a block{(payments > 0 ? $", {perCopy / payments:N0} a payment" : "")} in every copy, the database files' fixed size included: the blocks are nearly empty, so these fall as the chain grows); no backup needed while any node lives; an upgrade is {lab.Nodes.Count} restarts, one at a time, and clients that know several nodes see no downtime ({sent.Count} payments went on, all confirmed)";
     }
 
     internal static string Mib(long bytes) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / 1024.0 / 1024.0:F1} MiB");
