@@ -343,7 +343,7 @@ if ($Status) { Show-Status; exit 0 }
 
 Start-Network
 if ($Demo) {
-    # The short version of every experiment (about 3 minutes here); `contrast all` without --quick measures longer.
+    # The short version of every experiment (about 5 minutes here); `contrast all` without --quick measures longer.
     Write-Step 'Running every contrast experiment (contrast all --quick)'
     & dotnet $ContrastDll all --quick --network-file $NetworkFile --out (Join-Path $DataDir 'report')
     if ($LASTEXITCODE -ne 0) { Fail 'contrast all failed; the network is left running for a look (-Status, -Stop).' }
