@@ -72,6 +72,6 @@ public static class ReplicatedManage
         progress.Step(string.Create(CultureInfo.InvariantCulture,
             $"replicated bank: {order.Count} restarts, one at a time; {refused.Count} of {requests.Count} requests refused, the longest waited {longest:F0} ms (per step: {string.Join(", ", perStep.Select(p => $"{p.Replica} {p.Longest:F0} ms"))}); {acknowledged} acknowledged, {missing} missing on any replica; audit on all {bank.Urls.Count} replicas {(auditsPassed ? "passed" : "FAILED")}, {anchors.Count} anchor{(anchors.Count == 1 ? "" : "s")}"));
         return string.Create(CultureInfo.InvariantCulture,
-            $"{bank.Processes.Count} copies ({ManageScenario.Mib(bytes)}), kept identical by the log (one audit anchor); an upgrade is {order.Count} restarts, one at a time, leader last: {refused.Count} of {requests.Count} client requests refused, the longest waited {longest:F0} ms (one election)");
+            $"{bank.Processes.Count} copies ({ManageScenario.Mib(bytes)}), kept identical by the log (one audit anchor); an upgrade is {order.Count} restarts, one at a time, leader last: {Shared.Measurement.Proportion.Of(refused.Count, requests.Count)} of a client's requests refused (one at a time), the longest waited {longest:F0} ms (one election)");
     }
 }
