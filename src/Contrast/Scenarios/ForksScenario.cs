@@ -114,9 +114,12 @@ public static class ForksScenario
         var fastest = levels[0];
         var slowest = levels[^1];
         // Said only if the figures show it: intervals that overlap are no evidence of a trend.
+        var allAgree = levels.All(l => (bool)l["model_within_95ci"]);
         var trend = proportions[^1].High < proportions[0].Low
             ? "a longer interval buys agreement with waiting"
-            : $"the two intervals overlap, so these samples do not show the trend; run more blocks (without --quick)";
+            : allAgree
+                ? $"these two intervals overlap, so the measurements alone do not show the trend at these sample sizes; the model, which every level agrees with, falls from {(double)fastest["model_stale_rate"] * 100:0.#}% to {(double)slowest["model_stale_rate"] * 100:0.#}%: a longer interval buys agreement with waiting"
+                : "these two intervals overlap, so the measurements alone do not show the trend at these sample sizes; more blocks per level would";
         var models = string.Join("; ", levels.Select(l => string.Create(CultureInfo.InvariantCulture,
             $"{l["mean_interval_s"]} s: model {(double)l["model_stale_rate"] * 100:0.#}%, {Describe((bool)l["model_within_95ci"])}")));
         return string.Create(CultureInfo.InvariantCulture,
