@@ -116,7 +116,8 @@ public sealed class ReplicatedBank : IAsyncDisposable
         }
         try
         {
-            return await Direct(replica).GetReplicaStatusAsync(new ReplicaStatusRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
+            // 5 s: a replica starved of CPU by the tests running beside it is slow, not down.
+            return await Direct(replica).GetReplicaStatusAsync(new ReplicaStatusRequest(), deadline: DateTime.UtcNow.AddSeconds(5));
         }
         catch (RpcException)
         {
@@ -138,10 +139,19 @@ public sealed class ReplicatedBank : IAsyncDisposable
             }
             if (clock.Elapsed > timeout)
             {
-                throw new TimeoutException($"No agreed leader within {timeout.TotalSeconds} s: {string.Join("; ", statuses.Select((s, i) => $"{i + 1}: {s?.Role ?? "down"} term {s?.Term} leader {s?.Leader}"))}");
+                throw new TimeoutException($"No agreed leader within {timeout.TotalSeconds} s: {string.Join("; ", statuses.Select((s, i) => $"{i + 1}: {s?.Role ?? Unanswered(i + 1)} term {s?.Term} leader {s?.Leader}"))}");
             }
             await Task.Delay(20);
         }
+    }
+
+    /// <summary>Why a replica gave no status: paused, exited (and how), or running but not answering, with its last log lines.</summary>
+    private string Unanswered(int replica)
+    {
+        var process = _processes[replica - 1];
+        var state = process is null ? "not started" : _paused.Contains(replica) ? "paused (SIGSTOP)" : process.HasExited ? "exited" : "running, not answering within 5 s";
+        var lines = process?.Lines.TakeLast(6) ?? [];
+        return $"down: {state}{(lines.Any() ? " — last lines: " + string.Join(" | ", lines) : "")}";
     }
 
     /// <summary>Waits until every running replica has applied everything the leader has committed.</summary>
