@@ -23,12 +23,14 @@ public sealed class ReplicatedBank : IAsyncDisposable
     private readonly string[] _extraOptions;
     private readonly List<FailoverInvoker> _invokers = [];
     private readonly HashSet<int> _paused = [];
+    private readonly GrpcChannel?[] _channels;
 
     private ReplicatedBank(int count, string adminToken, string[] extraOptions)
     {
         AdminToken = adminToken;
         _extraOptions = extraOptions;
         _processes = new ServerProcess?[count];
+        _channels = new GrpcChannel?[count];
         _data = Enumerable.Range(1, count).Select(i => TempDirectory.NewPath($"lc-replica{i}-")).ToArray();
         var ports = FreePorts(2 * count);
         Urls = Enumerable.Range(0, count).Select(i => $"http://127.0.0.1:{ports[2 * i]}").ToArray();
@@ -104,9 +106,25 @@ public sealed class ReplicatedBank : IAsyncDisposable
         return new BankService.BankServiceClient(invoker.Intercept(m => { m.Add("authorization", "Bearer " + AdminToken); return m; }));
     }
 
-    /// <summary>A client of one replica only (no following).</summary>
-    public BankService.BankServiceClient Direct(int replica) =>
-        new(GrpcChannel.ForAddress(Urls[replica - 1]).CreateCallInvoker().Intercept(m => { m.Add("authorization", "Bearer " + AdminToken); return m; }));
+    /// <summary>
+    /// A client of one replica only (no following), over that replica's one channel: a channel a
+    /// call (never disposed) left a connection open per status poll, and a slow run's polling
+    /// reached the replicas' connection limit (4,096), after which they refused even the harness.
+    /// </summary>
+    public BankService.BankServiceClient Direct(int replica)
+    {
+        GrpcChannel channel;
+        lock (_channels)
+        {
+            // Reconnects promptly after a replica's restart (the default backoff grows to minutes).
+            channel = _channels[replica - 1] ??= GrpcChannel.ForAddress(Urls[replica - 1], new GrpcChannelOptions
+            {
+                InitialReconnectBackoff = TimeSpan.FromMilliseconds(100),
+                MaxReconnectBackoff = TimeSpan.FromMilliseconds(500),
+            });
+        }
+        return new(channel.CreateCallInvoker().Intercept(m => { m.Add("authorization", "Bearer " + AdminToken); return m; }));
+    }
 
     public async Task<ReplicaStatus?> StatusAsync(int replica)
     {
@@ -190,6 +208,13 @@ public sealed class ReplicatedBank : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
+        lock (_channels)
+        {
+            foreach (var channel in _channels)
+            {
+                channel?.Dispose();
+            }
+        }
         for (var replica = 1; replica <= Count; replica++)
         {
             try
