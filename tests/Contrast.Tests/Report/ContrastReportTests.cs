@@ -88,7 +88,7 @@ public class ContrastReportTests
     [Fact]
     public void The_latency_chart_is_linear_with_ticks_in_units_so_milliseconds_look_small_beside_seconds()
     {
-        var svg = XDocument.Parse(ContrastReport.LatencySvg([.. Partition().Latencies.Select(l => ("partition", l))]).Replace("<figure>", "", StringComparison.Ordinal).Split("<figcaption>")[0]);
+        var svg = XDocument.Parse(ReportSvg.Latency([.. Partition().Latencies.Select(l => ("partition", l))]).Replace("<figure>", "", StringComparison.Ordinal).Split("<figcaption>")[0]);
         XNamespace ns = "http://www.w3.org/2000/svg";
         var widths = svg.Descendants(ns + "rect").Select(r => double.Parse(r.Attribute("width")!.Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
         var ticks = svg.Descendants(ns + "text").Select(t => t.Value).ToList();
@@ -139,7 +139,7 @@ public class ContrastReportTests
     public void A_long_partition_collapses_its_unmarked_runs_so_the_tree_fits_the_page()
     {
         var tree = LongPartitionTree();
-        var svg = XElement.Parse(ContrastReport.BlockTreeSvg(tree).Replace("<figure>", "", StringComparison.Ordinal).Split("<figcaption>")[0]);
+        var svg = XElement.Parse(ReportSvg.BlockTree(tree).Replace("<figure>", "", StringComparison.Ordinal).Split("<figcaption>")[0]);
         var texts = svg.Descendants().Where(e => e.Name.LocalName == "text").Select(t => t.Value).ToList();
         var viewBoxWidth = double.Parse(((string)svg.Attribute("viewBox")!).Split(' ')[2], System.Globalization.CultureInfo.InvariantCulture);
 
