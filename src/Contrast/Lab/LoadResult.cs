@@ -9,7 +9,10 @@ namespace LedgerContrast.Contrast.Lab;
 /// </summary>
 public sealed record LoadResult(long Succeeded, double Seconds, IReadOnlyCollection<double> LatenciesMs, IReadOnlyCollection<double> CompletedAtSeconds)
 {
-    public RateEstimate Rate => RateEstimate.FromCompletions(CompletedAtSeconds, Seconds);
+    private RateEstimate? _rate;
+
+    /// <summary>The rate and its interval, computed once (callers read it several times).</summary>
+    public RateEstimate Rate => _rate ??= RateEstimate.FromCompletions(CompletedAtSeconds, Seconds);
 
     public void Deconstruct(out long succeeded, out double seconds, out IReadOnlyCollection<double> latenciesMs)
     {
