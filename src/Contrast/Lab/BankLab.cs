@@ -80,23 +80,26 @@ public static class BankLab
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var processes = lab.ServerProcessIds;
         double? previous = null;
+        double? firstShare = null;
         while (true)
         {
             var before = processes.Select(JitCompiler.Read).ToList();
             var rate = (await TransferLoadAsync(lab, customers, clients, WarmUpSlice).ConfigureAwait(false)).Rate.PerSecond;
             var after = processes.Select(JitCompiler.Read).ToList();
+            firstShare ??= JitCompiler.LargestShare(before, after);
             var steady = previous is { } last && Math.Abs(rate - last) <= 0.1 * Math.Max(rate, last);
             previous = rate;
             var settled = steady && JitCompiler.Settled(before, after, JitCompiler.SettledShare);
             if (settled || clock.Elapsed >= MaxWarmUp)
             {
-                return new WarmUp(clock.Elapsed.TotalSeconds, settled);
+                return new WarmUp(clock.Elapsed.TotalSeconds, settled, firstShare);
             }
         }
     }
 
     /// <summary>How long a warm-up loaded the bank, and whether its compiler had settled by then.</summary>
-    public readonly record struct WarmUp(double Seconds, bool Settled);
+    /// <param name="FirstSliceCompilerShare">The largest share of a server's CPU its compiler took in the first slice (null where unreadable).</param>
+    public readonly record struct WarmUp(double Seconds, bool Settled, double? FirstSliceCompilerShare = null);
 
     /// <summary>
     /// <paramref name="racers"/> transfers of <paramref name="amount"/> from one customer, to the

@@ -68,6 +68,19 @@ public static class JitCompiler
         });
     }
 
+    /// <summary>The largest share of its process's CPU any process's compiler used between two readings; null where none can be read.</summary>
+    public static double? LargestShare(IReadOnlyList<(TimeSpan? Cpu, TimeSpan? Compiler)> before, IReadOnlyList<(TimeSpan? Cpu, TimeSpan? Compiler)> after)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(after);
+        var shares = before.Zip(after).Select(p => (p.Second.Cpu - p.First.Cpu, p.Second.Compiler - p.First.Compiler) switch
+        {
+            ({ } cpu, { } compiler) when cpu > TimeSpan.Zero => compiler / cpu,
+            _ => (double?)null,
+        }).Where(v => v is not null).ToList();
+        return shares.Count == 0 ? null : shares.Max();
+    }
+
     /// <summary>A process's total CPU time and its compiler's, or nulls where they cannot be read (it ended, another OS).</summary>
     public static (TimeSpan? Cpu, TimeSpan? Compiler) Read(int processId)
     {
