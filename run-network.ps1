@@ -8,6 +8,7 @@
   dotnet tool restore && dotnet pwsh ./run-network.ps1 -Demo
   dotnet pwsh ./run-network.ps1 -Nodes 5 -Topology line -Watch   (the live view on port BasePort+80, 7180)
   dotnet pwsh ./run-network.ps1 -BankReplicas 3   (also a replicated bank: 3 Raft replicas on ports BasePort+21.., 7121-7123)
+  sudo dotnet pwsh ./run-network.ps1 -Emulate -LinkBandwidth 10mbit -LinkLoss 0.5%   (Linux, root: every process in a network namespace of its own, on one virtual switch)
   dotnet pwsh ./run-network.ps1 -Status
   dotnet pwsh ./run-network.ps1 -Stop
 #>
@@ -28,7 +29,11 @@ param(
     [switch]$Demo,
     [switch]$Watch,
     [ValidateRange(0, 65535)][int]$WatchPort = 0,
-    [switch]$NoBuild
+    [switch]$NoBuild,
+    [switch]$Emulate,
+    [string]$LinkBandwidth = '',
+    [string]$LinkLoss = '',
+    [string]$LinkDelay = ''
 )
 
 $ErrorActionPreference = 'Stop'
@@ -69,7 +74,11 @@ function Get-Processes($net) {
 
 function Stop-Network {
     $net = Read-Network
-    if (-not $net) { Write-Host 'No network is running (no network.json).'; return }
+    if (-not $net) {
+        Write-Host 'No network is running (no network.json).'
+        if ($Emulate) { Remove-Emulation "lc$BasePort" }
+        return
+    }
     foreach ($proc in (Get-Processes $net)) {
         if (Test-OurProcess $proc.pid $proc.data_dir) {
             Stop-Process -Id $proc.pid -Force -ErrorAction SilentlyContinue
@@ -80,7 +89,14 @@ function Stop-Network {
         $deadline = (Get-Date).AddSeconds(15)
         while ((Get-Process -Id $proc.pid -ErrorAction SilentlyContinue) -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
     }
+    if ($net.Contains('emulation') -and $net.emulation) { Remove-Emulation $net.emulation.name }
     Remove-Item $NetworkFile -ErrorAction SilentlyContinue
+}
+
+# Every namespace of an emulated run (and whatever still runs in one), its links and its switch.
+function Remove-Emulation([string]$Name) {
+    $out = & dotnet $ContrastDll emulate down --name $Name 2>&1
+    Write-Host ($out -join "`n")
 }
 
 function Test-Running {
@@ -95,19 +111,38 @@ function Test-PortFree([int]$Port) {
     try { $listener.Start(); return $true } catch { return $false } finally { try { $listener.Stop() } catch { } }
 }
 
+# How a client (a CLI, contrast) is run: in an emulated network inside its clients namespace
+# (the only one with a route to the members' addresses), else plainly.
+$script:ClientPrefix = @('dotnet')
+function Set-ClientNamespace([string]$Namespace) {
+    $script:ClientPrefix = if ($Namespace) { @('ip', 'netns', 'exec', $Namespace, 'dotnet') } else { @('dotnet') }
+}
+function Invoke-Client([string[]]$CliArgs) {
+    $exe = $script:ClientPrefix[0]
+    $rest = @($script:ClientPrefix | Select-Object -Skip 1) + $CliArgs
+    & $exe @rest
+}
+
 function Invoke-Cli([string]$Dll, [string[]]$CliArgs) {
-    $out = & dotnet $Dll @CliArgs 2>&1
+    $out = Invoke-Client (@($Dll) + $CliArgs) 2>&1
     if ($LASTEXITCODE -ne 0) { throw "$([System.IO.Path]::GetFileNameWithoutExtension($Dll)) $($CliArgs -join ' ') failed: $out" }
     return ($out -join "`n")
 }
 
-function Start-Server([string]$Name, [string]$Dll, [string[]]$ServerArgs, [string]$Dir) {
+function Start-Server([string]$Name, [string]$Dll, [string[]]$ServerArgs, [string]$Dir, [string]$Namespace = '') {
     New-Item -ItemType Directory -Force -Path $Dir | Out-Null
     $log = Join-Path $DataDir "$Name.log"
     $err = Join-Path $DataDir "$Name.err.log"
     $all = @($Dll) + $ServerArgs
-    $proc = Start-Process -FilePath 'dotnet' -ArgumentList $all -RedirectStandardOutput $log -RedirectStandardError $err -PassThru -WorkingDirectory $Root
-    return [ordered]@{ name = $Name; pid = $proc.Id; data_dir = $Dir; log = $log; command = @('dotnet') + $all; url = '' }
+    # In an emulated network the server runs in its own namespace: ip netns exec, which execs
+    # dotnet in place (the pid is the server's).
+    $proc = if ($Namespace) {
+        Start-Process -FilePath 'ip' -ArgumentList (@('netns', 'exec', $Namespace, 'dotnet') + $all) -RedirectStandardOutput $log -RedirectStandardError $err -PassThru -WorkingDirectory $Root
+    }
+    else {
+        Start-Process -FilePath 'dotnet' -ArgumentList $all -RedirectStandardOutput $log -RedirectStandardError $err -PassThru -WorkingDirectory $Root
+    }
+    return [ordered]@{ name = $Name; pid = $proc.Id; data_dir = $Dir; log = $log; command = @('dotnet') + $all; url = ''; namespace = $(if ($Namespace) { $Namespace } else { $null }) }
 }
 
 function Wait-Healthy($proc, [string]$HealthDll, [string]$UrlOption) {
@@ -117,7 +152,7 @@ function Wait-Healthy($proc, [string]$HealthDll, [string]$UrlOption) {
             $why = (Get-Content (Join-Path $DataDir "$($proc.name).err.log") -Raw -ErrorAction SilentlyContinue) + (Get-Content $proc.log -Raw -ErrorAction SilentlyContinue)
             throw "$($proc.name) exited during start: $why"
         }
-        & dotnet $HealthDll health $UrlOption $proc.url *> $null
+        Invoke-Client @($HealthDll, 'health', $UrlOption, $proc.url) *> $null
         if ($LASTEXITCODE -eq 0) { return }
         Start-Sleep -Milliseconds 300
     }
@@ -128,12 +163,16 @@ function Show-Status {
     $net = Read-Network
     if (-not $net) { Write-Host 'No network is running.'; return }
     $procs = @(Get-Processes $net | ForEach-Object { [ordered]@{ proc = $_; alive = (Test-OurProcess $_.pid $_.data_dir) } })
+    $clientNs = if ($net.Contains('emulation') -and $net.emulation) { $net.emulation.clients_namespace } else { '' }
     # Every process is asked at once: one CLI start each, in parallel, not one after another.
     $rows = $procs | ForEach-Object -ThrottleLimit 16 -Parallel {
         $proc = $_.proc; $alive = $_.alive
+        # Each CLI runs where the network's clients do (its clients namespace, when emulated).
+        $ns = $using:clientNs
+        function Invoke-Client([string[]]$CliArgs) { if ($ns) { & ip netns exec $ns dotnet @CliArgs } else { & dotnet @CliArgs } }
         $row = [ordered]@{ Name = $proc.name; Url = $proc.url; Pid = $proc.pid; Alive = $alive; Height = ''; Peers = ''; Mempool = ''; Role = ''; Term = ''; Commit = ''; Lag = '' }
         if ($alive -and $proc.name -like 'node*') {
-            $info = & dotnet $using:ChainDll info --node $proc.url --json 2>$null
+            $info = Invoke-Client @($using:ChainDll, 'info', '--node', $proc.url, '--json') 2>$null
             if ($LASTEXITCODE -eq 0) {
                 $i = ($info -join "`n") | ConvertFrom-Json
                 $row.Height = $i.height; $row.Peers = $i.peers; $row.Mempool = $i.mempool
@@ -141,7 +180,7 @@ function Show-Status {
         }
         elseif ($alive -and $proc.name -like 'bank-r*') {
             # One replica's own view (role, term, commit, applied); lag = the highest commit index any replica reports minus this one's applied, filled in below.
-            $st = & dotnet $using:BankDll status --server $proc.url --json 2>$null
+            $st = Invoke-Client @($using:BankDll, 'status', '--server', $proc.url, '--json') 2>$null
             if ($LASTEXITCODE -eq 0) {
                 $r = (($st -join "`n") | ConvertFrom-Json).replicas[0]
                 $row.Height = 'serving'; $row.Role = $r.role; $row.Term = $r.term; $row.Commit = $r.commit_index; $row.Lag = $r.applied_index
@@ -149,7 +188,7 @@ function Show-Status {
             else { $row.Height = 'not serving' }
         }
         elseif ($alive -and $proc.name -eq 'bank') {
-            & dotnet $using:BankDll health --server $proc.url *> $null
+            Invoke-Client @($using:BankDll, 'health', '--server', $proc.url) *> $null
             $row.Height = if ($LASTEXITCODE -eq 0) { 'serving' } else { 'not serving' }
         }
         [pscustomobject]$row
@@ -174,9 +213,18 @@ function Start-Network {
         return
     }
     $replicaPorts = @(if ($BankReplicas -gt 0) { 1..$BankReplicas | ForEach-Object { $BasePort + 20 + $_ } })
-    $ports = @(if (-not $NoBank) { $BasePort }) + @(1..$Nodes | ForEach-Object { $BasePort + $_ }) + $replicaPorts + @($replicaPorts | ForEach-Object { $_ + 1000 })
-    $busy = @($ports | Where-Object { -not (Test-PortFree $_) })
-    if ($busy.Count -gt 0) { Fail "port(s) $($busy -join ', ') already in use; choose another -BasePort or stop what uses them." }
+    if ($Emulate) {
+        if (-not $IsLinux) { Fail '-Emulate needs Linux: it puts every process in a network namespace of its own; on this system run without -Emulate.' }
+        if ((& id -u) -ne '0') { Fail '-Emulate needs root: it creates network namespaces, virtual links and nftables rules (run it with sudo, or without -Emulate).' }
+        if ($Watch) { Fail '-Watch does not run in an emulated network yet (the live view would be inside the clients namespace, out of the browser''s reach); run without -Watch.' }
+    }
+    else {
+        if ($LinkBandwidth -or $LinkLoss -or $LinkDelay) { Fail '-LinkBandwidth, -LinkLoss and -LinkDelay shape the links of an emulated network: add -Emulate (Linux, root).' }
+        # Ports are checked on loopback; an emulated network's are in namespaces of its own.
+        $ports = @(if (-not $NoBank) { $BasePort }) + @(1..$Nodes | ForEach-Object { $BasePort + $_ }) + $replicaPorts + @($replicaPorts | ForEach-Object { $_ + 1000 })
+        $busy = @($ports | Where-Object { -not (Test-PortFree $_) })
+        if ($busy.Count -gt 0) { Fail "port(s) $($busy -join ', ') already in use; choose another -BasePort or stop what uses them." }
+    }
 
     if (-not $NoBuild) {
         Write-Step 'Building (Release)'
@@ -185,6 +233,20 @@ function Start-Network {
         if ($LASTEXITCODE -ne 0) { Fail 'the build failed.' }
     }
     New-Item -ItemType Directory -Force -Path $DataDir | Out-Null
+    $emulation = $null
+    if ($Emulate) {
+        $members = @(if (-not $NoBank) { 'bank' }) + @(if ($BankReplicas -gt 0) { 1..$BankReplicas | ForEach-Object { "bank-r$_" } }) + @(1..$Nodes | ForEach-Object { "node$_" }) + @('clients')
+        Write-Step "Building the emulated network lc${BasePort}: $($members.Count) network namespaces on one switch$(if ($LinkBandwidth -or $LinkLoss -or $LinkDelay) { " (links: $((@($LinkBandwidth, $(if ($LinkLoss) { "$LinkLoss loss" }), $(if ($LinkDelay) { "$LinkDelay delay" })) | Where-Object { $_ }) -join ', '))" })"
+        $up = & dotnet $ContrastDll emulate up --name "lc$BasePort" --base-port "$BasePort" --members ($members -join ',') --bandwidth $LinkBandwidth --loss $LinkLoss --delay $LinkDelay --json 2>&1
+        $reply = try { ($up -join "`n") | ConvertFrom-Json -AsHashtable } catch { $null }
+        if ($LASTEXITCODE -ne 0 -or -not $reply) { Fail "the emulated network was not built: $(if ($reply -and $reply.Contains('error')) { $reply.error.message } else { $up -join ' ' })" }
+        $emulation = $reply
+        Set-ClientNamespace $emulation.clients_namespace
+        if ($LinkDelay -and $emulation.link.delay_by -eq '--link-latency') { Write-Host "    this kernel has no netem: the nodes delay their own messages by $LinkDelay (--link-latency)" }
+    }
+    # Where a member listens: its own address in an emulated network, else loopback.
+    function Get-HostOf([string]$Member) { if ($emulation) { ($emulation.members | Where-Object { $_.name -eq $Member }).address } else { '127.0.0.1' } }
+    function Get-NamespaceOf([string]$Member) { if ($emulation) { ($emulation.members | Where-Object { $_.name -eq $Member }).namespace } else { '' } }
     $walletDir = Join-Path $DataDir 'wallets'
     foreach ($w in 'alice', 'bob', 'carol', 'miner') {
         if (-not (Test-Path (Join-Path $walletDir "$w.json"))) { Invoke-Cli $ChainDll @('wallet', 'new', $w, '--wallet-dir', $walletDir, '--network', $Network) | Out-Null }
@@ -196,12 +258,13 @@ function Start-Network {
 
     $started = @()
     try {
-        $net = [ordered]@{ network = $Network; topology = $Topology; data_dir = $DataDir; wallet_dir = $walletDir; bank = $null; admin_token_file = $null; customers = [ordered]@{}; nodes = @(); bank_replicas = @(); replica_admin_token_file = $null; watch = $null }
+        $net = [ordered]@{ network = $Network; topology = $Topology; data_dir = $DataDir; wallet_dir = $walletDir; bank = $null; admin_token_file = $null; customers = [ordered]@{}; nodes = @(); bank_replicas = @(); replica_admin_token_file = $null; watch = $null; emulation = $emulation }
         if (-not $NoBank) {
-            Write-Step "Starting the bank on port $BasePort"
+            $bankHost = Get-HostOf 'bank'
+            Write-Step "Starting the bank on $($bankHost):$BasePort"
             $bankDir = Join-Path $DataDir 'bank'
-            $bank = Start-Server 'bank' $BankDll @('serve', '--port', "$BasePort", '--data', $bankDir) $bankDir
-            $bank.url = "http://127.0.0.1:$BasePort"
+            $bank = Start-Server 'bank' $BankDll @('serve', '--port', "$BasePort", '--host', $bankHost, '--data', $bankDir) $bankDir (Get-NamespaceOf 'bank')
+            $bank.url = "http://$($bankHost):$BasePort"
             $started += , $bank
             Wait-Healthy $bank $BankDll '--server'
             $net.bank = $bank
@@ -218,12 +281,12 @@ function Start-Network {
                 [Convert]::ToHexString([System.Security.Cryptography.RandomNumberGenerator]::GetBytes(24)).ToLowerInvariant() | Set-Content -NoNewline $tokenFile
                 if (-not $IsWindows) { & chmod 600 $tokenFile }
             }
-            $list = ($replicaPorts | ForEach-Object { "127.0.0.1:$_" }) -join ','
+            $list = (1..$BankReplicas | ForEach-Object { "$(Get-HostOf "bank-r$_"):$($replicaPorts[$_ - 1])" }) -join ','
             Write-Step "Starting the replicated bank: $BankReplicas replicas on ports $($replicaPorts -join ', ') (Raft on $(($replicaPorts | ForEach-Object { $_ + 1000 }) -join ', '))"
             for ($r = 1; $r -le $BankReplicas; $r++) {
                 $dir = Join-Path $replicaRoot "r$r"
-                $replicaProc = Start-Server "bank-r$r" $BankDll @('serve', '--data', $dir, '--replicas', $list, '--replica', "$r", '--admin-token-file', $tokenFile) $dir
-                $replicaProc.url = "http://127.0.0.1:$($replicaPorts[$r - 1])"
+                $replicaProc = Start-Server "bank-r$r" $BankDll @('serve', '--data', $dir, '--replicas', $list, '--replica', "$r", '--admin-token-file', $tokenFile) $dir (Get-NamespaceOf "bank-r$r")
+                $replicaProc.url = "http://$(Get-HostOf "bank-r$r"):$($replicaPorts[$r - 1])"
                 $started += , $replicaProc
                 $net.bank_replicas += , $replicaProc
             }
@@ -233,7 +296,7 @@ function Start-Network {
             $deadline = (Get-Date).AddSeconds(60)
             $urls = ($net.bank_replicas | ForEach-Object { $_.url }) -join ','
             while ($true) {
-                $st = & dotnet $BankDll status --server $urls --json 2>$null
+                $st = Invoke-Client @($BankDll, 'status', '--server', $urls, '--json') 2>$null
                 if ($LASTEXITCODE -eq 0 -and @((($st -join "`n") | ConvertFrom-Json).replicas | Where-Object { $_.role -eq 'leader' }).Count -eq 1) { break }
                 if ((Get-Date) -gt $deadline) { throw "the replicated bank elected no leader within 60 s (see $replicaRoot and the bank-r*.log files)" }
                 Start-Sleep -Milliseconds 300
@@ -243,20 +306,24 @@ function Start-Network {
         $miners = @('alice', 'bob', 'miner')
         for ($i = 1; $i -le $Nodes; $i++) {
             $port = $BasePort + $i
-            $peers = switch ($Topology) {
-                'mesh' { @(if ($i -gt 1) { 1..($i - 1) | ForEach-Object { $BasePort + $_ } }) }
-                'line' { @(if ($i -gt 1) { $port - 1 }) }
-                'ring' { @(if ($i -gt 1) { $port - 1 }) + @(if ($i -eq $Nodes -and $Nodes -gt 2) { $BasePort + 1 }) }
+            # Peers by node number; each listens on its own address (emulated) or a port of loopback.
+            $peerNumbers = switch ($Topology) {
+                'mesh' { @(if ($i -gt 1) { 1..($i - 1) }) }
+                'line' { @(if ($i -gt 1) { $i - 1 }) }
+                'ring' { @(if ($i -gt 1) { $i - 1 }) + @(if ($i -eq $Nodes -and $Nodes -gt 2) { 1 }) }
             }
+            $peers = @($peerNumbers | ForEach-Object { "$(Get-HostOf "node$_"):$($BasePort + $_)" })
+            $nodeHost = Get-HostOf "node$i"
             $outbound = if ($Topology -eq 'mesh') { $Nodes } else { 1 }
             $nodeDir = Join-Path $DataDir "node$i"
             $nodeArgs = @('node', '--port', "$port", '--data', $nodeDir, '--mine', '--miner-address', $addresses[$miners[[Math]::Min($i - 1, 2)]],
                 '--block-interval', $BlockInterval, '--miner-threads', "$MinerThreads", '--coinbase-maturity', "$CoinbaseMaturity",
-                '--network', $Network, '--outbound', "$outbound")
-            foreach ($p in $peers) { $nodeArgs += @('--peer', "127.0.0.1:$p") }
-            Write-Step "Starting node$i on port $port$(if ($peers) { ' (peers ' + (($peers | ForEach-Object { $_ }) -join ', ') + ')' })"
-            $node = Start-Server "node$i" $ChainDll $nodeArgs $nodeDir
-            $node.url = "http://127.0.0.1:$port"
+                '--network', $Network, '--outbound', "$outbound", '--host', $nodeHost)
+            if ($emulation -and $emulation.link.delay_by -eq '--link-latency') { $nodeArgs += @('--link-latency', $LinkDelay) }
+            foreach ($p in $peers) { $nodeArgs += @('--peer', $p) }
+            Write-Step "Starting node$i on $($nodeHost):$port$(if ($peers) { ' (peers ' + ($peers -join ', ') + ')' })"
+            $node = Start-Server "node$i" $ChainDll $nodeArgs $nodeDir (Get-NamespaceOf "node$i")
+            $node.url = "http://$($nodeHost):$port"
             $started += , $node
             Wait-Healthy $node $ChainDll '--node'
             $net.nodes += , $node
@@ -273,7 +340,7 @@ function Start-Network {
             $bankArgs = @('--server', $net.bank.url, '--token', $admin, '--profile', (Join-Path $DataDir 'bank-profile.json'), '--json')
             foreach ($c in 'alice', 'bob', 'carol') {
                 if ($earlier.Contains($c)) {
-                    & dotnet $BankDll balance $earlier[$c].account_id --server $net.bank.url --token $earlier[$c].token --json *> $null
+                    Invoke-Client @($BankDll, 'balance', $earlier[$c].account_id, '--server', $net.bank.url, '--token', $earlier[$c].token, '--json') *> $null
                     if ($LASTEXITCODE -eq 0) { $net.customers[$c] = $earlier[$c]; continue }
                 }
                 $customer = Invoke-Cli $BankDll (@('customer', 'create', $c) + $bankArgs) | ConvertFrom-Json
@@ -291,6 +358,7 @@ function Start-Network {
         Write-Host "run-network: $($_.Exception.Message)" -ForegroundColor Red
         Write-Host 'Stopping everything this run started.' -ForegroundColor Red
         foreach ($proc in $started) { Stop-Process -Id $proc.pid -Force -ErrorAction SilentlyContinue }
+        if ($emulation) { Remove-Emulation $emulation.name }
         Remove-Item $NetworkFile -ErrorAction SilentlyContinue
         exit 1
     }
@@ -318,22 +386,24 @@ function Start-Network {
     Write-Host "Network file: $NetworkFile (the CLIs and contrast read it when run from this directory)"
     Write-Host ''
     Write-Host 'Try:' -ForegroundColor Green
+    $run = $script:ClientPrefix -join ' '
+    if ($emulation) { Write-Host "  (every client runs in the network's clients namespace, $($emulation.clients_namespace): the only one with a route to the members' addresses)" }
     if (-not $NoBank) {
         $a = $net.customers.alice.account_id; $b = $net.customers.bob.account_id
-        Write-Host "  dotnet $BankDll balance $a --as alice"
-        Write-Host "  dotnet $BankDll transfer --from $a --to $b --amount 12.5 --as alice"
-        Write-Host "  dotnet $BankDll history $a --as alice"
+        Write-Host "  $run $BankDll balance $a --as alice"
+        Write-Host "  $run $BankDll transfer --from $a --to $b --amount 12.5 --as alice"
+        Write-Host "  $run $BankDll history $a --as alice"
     }
     if ($net.bank_replicas.Count) {
         $urls = ($net.bank_replicas | ForEach-Object { $_.url }) -join ','
-        Write-Host "  dotnet $BankDll status --server $urls      (the replicated bank: who leads, term, commit, lag)"
-        Write-Host "  BANK_TOKEN=`$(cat $($net.replica_admin_token_file)) dotnet $BankDll customer create dora --server $urls      (clients follow the leader)"
+        Write-Host "  $run $BankDll status --server $urls      (the replicated bank: who leads, term, commit, lag)"
+        Write-Host "  BANK_TOKEN=`$(cat $($net.replica_admin_token_file)) $run $BankDll customer create dora --server $urls      (clients follow the leader)"
     }
-    Write-Host "  dotnet $ChainDll info --node $first"
-    Write-Host "  dotnet $ChainDll balance --wallet alice --node $first      (coins mature after $CoinbaseMaturity blocks)"
-    Write-Host "  dotnet $ChainDll send --wallet alice --to bob --amount 12.5 --node $first      (bob: a wallet name or an address)"
-    Write-Host "  dotnet $ChainDll tips --node $first"
-    Write-Host "  dotnet $ContrastDll all"
+    Write-Host "  $run $ChainDll info --node $first"
+    Write-Host "  $run $ChainDll balance --wallet alice --node $first      (coins mature after $CoinbaseMaturity blocks)"
+    Write-Host "  $run $ChainDll send --wallet alice --to bob --amount 12.5 --node $first      (bob: a wallet name or an address)"
+    Write-Host "  $run $ChainDll tips --node $first"
+    Write-Host "  $run $ContrastDll all"
     Write-Host "  dotnet pwsh ./run-network.ps1 -Status | -Stop | -Clean"
 }
 
@@ -345,7 +415,7 @@ Start-Network
 if ($Demo) {
     # The short version of every experiment (about 5 minutes here); `contrast all` without --quick measures longer.
     Write-Step 'Running every contrast experiment (contrast all --quick)'
-    & dotnet $ContrastDll all --quick --network-file $NetworkFile --out (Join-Path $DataDir 'report')
+    Invoke-Client @($ContrastDll, 'all', '--quick', '--network-file', $NetworkFile, '--out', (Join-Path $DataDir 'report'))
     if ($LASTEXITCODE -ne 0) { Fail 'contrast all failed; the network is left running for a look (-Status, -Stop).' }
     $live = (Read-Network).watch
     Write-Host "The network is still running$(if ($live) { ", and its live view at $($live.url)" }): explore, then -Stop."

@@ -19,6 +19,21 @@ public static class Poll
         }
     }
 
+    /// <summary>Polls an asynchronous <paramref name="condition"/> (a CLI run, a call) until it holds, or fails with <paramref name="describe"/> at the deadline.</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string>? describe = null)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var deadline = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (deadline.Elapsed > timeout)
+            {
+                throw new TimeoutException($"Condition not met within {timeout.TotalSeconds} s. {describe?.Invoke()}");
+            }
+            await Task.Delay(20);
+        }
+    }
+
     /// <summary>Repeats a call until it succeeds (the server may still be refusing), or rethrows its last failure at the deadline.</summary>
     public static async Task<T> UntilSuccessAsync<T>(Func<Task<T>> call, TimeSpan timeout)
     {

@@ -21,10 +21,13 @@ internal static class ClientCommands
 {
     public static readonly Amount DefaultFee = Amount.Parse("0.0001");
 
+    /// <summary>The most outputs `send --outputs` makes: with a few inputs and change, a transaction under the 100,000-byte limit.</summary>
+    public const int MaxSendOutputs = 2_400;
+
     private static readonly Option<string?> s_node = new("--node") { Description = $"Node URL (default: inside a network started by run-network.ps1, its first node from .network/network.json; else {NodeClient.DefaultNode}).", Recursive = true };
     private static readonly Option<string?> s_cookieFile = new("--cookie-file")
     {
-        Description = "The node's DIR/.cookie, for admin verbs (mine, peer add/remove); default: $CHAIN_COOKIE_FILE, else the node's data directory from network.json.",
+        Description = "The node's DIR/.cookie, for admin verbs (mine, mining, peer add/remove); default: $CHAIN_COOKIE_FILE, else the node's data directory from network.json.",
         Recursive = true,
     };
     private static readonly Option<string?> s_walletDir = new("--wallet-dir") { Description = "Wallet directory (default: $CHAIN_WALLET_DIR; else, inside a network started by run-network.ps1, its wallets (.network/wallets); else ~/.ledgercontrast/wallets).", Recursive = true };
@@ -45,6 +48,7 @@ internal static class ClientCommands
         root.Subcommands.Add(Peers(json));
         root.Subcommands.Add(Mempool(json));
         root.Subcommands.Add(Mine(json));
+        root.Subcommands.Add(Mining(json));
         root.Subcommands.Add(Peer(json));
         root.Subcommands.Add(Health(json));
         root.Subcommands.Add(LightCommand.Create(json));
@@ -252,7 +256,8 @@ internal static class ClientCommands
         var amount = new Option<string>("--amount") { Description = "Amount, e.g. 12.5.", Required = true };
         var fee = new Option<string?>("--fee") { Description = $"Fee (default {DefaultFee})." };
         var inputs = new Option<string[]>("--input") { Description = "Spend exactly this output, TXID:INDEX (repeatable; how a double spend is built on purpose)." };
-        var command = new Command("send", "Pay from a wallet; change goes back to it. Prints the txid.") { wallet, to, amount, fee, inputs };
+        var count = new Option<int>("--outputs") { Description = "Pay --amount this many times in one transaction (a fan-out: coins for many independent payments, or a large transaction; at most 2,400).", DefaultValueFactory = _ => 1 };
+        var command = new Command("send", "Pay from a wallet; change goes back to it. Prints the txid.") { wallet, to, amount, fee, inputs, count };
         command.SetAction(parse => Online(parse, json, async (node, output) =>
         {
             var info = await node.Api.GetInfoAsync(new GetInfoRequest(), deadline: NodeClient.Deadline());
@@ -260,12 +265,20 @@ internal static class ClientCommands
             using var key = Store(parse).Load(parse.GetValue(wallet)!);
             var from = new Address(prefix, key.PublicKey);
             var payee = AddressOrWalletName(parse, parse.GetValue(to)!, prefix);
-            var value = CliAmount.Parse(parse.GetValue(amount));
-            var fees = parse.GetValue(fee) is { } f ? CliAmount.Parse(f, "fee", allowZero: true) : DefaultFee;
+            var each = CliAmount.Parse(parse.GetValue(amount));
+            var times = parse.GetValue(count);
+            if (times is < 1 or > MaxSendOutputs)
+            {
+                throw new CliException("INVALID_ARGUMENT", $"--outputs takes a count from 1 to {MaxSendOutputs:N0} (a transaction holds at most 100,000 bytes).");
+            }
+            var value = Amount.FromMinorUnits(checked(each.MinorUnits * times));
+            // The default fee is at least the minimum relay fee: one minor unit per byte (a fan-out is large).
+            var fees = parse.GetValue(fee) is { } f ? CliAmount.Parse(f, "fee", allowZero: true)
+                : Amount.FromMinorUnits(Math.Max(DefaultFee.MinorUnits, Transaction.SizeOf(4, times + 1)));
             var coins = (await node.Api.ListUtxosAsync(new AddressRequest { Address = from.ToString() }, deadline: NodeClient.Deadline())).Utxos;
             var chosen = ChooseCoins(coins, parse.GetValue(inputs) ?? [], value + fees, parse.GetValue(wallet)!);
             var total = chosen.Aggregate(Amount.Zero, (sum, c) => sum + Amount.FromMinorUnits(c.Amount));
-            List<TxOutput> outputs = [new TxOutput(value, payee.PublicKey.ToArray())];
+            List<TxOutput> outputs = [.. Enumerable.Range(0, times).Select(_ => new TxOutput(each, payee.PublicKey.ToArray()))];
             var change = total - value - fees;
             if (change.IsPositive)
             {
@@ -277,7 +290,7 @@ internal static class ClientCommands
             var signed = TransactionSigner.Sign(unsigned, ChainProto.HashFromProto(info.NetworkId, "network id"), [.. chosen.Select(_ => key)],
                 [.. chosen.Select(c => Amount.FromMinorUnits(c.Amount))]);
             await node.Api.SubmitTransactionAsync(new SubmitTransactionRequest { Transaction = signed.ToProto() }, deadline: NodeClient.Deadline());
-            var model = new { txid = signed.Txid.ToString(), amount = value.ToString(), fee = fees.ToString(), change = change.ToString(), inputs = chosen.Select(c => $"{Hex(c.OutPoint.Txid)}:{c.OutPoint.Index}").ToList() };
+            var model = new { txid = signed.Txid.ToString(), amount = value.ToString(), outputs = times, size = signed.Size, fee = fees.ToString(), change = change.ToString(), inputs = chosen.Select(c => $"{Hex(c.OutPoint.Txid)}:{c.OutPoint.Index}").ToList() };
             return output.Success(model, c => c.MarkupLineInterpolated($"Sent {value} to {payee} (fee {fees}): txid [bold]{signed.Txid}[/] — pending until mined."));
         }));
         return command;
@@ -375,6 +388,9 @@ internal static class ClientCommands
             {
                 hash = Hex(reply.Hash),
                 height = reply.Height,
+                size = ChainProto.FromProto(reply.Block).Size,
+                // When this node stored it (Unix ms, its own clock): nodes on one machine share one, so two nodes' differ by the time the block took between them.
+                received_ms = reply.ReceivedMs,
                 confirmations = reply.Confirmations,
                 on_active_chain = reply.Confirmations > 0,
                 previous = Hex(reply.Block.Header.PreviousHash),
@@ -504,6 +520,27 @@ internal static class ClientCommands
             return output.Success(new { blocks = hashes }, c => c.MarkupLineInterpolated($"Mined {hashes.Count} block{(hashes.Count == 1 ? "" : "s")} to {who}; tip {hashes.LastOrDefault()}"));
         }));
         return command;
+    }
+
+    private static Command Mining(Option<bool> json)
+    {
+        var stop = new Command("stop", "Stop the node's miner (it still relays and validates; `mine` still mines on demand).");
+        stop.SetAction(parse => Online(parse, json, async (node, output) =>
+        {
+            await node.Api.SetMiningAsync(new SetMiningRequest { Enabled = false }, deadline: NodeClient.Deadline());
+            return output.Success(new { mining = false }, c => c.WriteLine("Mining stopped."));
+        }));
+        var to = new Option<string?>("--to") { Description = "Address paid the rewards." };
+        var wallet = new Option<string?>("--wallet") { Description = "Wallet paid the rewards (instead of --to)." };
+        var threads = new Option<uint>("--threads") { Description = "Proof-of-work threads.", DefaultValueFactory = _ => 1 };
+        var start = new Command("start", "Start (or restart) the node's miner, paying its blocks to an address.") { to, wallet, threads };
+        start.SetAction(parse => Online(parse, json, async (node, output) =>
+        {
+            var who = await ResolveAddressAsync(parse, node, to, wallet).ConfigureAwait(false);
+            await node.Api.SetMiningAsync(new SetMiningRequest { Enabled = true, MinerAddress = who, Threads = parse.GetValue(threads) }, deadline: NodeClient.Deadline());
+            return output.Success(new { mining = true, miner_address = who, threads = parse.GetValue(threads) }, c => c.MarkupLineInterpolated($"Mining to {who} on {parse.GetValue(threads)} thread(s)."));
+        }));
+        return new Command("mining", "Stop or start a node's miner (admin).") { stop, start };
     }
 
     private static Command Peer(Option<bool> json)

@@ -55,6 +55,7 @@ public static class ContrastCli
         root.Subcommands.Add(all);
         root.Subcommands.Add(TourCommand());
         root.Subcommands.Add(WatchCommand());
+        root.Subcommands.Add(EmulateCommand.Create(s_json, s_networkFile));
         return CliOutput.InvokeAsync(root.Parse(args));
     }
 
@@ -205,7 +206,7 @@ public static class ContrastCli
         var settings = parse.GetValue(s_quick) ? ForksScenario.Settings.Quick : ForksScenario.Settings.Full;
         if (parse.GetValue(s_linkLatency) is { } text)
         {
-            settings = settings with { LinkLatency = Duration(text, "--link-latency") };
+            settings = settings with { LinkLatency = Emulation.LinkShape.ParseDelay(text, "--link-latency") };
         }
         return ForksScenario.RunAsync(lab, settings);
     }
@@ -226,15 +227,6 @@ public static class ContrastCli
             values.Add(value);
         }
         return values.Count > 0 ? values : throw new CliException("INVALID_ARGUMENT", $"{option} needs at least one number.");
-    }
-
-    private static TimeSpan Duration(string text, string option)
-    {
-        var trimmed = text.Trim();
-        var (number, scale) = trimmed.EndsWith("ms", StringComparison.Ordinal) ? (trimmed[..^2], 1.0) : trimmed.EndsWith('s') ? (trimmed[..^1], 1000.0) : (trimmed, 1.0);
-        return double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= 0 && value * scale <= 10_000
-            ? TimeSpan.FromMilliseconds(value * scale)
-            : throw new CliException("INVALID_ARGUMENT", $"{option} takes a delay from 0 to 10s, e.g. 100ms; '{text}' is not one.");
     }
 
     /// <param name="tour">For the tour: called before each experiment (result null) and after it.</param>

@@ -248,8 +248,10 @@ public sealed class LabNetwork : ILabBank, IDisposable
         }
         else
         {
-            // exec through the shell so the server writes straight to its log files and outlives this process.
-            var command = string.Join(' ', process.Command.Select(Quote)) + $" >>{Quote(process.Log)} 2>>{Quote(Path.ChangeExtension(process.Log, ".err.log"))}";
+            // exec through the shell so the server writes straight to its log files and outlives this
+            // process; in an emulated network, inside the process's own namespace again.
+            IEnumerable<string> line = process.Namespace is { } ns ? ["ip", "netns", "exec", ns, .. process.Command] : process.Command;
+            var command = string.Join(' ', line.Select(Quote)) + $" >>{Quote(process.Log)} 2>>{Quote(Path.ChangeExtension(process.Log, ".err.log"))}";
             var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
             start.ArgumentList.Add("-c");
             start.ArgumentList.Add("exec " + command);

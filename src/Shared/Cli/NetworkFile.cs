@@ -33,6 +33,12 @@ public sealed record NetworkFile
     /// <summary>The live view (`contrast watch`) run-network.ps1 started with -Watch or -Demo, if any.</summary>
     public NetworkProcess? Watch { get; init; }
 
+    /// <summary>
+    /// run-network.ps1 -Emulate: every process in a network namespace of its own on one virtual
+    /// switch (docs/ARCHITECTURE.md §Emulated network); null on loopback.
+    /// </summary>
+    public NetworkEmulation? Emulation { get; init; }
+
     [JsonIgnore]
     public string? Path { get; init; }
 
@@ -44,6 +50,42 @@ public sealed record NetworkFile
         public string DataDir { get; init; } = "";
         public string Log { get; init; } = "";
         public List<string> Command { get; init; } = [];
+
+        /// <summary>The network namespace it runs in (run-network.ps1 -Emulate), else null: started as `ip netns exec NAMESPACE COMMAND…`.</summary>
+        public string? Namespace { get; init; }
+    }
+
+    /// <param name="Name">What every namespace of this run is named after: NAME-switch, NAME-node1…</param>
+    /// <param name="Prefix">The private IPv4 /24 the members' addresses come from; routed nowhere outside the namespaces.</param>
+    /// <param name="SwitchNamespace">Where the bridge joining every member is, and the nftables rules that drop packets (loss, partitions).</param>
+    /// <param name="ClientsNamespace">Where the CLIs, `contrast` and the live view run.</param>
+    public sealed record NetworkEmulation
+    {
+        public string Name { get; init; } = "";
+        public string Prefix { get; init; } = "";
+        public string SwitchNamespace { get; init; } = "";
+        public string ClientsNamespace { get; init; } = "";
+        public EmulatedLink Link { get; init; } = new();
+        public List<EmulatedMember> Members { get; init; } = [];
+    }
+
+    /// <param name="Bandwidth">Each member's link to the switch, both ways, e.g. "10mbit" (tc tbf); "" for unlimited.</param>
+    /// <param name="Loss">Share of packets dropped crossing the switch, e.g. "0.5%" (nftables).</param>
+    /// <param name="Delay">One-way delay of each member's sends, e.g. "50ms".</param>
+    /// <param name="DelayBy">What delays them: "netem" (the kernel) or "--link-latency" (the nodes themselves, where the kernel has no netem), or "" for none.</param>
+    public sealed record EmulatedLink
+    {
+        public string Bandwidth { get; init; } = "";
+        public string Loss { get; init; } = "";
+        public string Delay { get; init; } = "";
+        public string DelayBy { get; init; } = "";
+    }
+
+    public sealed record EmulatedMember
+    {
+        public string Name { get; init; } = "";
+        public string Namespace { get; init; } = "";
+        public string Address { get; init; } = "";
     }
 
     public sealed record BankCustomer
