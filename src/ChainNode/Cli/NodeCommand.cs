@@ -25,7 +25,23 @@ internal static class NodeCommand
             Description = "Simulated network distance: every message to a peer waits this long before it is sent, e.g. 100ms (default 0).",
             CustomParser = r => r.Tokens.Count > 0 && r.Tokens[0].Value.Trim() is "0" or "0ms" or "0s" ? TimeSpan.Zero : ParseDuration(r),
         };
-        var command = new Command("node", "Run a node.") { port, data, host, peers, mine, minerAddress, network, regtest, maturity, interval, threads, outbound, linkLatency };
+        var blockMaxSize = new Option<int?>("--block-max-size") { Description = "Miner policy: the largest block this node builds, in bytes (1,000 to 1,000,000; default the consensus limit). Blocks from others may be larger." };
+        blockMaxSize.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is { } v && v is < 1_000 or > 1_000_000)
+            {
+                r.AddError("--block-max-size takes a size from 1,000 to 1,000,000 bytes.");
+            }
+        });
+        var mempoolSize = new Option<long>("--mempool-size") { Description = "Bytes of transactions the mempool holds before it evicts the lowest fee rate (100,000 to 1,000,000,000; default 5,000,000).", DefaultValueFactory = _ => 5_000_000 };
+        mempoolSize.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<long>() is < 100_000 or > 1_000_000_000)
+            {
+                r.AddError("--mempool-size takes a size from 100,000 to 1,000,000,000 bytes.");
+            }
+        });
+        var command = new Command("node", "Run a node.") { port, data, host, peers, mine, minerAddress, network, regtest, maturity, interval, threads, outbound, linkLatency, blockMaxSize, mempoolSize };
         command.SetAction(async (parse, cancellation) =>
         {
             var options = new NodeOptions
@@ -43,6 +59,8 @@ internal static class NodeCommand
                 BlockInterval = parse.GetValue(interval),
                 TargetOutboundPeers = Math.Max(0, parse.GetValue(outbound)),
                 LinkLatency = parse.GetValue(linkLatency),
+                BlockMaxSize = parse.GetValue(blockMaxSize) ?? int.MaxValue,
+                MempoolBytes = parse.GetValue(mempoolSize),
             };
             return await NodeRunner.RunAsync(options, cancellation).ConfigureAwait(false);
         });

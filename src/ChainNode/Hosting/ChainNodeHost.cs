@@ -51,7 +51,7 @@ public static class ChainNodeHost
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(_ => AdminCookie.Create(options.DataDirectory));
         builder.Services.AddSingleton(parameters);
-        builder.Services.AddSingleton(provider => new NodeEngine(parameters, options.DataDirectory, provider.GetRequiredService<ILoggerFactory>().CreateLogger("Chain")));
+        builder.Services.AddSingleton(provider => new NodeEngine(parameters, options.DataDirectory, provider.GetRequiredService<ILoggerFactory>().CreateLogger("Chain"), mempoolBytes: options.MempoolBytes) { BlockMaxSize = options.BlockMaxSize });
         builder.Services.AddSingleton(provider => new Miner(provider.GetRequiredService<NodeEngine>(), provider.GetRequiredService<ILoggerFactory>().CreateLogger("Miner")));
         builder.Services.AddSingleton(provider => new PeerManager(provider.GetRequiredService<NodeEngine>(), options, provider.GetRequiredService<ILoggerFactory>().CreateLogger("Peers")));
         builder.Services.AddGrpc(grpc =>

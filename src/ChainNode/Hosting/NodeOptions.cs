@@ -32,6 +32,12 @@ public sealed record NodeOptions
     /// <summary>Simulated network distance: each message to a peer waits this long before it is sent (<see cref="Network.SimulatedLinkLatency"/>).</summary>
     public TimeSpan LinkLatency { get; init; }
 
+    /// <summary>The largest block this node's miner builds (bytes); the consensus limit by default.</summary>
+    public int BlockMaxSize { get; init; } = int.MaxValue;
+
+    /// <summary>How many bytes of transactions the mempool holds before it evicts the lowest fee rate.</summary>
+    public long MempoolBytes { get; init; } = 5_000_000;
+
     public ChainParameters ToParameters() => new()
     {
         Network = Regtest && Network == ChainParameters.DefaultNetwork ? "lc-regtest" : Network,

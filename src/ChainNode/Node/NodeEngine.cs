@@ -504,7 +504,13 @@ public sealed partial class NodeEngine : IDisposable
             : new TransactionStatus(TransactionState.Unknown);
     });
 
-    /// <summary>A block to mine on the current tip: coinbase to <paramref name="minerKey"/>, then mempool transactions by fee rate.</summary>
+    /// <summary>
+    /// The miner's policy (not a consensus rule): the largest block this node builds, in bytes, at
+    /// most the consensus limit — Bitcoin Core's -blockmaxweight. Other nodes accept larger blocks.
+    /// </summary>
+    public int BlockMaxSize { get; init; } = int.MaxValue;
+
+    /// <summary>A block to mine on the current tip: coinbase to <paramref name="minerKey"/>, then mempool transactions by fee rate, up to <see cref="BlockMaxSize"/>.</summary>
     public BlockTemplate CreateTemplate(byte[] minerKey)
     {
         ArgumentNullException.ThrowIfNull(minerKey);
@@ -514,7 +520,7 @@ public sealed partial class NodeEngine : IDisposable
             var tip = node.Chain.Tip;
             var height = tip.Height + 1;
             var coinbaseSize = Transaction.SizeOf(1, 1);
-            var chosen = node.Pool.SelectForBlock(Parameters.MaxBlockSize - BlockHeader.EncodedSize - 4 - coinbaseSize, Parameters.MaxBlockTransactions - 1);
+            var chosen = node.Pool.SelectForBlock(Math.Min(Parameters.MaxBlockSize, BlockMaxSize) - BlockHeader.EncodedSize - 4 - coinbaseSize, Parameters.MaxBlockTransactions - 1);
             var fees = chosen.Aggregate(Amount.Zero, (sum, e) => sum + e.Fee);
             var coinbase = Transaction.CreateCoinbase(height, [new TxOutput(Parameters.BlockReward + fees, minerKey)]);
             List<Transaction> txs = [coinbase, .. chosen.Select(e => e.Transaction)];

@@ -17,6 +17,8 @@ public static class ContrastCli
     private static readonly Option<bool> s_selfHost = new("--self-host") { Description = "Start a private network for this run (run-network.ps1 with its own ports and data), and remove it after.", Recursive = true };
     private static readonly Option<bool> s_quick = new("--quick") { Description = "Shorter runs of each experiment (fewer blocks, seconds and network sizes): the whole lab in a few minutes.", Recursive = true };
     private static readonly Option<string?> s_linkLatency = new("--link-latency") { Description = "forks: simulated one-way delay of each message between the lab's nodes, e.g. 100ms (default 100ms)." };
+    private static readonly Option<bool> s_emulate = new("--emulate") { Description = "Over the emulated network's links (run-network.ps1 -Emulate; Linux, root): partition by dropping packets; forks and scale on lab nodes in namespaces of their own." };
+    private static readonly Option<string?> s_bandwidth = new("--bandwidth") { Description = "forks --emulate: each lab node's link, e.g. 10mbit (default 10mbit)." };
     private static readonly Option<string?> s_sizes = new("--nodes") { Description = "scale: chain network sizes, e.g. 3,6,12." };
     private static readonly Option<string?> s_clients = new("--clients") { Description = "scale: concurrent bank clients at each step, e.g. 1,4,16,64." };
     private static readonly Option<bool> s_long = new("--long") { Description = $"partition: longer than 144 blocks ({PartitionScenario.LongMinorityBlocks} against {PartitionScenario.LongMajorityBlocks}), on regtest lab nodes of its own; the report says how deep the heal reorganised." };
@@ -43,10 +45,15 @@ public static class ContrastCli
             if (experiment.Name == "forks")
             {
                 command.Options.Add(s_linkLatency);
+                command.Options.Add(s_bandwidth);
             }
             if (experiment.Name == "partition")
             {
                 command.Options.Add(s_long);
+            }
+            if (experiment.Name is "forks" or "scale" or "partition")
+            {
+                command.Options.Add(s_emulate);
             }
             root.Subcommands.Add(command);
         }
@@ -208,7 +215,21 @@ public static class ContrastCli
         {
             settings = settings with { LinkLatency = Emulation.LinkShape.ParseDelay(text, "--link-latency") };
         }
-        return ForksScenario.RunAsync(lab, settings);
+        if (!parse.GetValue(s_emulate))
+        {
+            return parse.GetValue(s_bandwidth) is null ? ForksScenario.RunAsync(lab, settings)
+                : throw new CliException("INVALID_ARGUMENT", "--bandwidth limits the emulated links: add --emulate.");
+        }
+        var emulated = parse.GetValue(s_quick) ? EmulatedForks.Settings.Quick : EmulatedForks.Settings.Full;
+        emulated = emulated with
+        {
+            Link = emulated.Link with
+            {
+                BitsPerSecond = parse.GetValue(s_bandwidth) is { } rate ? Emulation.LinkShape.ParseBandwidth(rate, "--bandwidth") : emulated.Link.BitsPerSecond,
+                Delay = parse.GetValue(s_linkLatency) is null ? TimeSpan.Zero : settings.LinkLatency,
+            },
+        };
+        return ForksScenario.RunAsync(lab, settings, emulated);
     }
 
     private static List<int>? IntList(string? text, string option, int min, int max)

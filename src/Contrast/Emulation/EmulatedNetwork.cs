@@ -77,7 +77,7 @@ public static partial class EmulatedNetwork
         var sw = name + "-switch";
         try
         {
-            Kernel.Run("ip", "netns", "add", sw);
+            Kernel.AddNamespace(sw);
             Kernel.Run("ip", "-n", sw, "link", "set", "lo", "up");
             Kernel.Run("ip", "-n", sw, "link", "add", Bridge, "type", "bridge");
             Kernel.Run("ip", "-n", sw, "link", "set", Bridge, "up");
@@ -202,6 +202,13 @@ public static partial class EmulatedNetwork
             """);
     }
 
+    /// <summary>Whether this kernel delays links itself (netem); where it does not, the nodes' --link-latency must.</summary>
+    public static bool KernelDelays(NetworkEmulation emulation)
+    {
+        ArgumentNullException.ThrowIfNull(emulation);
+        return HasNetem(emulation.SwitchNamespace);
+    }
+
     /// <summary>The address of a member of the emulated network.</summary>
     public static string AddressOf(NetworkEmulation emulation, string member)
     {
@@ -215,10 +222,14 @@ public static partial class EmulatedNetwork
         var ns = $"{emulation.Name}-{member}";
         var port = "p-" + member;
         var address = string.Create(CultureInfo.InvariantCulture, $"{emulation.Prefix[..emulation.Prefix.LastIndexOf('.')]}.{host}");
-        Kernel.Run("ip", "netns", "add", ns);
+        Kernel.AddNamespace(ns);
         Kernel.Run("ip", "-n", ns, "link", "set", "lo", "up");
         Kernel.Run("ip", "-n", emulation.SwitchNamespace, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns);
         Kernel.Run("ip", "-n", emulation.SwitchNamespace, "link", "set", port, "master", Bridge, "up");
+        // A MAC address fixed by the IP address: a member that takes the address of one removed
+        // before it (the next experiment's lab node) is reached at once — the others' ARP caches
+        // hold an entry for that address for up to a minute, which must not be a stranger's.
+        Kernel.Run("ip", "-n", ns, "link", "set", "eth0", "address", MacOf(address));
         Kernel.Run("ip", "-n", ns, "addr", "add", address + "/24", "dev", "eth0");
         Kernel.Run("ip", "-n", ns, "link", "set", "eth0", "up");
         // The member's sends are delayed (one way, as a node's --link-latency delays its own
@@ -295,8 +306,12 @@ public static partial class EmulatedNetwork
                 // gone already
             }
         }
-        Kernel.TryRun("ip", ["netns", "del", ns]);
+        Kernel.DeleteNamespace(ns);
     }
+
+    /// <summary>02:4c:a:b:c:d for a.b.c.d: locally administered, unicast, one per address.</summary>
+    private static string MacOf(string address) =>
+        "02:4c:" + string.Join(':', address.Split('.').Select(o => int.Parse(o, CultureInfo.InvariantCulture).ToString("x2", CultureInfo.InvariantCulture)));
 
     private static int Host(string address) => int.Parse(address[(address.LastIndexOf('.') + 1)..], CultureInfo.InvariantCulture);
 

@@ -66,6 +66,31 @@ public static class Kernel
         }
     }
 
+    /// <summary>
+    /// Names a new network namespace (`ip netns add`). The name is a bind mount under /run/netns,
+    /// made in the machine's mount namespace: `contrast` itself runs under `ip netns exec` (in the
+    /// clients namespace), which gives it a mount namespace of its own whose mounts nobody else
+    /// sees — a namespace named there would be an empty file to every other process.
+    /// </summary>
+    public static void AddNamespace(string ns) => Run(MachineWide("ip", "netns", "add", ns));
+
+    /// <summary>Deletes a named network namespace (`ip netns del`), machine-wide as <see cref="AddNamespace"/> named it.</summary>
+    public static void DeleteNamespace(string ns)
+    {
+        var command = MachineWide("ip", "netns", "del", ns);
+        TryRun(command[0], command[1..]);
+    }
+
+    private static string[] MachineWide(params string[] command)
+    {
+        static string? MountNamespace(string process) => new FileInfo($"/proc/{process}/ns/mnt").LinkTarget;
+        var own = MountNamespace("self");
+        var machine = MountNamespace("1");
+        return own is null || machine is null || own == machine ? command : ["nsenter", "--mount=/proc/1/ns/mnt", "--", .. command];
+    }
+
+    private static string Run(string[] command) => Run(command[0], command[1..]);
+
     /// <summary>Every network namespace ip knows by name.</summary>
     public static List<string> Namespaces() =>
         [.. Run("ip", "netns", "list").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(line => line.Split(' ')[0])];

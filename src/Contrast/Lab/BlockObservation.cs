@@ -2,8 +2,8 @@ using LedgerContrast.Protos.Chain.V1;
 
 namespace LedgerContrast.Contrast.Lab;
 
-/// <summary>A block of the active chain and when each node stored it (Unix ms; nodes on one machine share a clock).</summary>
-public sealed record BlockArrival(string Hash, uint Height, IReadOnlyList<ulong> ReceivedMs)
+/// <summary>A block of the active chain, its size in bytes, and when each node stored it (Unix ms; nodes on one machine share a clock).</summary>
+public sealed record BlockArrival(string Hash, uint Height, IReadOnlyList<ulong> ReceivedMs, int Size = 0)
 {
     /// <summary>From the first node that had it (its miner) to the last: the block's propagation to all.</summary>
     public double ToAllMs => ReceivedMs.Max() - (double)ReceivedMs.Min();
@@ -40,7 +40,7 @@ public static class BlockObservation
             }
             if (received.Count == nodes.Count)
             {
-                arrivals.Add(new BlockArrival(Convert.ToHexStringLower(block.Hash.Span), height, received));
+                arrivals.Add(new BlockArrival(Convert.ToHexStringLower(block.Hash.Span), height, received, Shared.Chain.ChainProto.FromProto(block.Block).Size));
             }
         }
         return arrivals;

@@ -5,6 +5,7 @@ using LedgerContrast.Protos.Chain.V1;
 using LedgerContrast.Shared.Addresses;
 using LedgerContrast.Shared.Cli;
 using LedgerContrast.Shared.Crypto;
+using LedgerContrast.Contrast.Emulation;
 
 namespace LedgerContrast.Contrast.Lab;
 
@@ -13,7 +14,9 @@ namespace LedgerContrast.Contrast.Lab;
 /// processes — the executable network.json's nodes run — on regtest, on free loopback ports, in
 /// a temporary directory removed afterwards. Proof of work is trivial on regtest, so the lab
 /// decides when blocks are found (<see cref="MineAsync"/>) and the experiment controls the block
-/// interval exactly; relay, validation and fork choice are the real ones.
+/// interval exactly; relay, validation and fork choice are the real ones. In an emulated network
+/// (with a link shape) each node runs in a namespace of its own on the run's switch, its link
+/// shaped as the experiment asks; otherwise on loopback.
 /// </summary>
 public sealed class PrivateChain : IAsyncDisposable
 {
@@ -25,13 +28,23 @@ public sealed class PrivateChain : IAsyncDisposable
     private readonly List<string> _minerAddresses = [];
     private readonly TimeSpan _linkLatency;
     private readonly int _outbound;
+    private readonly (Shared.Cli.NetworkFile.NetworkEmulation Network, LinkShape Shape)? _emulated;
+    private readonly List<Shared.Cli.NetworkFile.EmulatedMember> _members = [];
+    private readonly string _tag = Guid.NewGuid().ToString("N")[..4];
 
-    private PrivateChain(List<string> executable, TimeSpan linkLatency, int outbound)
+    private readonly IReadOnlyList<string> _nodeArguments;
+
+    private PrivateChain(List<string> executable, TimeSpan linkLatency, int outbound, (Shared.Cli.NetworkFile.NetworkEmulation, LinkShape)? emulated, IReadOnlyList<string> nodeArguments)
     {
         _executable = executable;
+        _nodeArguments = nodeArguments;
         _linkLatency = linkLatency;
         _outbound = outbound;
+        _emulated = emulated;
     }
+
+    /// <summary>Each node's link in an emulated network (null on loopback).</summary>
+    public LinkShape? Links => _emulated?.Shape;
 
     public IReadOnlyList<LabNode> Nodes => _nodes;
 
@@ -43,11 +56,17 @@ public sealed class PrivateChain : IAsyncDisposable
     /// those before it (a random graph, as addresses learned from peers make one), and waits until
     /// every node is serving and connected.
     /// </summary>
-    public static async Task<PrivateChain> StartAsync(NetworkFile file, int nodes, TimeSpan linkLatency, int outbound, Progress progress)
+    /// <param name="emulate">Each node's link, in a namespace of its own on the emulated network's switch; null for loopback.</param>
+    /// <param name="nodeArguments">More `chain node` options for every node (e.g. --block-max-size).</param>
+    public static async Task<PrivateChain> StartAsync(NetworkFile file, int nodes, TimeSpan linkLatency, int outbound, Progress progress, LinkShape? emulate = null, IReadOnlyList<string>? nodeArguments = null)
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(progress);
-        var chain = new PrivateChain(LabNodeProcess.ExecutableOf(file), linkLatency, outbound);
+        if (emulate is not null && file.Emulation is null)
+        {
+            throw new CliException("NOT_EMULATED", "--emulate needs an emulated network: start it with run-network.ps1 -Emulate (Linux, root), and run contrast in its clients namespace.");
+        }
+        var chain = new PrivateChain(LabNodeProcess.ExecutableOf(file), linkLatency, outbound, emulate is null ? null : (file.Emulation!, emulate), nodeArguments ?? []);
         try
         {
             await chain.AddNodesAsync(nodes, progress).ConfigureAwait(false);
@@ -76,11 +95,21 @@ public sealed class PrivateChain : IAsyncDisposable
                 "--regtest", "--network", NetworkName, "--port", "0", "--data", dataDir,
                 "--outbound", $"{_outbound}", "--link-latency", $"{_linkLatency.TotalMilliseconds:0}ms",
             };
+            args.AddRange(_nodeArguments);
             foreach (var peer in _nodes.OrderBy(_ => Random.Shared.Next()).Take(_outbound))
             {
                 args.AddRange(["--peer", new Uri(peer.Url).Authority]);
             }
-            var process = await LabNodeProcess.StartAsync(_executable, name, dataDir, args).ConfigureAwait(false);
+            var executable = _executable;
+            if (_emulated is { } emulated)
+            {
+                // Its own namespace and address on the run's switch (named apart from any other run's lab nodes).
+                var member = EmulatedNetwork.Attach(emulated.Network, [$"{name}-{_tag}"], emulated.Shape)[0];
+                _members.Add(member);
+                executable = ["ip", "netns", "exec", member.Namespace, .. _executable];
+                args.AddRange(["--host", member.Address]);
+            }
+            var process = await LabNodeProcess.StartAsync(executable, name, dataDir, args).ConfigureAwait(false);
             _processes.Add(process);
             _nodes.Add(process.Node);
             using var key = PrivateKey.Generate();
@@ -183,6 +212,10 @@ public sealed class PrivateChain : IAsyncDisposable
         foreach (var process in _processes)
         {
             await process.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_emulated is { } emulated)
+        {
+            EmulatedNetwork.Detach(emulated.Network, _members);
         }
         try
         {

@@ -18,12 +18,12 @@ public sealed class TestNode : IDisposable
     private bool _ownsDirectory;
     private bool _disposed;
 
-    public TestNode(ChainParameters? parameters = null, string? dataDirectory = null, long mempoolBytes = 5_000_000, IStorageFaultInjector? storageFaults = null)
+    public TestNode(ChainParameters? parameters = null, string? dataDirectory = null, long mempoolBytes = 5_000_000, IStorageFaultInjector? storageFaults = null, int blockMaxSize = int.MaxValue)
     {
         Parameters = parameters ?? ChainParameters.ForRegtest(coinbaseMaturity: 2);
         DataDirectory = dataDirectory ?? TempDirectory.NewPath("lc-chain-test-");
         _ownsDirectory = dataDirectory is null;
-        Engine = new NodeEngine(Parameters, DataDirectory, NullLogger.Instance, () => Now, mempoolBytes, storageFaults: storageFaults);
+        Engine = new NodeEngine(Parameters, DataDirectory, NullLogger.Instance, () => Now, mempoolBytes, storageFaults: storageFaults) { BlockMaxSize = blockMaxSize };
     }
 
     /// <summary>The same node after a restart: a new engine on this one's data directory (this one is disposed, its directory kept).</summary>

@@ -119,13 +119,28 @@ public sealed class MempoolTests : IDisposable
     }
 
     [Fact]
+    public async Task The_miner_builds_no_block_larger_than_its_block_max_size_and_leaves_the_rest_for_the_next()
+    {
+        var coinbases = await MatureCoinbasesAsync(3);
+        var payments = coinbases.Select(c => _node.Spend(c, 0, Alice, (Bob, Reward - Fee))).ToList();
+        var room = BlockHeader.EncodedSize + 4 + Transaction.SizeOf(1, 1) + 2 * payments[0].Size;
+        using var node = await PoolHoldingAsync(5_000_000, room, [.. payments]);
+
+        var template = node.Engine.CreateTemplate(Miner.PublicKey.ToArray());
+
+        Assert.Equal(3, template.Transactions.Count); // the coinbase and two payments: a third would pass the policy's size
+        Assert.True(new Block(template.Header, template.Transactions).Size <= room);
+        Assert.Equal(3, node.Engine.Read(n => n.Pool.Count));
+    }
+
+    [Fact]
     public async Task Evicting_for_a_child_never_evicts_its_parent_so_the_template_stays_valid()
     {
         var coinbases = await MatureCoinbasesAsync(3);
         var parent = _node.Spend(coinbases[0], 0, Alice, (Alice, Reward - 200)); // the lowest fee rate
         var other = _node.Spend(coinbases[1], 0, Alice, (Bob, Reward - 2_000));
         var child = _node.Spend(parent, 0, Alice, (Bob, Reward - 200 - 90_000)); // pays for both
-        using var node = await PoolHoldingAsync(parent.Size + other.Size + 10, parent, other);
+        using var node = await PoolHoldingAsync(parent.Size + other.Size + 10, int.MaxValue, parent, other);
 
         node.Engine.SubmitTransaction(child);
 
@@ -144,7 +159,7 @@ public sealed class MempoolTests : IDisposable
         var coinbases = await MatureCoinbasesAsync(1);
         var parent = _node.Spend(coinbases[0], 0, Alice, (Alice, Reward - 200));
         var child = _node.Spend(parent, 0, Alice, (Bob, Reward - 200 - 90_000));
-        using var node = await PoolHoldingAsync(parent.Size + 10, parent);
+        using var node = await PoolHoldingAsync(parent.Size + 10, int.MaxValue, parent);
 
         Reject.Transaction(RejectReasons.MempoolFull, () => node.Engine.SubmitTransaction(child));
 
@@ -152,10 +167,10 @@ public sealed class MempoolTests : IDisposable
         Assert.Equal([parent.Txid], node.Engine.CreateTemplate(Miner.PublicKey.ToArray()).Transactions.Skip(1).Select(t => t.Txid));
     }
 
-    /// <summary>A node on a copy of this test's chain whose mempool holds <paramref name="maxBytes"/> and starts with <paramref name="transactions"/>.</summary>
-    private async Task<TestNode> PoolHoldingAsync(long maxBytes, params Transaction[] transactions)
+    /// <summary>A node on a copy of this test's chain whose mempool holds <paramref name="maxBytes"/>, whose miner builds blocks up to <paramref name="blockMaxSize"/>, and whose pool starts with <paramref name="transactions"/>.</summary>
+    private async Task<TestNode> PoolHoldingAsync(long maxBytes, int blockMaxSize, params Transaction[] transactions)
     {
-        var node = new TestNode(_node.Parameters, mempoolBytes: maxBytes) { Now = _node.Now };
+        var node = new TestNode(_node.Parameters, mempoolBytes: maxBytes, blockMaxSize: blockMaxSize) { Now = _node.Now };
         foreach (var entry in _node.Engine.Read(n => n.Chain.ActiveChain.Skip(1).Select(e => e.Hash).ToList()))
         {
             await node.Engine.SubmitBlockAsync(_node.Engine.FindBlock(entry)!);
