@@ -76,7 +76,7 @@ public static class ContrastCli
             (lab, k, _) => DoubleSpendScenario.RunAsync(lab, k)),
         new("partition", "A 51% attack after a partition heals; the bank under a partition.", "Finality under a partition",
             "We cut the network in two: bob is paid on the small side and waits for confirmations, while the big side spends the same coins to carol. When the network heals, the heavier chain wins and bob's confirmed payment disappears; the bank's cut-off client simply gets an error.",
-            (lab, k, parse) => PartitionScenario.RunAsync(lab, k, parse.GetValue(s_long))),
+            (lab, k, parse) => PartitionScenario.RunAsync(lab, k, parse.GetValue(s_long), parse.GetValue(s_emulate))),
         new("outage", "Kill the bank; kill a node; kill the replicated bank's leader (with -BankReplicas) 10 times (3 with --quick).", "Reliability",
             "We kill -9 the bank while a client keeps paying, then one chain node. Every bank client is down until the one server is back; the chain's other nodes carry on; a replicated bank's clients wait only for the next leader's election.",
             (lab, _, parse) => OutageScenario.RunAsync(lab, parse.GetValue(s_quick) ? 3 : 10)),

@@ -78,6 +78,13 @@ public sealed partial record LinkShape(long BitsPerSecond, double Loss, TimeSpan
     public static LinkShape Parse(string? bandwidth, string? loss, string? delay) =>
         new(ParseBandwidth(bandwidth), ParseLoss(loss), ParseDelay(delay));
 
+    /// <summary>An emulated network's links as network.json records them.</summary>
+    public static LinkShape Of(Shared.Cli.NetworkFile.EmulatedLink link)
+    {
+        ArgumentNullException.ThrowIfNull(link);
+        return Parse(link.Bandwidth, link.Loss, link.Delay);
+    }
+
     private static string FormatBits(long bits) =>
         bits % 1_000_000_000 == 0 ? $"{bits / 1_000_000_000}gbit"
         : bits % 1_000_000 == 0 ? $"{bits / 1_000_000}mbit"

@@ -100,6 +100,18 @@ public sealed class LabNetwork : ILabBank, IDisposable
     }
 
     /// <summary>
+    /// A new client of the bank on a connection of its own, which gives up connecting after
+    /// <paramref name="connectTimeout"/> (UNAVAILABLE) — as a client that has never reached the
+    /// server across a partition does — rather than waiting out the call's deadline.
+    /// </summary>
+    public BankService.BankServiceClient BankConnectingWithin(string token, TimeSpan connectTimeout)
+    {
+        var channel = GrpcChannel.ForAddress(File.Bank!.Url, new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { ConnectTimeout = connectTimeout, EnableMultipleHttp2Connections = true } });
+        _channels.Add(channel);
+        return new BankService.BankServiceClient(WithBearerToken(channel.CreateCallInvoker(), token));
+    }
+
+    /// <summary>
     /// Stops mining on every node of this network that mines, until the returned handle is
     /// disposed, which starts it again as the node was started (its --miner-address and
     /// --miner-threads). Experiments that run lab nodes of their own (scale, forks) measure them

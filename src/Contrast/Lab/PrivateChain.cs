@@ -46,6 +46,11 @@ public sealed class PrivateChain : IAsyncDisposable
     /// <summary>Each node's link in an emulated network (null on loopback).</summary>
     public LinkShape? Links => _emulated?.Shape;
 
+    /// <summary>How this chain's nodes are cut apart: by packets on the emulated switch, else by remove-peer.</summary>
+    public LabPartition Partition => _emulated is { } emulated
+        ? new(emulated.Network, _nodes.Zip(_members).ToDictionary(p => p.First.Name, p => p.Second.Name))
+        : LabPartition.Loopback;
+
     public IReadOnlyList<LabNode> Nodes => _nodes;
 
     /// <summary>What each node's blocks pay: one fresh key per node, so the coinbase names the node that mined a block.</summary>

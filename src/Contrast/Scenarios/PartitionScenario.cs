@@ -25,44 +25,62 @@ public static class PartitionScenario
     /// <summary>The long partition: blocks both sides share, then each side's own (more than the 144 blocks a node stores unasked).</summary>
     public const int LongSharedBlocks = 20, LongMinorityBlocks = 200, LongMajorityBlocks = 260;
 
-    public static async Task<ScenarioResult> RunAsync(LabNetwork lab, int confirmations, bool longPartition = false)
+    /// <param name="emulate">Partition by dropping packets on the emulated network's switch (contrast partition --emulate), not by asking the nodes to drop each other.</param>
+    public static async Task<ScenarioResult> RunAsync(LabNetwork lab, int confirmations, bool longPartition = false, bool emulate = false)
     {
         ArgumentNullException.ThrowIfNull(lab);
+        var partition = LabPartition.Of(lab.File, emulate);
         if (!longPartition && lab.Nodes.Count < 3)
         {
             throw new Shared.Cli.CliException("TOO_FEW_NODES", "The partition experiment needs at least 3 nodes (a minority of 1 and a majority of 2).");
         }
         var result = new ScenarioResult("partition");
         var progress = new Progress("partition");
-        var bankVerdict = lab.HasBank ? await RunBankAsync(lab, result, progress).ConfigureAwait(false) : "(no bank in this network)";
+        var bankVerdict = lab.HasBank ? await RunBankAsync(lab, result, progress, partition).ConfigureAwait(false) : "(no bank in this network)";
         var chainVerdict = longPartition
-            ? await RunLongChainAsync(lab, result, progress).ConfigureAwait(false)
-            : await RunChainAsync(lab, result, progress, confirmations).ConfigureAwait(false);
+            ? await RunLongChainAsync(lab, result, progress, partition.DropsPackets).ConfigureAwait(false)
+            : await RunChainAsync(lab, result, progress, confirmations, partition).ConfigureAwait(false);
+        result.Chain["partition_by"] = partition.How;
         result.Verdicts.Add(new Verdict("Finality", bankVerdict, chainVerdict));
         result.Seconds = progress.Elapsed.TotalSeconds;
         result.Steps.AddRange(progress.Steps);
         return result;
     }
 
-    private static async Task<string> RunBankAsync(LabNetwork lab, ScenarioResult result, Progress progress)
+    private static async Task<string> RunBankAsync(LabNetwork lab, ScenarioResult result, Progress progress, LabPartition partition)
     {
         var alice = await BankLab.NewCustomerAsync(lab, "pt-alice", 100_00000000).ConfigureAwait(false);
         var bob = await BankLab.NewCustomerAsync(lab, "pt-bob", 0).ConfigureAwait(false);
         var carol = await BankLab.NewCustomerAsync(lab, "pt-carol", 0).ConfigureAwait(false);
-        // A client on the far side of a partition: its requests cannot reach the one server.
-        var cutOff = lab.Bank(alice.Token, "http://127.0.0.1:9");
         var reachable = lab.Bank(alice.Token);
         progress.Step($"bank: {alice.Name} (a new customer holding 100) pays bob from a connected client; a cut-off client tries to pay carol the same money");
         var paid = await reachable.TransferAsync(new TransferRequest { FromAccountId = alice.AccountId, ToAccountId = bob.AccountId, Amount = 100_00000000, IdempotencyKey = Guid.NewGuid().ToString("N") });
+        // A client on the far side of a partition: its requests cannot reach the one server. In an
+        // emulated network the switch drops every packet between the bank and the clients, and the
+        // client connects afresh, giving up after 2 s as a real one would; on loopback it dials a
+        // port nothing listens on.
+        if (partition.Emulation is { } emulation)
+        {
+            progress.Step("bank: partition: bank | clients (the switch drops every packet between them)");
+            Emulation.EmulatedNetwork.Cut(emulation, ["bank"], [Emulation.EmulatedNetwork.Clients]);
+        }
         string cutOffAnswer;
         try
         {
-            await cutOff.TransferAsync(new TransferRequest { FromAccountId = alice.AccountId, ToAccountId = carol.AccountId, Amount = 100_00000000, IdempotencyKey = "pt-carol" }, deadline: DateTime.UtcNow.AddSeconds(3));
+            var cutOff = partition.DropsPackets ? lab.BankConnectingWithin(alice.Token, TimeSpan.FromSeconds(2)) : lab.Bank(alice.Token, "http://127.0.0.1:9");
+            await cutOff.TransferAsync(new TransferRequest { FromAccountId = alice.AccountId, ToAccountId = carol.AccountId, Amount = 100_00000000, IdempotencyKey = "pt-carol" }, deadline: DateTime.UtcNow.AddSeconds(5));
             cutOffAnswer = "accepted";
         }
         catch (RpcException ex)
         {
             cutOffAnswer = ex.StatusCode.ToString().ToUpperInvariant();
+        }
+        finally
+        {
+            if (partition.Emulation is { } healing)
+            {
+                Emulation.EmulatedNetwork.Heal(healing);
+            }
         }
         string healedAnswer;
         try
@@ -82,7 +100,7 @@ public static class PartitionScenario
         return $"final at commit: bob's payment {paid.EntryId} can never be undone by a partition; a cut-off client just gets {cutOffAnswer} (consistency over availability), and after reconnecting {healedAnswer}";
     }
 
-    private static async Task<string> RunChainAsync(LabNetwork lab, ScenarioResult result, Progress progress, int k)
+    private static async Task<string> RunChainAsync(LabNetwork lab, ScenarioResult result, Progress progress, int k, LabPartition partition)
     {
         LabNode[] minority = [lab.Nodes[0]];
         LabNode[] majority = [.. lab.Nodes.Skip(1)];
@@ -91,7 +109,7 @@ public static class PartitionScenario
         using var carol = lab.Wallets.Load("carol");
         var (toBob, toCarol) = await ConflictingPaymentsAsync(progress, minority[0], alice, bob, carol).ConfigureAwait(false);
 
-        await PartitionAsync(progress, minority, majority).ConfigureAwait(false);
+        await PartitionAsync(progress, minority, majority, partition).ConfigureAwait(false);
 
         await ChainLab.SubmitAsync(minority[0], toBob).ConfigureAwait(false);
         progress.Step($"chain: minority: pay bob {ChainLab.Abbreviate(toBob.Txid)}; waiting for {k} confirmations");
@@ -118,8 +136,9 @@ public static class PartitionScenario
         }, TimeSpan.FromMinutes(10), HeightsAsync).ConfigureAwait(false);
         var minorityTipBefore = await ChainLab.InfoAsync(minority[0]).ConfigureAwait(false);
 
-        progress.Step("chain: heal (add-peer both ways)");
-        await LabNetwork.SetLinksAsync(minority, majority, connect: true).ConfigureAwait(false);
+        progress.Step($"chain: heal ({partition.HealHow})");
+        var healing = System.Diagnostics.Stopwatch.StartNew();
+        await partition.HealAsync(minority, majority).ConfigureAwait(false);
         await progress.UntilAsync("the minority to reorganise onto the heavier chain and report bob's payment reversed", async () =>
         {
             var status = await ChainLab.StatusAsync(minority[0], toBob.Txid).ConfigureAwait(false);
@@ -129,6 +148,7 @@ public static class PartitionScenario
         var tips = await minority[0].Api.GetChainTipsAsync(new GetChainTipsRequest()).ConfigureAwait(false);
         var orphaned = tips.Tips.Where(t => t.Status == ChainTip.Types.Status.ValidFork).OrderByDescending(t => t.Height).FirstOrDefault();
         var reorganised = orphaned?.BranchLength ?? 0;
+        result.Chain["heal_seconds"] = Math.Round(healing.Elapsed.TotalSeconds, 2);
         progress.Step($"chain: bob's payment, once {bobConfirmed.Confirmations}-confirmed, is now conflicted by {ChainLab.Abbreviate(ChainProto.HashFromProto(reversed.ConflictingTxid, "txid"))}; {reorganised} blocks were reorganised");
 
         await DrawTreeAsync(lab, minority[0], tips, toBob.Txid, toCarol.Txid, result).ConfigureAwait(false);
@@ -155,11 +175,18 @@ public static class PartitionScenario
         return (ChainLab.Pay(coin, alice, bob, networkId), ChainLab.Pay(coin, alice, carol, networkId));
     }
 
-    /// <summary>Removes the peers between the sides both ways, and waits until no node lists one of the other side.</summary>
-    private static async Task PartitionAsync(Progress progress, LabNode[] minority, LabNode[] majority)
+    /// <summary>
+    /// Cuts the sides apart. Nodes asked to remove each other are waited for until none lists one
+    /// of the other side; packets dropped by the switch need no wait (the nodes notice by timing out).
+    /// </summary>
+    private static async Task PartitionAsync(Progress progress, LabNode[] minority, LabNode[] majority, LabPartition partition)
     {
-        progress.Step($"chain: partition: {string.Join(",", minority.Select(n => n.Name))} | {string.Join(",", majority.Select(n => n.Name))} (remove-peer both ways)");
-        await LabNetwork.SetLinksAsync(minority, majority, connect: false).ConfigureAwait(false);
+        progress.Step($"chain: partition: {string.Join(",", minority.Select(n => n.Name))} | {string.Join(",", majority.Select(n => n.Name))} ({partition.How})");
+        await partition.CutAsync(minority, majority).ConfigureAwait(false);
+        if (partition.DropsPackets)
+        {
+            return;
+        }
         await progress.UntilAsync("the two sides to be disconnected", async () =>
         {
             foreach (var node in minority.Concat(majority))
@@ -181,10 +208,11 @@ public static class PartitionScenario
     /// confirmations; the majority spends the same coin to carol and mines 260 blocks; at the heal
     /// the minority fetches the majority's headers, finds them heavier, and reorganises 200 blocks deep.
     /// </summary>
-    private static async Task<string> RunLongChainAsync(LabNetwork lab, ScenarioResult result, Progress progress)
+    private static async Task<string> RunLongChainAsync(LabNetwork lab, ScenarioResult result, Progress progress, bool emulate)
     {
         progress.Step($"chain: a partition longer than 144 blocks, on a lab network of 3 regtest nodes of its own: {LongSharedBlocks} shared blocks, then the minority mines {LongMinorityBlocks} of its own and the majority {LongMajorityBlocks}");
-        await using var chain = await PrivateChain.StartAsync(lab.File, 3, TimeSpan.Zero, 2, progress).ConfigureAwait(false);
+        // Emulated: the lab's nodes on the run's switch, their links shaped as the run's are.
+        await using var chain = await PrivateChain.StartAsync(lab.File, 3, TimeSpan.Zero, 2, progress, emulate ? Emulation.LinkShape.Of(lab.File.Emulation!.Link) : null).ConfigureAwait(false);
         LabNode[] minority = [chain.Nodes[0]];
         LabNode[] majority = [.. chain.Nodes.Skip(1)];
         using var alice = Shared.Crypto.PrivateKey.Generate();
@@ -193,7 +221,7 @@ public static class PartitionScenario
         await minority[0].Admin.GenerateBlocksAsync(new GenerateBlocksRequest { Count = LongSharedBlocks, Address = await ChainLab.AddressAsync(minority[0], alice).ConfigureAwait(false) }, deadline: LabNode.Deadline(60)).ConfigureAwait(false);
         await chain.WaitForOneTipAsync(progress, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
         var (toBob, toCarol) = await ConflictingPaymentsAsync(progress, minority[0], alice, bob, carol).ConfigureAwait(false);
-        await PartitionAsync(progress, minority, majority).ConfigureAwait(false);
+        await PartitionAsync(progress, minority, majority, chain.Partition).ConfigureAwait(false);
 
         await ChainLab.SubmitAsync(minority[0], toBob).ConfigureAwait(false);
         await minority[0].Admin.GenerateBlocksAsync(new GenerateBlocksRequest { Count = LongMinorityBlocks, Address = chain.MinerAddresses[0] }, deadline: LabNode.Deadline(120)).ConfigureAwait(false);
@@ -204,9 +232,9 @@ public static class PartitionScenario
         var heavier = await ChainLab.InfoAsync(majority[0]).ConfigureAwait(false);
         progress.Step($"chain: majority: the same coin to carol {ChainLab.Abbreviate(toCarol.Txid)}, and {LongMajorityBlocks} blocks: its tip is at height {heavier.Height}, the minority's at {(await ChainLab.InfoAsync(minority[0]).ConfigureAwait(false)).Height}");
 
-        progress.Step("chain: heal (add-peer both ways)");
+        progress.Step($"chain: heal ({chain.Partition.HealHow})");
         var healing = System.Diagnostics.Stopwatch.StartNew();
-        await LabNetwork.SetLinksAsync(minority, majority, connect: true).ConfigureAwait(false);
+        await chain.Partition.HealAsync(minority, majority).ConfigureAwait(false);
         await progress.UntilAsync("every lab node on the heavier tip", async () =>
         {
             foreach (var node in chain.Nodes)
