@@ -18,7 +18,8 @@ public static class ContrastCli
     private static readonly Option<bool> s_quick = new("--quick") { Description = "Shorter runs of each experiment (fewer blocks, seconds and network sizes): the whole lab in a few minutes.", Recursive = true };
     private static readonly Option<string?> s_linkLatency = new("--link-latency") { Description = "forks: simulated one-way delay of each message between the lab's nodes, e.g. 100ms (default 100ms)." };
     private static readonly Option<bool> s_emulate = new("--emulate") { Description = "Over the emulated network's links (run-network.ps1 -Emulate; Linux, root): partition by dropping packets; forks and scale on lab nodes in namespaces of their own." };
-    private static readonly Option<string?> s_bandwidth = new("--bandwidth") { Description = "forks --emulate: each lab node's link, e.g. 10mbit (default 10mbit)." };
+    private static readonly Option<string?> s_bandwidth = new("--bandwidth") { Description = "With --emulate: each lab node's link, e.g. 10mbit (default: forks 10mbit, scale the run's links)." };
+    private static readonly Option<PrivateChain.Topology> s_topology = new("--topology") { Description = "scale: whom the lab's nodes dial: random (earlier nodes, the default), line, ring or mesh (built anew at each size).", DefaultValueFactory = _ => PrivateChain.Topology.Random };
     private static readonly Option<string?> s_sizes = new("--nodes") { Description = "scale: chain network sizes, e.g. 3,6,12." };
     private static readonly Option<string?> s_clients = new("--clients") { Description = "scale: concurrent bank clients at each step, e.g. 1,4,16,64." };
     private static readonly Option<bool> s_long = new("--long") { Description = $"partition: longer than 144 blocks ({PartitionScenario.LongMinorityBlocks} against {PartitionScenario.LongMajorityBlocks}), on regtest lab nodes of its own; the report says how deep the heal reorganised." };
@@ -41,6 +42,8 @@ public static class ContrastCli
             {
                 command.Options.Add(s_sizes);
                 command.Options.Add(s_clients);
+                command.Options.Add(s_topology);
+                command.Options.Add(s_bandwidth);
             }
             if (experiment.Name == "forks")
             {
@@ -202,9 +205,20 @@ public static class ContrastCli
         var settings = parse.GetValue(s_quick) ? ScaleScenario.Settings.Quick : ScaleScenario.Settings.Full;
         settings = settings with
         {
-            Nodes = IntList(parse.GetValue(s_sizes), "--nodes", 2, 16) ?? settings.Nodes,
+            Nodes = IntList(parse.GetValue(s_sizes), "--nodes", 2, 32) ?? settings.Nodes,
             Clients = IntList(parse.GetValue(s_clients), "--clients", 1, 256) ?? settings.Clients,
+            Topology = parse.GetValue(s_topology),
         };
+        if (parse.GetValue(s_emulate))
+        {
+            var emulation = lab.File.Emulation ?? throw new CliException("NOT_EMULATED", "scale --emulate needs an emulated network: start it with run-network.ps1 -Emulate (Linux, root), and run contrast in its clients namespace.");
+            var links = Emulation.LinkShape.Of(emulation.Link);
+            settings = settings with { Links = parse.GetValue(s_bandwidth) is { } rate ? links with { BitsPerSecond = Emulation.LinkShape.ParseBandwidth(rate, "--bandwidth") } : links };
+        }
+        else if (parse.GetValue(s_bandwidth) is not null)
+        {
+            throw new CliException("INVALID_ARGUMENT", "--bandwidth limits the emulated links: add --emulate.");
+        }
         return ScaleScenario.RunAsync(lab, settings);
     }
 

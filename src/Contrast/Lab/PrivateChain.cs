@@ -20,6 +20,15 @@ namespace LedgerContrast.Contrast.Lab;
 /// </summary>
 public sealed class PrivateChain : IAsyncDisposable
 {
+    /// <summary>Whom each new node dials: random earlier nodes (as addresses learned from peers make a graph), or a line, a ring or a full mesh.</summary>
+    public enum Topology
+    {
+        Random,
+        Line,
+        Ring,
+        Mesh,
+    }
+
     public const string NetworkName = "lc-lab";
     private readonly List<string> _executable;
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "lc-lab-" + Guid.NewGuid().ToString("N"));
@@ -33,10 +42,12 @@ public sealed class PrivateChain : IAsyncDisposable
     private readonly string _tag = Guid.NewGuid().ToString("N")[..4];
 
     private readonly IReadOnlyList<string> _nodeArguments;
+    private readonly Topology _topology;
 
-    private PrivateChain(List<string> executable, TimeSpan linkLatency, int outbound, (Shared.Cli.NetworkFile.NetworkEmulation, LinkShape)? emulated, IReadOnlyList<string> nodeArguments)
+    private PrivateChain(List<string> executable, TimeSpan linkLatency, int outbound, (Shared.Cli.NetworkFile.NetworkEmulation, LinkShape)? emulated, IReadOnlyList<string> nodeArguments, Topology topology)
     {
         _executable = executable;
+        _topology = topology;
         _nodeArguments = nodeArguments;
         _linkLatency = linkLatency;
         _outbound = outbound;
@@ -63,7 +74,9 @@ public sealed class PrivateChain : IAsyncDisposable
     /// </summary>
     /// <param name="emulate">Each node's link, in a namespace of its own on the emulated network's switch; null for loopback.</param>
     /// <param name="nodeArguments">More `chain node` options for every node (e.g. --block-max-size).</param>
-    public static async Task<PrivateChain> StartAsync(NetworkFile file, int nodes, TimeSpan linkLatency, int outbound, Progress progress, LinkShape? emulate = null, IReadOnlyList<string>? nodeArguments = null)
+    /// <param name="topology">Whom each node dials; anything but random is built for <paramref name="nodes"/> nodes and not grown.</param>
+    public static async Task<PrivateChain> StartAsync(NetworkFile file, int nodes, TimeSpan linkLatency, int outbound, Progress progress, LinkShape? emulate = null, IReadOnlyList<string>? nodeArguments = null,
+        Topology topology = Topology.Random)
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(progress);
@@ -71,7 +84,9 @@ public sealed class PrivateChain : IAsyncDisposable
         {
             throw new CliException("NOT_EMULATED", "--emulate needs an emulated network: start it with run-network.ps1 -Emulate (Linux, root), and run contrast in its clients namespace.");
         }
-        var chain = new PrivateChain(LabNodeProcess.ExecutableOf(file), linkLatency, outbound, emulate is null ? null : (file.Emulation!, emulate), nodeArguments ?? []);
+        // A line or a ring must stay one: a node that learns more addresses from its peers dials none of them.
+        var dials = topology switch { Topology.Random => outbound, Topology.Mesh => nodes, _ => 1 };
+        var chain = new PrivateChain(LabNodeProcess.ExecutableOf(file), linkLatency, dials, emulate is null ? null : (file.Emulation!, emulate), nodeArguments ?? [], topology);
         try
         {
             await chain.AddNodesAsync(nodes, progress).ConfigureAwait(false);
@@ -101,7 +116,13 @@ public sealed class PrivateChain : IAsyncDisposable
                 "--outbound", $"{_outbound}", "--link-latency", $"{_linkLatency.TotalMilliseconds:0}ms",
             };
             args.AddRange(_nodeArguments);
-            foreach (var peer in _nodes.OrderBy(_ => Random.Shared.Next()).Take(_outbound))
+            IEnumerable<LabNode> peers = _topology switch
+            {
+                Topology.Random => _nodes.OrderBy(_ => Random.Shared.Next()).Take(_outbound),
+                Topology.Mesh => _nodes,
+                _ => _nodes.TakeLast(1).Concat(_topology == Topology.Ring && i == count - 1 && _nodes.Count >= 2 ? [_nodes[0]] : []),
+            };
+            foreach (var peer in peers)
             {
                 args.AddRange(["--peer", new Uri(peer.Url).Authority]);
             }

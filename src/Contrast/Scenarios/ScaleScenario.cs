@@ -19,7 +19,10 @@ public static class ScaleScenario
     /// <param name="Blocks">Blocks found at each network size.</param>
     /// <param name="BlockGap">Time between those blocks: long enough that one has reached every node before the next.</param>
     /// <param name="ReplicatedRounds">Write rounds of the replicated bank, each beside one of the single bank.</param>
-    public sealed record Settings(IReadOnlyList<int> Clients, IReadOnlyList<int> Nodes, TimeSpan BankSeconds, int Blocks, TimeSpan BlockGap, int ReplicatedRounds = 3)
+    /// <param name="Topology">Whom the chain's nodes dial; a line, ring or mesh is built anew at each size.</param>
+    /// <param name="Links">In an emulated network (scale --emulate), each lab node's link; null on loopback.</param>
+    public sealed record Settings(IReadOnlyList<int> Clients, IReadOnlyList<int> Nodes, TimeSpan BankSeconds, int Blocks, TimeSpan BlockGap, int ReplicatedRounds = 3,
+        PrivateChain.Topology Topology = PrivateChain.Topology.Random, Emulation.LinkShape? Links = null)
     {
         // Bank steps as long as contrast throughput's load (5 s, 2 s quick), under the same conditions.
         public static readonly Settings Full = new([1, 4, 16, 64], [3, 6, 12], TimeSpan.FromSeconds(5), 20, TimeSpan.FromMilliseconds(500));
@@ -104,57 +107,80 @@ public static class ScaleScenario
         var info = await ChainLab.InfoAsync(lab.Nodes[0]).ConfigureAwait(false);
         var (perBlock, intervalSeconds, capacity) = ChainLab.Capacity(info, Transaction.SizeOf(1, 1));
         var sizes = settings.Nodes.Where(n => n >= 2).Order().ToList();
-        progress.Step($"chain: a lab network of {sizes[0]} nodes (regtest; {Miners} mine, the rest relay; each dials {Outbound} random earlier nodes), grown to {string.Join(", ", sizes)}; at each size {settings.Blocks} empty blocks, one every {settings.BlockGap.TotalMilliseconds:0} ms");
-        await using var chain = await PrivateChain.StartAsync(lab.File, sizes[0], TimeSpan.Zero, Outbound, progress).ConfigureAwait(false);
+        var grown = settings.Topology == PrivateChain.Topology.Random;
+        var shape = grown ? $"each dials {Outbound} random earlier nodes" : $"a {settings.Topology.ToString().ToLowerInvariant()}, built anew at each size";
+        var where = settings.Links is { } links ? $"each in a network namespace of its own on the emulated switch, links {links}" : "on loopback";
+        progress.Step($"chain: a lab network of {sizes[0]} nodes (regtest; {Miners} mine, the rest relay; {shape}; {where}), {(grown ? "grown" : "then")} to {string.Join(", ", sizes)}; at each size {settings.Blocks} empty blocks, one every {settings.BlockGap.TotalMilliseconds:0} ms");
+        Task<PrivateChain> StartAsync(int nodes) => PrivateChain.StartAsync(lab.File, nodes, TimeSpan.Zero, Outbound, progress, settings.Links, topology: settings.Topology);
+        PrivateChain? chain = null;
         var levels = new List<Dictionary<string, object>>();
         var p50s = new List<double[]>();
         var p90s = new List<double[]>();
         var bytes = new List<double[]>();
-        foreach (var size in sizes)
+        try
         {
-            if (chain.Nodes.Count < size)
+            foreach (var size in sizes)
             {
-                await chain.AddNodesAsync(size - chain.Nodes.Count, progress).ConfigureAwait(false);
+                if (chain is null || !grown)
+                {
+                    if (chain is not null)
+                    {
+                        await chain.DisposeAsync().ConfigureAwait(false);
+                    }
+                    chain = null;
+                    chain = await StartAsync(size).ConfigureAwait(false);
+                }
+                else if (chain.Nodes.Count < size)
+                {
+                    await chain.AddNodesAsync(size - chain.Nodes.Count, progress).ConfigureAwait(false);
+                }
+                // Two blocks first, not measured: the new nodes' first blocks pay for their JIT warm-up.
+                await chain.MineAsync(Miners, settings.BlockGap, 2, poisson: false).ConfigureAwait(false);
+                await chain.ConvergeAsync(progress).ConfigureAwait(false);
+                var before = await ChainLab.TrafficAsync(chain.Nodes).ConfigureAwait(false);
+                var heightBefore = (await ChainLab.InfoAsync(chain.Nodes[0]).ConfigureAwait(false)).Height;
+                await chain.MineAsync(Miners, settings.BlockGap, settings.Blocks, poisson: false).ConfigureAwait(false);
+                // Blocks a gap apart can still tie when the machine is slower than the gap: converge.
+                await chain.ConvergeAsync(progress).ConfigureAwait(false);
+                var after = await ChainLab.TrafficAsync(chain.Nodes).ConfigureAwait(false);
+                var heightAfter = (await ChainLab.InfoAsync(chain.Nodes[0]).ConfigureAwait(false)).Height;
+                var arrivals = await BlockObservation.ArrivalsAsync(chain.Nodes, heightBefore, heightAfter).ConfigureAwait(false);
+                var blocks = Math.Max(1, heightAfter - heightBefore);
+                var perNode = arrivals.SelectMany(a => a.PerNodeMs).ToList();
+                var toAll = arrivals.Select(a => a.ToAllMs).ToList();
+                var p = perNode.Count > 0 ? Percentiles.Of(perNode, 0.5, 0.9) : [0, 0];
+                var toAllMedian = toAll.Count > 0 ? Percentiles.Of(toAll, 0.5)[0] : 0;
+                var sentPerBlock = (after.Sent - before.Sent) / (double)blocks;
+                var perNodePerBlock = (after.Sent - before.Sent + after.Received - before.Received) / (double)blocks / size;
+                levels.Add(new()
+                {
+                    ["nodes"] = size,
+                    ["blocks"] = blocks,
+                    ["arrival_samples"] = perNode.Count,
+                    ["arrival_behind_miner_p50_ms"] = Math.Round(p[0], 1),
+                    ["arrival_behind_miner_p90_ms"] = Math.Round(p[1], 1),
+                    ["to_all_nodes_median_ms"] = Math.Round(toAllMedian, 1),
+                    ["to_all_nodes_max_ms"] = toAll.Count > 0 ? Math.Round(toAll.Max(), 1) : 0,
+                    ["bytes_per_node_per_block"] = Math.Round(perNodePerBlock),
+                    ["bytes_on_the_network_per_block"] = Math.Round(sentPerBlock),
+                    ["capacity_tx_per_second"] = Math.Round(capacity, 1),
+                });
+                p50s.Add([size, Math.Round(p[0], 1)]);
+                p90s.Add([size, Math.Round(p[1], 1)]);
+                bytes.Add([size, Math.Round(sentPerBlock)]);
+                progress.Step(string.Create(CultureInfo.InvariantCulture,
+                    $"chain: {size} nodes, {blocks} blocks: a node had a block p50 {p[0]:F1} ms, p90 {p[1]:F1} ms after its miner ({perNode.Count} arrivals); all nodes had it after {toAllMedian:F1} ms (median); {perNodePerBlock:F0} bytes per node and {sentPerBlock:F0} on the network per block; capacity still {capacity:F0} tx/s (computed)"));
             }
-            // Two blocks first, not measured: the new nodes' first blocks pay for their JIT warm-up.
-            await chain.MineAsync(Miners, settings.BlockGap, 2, poisson: false).ConfigureAwait(false);
-            await chain.ConvergeAsync(progress).ConfigureAwait(false);
-            var before = await ChainLab.TrafficAsync(chain.Nodes).ConfigureAwait(false);
-            var heightBefore = (await ChainLab.InfoAsync(chain.Nodes[0]).ConfigureAwait(false)).Height;
-            await chain.MineAsync(Miners, settings.BlockGap, settings.Blocks, poisson: false).ConfigureAwait(false);
-            // Blocks a gap apart can still tie when the machine is slower than the gap: converge.
-            await chain.ConvergeAsync(progress).ConfigureAwait(false);
-            var after = await ChainLab.TrafficAsync(chain.Nodes).ConfigureAwait(false);
-            var heightAfter = (await ChainLab.InfoAsync(chain.Nodes[0]).ConfigureAwait(false)).Height;
-            var arrivals = await BlockObservation.ArrivalsAsync(chain.Nodes, heightBefore, heightAfter).ConfigureAwait(false);
-            var blocks = Math.Max(1, heightAfter - heightBefore);
-            var perNode = arrivals.SelectMany(a => a.PerNodeMs).ToList();
-            var toAll = arrivals.Select(a => a.ToAllMs).ToList();
-            var p = perNode.Count > 0 ? Percentiles.Of(perNode, 0.5, 0.9) : [0, 0];
-            var toAllMedian = toAll.Count > 0 ? Percentiles.Of(toAll, 0.5)[0] : 0;
-            var sentPerBlock = (after.Sent - before.Sent) / (double)blocks;
-            var perNodePerBlock = (after.Sent - before.Sent + after.Received - before.Received) / (double)blocks / size;
-            levels.Add(new()
+        }
+        finally
+        {
+            if (chain is not null)
             {
-                ["nodes"] = size,
-                ["blocks"] = blocks,
-                ["arrival_samples"] = perNode.Count,
-                ["arrival_behind_miner_p50_ms"] = Math.Round(p[0], 1),
-                ["arrival_behind_miner_p90_ms"] = Math.Round(p[1], 1),
-                ["to_all_nodes_median_ms"] = Math.Round(toAllMedian, 1),
-                ["to_all_nodes_max_ms"] = toAll.Count > 0 ? Math.Round(toAll.Max(), 1) : 0,
-                ["bytes_per_node_per_block"] = Math.Round(perNodePerBlock),
-                ["bytes_on_the_network_per_block"] = Math.Round(sentPerBlock),
-                ["capacity_tx_per_second"] = Math.Round(capacity, 1),
-            });
-            p50s.Add([size, Math.Round(p[0], 1)]);
-            p90s.Add([size, Math.Round(p[1], 1)]);
-            bytes.Add([size, Math.Round(sentPerBlock)]);
-            progress.Step(string.Create(CultureInfo.InvariantCulture,
-                $"chain: {size} nodes, {blocks} blocks: a node had a block p50 {p[0]:F1} ms, p90 {p[1]:F1} ms after its miner ({perNode.Count} arrivals); all nodes had it after {toAllMedian:F1} ms (median); {perNodePerBlock:F0} bytes per node and {sentPerBlock:F0} on the network per block; capacity still {capacity:F0} tx/s (computed)"));
+                await chain.DisposeAsync().ConfigureAwait(false);
+            }
         }
         result.Chain["levels"] = levels;
-        result.Chain["network"] = $"lab regtest nodes on this machine: {Miners} miners, the rest relay-only; each dials {Outbound} random earlier nodes (and is dialled); empty blocks (coinbase only) one every {settings.BlockGap.TotalMilliseconds:0} ms";
+        result.Chain["network"] = $"lab regtest nodes on this machine, {where}: {Miners} miners, the rest relay-only; {(grown ? $"each dials {Outbound} random earlier nodes (and is dialled)" : shape)}; empty blocks (coinbase only) one every {settings.BlockGap.TotalMilliseconds:0} ms";
         result.Chain["bytes_counted"] = "protobuf message bytes of every answered PeerService call (ListPeers bytes_sent/bytes_received), keep-alives included; HTTP/2 framing not counted";
         result.Chain["capacity_basis"] = $"computed, not measured: {perBlock} payments per block ÷ {intervalSeconds:0.###} s interval of the network in network.json: consensus rules, the same at every size";
         result.Curves.Add(new Curve("chain", "Chain: block arrival behind its miner as nodes grow", "nodes", "ms",
