@@ -99,6 +99,28 @@ public sealed class ProcessNodeTests : IDisposable
         Assert.True(byName.Exit == 0, byName.Err);
         Assert.Contains(bobAddress, (await Chain("tx", Field(byName.Out, "txid"))).Out, StringComparison.Ordinal);
 
+        // A fan-out: one transaction paying the amount N times (and the change back), with the
+        // minimum relay fee of its size; a block shows its size and when this node stored it.
+        var fanOut = JsonDocument.Parse((await Chain("send", "--wallet", "alice", "--to", "bob", "--amount", "0.001", "--outputs", "1000", "--json")).Out).RootElement;
+        Assert.Equal((1000, "1"), (fanOut.GetProperty("outputs").GetInt32(), fanOut.GetProperty("amount").GetString()));
+        var fanOutSize = fanOut.GetProperty("size").GetInt32();
+        Assert.True(fanOutSize > 40_000 && LedgerContrast.Shared.Money.Amount.Parse(fanOut.GetProperty("fee").GetString()!).MinorUnits >= fanOutSize, fanOut.ToString());
+        Assert.Equal(1001, JsonDocument.Parse((await Chain("tx", fanOut.GetProperty("txid").GetString()!, "--json")).Out).RootElement.GetProperty("outputs").GetArrayLength());
+        var blockHash = JsonDocument.Parse((await Chain("mine", "--blocks", "1", "--wallet", "alice", "--json")).Out).RootElement.GetProperty("blocks")[0].GetString()!;
+        var fanOutBlock = JsonDocument.Parse((await Chain("block", blockHash, "--json")).Out).RootElement;
+        Assert.True(fanOutBlock.GetProperty("size").GetInt32() > fanOutSize && fanOutBlock.GetProperty("received_ms").GetInt64() > 1_700_000_000_000, fanOutBlock.ToString());
+        foreach (var bad in new[] { "0", "2401" })
+        {
+            var refusedCount = await Chain("send", "--wallet", "alice", "--to", "bob", "--amount", "0.001", "--outputs", bad);
+            Assert.Equal((3, "--outputs takes a count from 1 to 2,400 (a transaction holds at most 100,000 bytes)."), (refusedCount.Exit, refusedCount.Err.Trim()));
+        }
+
+        // The miner stops and starts on an admin's word.
+        Assert.Equal(0, (await Chain("mining", "start", "--wallet", "alice")).Exit);
+        Assert.Equal("True", Field((await Chain("info", "--json")).Out, "mining"));
+        Assert.Equal(0, (await Chain("mining", "stop")).Exit);
+        Assert.Equal("False", Field((await Chain("info", "--json")).Out, "mining"));
+
         // An unknown transaction is a refusal (exit 1), not a success that says "unknown".
         var unknown = await Chain("tx", new string('0', 64));
         Assert.Equal(1, unknown.Exit);
