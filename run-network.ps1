@@ -216,7 +216,6 @@ function Start-Network {
     if ($Emulate) {
         if (-not $IsLinux) { Fail '-Emulate needs Linux: it puts every process in a network namespace of its own; on this system run without -Emulate.' }
         if ((& id -u) -ne '0') { Fail '-Emulate needs root: it creates network namespaces, virtual links and nftables rules (run it with sudo, or without -Emulate).' }
-        if ($Watch) { Fail '-Watch does not run in an emulated network yet (the live view would be inside the clients namespace, out of the browser''s reach); run without -Watch.' }
     }
     else {
         if ($LinkBandwidth -or $LinkLoss -or $LinkDelay) { Fail '-LinkBandwidth, -LinkLoss and -LinkDelay shape the links of an emulated network: add -Emulate (Linux, root).' }
@@ -367,9 +366,19 @@ function Start-Network {
         $port = if ($WatchPort -gt 0) { $WatchPort } else { $BasePort + 80 }
         Write-Step "Starting the live view (contrast watch) on port $port"
         $log = Join-Path $DataDir 'watch.log'
-        $all = @($ContrastDll, 'watch', '--network-file', $NetworkFile, '--port', "$port")
-        $proc = Start-Process -FilePath 'dotnet' -ArgumentList $all -RedirectStandardOutput $log -RedirectStandardError (Join-Path $DataDir 'watch.err.log') -PassThru -WorkingDirectory $Root
-        $net.watch = [ordered]@{ name = 'watch'; pid = $proc.Id; data_dir = $DataDir; log = $log; command = @('dotnet') + $all; url = "http://127.0.0.1:$port/" }
+        $watchHost = '127.0.0.1'
+        if ($emulation) {
+            # The live view runs with the clients (it reaches every member from there); the browser
+            # reaches it through a window: a link from this namespace into the clients', and no further.
+            $window = (& dotnet $ContrastDll emulate window --network-file $NetworkFile --json 2>&1) -join "`n" | ConvertFrom-Json -AsHashtable
+            if ($LASTEXITCODE -ne 0) { Fail "the live view's window was not opened: $($window.error.message)" }
+            $watchHost = $window.clients_address
+        }
+        $all = @($ContrastDll, 'watch', '--network-file', $NetworkFile, '--port', "$port", '--host', $watchHost)
+        $exe = if ($emulation) { 'ip' } else { 'dotnet' }
+        $exeArgs = if ($emulation) { @('netns', 'exec', $emulation.clients_namespace, 'dotnet') + $all } else { $all }
+        $proc = Start-Process -FilePath $exe -ArgumentList $exeArgs -RedirectStandardOutput $log -RedirectStandardError (Join-Path $DataDir 'watch.err.log') -PassThru -WorkingDirectory $Root
+        $net.watch = [ordered]@{ name = 'watch'; pid = $proc.Id; data_dir = $DataDir; log = $log; command = @('dotnet') + $all; url = "http://$($watchHost):$port/"; namespace = $(if ($emulation) { $emulation.clients_namespace } else { $null }) }
         $deadline = (Get-Date).AddSeconds(30)
         while (-not (Select-String -Path $log -Pattern 'listening on' -Quiet -ErrorAction SilentlyContinue) -and (Get-Date) -lt $deadline) {
             if ($proc.HasExited) { Write-Host "run-network: the live view did not start: $(Get-Content (Join-Path $DataDir 'watch.err.log') -Raw)$(Get-Content $log -Raw)" -ForegroundColor Red; break }

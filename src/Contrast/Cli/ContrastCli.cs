@@ -162,8 +162,9 @@ public static class ContrastCli
 
     private static Command WatchCommand()
     {
-        var port = new Option<int>("--port") { Description = "Port on 127.0.0.1 for the page (0: any free port).", DefaultValueFactory = _ => 7180 };
-        var command = new Command("watch", "A live view of the network in the browser: nodes, the block tree as it grows, the bank, the running experiment's steps, and controls for class.") { port };
+        var port = new Option<int>("--port") { Description = "Port for the page (0: any free port).", DefaultValueFactory = _ => 7180 };
+        var host = new Option<string>("--host") { Description = "Address for the page: 127.0.0.1, or in an emulated run the clients' end of its window (run-network.ps1 -Emulate -Watch opens one).", DefaultValueFactory = _ => "127.0.0.1" };
+        var command = new Command("watch", "A live view of the network in the browser: nodes, the block tree as it grows, the bank, the running experiment's steps, and controls for class.") { port, host };
         command.SetAction(async (parse, cancellation) =>
         {
             var output = new CliOutput(parse.GetValue(s_json));
@@ -175,7 +176,9 @@ public static class ContrastCli
                 using var lab = new LabNetwork(file);
                 Lab.Progress.Journal = LabNetwork.StepJournalOf(file);
                 Lab.Progress.RefusalJournal = LabNetwork.RefusalJournalOf(file);
-                await using var server = await StartWatchAsync(lab, parse.GetValue(port)).ConfigureAwait(false);
+                var address = System.Net.IPAddress.TryParse(parse.GetValue(host), out var parsed) ? parsed
+                    : throw new CliException("INVALID_ARGUMENT", $"--host takes an IP address, e.g. 127.0.0.1; '{parse.GetValue(host)}' is not one.");
+                await using var server = await StartWatchAsync(lab, parse.GetValue(port), address).ConfigureAwait(false);
                 output.Success(new { url = server.Address.ToString() }, console =>
                     console.WriteLine($"Live view listening on {server.Address} (Ctrl+C stops it)"));
                 await server.WaitForShutdownAsync(cancellation).ConfigureAwait(false);
@@ -185,15 +188,15 @@ public static class ContrastCli
         return command;
     }
 
-    private static async Task<Watch.WatchServer> StartWatchAsync(LabNetwork lab, int port)
+    private static async Task<Watch.WatchServer> StartWatchAsync(LabNetwork lab, int port, System.Net.IPAddress host)
     {
         try
         {
-            return await Watch.WatchServer.StartAsync(lab, port).ConfigureAwait(false);
+            return await Watch.WatchServer.StartAsync(lab, port, host).ConfigureAwait(false);
         }
         catch (IOException ex)
         {
-            throw new CliException("PORT_IN_USE", $"Cannot serve the live view on 127.0.0.1:{port} ({ex.Message.TrimEnd('.')}): give another --port.");
+            throw new CliException("PORT_IN_USE", $"Cannot serve the live view on {host}:{port} ({ex.Message.TrimEnd('.')}): give another --port.");
         }
     }
 

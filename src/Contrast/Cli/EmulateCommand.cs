@@ -19,6 +19,18 @@ internal static class EmulateCommand
         command.Subcommands.Add(Down(json, networkFile));
         command.Subcommands.Add(Cut(json, networkFile));
         command.Subcommands.Add(Heal(json, networkFile));
+        command.Subcommands.Add(Window(json, networkFile));
+        return command;
+    }
+
+    private static Command Window(Option<bool> json, Option<string?> networkFile)
+    {
+        var command = new Command("window", "A link from this namespace into the clients namespace, for the browser to reach the live view there (run it where the browser runs).");
+        command.SetAction(parse => Run(parse.GetValue(json), () =>
+        {
+            var (machine, clients) = EmulatedNetwork.OpenWindow(Emulation(parse.GetValue(networkFile)));
+            return (new { machine_address = machine, clients_address = clients }, $"Window open: {machine} here, {clients} in the clients namespace.");
+        }));
         return command;
     }
 

@@ -202,6 +202,34 @@ public static partial class EmulatedNetwork
             """);
     }
 
+    /// <summary>
+    /// The live view's window: a veth pair from the namespace this runs in (the machine's) into
+    /// the clients namespace, with two link-local addresses of its own (a /30 outside the run's
+    /// prefix). The clients namespace forwards nothing, so a browser here reaches what listens in
+    /// the clients namespace — the live view — and nothing behind it. Deleted with the clients
+    /// namespace. Returns (the machine's address, the clients').
+    /// </summary>
+    public static (string Machine, string Clients) OpenWindow(NetworkEmulation emulation)
+    {
+        ArgumentNullException.ThrowIfNull(emulation);
+        if (emulation.ClientsNamespace == "")
+        {
+            throw new CliException("NO_CLIENTS", $"The emulated network {emulation.Name} has no clients namespace to open a window into.");
+        }
+        var octets = emulation.Prefix.Split('.').Select(o => int.TryParse(o, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0).ToArray();
+        var first = octets[1] % 63 * 4;
+        var machine = string.Create(CultureInfo.InvariantCulture, $"169.254.{octets[2]}.{first + 1}");
+        var clients = string.Create(CultureInfo.InvariantCulture, $"169.254.{octets[2]}.{first + 2}");
+        var device = emulation.Name + "-w";
+        Kernel.TryRun("ip", ["link", "del", device]); // an earlier run's, left behind
+        Kernel.Run("ip", "link", "add", device, "type", "veth", "peer", "name", "window", "netns", emulation.ClientsNamespace);
+        Kernel.Run("ip", "addr", "add", machine + "/30", "dev", device);
+        Kernel.Run("ip", "link", "set", device, "up");
+        Kernel.Run("ip", "-n", emulation.ClientsNamespace, "addr", "add", clients + "/30", "dev", "window");
+        Kernel.Run("ip", "-n", emulation.ClientsNamespace, "link", "set", "window", "up");
+        return (machine, clients);
+    }
+
     /// <summary>Whether this kernel delays links itself (netem); where it does not, the nodes' --link-latency must.</summary>
     public static bool KernelDelays(NetworkEmulation emulation)
     {

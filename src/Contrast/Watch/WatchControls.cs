@@ -102,18 +102,21 @@ public sealed class WatchControls(LabNetwork lab, NetworkWatcher watcher) : IDis
         {
             await HealAsync().ConfigureAwait(false);
         }
-        await LabNetwork.SetLinksAsync(a, b, connect: false).ConfigureAwait(false);
+        await Partition.CutAsync(a, b).ConfigureAwait(false);
         _partition = (a, b);
-        return Said($"partition: {string.Join(",", a.Select(n => n.Name))} | {string.Join(",", b.Select(n => n.Name))} (remove-peer both ways); each side now mines its own branch");
+        return Said($"partition: {string.Join(",", a.Select(n => n.Name))} | {string.Join(",", b.Select(n => n.Name))} ({Partition.How}); each side now mines its own branch");
     }
 
     private async Task<string> HealAsync()
     {
         var (a, b) = _partition ?? throw new CliException("NOT_PARTITIONED", "There is no partition to heal.");
-        await LabNetwork.SetLinksAsync(a, b, connect: true).ConfigureAwait(false);
+        await Partition.HealAsync(a, b).ConfigureAwait(false);
         _partition = null;
-        return Said($"heal: {string.Join(",", a.Select(n => n.Name))} and {string.Join(",", b.Select(n => n.Name))} reconnected (add-peer both ways); the branch with less work will be orphaned");
+        return Said($"heal: {string.Join(",", a.Select(n => n.Name))} and {string.Join(",", b.Select(n => n.Name))} reconnected ({Partition.HealHow}); the branch with less work will be orphaned");
     }
+
+    /// <summary>In an emulated run the switch drops the packets between the sides; on loopback the nodes remove each other.</summary>
+    private LabPartition Partition => LabPartition.Of(lab.File, emulate: lab.File.Emulation is not null);
 
     private string Kill(NetworkFile.NetworkProcess process)
     {

@@ -37,12 +37,13 @@ public sealed class WatchServer : IAsyncDisposable
 
     public Uri Address { get; private set; } = new("http://127.0.0.1/");
 
-    public static async Task<WatchServer> StartAsync(LabNetwork lab, int port)
+    /// <param name="host">Where to listen: loopback, or in an emulated run the clients namespace's end of the window (contrast emulate window).</param>
+    public static async Task<WatchServer> StartAsync(LabNetwork lab, int port, IPAddress? host = null)
     {
         ArgumentNullException.ThrowIfNull(lab);
         var builder = ServerHost.CreateBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(host ?? IPAddress.Loopback, port));
         var app = builder.Build();
         var watcher = new NetworkWatcher(lab);
         var controls = new WatchControls(lab, watcher);

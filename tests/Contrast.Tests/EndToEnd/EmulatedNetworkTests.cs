@@ -79,9 +79,17 @@ public sealed class EmulatedNetworkTests(ITestOutputHelper output) : IDisposable
     [EmulationFact]
     public async Task A_client_cut_off_from_the_bank_by_dropped_packets_gets_unavailable_and_the_same_request_succeeds_after_the_heal()
     {
-        var network = await StartAsync("-Nodes", "1");
+        var network = await StartAsync("-Nodes", "1", "-Watch");
         try
         {
+            // The live view runs with the clients; a browser here reaches it through the window, and only it.
+            var page = network.GetProperty("watch").GetProperty("url").GetString()!;
+            Assert.StartsWith("http://169.254.", page, StringComparison.Ordinal);
+            using (var browser = new HttpClient { Timeout = TimeSpan.FromSeconds(30) })
+            {
+                Assert.Contains("<title>", await Poll.UntilSuccessAsync(() => browser.GetStringAsync(new Uri(page)), TimeSpan.FromSeconds(60)), StringComparison.Ordinal);
+            }
+
             var bank = network.GetProperty("bank").GetProperty("url").GetString()!;
             var alice = network.GetProperty("customers").GetProperty("alice");
             string[] balance = ["balance", alice.GetProperty("account_id").GetString()!, "--server", bank, "--token", alice.GetProperty("token").GetString()!];
@@ -167,7 +175,10 @@ public sealed class EmulatedNetworkTests(ITestOutputHelper output) : IDisposable
         var name = network.GetProperty("emulation").GetProperty("name").GetString()!;
         var namespaces = await ExternalProcess.RunAsync("ip", ["netns", "list"]);
         Assert.DoesNotContain(name + "-", namespaces.Stdout, StringComparison.Ordinal);
-        foreach (var process in network.GetProperty("nodes").EnumerateArray().Concat(network.TryGetProperty("bank", out var bank) && bank.ValueKind == JsonValueKind.Object ? [bank] : []))
+        var links = await ExternalProcess.RunAsync("ip", ["-br", "link"]);
+        Assert.DoesNotContain(name + "-w", links.Stdout, StringComparison.Ordinal); // the live view's window went with the clients' namespace
+        IEnumerable<JsonElement> Single(string name) => network.TryGetProperty(name, out var process) && process.ValueKind == JsonValueKind.Object ? [process] : [];
+        foreach (var process in network.GetProperty("nodes").EnumerateArray().Concat(Single("bank")).Concat(Single("watch")))
         {
             Assert.False(RunNetworkScript.IsRunning(process.GetProperty("pid").GetInt32()), $"{process.GetProperty("name")} still runs");
         }
