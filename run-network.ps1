@@ -129,6 +129,23 @@ function Invoke-Cli([string]$Dll, [string[]]$CliArgs) {
     return ($out -join "`n")
 }
 
+# Starts a process that outlives this script, its output in log files. On Windows Start-Process;
+# elsewhere through the shell, which opens the log files for the process itself: with Start-Process's
+# own redirection the process writes into a pipe this script reads, and every line it logs after the
+# script has exited is lost. exec: the shell's pid becomes the process's.
+function Start-Detached([string[]]$Line, [string]$Log, [string]$Err) {
+    if ($IsWindows) {
+        return Start-Process -FilePath $Line[0] -ArgumentList ($Line | Select-Object -Skip 1) -RedirectStandardOutput $Log -RedirectStandardError $Err -PassThru -WorkingDirectory $Root
+    }
+    $quote = { param($text) "'" + ($text -replace "'", "'\''") + "'" }
+    $start = [System.Diagnostics.ProcessStartInfo]::new('/bin/sh')
+    $start.ArgumentList.Add('-c')
+    $start.ArgumentList.Add("exec $(($Line | ForEach-Object { & $quote $_ }) -join ' ') >$(& $quote $Log) 2>$(& $quote $Err) </dev/null")
+    $start.UseShellExecute = $false
+    $start.WorkingDirectory = $Root
+    return [System.Diagnostics.Process]::Start($start)
+}
+
 function Start-Server([string]$Name, [string]$Dll, [string[]]$ServerArgs, [string]$Dir, [string]$Namespace = '') {
     New-Item -ItemType Directory -Force -Path $Dir | Out-Null
     $log = Join-Path $DataDir "$Name.log"
@@ -136,12 +153,8 @@ function Start-Server([string]$Name, [string]$Dll, [string[]]$ServerArgs, [strin
     $all = @($Dll) + $ServerArgs
     # In an emulated network the server runs in its own namespace: ip netns exec, which execs
     # dotnet in place (the pid is the server's).
-    $proc = if ($Namespace) {
-        Start-Process -FilePath 'ip' -ArgumentList (@('netns', 'exec', $Namespace, 'dotnet') + $all) -RedirectStandardOutput $log -RedirectStandardError $err -PassThru -WorkingDirectory $Root
-    }
-    else {
-        Start-Process -FilePath 'dotnet' -ArgumentList $all -RedirectStandardOutput $log -RedirectStandardError $err -PassThru -WorkingDirectory $Root
-    }
+    $line = @(if ($Namespace) { @('ip', 'netns', 'exec', $Namespace) }) + @('dotnet') + $all
+    $proc = Start-Detached $line $log $err
     return [ordered]@{ name = $Name; pid = $proc.Id; data_dir = $Dir; log = $log; command = @('dotnet') + $all; url = ''; namespace = $(if ($Namespace) { $Namespace } else { $null }) }
 }
 
@@ -375,9 +388,8 @@ function Start-Network {
             $watchHost = $window.clients_address
         }
         $all = @($ContrastDll, 'watch', '--network-file', $NetworkFile, '--port', "$port", '--host', $watchHost)
-        $exe = if ($emulation) { 'ip' } else { 'dotnet' }
-        $exeArgs = if ($emulation) { @('netns', 'exec', $emulation.clients_namespace, 'dotnet') + $all } else { $all }
-        $proc = Start-Process -FilePath $exe -ArgumentList $exeArgs -RedirectStandardOutput $log -RedirectStandardError (Join-Path $DataDir 'watch.err.log') -PassThru -WorkingDirectory $Root
+        $line = @(if ($emulation) { @('ip', 'netns', 'exec', $emulation.clients_namespace) }) + @('dotnet') + $all
+        $proc = Start-Detached $line $log (Join-Path $DataDir 'watch.err.log')
         $net.watch = [ordered]@{ name = 'watch'; pid = $proc.Id; data_dir = $DataDir; log = $log; command = @('dotnet') + $all; url = "http://$($watchHost):$port/"; namespace = $(if ($emulation) { $emulation.clients_namespace } else { $null }) }
         $deadline = (Get-Date).AddSeconds(30)
         while (-not (Select-String -Path $log -Pattern 'listening on' -Quiet -ErrorAction SilentlyContinue) -and (Get-Date) -lt $deadline) {

@@ -29,6 +29,12 @@ public sealed class RunNetworkEndToEndTests : IDisposable
 
         try
         {
+            // The servers write their own log files: what they log after the script has exited is kept
+            // (they wrote into a pipe the script read, and lost every line once it had gone).
+            var log = Path.Combine(_data, "node1.log");
+            var atExit = new FileInfo(log).Length;
+            await Poll.UntilAsync(() => new FileInfo(log).Length > atExit, TimeSpan.FromSeconds(60), () => $"{log} stayed at {atExit} bytes after run-network.ps1 exited");
+
             // -Status: every process, alive, with the nodes' heights and peers.
             var status = await RunNetworkScript.RunAsync(_data, "-Status");
             Assert.True(status.ExitCode == 0, status.Output);
