@@ -41,7 +41,11 @@ public static class PartitionScenario
             ? await RunLongChainAsync(lab, result, progress, partition.DropsPackets).ConfigureAwait(false)
             : await RunChainAsync(lab, result, progress, confirmations, partition).ConfigureAwait(false);
         result.Chain["partition_by"] = partition.How;
-        result.Verdicts.Add(new Verdict("Finality", bankVerdict, chainVerdict));
+        // The replicated bank's answer to a partition needs one that drops packets between its replicas.
+        var replicatedVerdict = partition.Emulation is { } emulation && lab.Replicated is { } replicas
+            ? await ReplicatedPartition.RunAsync(replicas, emulation, result, progress).ConfigureAwait(false)
+            : null;
+        result.Verdicts.Add(new Verdict("Finality", bankVerdict, chainVerdict, replicatedVerdict));
         result.Seconds = progress.Elapsed.TotalSeconds;
         result.Steps.AddRange(progress.Steps);
         return result;
@@ -143,7 +147,12 @@ public static class PartitionScenario
         {
             var status = await ChainLab.StatusAsync(minority[0], toBob.Txid).ConfigureAwait(false);
             return status.State == ChainState.Conflicted;
-        }, TimeSpan.FromMinutes(5)).ConfigureAwait(false);
+        }, TimeSpan.FromMinutes(5), async () =>
+        {
+            var status = await ChainLab.StatusAsync(minority[0], toBob.Txid).ConfigureAwait(false);
+            var peers = await minority[0].Api.ListPeersAsync(new ListPeersRequest()).ConfigureAwait(false);
+            return $"{await HeightsAsync().ConfigureAwait(false)}; bob's payment {status.State.ToString().ToLowerInvariant()} on the minority; it has {peers.Peers.Count} peers";
+        }).ConfigureAwait(false);
         var reversed = await ChainLab.StatusAsync(minority[0], toBob.Txid).ConfigureAwait(false);
         var tips = await minority[0].Api.GetChainTipsAsync(new GetChainTipsRequest()).ConfigureAwait(false);
         var orphaned = tips.Tips.Where(t => t.Status == ChainTip.Types.Status.ValidFork).OrderByDescending(t => t.Height).FirstOrDefault();
