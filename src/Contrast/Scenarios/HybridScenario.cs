@@ -227,13 +227,26 @@ public static class HybridScenario
         {
             await progress.UntilAsync($"the fresh full node at height {height}", async () =>
             {
-                if ((await ChainLab.InfoAsync(full.Node).ConfigureAwait(false)).Height < height)
+                if (full.HasExited)
                 {
+                    throw new InvalidOperationException($"the fresh full node exited ({full.ExitCode}) before it had synced");
+                }
+                try
+                {
+                    if ((await ChainLab.InfoAsync(full.Node).ConfigureAwait(false)).Height < height)
+                    {
+                        return false;
+                    }
+                    var reply = await full.Node.Api.ListUtxosAsync(new AddressRequest { Address = await ChainLab.AddressAsync(full.Node, wallet).ConfigureAwait(false) }, deadline: LabNode.Deadline()).ConfigureAwait(false);
+                    balance = reply.Utxos.Where(u => u.Height > 0).Sum(u => u.Amount);
+                    return balance > 0;
+                }
+                catch (RpcException ex) when (ex.StatusCode is StatusCode.DeadlineExceeded or StatusCode.Unavailable)
+                {
+                    // A node in the middle of catch-up holds its state lock through each batch's
+                    // commit; on a loaded machine a query can miss its deadline. Still running: ask again.
                     return false;
                 }
-                var reply = await full.Node.Api.ListUtxosAsync(new AddressRequest { Address = await ChainLab.AddressAsync(full.Node, wallet).ConfigureAwait(false) }, deadline: LabNode.Deadline()).ConfigureAwait(false);
-                balance = reply.Utxos.Where(u => u.Height > 0).Sum(u => u.Amount);
-                return balance > 0;
             }, TimeSpan.FromMinutes(5)).ConfigureAwait(false);
             seconds = clock.Elapsed.TotalSeconds;
             received = (await ChainLab.TrafficAsync([full.Node]).ConfigureAwait(false)).Received;
