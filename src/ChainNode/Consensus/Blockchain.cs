@@ -97,8 +97,9 @@ public sealed class Blockchain : IHeaderChain
     private ChainUpdate FinishedReorg(List<ChainUpdate> updates)
     {
         var floor = Tip.Height > MaxReorgDepth ? Tip.Height - MaxReorgDepth : 0;
-        var disconnected = updates.SelectMany(u => u.Disconnected).ToList();
-        var known = disconnected.Select(b => b.Hash).ToHashSet();
+        var combined = Combine(updates);
+        var known = combined.Disconnected.Select(b => b.Hash).ToHashSet();
+        var disconnected = combined.Disconnected.ToList();
         foreach (var entry in _index.Values.Where(e => e.Status == BlockStatus.Valid && e.Height > floor && !IsOnActiveChain(e) && !known.Contains(e.Hash)))
         {
             if (LoadBlock(entry.Hash) is { } block)
@@ -106,8 +107,28 @@ public sealed class Blockchain : IHeaderChain
                 disconnected.Add(block);
             }
         }
-        var heights = disconnected.ToDictionary(b => b.Hash, b => _index[b.Hash].Height);
-        return new ChainUpdate([.. disconnected.OrderByDescending(b => heights[b.Hash])], [.. updates.SelectMany(u => u.Connected)], updates[0].OldTip, updates[^1].NewTip);
+        return combined with { Disconnected = [.. disconnected.OrderByDescending(b => _index[b.Hash].Height)] };
+    }
+
+    /// <summary>
+    /// Several tip changes of one call — a reorganisation, then the waiting orphans it let connect —
+    /// as one, read against the chain as it stands after all of them: the blocks disconnected that
+    /// are off the active chain now (tip first) and the blocks connected that are on it (oldest
+    /// first). The mempool re-checks against the chain as it is, so it must see them so: applied
+    /// one by one, a payment of the first change's old branch fails against a spend that only a
+    /// later change connected, and nothing names that spend the winner.
+    /// </summary>
+    public ChainUpdate Combine(IReadOnlyList<ChainUpdate> updates)
+    {
+        ArgumentNullException.ThrowIfNull(updates);
+        if (updates.Count == 1)
+        {
+            return updates[0];
+        }
+        bool Active(Block b) => Find(b.Hash) is { } entry && IsOnActiveChain(entry);
+        var disconnected = updates.SelectMany(u => u.Disconnected).DistinctBy(b => b.Hash).Where(b => !Active(b)).OrderByDescending(b => _index[b.Hash].Height);
+        var connected = updates.SelectMany(u => u.Connected).DistinctBy(b => b.Hash).Where(Active).OrderBy(b => _index[b.Hash].Height);
+        return new ChainUpdate([.. disconnected], [.. connected], updates[0].OldTip, updates[^1].NewTip);
     }
 
     /// <summary>How fork choice at startup moved the stored tip (the mempool replays these).</summary>

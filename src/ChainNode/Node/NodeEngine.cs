@@ -313,9 +313,10 @@ public sealed partial class NodeEngine : IDisposable
     private BlockOutcome ProcessAndApply(Block block)
     {
         var outcome = Chain.ProcessBlock(block, _clock());
-        foreach (var update in outcome.Updates)
+        if (outcome.Updates.Count > 0)
         {
-            ApplyToMempool(update);
+            // All at once: the chain has made every change of the call by now (see Combine).
+            ApplyToMempool(Chain.Combine(outcome.Updates));
         }
         return outcome;
     }

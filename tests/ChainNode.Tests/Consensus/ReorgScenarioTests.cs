@@ -71,6 +71,49 @@ public sealed class ReorgScenarioTests : IDisposable
         Assert.Equal((TransactionState.Conflicted, toCarol.Txid), (_node.StatusOf(bobPays).State, _node.StatusOf(bobPays).ConflictingTxid));
     }
 
+    /// <summary>
+    /// After a partition heals, blocks of the heavier branch arrive out of order: its newer block
+    /// (carrying the winning spend) waits as an orphan, and the block that completes the branch
+    /// reorganises the chain and then connects the orphan in one call — two tip changes. The
+    /// reversed payment must be reported conflicted by the winner, not forgotten.
+    /// </summary>
+    [Fact]
+    public async Task A_reorg_whose_winning_spend_comes_in_a_waiting_orphan_reports_the_reversed_payment_conflicted()
+    {
+        var funding = (await _node.MineAsync(Alice)).Transactions[0];
+        await _node.MineManyAsync(2, Miner);
+        var fork = _node.Tip;
+        var toBob = _node.Spend(funding, 0, Alice, (Bob, Reward));
+        var toCarol = _node.Spend(funding, 0, Alice, (Carol, Reward));
+        using var majority = new TestNode(_node.Parameters) { Now = _node.Now };
+        foreach (var entry in _node.Engine.Read(n => n.Chain.ActiveChain.Skip(1).ToList()))
+        {
+            await majority.Engine.SubmitBlockAsync(_node.Engine.Read(n => n.Chain.LoadBlock(entry.Hash))!);
+        }
+
+        // The minority: bob's payment confirmed twice.
+        await _node.Engine.SubmitBlockAsync(_node.NewBlock(fork).With(toBob).Build());
+        await _node.Engine.SubmitBlockAsync(_node.NewBlock().Build());
+        Assert.Equal(2u, _node.StatusOf(toBob).Confirmations);
+
+        // The majority: three blocks, then carol's payment in the fourth.
+        var branch = new List<Block>();
+        for (var i = 0; i < 3; i++)
+        {
+            branch.Add(await majority.MineAsync(Miner));
+        }
+        branch.Add(await majority.MineAsync(Miner, toCarol));
+        Assert.Equal(BlockAcceptance.Orphan, (await _node.Engine.SubmitBlockAsync(branch[3])).Acceptance);
+        await _node.Engine.SubmitBlockAsync(branch[0]);
+        await _node.Engine.SubmitBlockAsync(branch[1]);
+        var outcome = await _node.Engine.SubmitBlockAsync(branch[2]);
+
+        Assert.Equal(branch[3].Hash, _node.Tip.Hash);
+        Assert.Equal(2, outcome.Updates.Count);
+        Assert.Equal(TransactionState.Confirmed, _node.StatusOf(toCarol).State);
+        Assert.Equal((TransactionState.Conflicted, toCarol.Txid), (_node.StatusOf(toBob).State, _node.StatusOf(toBob).ConflictingTxid));
+    }
+
     [Fact]
     public async Task Transactions_of_disconnected_blocks_return_to_the_mempool_unless_they_conflict()
     {
