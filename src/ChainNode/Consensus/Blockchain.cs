@@ -741,16 +741,18 @@ public sealed class Blockchain : IHeaderChain
     private void CheckSignaturesInParallel(List<(Transaction Tx, TxOutput[] Spent)> jobs, BlockIndexEntry entry)
     {
         ConsensusException? failure = null;
-        Parallel.ForEach(jobs, (job, state) =>
+        SignatureCheckers.Shared.Run(jobs.Count, i =>
         {
+            var job = jobs[i];
             try
             {
                 TransactionRules.CheckSignatures(job.Tx, job.Spent, NetworkId);
+                return true;
             }
             catch (ConsensusException ex)
             {
                 Interlocked.CompareExchange(ref failure, new ConsensusException(ex.Reason, $"Transaction {job.Tx.Txid} in block {entry.Hash}: {ex.Message}") { Fault = BlockFault.Invalid }, null);
-                state.Stop();
+                return false;
             }
         });
         if (failure is not null)
