@@ -23,6 +23,8 @@ public static class ContrastCli
     private static readonly Option<string?> s_sizes = new("--nodes") { Description = "scale: chain network sizes, e.g. 3,6,12." };
     private static readonly Option<string?> s_clients = new("--clients") { Description = "scale: concurrent bank clients at each step, e.g. 1,4,16,64." };
     private static readonly Option<bool> s_long = new("--long") { Description = $"partition: longer than 144 blocks ({PartitionScenario.LongMinorityBlocks} against {PartitionScenario.LongMajorityBlocks}), on regtest lab nodes of its own; the report says how deep the heal reorganised." };
+    private static readonly Option<int?> s_history = new("--history") { Description = "hybrid: on a private chain of this many full blocks (e.g. 10000) instead of the lab's nearly empty ones." };
+    private static readonly Option<int> s_paymentsPerBlock = new("--payments-per-block") { Description = "hybrid --history: payments in each block (default 30).", DefaultValueFactory = _ => 30 };
     private static readonly Option<int> s_k = new("--confirmations", "-k") { Description = "Confirmations a merchant waits for.", DefaultValueFactory = _ => 3, Recursive = true };
 
     public static Task<int> RunAsync(string[] args)
@@ -53,6 +55,11 @@ public static class ContrastCli
             if (experiment.Name == "partition")
             {
                 command.Options.Add(s_long);
+            }
+            if (experiment.Name == "hybrid")
+            {
+                command.Options.Add(s_history);
+                command.Options.Add(s_paymentsPerBlock);
             }
             if (experiment.Name is "forks" or "scale" or "partition")
             {
@@ -103,7 +110,7 @@ public static class ContrastCli
             (lab, _, _) => ManageScenario.RunAsync(lab)),
         new("hybrid", "A light wallet (headers, filters, proofs) against a full node from nothing, and what a lying node or a lying bank gets a client to show.", "The hybrid: a light wallet",
             "A phone wallet keeps only headers and asks full nodes, client-server style, but checks every answer against the chain; a bank client can only believe its server. We put a lying server in front of each and see what each client shows.",
-            (lab, k, _) => HybridScenario.RunAsync(lab, k)),
+            HybridExperiment),
     ];
 
     private static Command TourCommand()
@@ -223,6 +230,22 @@ public static class ContrastCli
             throw new CliException("INVALID_ARGUMENT", "--bandwidth limits the emulated links: add --emulate.");
         }
         return ScaleScenario.RunAsync(lab, settings);
+    }
+
+    private static Task<ScenarioResult> HybridExperiment(LabNetwork lab, int k, ParseResult parse)
+    {
+        if (parse.GetValue(s_history) is not { } blocks)
+        {
+            return parse.GetResult(s_paymentsPerBlock) is { Implicit: false }
+                ? throw new CliException("INVALID_ARGUMENT", "--payments-per-block sizes the blocks of --history: add --history.")
+                : HybridScenario.RunAsync(lab, k);
+        }
+        var payments = parse.GetValue(s_paymentsPerBlock);
+        if (blocks is < 20 or > 100_000 || payments is < 1 or > 1_000)
+        {
+            throw new CliException("INVALID_ARGUMENT", "--history takes 20 to 100,000 blocks and --payments-per-block 1 to 1,000 payments.");
+        }
+        return HybridScenario.RunAsync(lab, k, new HybridScenario.History(blocks, payments));
     }
 
     private static Task<ScenarioResult> ForksExperiment(LabNetwork lab, int k, ParseResult parse)

@@ -162,6 +162,18 @@ public sealed class RunNetworkEndToEndTests : IDisposable
             Assert.StartsWith("showed 0 ", lies.GetProperty("hidden_payment").GetProperty("alone").GetString(), StringComparison.Ordinal);
             var bankHybrid = hybrid.GetProperty("bank");
             Assert.NotEqual(bankHybrid.GetProperty("ledger_balance").GetString(), bankHybrid.GetProperty("lying_server_balance_shown").GetString());
+
+            // The same over a history of full blocks on a private chain: the filters, not the
+            // headers, are then most of what the light wallet downloads, and it is still a fraction.
+            var filled = (await ContrastAsync("hybrid", "--history", "30", "--payments-per-block", "4")).GetProperty("experiments")[0];
+            Assert.True(filled.GetProperty("passed").GetBoolean(), filled.GetProperty("notes").ToString());
+            var filledChain = filled.GetProperty("chain");
+            Assert.Equal(30, filledChain.GetProperty("history").GetProperty("blocks").GetInt32());
+            Assert.True(filledChain.GetProperty("height").GetUInt32() > 30, filledChain.ToString());
+            Assert.True(filledChain.GetProperty("light_bytes_downloaded_per_block").GetDouble() < filledChain.GetProperty("full_node_bytes_received_per_block").GetDouble(), filledChain.ToString());
+            Assert.True(filledChain.GetProperty("light_filters_share_of_full_node_download_percent").GetDouble() > 0, filledChain.ToString());
+            var unsized = await ServerProcess.RunAsync("contrast.dll", ["hybrid", "--payments-per-block", "4", "--network-file", Path.Combine(_data, "network.json")]);
+            Assert.Equal((3, "--payments-per-block sizes the blocks of --history: add --history."), (unsized.ExitCode, unsized.Stderr.Trim()));
         }
         finally
         {
