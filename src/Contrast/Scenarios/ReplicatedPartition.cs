@@ -5,6 +5,7 @@ using LedgerContrast.Contrast.Emulation;
 using LedgerContrast.Contrast.Lab;
 using LedgerContrast.Protos.Bank.V1;
 using LedgerContrast.Shared.Cli;
+using LedgerContrast.Shared.Rpc;
 
 namespace LedgerContrast.Contrast.Scenarios;
 
@@ -46,12 +47,12 @@ public static class ReplicatedPartition
                 // The cut-off leader cannot have a majority store the entry: it never acknowledges it.
                 try
                 {
-                    await bank.Direct(leader.Url).DepositAsync(new CashRequest { AccountId = depositee.AccountId, Amount = 5_00000000, IdempotencyKey = "rpart-cut-off" }, deadline: DateTime.UtcNow.AddSeconds(5)).ConfigureAwait(false);
+                    await bank.Direct(leader.Url).DepositAsync(new CashRequest { AccountId = depositee.AccountId, Amount = 5_00000000, IdempotencyKey = "rpart-cut-off" }, deadline: LabNode.Deadline(5)).ConfigureAwait(false);
                     asked = "acknowledged";
                 }
                 catch (RpcException ex)
                 {
-                    asked = Shared.Rpc.RpcErrors.Describe(ex).Reason;
+                    asked = RpcErrors.Describe(ex).Reason;
                 }
                 progress.Step($"replicated bank: the cut-off leader {leader.Name}, asked for a deposit, answered {asked}: it cannot commit without a majority");
                 NetworkFile.NetworkProcess? elected = null;
@@ -74,7 +75,7 @@ public static class ReplicatedPartition
             await transfers.StopAsync().ConfigureAwait(false);
             await bank.ConvergedAsync(progress).ConfigureAwait(false);
             var (acknowledged, missing, passed, anchors) = await transfers.VerifyAsync(result, "the leader's partition").ConfigureAwait(false);
-            var balances = await Task.WhenAll(bank.Urls.Select(u => bank.Direct(u).GetBalanceAsync(new GetBalanceRequest { AccountId = depositee.AccountId, StaleOk = true }, deadline: DateTime.UtcNow.AddSeconds(10)).ResponseAsync)).ConfigureAwait(false);
+            var balances = await Task.WhenAll(bank.Urls.Select(u => bank.Direct(u).GetBalanceAsync(new GetBalanceRequest { AccountId = depositee.AccountId, StaleOk = true }, deadline: LabNode.Deadline()).ResponseAsync)).ConfigureAwait(false);
             var deposited = balances.Any(b => b.Balance != 0);
             result.Replicated["cut_off_leader"] = leader.Name;
             result.Replicated["cut_off_leader_answer"] = asked;
