@@ -62,9 +62,3 @@ public static class NodeReasons
         [Internal] = StatusCode.Internal,
     };
 }
-
-/// <summary>A refusal by a node's service (not a consensus rule): its status is the one <see cref="NodeReasons"/> gives the reason.</summary>
-public sealed class NodeRefusal(string reason, string message) : ReasonedException(reason, message, null)
-{
-    public override StatusCode StatusCode { get; } = NodeReasons.Statuses[reason];
-}

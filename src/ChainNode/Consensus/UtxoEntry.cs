@@ -9,9 +9,3 @@ public sealed record UtxoEntry(Amount Amount, byte[] PublicKey, uint Height, boo
     public static UtxoEntry From(TxOutput output, uint height, bool coinbase) =>
         new(output.Amount, output.PublicKey.ToArray(), height, coinbase);
 }
-
-/// <summary>Where contextual validation looks up the outputs a transaction spends.</summary>
-public interface IUtxoView
-{
-    UtxoEntry? Find(OutPoint outPoint);
-}

@@ -7,10 +7,6 @@ using LedgerContrast.Shared.Money;
 
 namespace LedgerContrast.ChainNode.Node;
 
-public sealed record AddressCoin(OutPoint OutPoint, Amount Amount, uint Height, bool Coinbase, bool Mature, bool SpentInMempool);
-
-public sealed record AddressBalance(Amount Confirmed, Amount Unconfirmed, Amount Immature);
-
 /// <summary>Read-only questions about one node's chain and mempool, each answered under the state lock.</summary>
 public sealed partial class NodeEngine
 {

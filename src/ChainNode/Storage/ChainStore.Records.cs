@@ -7,15 +7,6 @@ using LedgerContrast.Shared.Money;
 
 namespace LedgerContrast.ChainNode.Storage;
 
-/// <summary>A connected block's record as startup reads it: its height and hash, its transactions (id, output count), its filter header if recorded.</summary>
-public sealed record ConnectedRecord(uint Height, Hash256 Block, IReadOnlyList<(Hash256 Txid, int Outputs)> Transactions, Hash256? FilterHeader);
-
-/// <summary>A block index entry as stored: enough to rebuild the tree at startup.</summary>
-public sealed record StoredIndexEntry(BlockHeader Header, uint Height, long Sequence, BlockStatus Status, string InvalidReason);
-
-/// <summary>How many unspent outputs and confirmed transactions the active chain holds: recorded with every tip change, checked at startup.</summary>
-public readonly record struct StoreCounts(int Utxos, int Transactions);
-
 /// <summary>
 /// What the chain writes and reads, in its own terms; the LiteDB documents stay in this folder.
 /// Each write is one transaction: all of it is stored, or none.

@@ -1,0 +1,3 @@
+namespace LedgerContrast.CentralBank.Ledger;
+
+public sealed record CustomerCreated(string CustomerId);
