@@ -1,9 +1,9 @@
 namespace LedgerContrast.ChainNode.Consensus;
 
 /// <summary>
-/// Whose fault a refused block is (Bitcoin Core's BlockValidationResult). The peer manager
-/// punishes by it and the chain caches by it, each in one switch with no default arm, so a new
-/// kind of fault cannot be left unhandled.
+/// Whose fault a refused block is (Bitcoin Core's BlockValidationResult). Punishment
+/// (<see cref="ConsensusException.ProvesMisbehaviour"/>) and caching (<see cref="BlockFaults.MayCacheHash"/>)
+/// decide by it, each in one switch with no default arm, so a new kind of fault cannot be left unhandled.
 /// </summary>
 public enum BlockFault
 {

@@ -37,7 +37,8 @@ public sealed class ConsensusException(string reason, string message, IReadOnlyD
 
     /// <summary>
     /// Data that no honest node would relay (as opposed to data that is merely late, early or
-    /// already known): its sender gets banned.
+    /// already known): its sender gets banned. The one punishment decision (Bitcoin Core's
+    /// MaybePunishNodeForBlock), a switch over whose fault it is with no default arm.
     /// </summary>
     public bool ProvesMisbehaviour => Fault switch
     {

@@ -287,7 +287,7 @@ public sealed partial class PeerManager : IAsyncDisposable
             await _engine.SubmitBlockAsync(block).ConfigureAwait(false);
             NoteHeight(peer, [block.Hash]);
         }
-        catch (ConsensusException ex) when (Punishable(ex.Fault, ex))
+        catch (ConsensusException ex) when (ex.ProvesMisbehaviour)
         {
             Ban(peer, $"sent invalid block {block.Hash} ({ex.Reason})");
         }
@@ -594,11 +594,11 @@ public sealed partial class PeerManager : IAsyncDisposable
             {
                 return new Download(0, false, false);
             }
-            var results = await _engine.SubmitBlocksAsync(blocks, stopAfter: ex => Punishable(ex.Fault, ex)).ConfigureAwait(false);
+            var results = await _engine.SubmitBlocksAsync(blocks, stopAfter: ex => ex.ProvesMisbehaviour).ConfigureAwait(false);
             var newBlocks = results.Count(r => r.Outcome is { Acceptance: BlockAcceptance.Accepted or BlockAcceptance.Orphan } && r.Refusal is null);
             // An orphan's branch, and a deep side branch's work, are unknown: the sender's headers tell.
             var sawOrphan = results.Any(r => r.Outcome?.Acceptance == BlockAcceptance.Orphan || r.Refusal?.Fault == BlockFault.TooLittleWork);
-            if (results.FirstOrDefault(r => r.Refusal is { } refusal && Punishable(refusal.Fault, refusal)) is { } invalid)
+            if (results.FirstOrDefault(r => r.Refusal is { ProvesMisbehaviour: true }) is { } invalid)
             {
                 Ban(peer, $"sent invalid block {invalid.Block.Hash} ({invalid.Refusal!.Reason})");
                 return new Download(newBlocks, sawOrphan, SenderBanned: true);
@@ -668,17 +668,6 @@ public sealed partial class PeerManager : IAsyncDisposable
             LogFetchFailed(_logger, peer.Address, ex.Message);
         }
     }
-
-    /// <summary>Whose fault a refused block is decides the sender's punishment (Bitcoin Core's MaybePunishNodeForBlock).</summary>
-    private static bool Punishable(BlockFault fault, ConsensusException refusal) => fault switch
-    {
-        // The node is providing invalid data: a body altered in transit (the real block may still
-        // come from others, since the hash is not cached), or a block that breaks a rule.
-        BlockFault.Mutated or BlockFault.Invalid or BlockFault.InvalidParent => true,
-        // Not necessarily invalid: too far in the future for our clock, or a branch too far behind.
-        BlockFault.TimeFuture or BlockFault.TooLittleWork => false,
-        BlockFault.None => refusal.ProvesMisbehaviour,
-    };
 
     /// <summary>
     /// Headers-first catch-up (PROTOCOL.md §9): ask the peer for the headers after our locator
