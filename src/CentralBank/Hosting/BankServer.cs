@@ -12,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using System.Net;
+using Grpc.Core;
 
 namespace LedgerContrast.CentralBank.Hosting;
 
@@ -114,7 +115,7 @@ public static class BankServer
         builder.Services.AddSingleton(provider => new Authenticator(adminToken, provider.GetRequiredService<BankLedger>().State));
         builder.Services.AddGrpc(grpc =>
         {
-            grpc.Interceptors.Add<ErrorInterceptor>();
+            grpc.Interceptors.Add<ErrorInterceptor>(new Func<ReasonedException, StatusCode>(BankStatuses.Of));
             grpc.MaxReceiveMessageSize = MaxMessageBytes;
             grpc.EnableDetailedErrors = false;
         });

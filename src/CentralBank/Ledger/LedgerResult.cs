@@ -2,8 +2,8 @@ namespace LedgerContrast.CentralBank.Ledger;
 
 /// <summary>
 /// What the ledger answers a command: its result, or a <see cref="Rejection"/> — exactly one. The
-/// only ways out are <see cref="Match{TOut}"/>, which makes the caller handle both, and
-/// <see cref="ValueOrThrow"/>.
+/// one way out is <see cref="ValueOrThrow"/>: a rejection leaves the ledger as a
+/// <see cref="RejectionException"/>, which the API edge maps to its status.
 /// </summary>
 public readonly record struct LedgerResult<T> where T : class
 {
@@ -18,13 +18,6 @@ public readonly record struct LedgerResult<T> where T : class
 
     public bool IsRejected => _rejection is not null;
 
-    public TOut Match<TOut>(Func<T, TOut> succeeded, Func<Rejection, TOut> rejected)
-    {
-        ArgumentNullException.ThrowIfNull(succeeded);
-        ArgumentNullException.ThrowIfNull(rejected);
-        return _rejection is not null ? rejected(_rejection) : succeeded(_value ?? throw new InvalidOperationException("An empty ledger result."));
-    }
-
     /// <summary>The result; a rejection is thrown as a <see cref="RejectionException"/> (the gRPC layer maps it to its status).</summary>
-    public T ValueOrThrow() => Match(value => value, rejection => throw new RejectionException(rejection));
+    public T ValueOrThrow() => _rejection is not null ? throw new RejectionException(_rejection) : _value ?? throw new InvalidOperationException("An empty ledger result.");
 }

@@ -1,11 +1,10 @@
-using Grpc.Core;
 using LedgerContrast.Shared.Rpc;
 
 namespace LedgerContrast.CentralBank.Ledger;
 
 /// <summary>
-/// Every way the bank refuses a request: a stable reason (docs/BANK.md lists them) and the gRPC
-/// status it travels with. Reasons never change once published; clients branch on them.
+/// Every way the bank refuses a request: a stable reason (docs/BANK.md lists them; the gRPC
+/// status each travels with is the API's, <see cref="Api.BankStatuses"/>). Reasons never change once published; clients branch on them.
 /// </summary>
 public static class Reasons
 {
@@ -37,19 +36,6 @@ public static class Reasons
 
     /// <summary>The replica's log or ledger is unreadable or does not match the log: it stopped rather than serve.</summary>
     public const string ReplicaCorrupt = "REPLICA_CORRUPT";
-
-    public static StatusCode StatusOf(string reason) => reason switch
-    {
-        InsufficientFunds or AlreadyReversed or NotReversible or ReversalInsufficientFunds
-            or IdempotencyKeyReused or BalanceOverflow => StatusCode.FailedPrecondition,
-        AccountNotFound or CustomerNotFound or EntryNotFound => StatusCode.NotFound,
-        SameAccount or InvalidAmount or InvalidArgument => StatusCode.InvalidArgument,
-        Unauthenticated => StatusCode.Unauthenticated,
-        PermissionDenied => StatusCode.PermissionDenied,
-        ShuttingDown or LedgerStopped or NotLeader or LeaderChanged or ReplicaCorrupt => StatusCode.Unavailable,
-        StorageFull or Overloaded => StatusCode.ResourceExhausted,
-        _ => StatusCode.Internal,
-    };
 }
 
 /// <summary>
@@ -87,5 +73,4 @@ public sealed class RejectionException(Rejection rejection) : ReasonedException(
     }
 
     public Rejection Rejection { get; } = rejection;
-    public override StatusCode StatusCode => Reasons.StatusOf(Reason);
 }

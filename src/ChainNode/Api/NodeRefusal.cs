@@ -1,10 +1,6 @@
-using Grpc.Core;
 using LedgerContrast.Shared.Rpc;
 
 namespace LedgerContrast.ChainNode.Api;
 
 /// <summary>A refusal by a node's service (not a consensus rule): its status is the one <see cref="NodeReasons"/> gives the reason.</summary>
-public sealed class NodeRefusal(string reason, string message) : ReasonedException(reason, message, null)
-{
-    public override StatusCode StatusCode { get; } = NodeReasons.Statuses[reason];
-}
+public sealed class NodeRefusal(string reason, string message) : ReasonedException(reason, message, null);

@@ -1,4 +1,3 @@
-using Grpc.Core;
 using LedgerContrast.Shared.Rpc;
 
 namespace LedgerContrast.ChainNode.Consensus;
@@ -26,14 +25,12 @@ public sealed class ConsensusException(string reason, string message, IReadOnlyD
         or RejectReasons.TxImmatureCoinbaseSpend;
 
     /// <summary>
-    /// FAILED_PRECONDITION for refusals that depend on the receiver's state — its pool, its chain,
-    /// its clock, its policy — and may not hold elsewhere or later; INVALID_ARGUMENT for data that
-    /// breaks a rule wherever it is checked.
+    /// A refusal that depends on the receiver's state — its pool, its chain, its clock, its
+    /// policy — and may not hold elsewhere or later, as opposed to data that breaks a rule wherever
+    /// it is checked (the API answers FAILED_PRECONDITION and INVALID_ARGUMENT).
     /// </summary>
-    public override StatusCode StatusCode =>
-        IsAboutThisNodesState || Reason is RejectReasons.BlockTimeTooNew or RejectReasons.BlockInsufficientWork
-            ? StatusCode.FailedPrecondition
-            : StatusCode.InvalidArgument;
+    public bool DependsOnReceiver =>
+        IsAboutThisNodesState || Reason is RejectReasons.BlockTimeTooNew or RejectReasons.BlockInsufficientWork;
 
     /// <summary>
     /// Data that no honest node would relay (as opposed to data that is merely late, early or

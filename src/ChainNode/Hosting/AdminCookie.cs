@@ -43,14 +43,8 @@ public sealed class AdminCookie
 
 /// <summary>An admin call with a cookie that is not this node's (most often one read before the node's last restart).</summary>
 public sealed class AdminCookieWrongException()
-    : ReasonedException(Api.NodeReasons.AdminCookieWrong, $"The admin cookie sent does not match this node's: the node writes a new {NodeCookieFile.FileName} in its data directory at every start, so one read before its last restart no longer works; read it again (the chain CLI does with --cookie-file).", null)
-{
-    public override StatusCode StatusCode => StatusCode.Unauthenticated;
-}
+    : ReasonedException(Api.NodeReasons.AdminCookieWrong, $"The admin cookie sent does not match this node's: the node writes a new {NodeCookieFile.FileName} in its data directory at every start, so one read before its last restart no longer works; read it again (the chain CLI does with --cookie-file).", null);
 
 /// <summary>An admin call without the node's cookie.</summary>
 public sealed class AdminCookieRequiredException()
-    : ReasonedException(Api.NodeReasons.AdminCookieRequired, $"This is an admin call: send the node's {NodeCookieFile.FileName} secret (in its data directory) as 'authorization: Bearer <secret>'; the chain CLI does with --cookie-file.", null)
-{
-    public override StatusCode StatusCode => StatusCode.Unauthenticated;
-}
+    : ReasonedException(Api.NodeReasons.AdminCookieRequired, $"This is an admin call: send the node's {NodeCookieFile.FileName} secret (in its data directory) as 'authorization: Bearer <secret>'; the chain CLI does with --cookie-file.", null);

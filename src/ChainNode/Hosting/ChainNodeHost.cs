@@ -1,4 +1,5 @@
 using System.Net;
+using Grpc.Core;
 using LedgerContrast.ChainNode.Api;
 using LedgerContrast.ChainNode.Mining;
 using LedgerContrast.ChainNode.Network;
@@ -56,7 +57,7 @@ public static class ChainNodeHost
         builder.Services.AddSingleton(provider => new PeerManager(provider.GetRequiredService<NodeEngine>(), options, provider.GetRequiredService<ILoggerFactory>().CreateLogger("Peers")));
         builder.Services.AddGrpc(grpc =>
         {
-            grpc.Interceptors.Add<ErrorInterceptor>();
+            grpc.Interceptors.Add<ErrorInterceptor>(new Func<ReasonedException, StatusCode>(NodeStatuses.Of));
             grpc.Interceptors.Add<PeerTraffic.ServerCounter>();
             grpc.MaxReceiveMessageSize = PeerManager.MaxMessageBytes;
             grpc.MaxSendMessageSize = PeerManager.MaxMessageBytes;

@@ -9,7 +9,8 @@ namespace LedgerContrast.Shared.Rpc;
 /// malformed input becomes INVALID_ARGUMENT with reason MALFORMED, anything unexpected becomes
 /// INTERNAL with one plain sentence. No stack trace ever reaches a client.
 /// </summary>
-public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interceptor
+/// <param name="statusOf">The server's map from its refusals to gRPC statuses (its API edge).</param>
+public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger, Func<ReasonedException, StatusCode> statusOf) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -21,7 +22,7 @@ public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) :
         }
         catch (ReasonedException refused)
         {
-            throw RpcErrors.Create(refused.StatusCode, refused.Reason, refused.Message, refused.Details);
+            throw RpcErrors.Create(statusOf(refused), refused.Reason, refused.Message, refused.Details);
         }
         catch (FormatException malformed)
         {

@@ -29,7 +29,7 @@ public sealed partial class ReasonTableTests
         var reasons = typeof(RejectReasons).GetFields(BindingFlags.Public | BindingFlags.Static)
             .Where(f => f.IsLiteral)
             .Select(f => (string)f.GetRawConstantValue()!)
-            .ToDictionary(r => r, r => new ConsensusException(r, "").StatusCode);
+            .ToDictionary(r => r, r => NodeStatuses.Of(new ConsensusException(r, "")));
         foreach (var (reason, status) in NodeReasons.Statuses)
         {
             reasons.Add(reason, status);

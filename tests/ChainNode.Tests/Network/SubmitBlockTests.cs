@@ -1,4 +1,5 @@
 using Grpc.Core;
+using LedgerContrast.ChainNode.Api;
 using LedgerContrast.ChainNode.Consensus;
 using LedgerContrast.ChainNode.Tests.Harness;
 using LedgerContrast.Protos.Chain.V1;
@@ -69,7 +70,7 @@ public class SubmitBlockTests
 
         var error = await Assert.ThrowsAsync<RpcException>(async () => await node.Api.SubmitBlockAsync(new SubmitBlockRequest { Block = breaking.ToProto() }));
 
-        Assert.Equal((new ConsensusException(reason, "").StatusCode, reason), (error.StatusCode, RpcErrors.Describe(error).Reason));
+        Assert.Equal((NodeStatuses.Of(new ConsensusException(reason, "")), reason), (error.StatusCode, RpcErrors.Describe(error).Reason));
         Assert.Equal(tip, node.Tip.Hash);
     }
 

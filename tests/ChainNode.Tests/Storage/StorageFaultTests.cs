@@ -84,7 +84,7 @@ public sealed class StorageFaultTests : IDisposable
         faults.FailAt(5);
         var stop = await Assert.ThrowsAsync<NodeStoppedException>(() => _node.Engine.SubmitBlockAsync(heavyTip));
 
-        Assert.Equal(Grpc.Core.StatusCode.Unavailable, stop.StatusCode);
+        Assert.Equal(Grpc.Core.StatusCode.Unavailable, ChainNode.Api.NodeStatuses.Of(stop));
         Assert.Equal("NODE_STOPPED", stop.Reason);
         Assert.False(_node.Engine.IsHealthy);
         Assert.True(_node.Engine.Stopped.WaitHandle.WaitOne(TimeSpan.FromSeconds(10)));
