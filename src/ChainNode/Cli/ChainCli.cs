@@ -45,10 +45,12 @@ public static partial class ChainCli
                     throw new CliException("NO_CHAIN", $"There is no chain in {directory}.");
                 }
                 var parameters = new NodeOptions { DataDirectory = directory, Network = parse.GetValue(network)!, Regtest = parse.GetValue(regtest), CoinbaseMaturity = parse.GetValue(maturity), BlockInterval = parse.GetValue(interval) }.ToParameters();
-                using var engine = new NodeEngine(parameters, directory, NullLogger.Instance);
-                var differences = engine.Verify();
-                var tip = engine.Read(n => n.Chain.Tip);
-                var utxos = engine.Read(n => n.Chain.Utxos.Count);
+                // The store as it is, read-only: no fork choice, no mempool file, nothing written.
+                using var store = new Storage.ChainStore(directory, readOnly: true);
+                var chain = new Consensus.Blockchain(parameters, store, forkChoice: false);
+                var differences = chain.Verify();
+                var tip = chain.Tip;
+                var utxos = chain.Utxos.Count;
                 var model = new { ok = differences.Count == 0, height = tip.Height, tip = tip.Hash.ToString(), utxos, differences };
                 if (differences.Count > 0)
                 {

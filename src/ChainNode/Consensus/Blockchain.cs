@@ -56,7 +56,11 @@ public sealed class Blockchain : IHeaderChain
     /// <summary>How many blocks of header chains proven heavier are remembered as wanted (a few branches' worth; see <see cref="HeaderBranch"/>).</summary>
     public const int MaxWantedBlocks = 100_000;
 
-    public Blockchain(ChainParameters parameters, ChainStore store)
+    /// <param name="forkChoice">
+    /// After loading, finish what a stopped node left undone (move to a heavier stored branch).
+    /// Off for `chain verify`, which reads the store as it is and writes nothing.
+    /// </param>
+    public Blockchain(ChainParameters parameters, ChainStore store, bool forkChoice = true)
     {
         _parameters = parameters ?? throw new ArgumentNullException(nameof(parameters));
         _store = store ?? throw new ArgumentNullException(nameof(store));
@@ -73,16 +77,19 @@ public sealed class Blockchain : IHeaderChain
             {
                 throw new InvalidOperationException($"The data directory holds a chain of another network (genesis {_active[0].Hash}, expected {NetworkId}).");
             }
-            // A node stopped mid-reorganisation, or between storing a block and connecting it,
-            // is on a tip with less work than a branch it holds: finish the job now (Bitcoin
-            // Core activates the best chain at startup), rather than wait for some new block.
-            _candidates.UnionWith(_index.Values.Where(e => e.Status != BlockStatus.Invalid && e.ChainWork > Tip.ChainWork));
-            var updates = new List<ChainUpdate>();
-            ActivateBestChain(updates);
-            _connectFailures.Clear();
-            if (updates.Count > 0)
+            if (forkChoice)
             {
-                StartupUpdates = [FinishedReorg(updates)];
+                // A node stopped mid-reorganisation, or between storing a block and connecting it,
+                // is on a tip with less work than a branch it holds: finish the job now (Bitcoin
+                // Core activates the best chain at startup), rather than wait for some new block.
+                _candidates.UnionWith(_index.Values.Where(e => e.Status != BlockStatus.Invalid && e.ChainWork > Tip.ChainWork));
+                var updates = new List<ChainUpdate>();
+                ActivateBestChain(updates);
+                _connectFailures.Clear();
+                if (updates.Count > 0)
+                {
+                    StartupUpdates = [FinishedReorg(updates)];
+                }
             }
         }
     }

@@ -14,16 +14,20 @@ public sealed partial class ChainStore : IDisposable
     private readonly LiteDatabase _db;
     private readonly IStorageFaultInjector? _faults;
 
-    public ChainStore(string dataDirectory, IStorageFaultInjector? faults = null)
+    /// <param name="readOnly">Open the file for reading only (`chain verify`): every write then fails, and nothing about the file changes.</param>
+    public ChainStore(string dataDirectory, IStorageFaultInjector? faults = null, bool readOnly = false)
     {
         _faults = faults;
-        Directory.CreateDirectory(dataDirectory);
+        if (!readOnly)
+        {
+            Directory.CreateDirectory(dataDirectory);
+        }
         FilePath = Path.Combine(dataDirectory, FileName);
         // As in the bank: LiteDB's default mapper trims strings and turns "" into null.
         var mapper = new BsonMapper { EmptyStringToNull = false, TrimWhitespace = false };
         // Keyed by height, and genesis is height 0: an int key of 0 must not be replaced by a generated one.
         mapper.Entity<ConnectedDoc>().Id(d => d.Id, autoId: false);
-        _db = new LiteDatabase(new ConnectionString { Filename = FilePath, Connection = ConnectionType.Direct }, mapper);
+        _db = new LiteDatabase(new ConnectionString { Filename = FilePath, Connection = ConnectionType.Direct, ReadOnly = readOnly }, mapper);
         Blocks = _db.GetCollection<BlockDoc>("blocks");
         Index = _db.GetCollection<BlockIndexDoc>("block_index");
         Utxos = _db.GetCollection<UtxoDoc>("utxos");
