@@ -113,6 +113,36 @@ public sealed class EmulatedNetworkTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    /// <summary>
+    /// The whole partition experiment over the emulated switch, with a replicated bank beside the
+    /// single one: the Raft leader cut off from its majority acknowledges nothing while the majority
+    /// elects another and a leader-following client carries on; after the heal every acknowledged
+    /// transfer is on every replica under one anchor. The chain's minority reorganises and reports
+    /// bob's payment conflicted (it once said unknown: a reorg whose winning spend came in a
+    /// waiting orphan).
+    /// </summary>
+    [EmulationFact]
+    public async Task A_raft_leader_cut_off_from_its_majority_acknowledges_nothing_while_the_majority_elects_another_and_after_the_heal_every_replica_holds_one_history()
+    {
+        var network = await StartAsync("-Nodes", "3", "-BankReplicas", "3");
+        try
+        {
+            var run = await ClientAsync("contrast.dll", ["partition", "--emulate", "--network-file", Path.Combine(_data, "network.json")]);
+            Assert.True(run.ExitCode == 0, run.Output);
+            var partition = JsonDocument.Parse(run.Output).RootElement.GetProperty("experiments")[0];
+            Assert.True(partition.GetProperty("passed").GetBoolean(), partition.GetProperty("notes").ToString());
+            var replicated = partition.GetProperty("replicated_bank");
+            Assert.NotEqual("acknowledged", replicated.GetProperty("cut_off_leader_answer").GetString());
+            Assert.NotEqual(replicated.GetProperty("cut_off_leader").GetString(), replicated.GetProperty("new_leader").GetString());
+            Assert.False(replicated.GetProperty("unacknowledged_deposit_in_a_ledger").GetBoolean());
+            Assert.Equal("UNAVAILABLE", partition.GetProperty("bank").GetProperty("cut_off_client_answer").GetString());
+        }
+        finally
+        {
+            await StopAndCheckNothingIsLeftAsync(network);
+        }
+    }
+
     private static string ClientsNamespace(JsonElement network) => network.GetProperty("emulation").GetProperty("clients_namespace").GetString()!;
 
     private JsonElement _network;
@@ -178,7 +208,8 @@ public sealed class EmulatedNetworkTests(ITestOutputHelper output) : IDisposable
         var links = await ExternalProcess.RunAsync("ip", ["-br", "link"]);
         Assert.DoesNotContain(name + "-w", links.Stdout, StringComparison.Ordinal); // the live view's window went with the clients' namespace
         IEnumerable<JsonElement> Single(string name) => network.TryGetProperty(name, out var process) && process.ValueKind == JsonValueKind.Object ? [process] : [];
-        foreach (var process in network.GetProperty("nodes").EnumerateArray().Concat(Single("bank")).Concat(Single("watch")))
+        IEnumerable<JsonElement> Many(string name) => network.TryGetProperty(name, out var list) && list.ValueKind == JsonValueKind.Array ? list.EnumerateArray() : [];
+        foreach (var process in network.GetProperty("nodes").EnumerateArray().Concat(Single("bank")).Concat(Many("bank_replicas")).Concat(Single("watch")))
         {
             Assert.False(RunNetworkScript.IsRunning(process.GetProperty("pid").GetInt32()), $"{process.GetProperty("name")} still runs");
         }
