@@ -104,6 +104,21 @@ public static class PartitionScenario
         return $"final at commit: bob's payment {paid.EntryId} can never be undone by a partition; a cut-off client just gets {cutOffAnswer} (consistency over availability), and after reconnecting {healedAnswer}";
     }
 
+    /// <summary>
+    /// How many blocks at today's difficulty (the leader's tip's target) one chain's work exceeds
+    /// the other's by. Not the chain's average work per block: on a network a few minutes old the
+    /// difficulty is still climbing from the start, the average is a fraction of a block found now,
+    /// and a "lead of three average blocks" was less than one real one — the minority then won
+    /// the heal with the next block it found.
+    /// </summary>
+    public static double BlocksAhead(ChainInfo leader, ChainInfo other, uint leaderTipBits)
+    {
+        ArgumentNullException.ThrowIfNull(leader);
+        ArgumentNullException.ThrowIfNull(other);
+        var lead = ChainLab.Work(leader) - ChainLab.Work(other);
+        return (double)lead / (double)Target.Work(leaderTipBits);
+    }
+
     private static async Task<string> RunChainAsync(LabNetwork lab, ScenarioResult result, Progress progress, int k, LabPartition partition)
     {
         LabNode[] minority = [lab.Nodes[0]];
@@ -129,14 +144,13 @@ public static class PartitionScenario
         await progress.UntilAsync($"the majority chain to carry {LeadBlocks} blocks' more work than the minority's", async () =>
         {
             var carolStatus = await ChainLab.StatusAsync(majority[0], toCarol.Txid).ConfigureAwait(false);
-            var minorityWork = ChainLab.Work(await ChainLab.InfoAsync(minority[0]).ConfigureAwait(false));
+            var minorityInfo = await ChainLab.InfoAsync(minority[0]).ConfigureAwait(false);
             var majorityInfo = await ChainLab.InfoAsync(majority[0]).ConfigureAwait(false);
-            var majorityWork = ChainLab.Work(majorityInfo);
+            var majorityTip = await majority[0].Api.GetBlockAsync(new GetBlockRequest { Hash = majorityInfo.TipHash }, deadline: LabNode.Deadline()).ConfigureAwait(false);
             // Nodes switch on strictly more work. A lead of one block is a coin toss at the heal: the
             // minority keeps mining and may find the next block first, and then the majority would
             // follow it. A lead of a few blocks is what a real attacker waits for.
-            var workPerBlock = majorityWork / Math.Max(majorityInfo.Height, 1u);
-            return carolStatus.State == ChainState.Confirmed && majorityWork > minorityWork + LeadBlocks * workPerBlock;
+            return carolStatus.State == ChainState.Confirmed && BlocksAhead(majorityInfo, minorityInfo, majorityTip.Block.Header.Bits) > LeadBlocks;
         }, TimeSpan.FromMinutes(10), HeightsAsync).ConfigureAwait(false);
         var minorityTipBefore = await ChainLab.InfoAsync(minority[0]).ConfigureAwait(false);
 

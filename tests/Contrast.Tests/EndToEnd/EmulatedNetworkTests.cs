@@ -127,7 +127,7 @@ public sealed class EmulatedNetworkTests(ITestOutputHelper output) : IDisposable
         var network = await StartAsync("-Nodes", "3", "-BankReplicas", "3");
         try
         {
-            var run = await ClientAsync("contrast.dll", ["partition", "--emulate", "--network-file", Path.Combine(_data, "network.json")]);
+            var run = await ClientAsync("contrast.dll", ["partition", "--emulate", "--network-file", Path.Combine(_data, "network.json")], TimeSpan.FromMinutes(6));
             Assert.True(run.ExitCode == 0, run.Output);
             var partition = JsonDocument.Parse(run.Output).RootElement.GetProperty("experiments")[0];
             Assert.True(partition.GetProperty("passed").GetBoolean(), partition.GetProperty("notes").ToString());
@@ -156,12 +156,12 @@ public sealed class EmulatedNetworkTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>A CLI run where the network's clients run: its clients namespace.</summary>
-    private async Task<(int ExitCode, string Output)> ClientAsync(string dll, string[] args)
+    private async Task<(int ExitCode, string Output)> ClientAsync(string dll, string[] args, TimeSpan? timeout = null)
     {
         // With the network's file, as a person's shell in that network has it: admin verbs find each node's cookie through it.
         var run = await ExternalProcess.RunAsync("ip", ["netns", "exec", ClientsNamespace(_network), "env", $"LC_NETWORK_FILE={Path.Combine(_data, "network.json")}",
             "dotnet", Path.Combine(AppContext.BaseDirectory, dll), .. args, "--json"],
-            timeout: TimeSpan.FromMinutes(2));
+            timeout: timeout ?? TimeSpan.FromMinutes(2));
         return (run.ExitCode, run.Stdout + run.Stderr);
     }
 

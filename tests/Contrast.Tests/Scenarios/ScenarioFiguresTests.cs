@@ -1,4 +1,8 @@
+using System.Numerics;
+using Google.Protobuf;
 using LedgerContrast.Contrast.Scenarios;
+using LedgerContrast.Protos.Chain.V1;
+using LedgerContrast.Shared.Chain;
 using LedgerContrast.Shared.Measurement;
 
 namespace LedgerContrast.Contrast.Tests.Scenarios;
@@ -17,6 +21,28 @@ public class ScenarioFiguresTests
         Assert.Equal(64, ScaleScenario.Saturation(seen).Clients);
         var flat = new[] { (1, Rate(1_000)), (4, Rate(3_800)), (16, Rate(4_300)), (64, Rate(4_500)) };
         Assert.Equal(16, ScaleScenario.Saturation(flat).Clients);
+    }
+
+    [Fact]
+    public void A_majoritys_lead_before_the_heal_is_counted_in_blocks_at_todays_difficulty_not_the_chains_average()
+    {
+        // A network a few minutes old: 70 blocks at the easy start, then difficulty 256 times that.
+        const uint Easy = 0x1f00ffff, Hard = 0x1e00ffff;
+        static ChainInfo Chain(int easy, int hard) => new()
+        {
+            Height = (uint)(easy + hard),
+            CumulativeWork = ByteString.CopyFrom((Target.Work(Easy) * easy + Target.Work(Hard) * hard).ToByteArray(isUnsigned: true, isBigEndian: true)),
+        };
+        var majority = Chain(70, 8);
+        var minority = Chain(70, 6);
+
+        // Two blocks found now: not the three the experiment waits for before it heals.
+        Assert.Equal(2.0, PartitionScenario.BlocksAhead(majority, minority, Hard), 3);
+        Assert.True(PartitionScenario.BlocksAhead(majority, minority, Hard) < PartitionScenario.LeadBlocks);
+        // The rule it replaces counted in the chain's average block (a ninth of one found now) and
+        // called the same lead 19 blocks: it healed, and the minority won with its next block.
+        var average = new BigInteger(majority.CumulativeWork.Span, isUnsigned: true, isBigEndian: true) / majority.Height;
+        Assert.Equal(18.9, (double)(Target.Work(Hard) * 2) / (double)average, 1);
     }
 
     [Fact]
