@@ -162,7 +162,8 @@ public sealed class EmulatedNetworkTests(ITestOutputHelper output) : IDisposable
         var run = await ExternalProcess.RunAsync("ip", ["netns", "exec", ClientsNamespace(_network), "env", $"LC_NETWORK_FILE={Path.Combine(_data, "network.json")}",
             "dotnet", Path.Combine(AppContext.BaseDirectory, dll), .. args, "--json"],
             timeout: timeout ?? TimeSpan.FromMinutes(2));
-        return (run.ExitCode, run.Stdout + run.Stderr);
+        // What --json printed when it worked (contrast writes its progress to stderr); all of it when not.
+        return (run.ExitCode, run.ExitCode == 0 ? run.Stdout : run.Stdout + run.Stderr);
     }
 
     private async Task<JsonElement> ChainAsync(params string[] args)
