@@ -326,7 +326,10 @@ function Start-Network {
             }
             $peers = @($peerNumbers | ForEach-Object { "$(Get-HostOf "node$_"):$($BasePort + $_)" })
             $nodeHost = Get-HostOf "node$i"
-            $outbound = if ($Topology -eq 'mesh') { $Nodes } else { 1 }
+            # A line or a ring keeps exactly the links it is given: a node that wants more outbound
+            # peers dials addresses learned from its peers, and the head of a line (or of a ring,
+            # which only its last node dials) would close the line into a triangle.
+            $outbound = if ($Topology -eq 'mesh') { $Nodes } else { $peers.Count }
             $nodeDir = Join-Path $DataDir "node$i"
             $nodeArgs = @('node', '--port', "$port", '--data', $nodeDir, '--mine', '--miner-address', $addresses[$miners[[Math]::Min($i - 1, 2)]],
                 '--block-interval', $BlockInterval, '--miner-threads', "$MinerThreads", '--coinbase-maturity', "$CoinbaseMaturity",

@@ -84,7 +84,7 @@ public sealed class PrivateChain : IAsyncDisposable
         {
             throw new CliException("NOT_EMULATED", "--emulate needs an emulated network: start it with run-network.ps1 -Emulate (Linux, root), and run contrast in its clients namespace.");
         }
-        // A line or a ring must stay one: a node that learns more addresses from its peers dials none of them.
+        // The outbound target of a random graph or a mesh; a line's or a ring's nodes dial exactly their links (AddNodesAsync).
         var dials = topology switch { Topology.Random => outbound, Topology.Mesh => nodes, _ => 1 };
         var chain = new PrivateChain(LabNodeProcess.ExecutableOf(file), linkLatency, dials, emulate is null ? null : (file.Emulation!, emulate), nodeArguments ?? [], topology);
         try
@@ -110,18 +110,22 @@ public sealed class PrivateChain : IAsyncDisposable
             var name = $"lab{index + 1}";
             var dataDir = Path.Combine(_directory, name);
             Directory.CreateDirectory(dataDir);
+            List<LabNode> peers = _topology switch
+            {
+                Topology.Random => [.. _nodes.OrderBy(_ => Random.Shared.Next()).Take(_outbound)],
+                Topology.Mesh => [.. _nodes],
+                _ => [.. _nodes.TakeLast(1).Concat(_topology == Topology.Ring && i == count - 1 && _nodes.Count >= 2 ? [_nodes[0]] : [])],
+            };
+            // A line or a ring keeps exactly the links it was given: a node wanting more outbound
+            // peers dials addresses learned from its peers, and the head of a line would close it
+            // into a triangle. A random graph grows as addresses are learned; a mesh is all links.
+            var outbound = _topology is Topology.Random or Topology.Mesh ? _outbound : peers.Count;
             var args = new List<string>
             {
                 "--regtest", "--network", NetworkName, "--port", "0", "--data", dataDir,
-                "--outbound", $"{_outbound}", "--link-latency", $"{_linkLatency.TotalMilliseconds:0}ms",
+                "--outbound", $"{outbound}", "--link-latency", $"{_linkLatency.TotalMilliseconds:0}ms",
             };
             args.AddRange(_nodeArguments);
-            IEnumerable<LabNode> peers = _topology switch
-            {
-                Topology.Random => _nodes.OrderBy(_ => Random.Shared.Next()).Take(_outbound),
-                Topology.Mesh => _nodes,
-                _ => _nodes.TakeLast(1).Concat(_topology == Topology.Ring && i == count - 1 && _nodes.Count >= 2 ? [_nodes[0]] : []),
-            };
             foreach (var peer in peers)
             {
                 args.AddRange(["--peer", new Uri(peer.Url).Authority]);

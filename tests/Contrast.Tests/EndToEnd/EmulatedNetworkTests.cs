@@ -69,6 +69,11 @@ public sealed class EmulatedNetworkTests(ITestOutputHelper output) : IDisposable
             Assert.Contains(tips.GetProperty("tips").EnumerateArray(), t => t.GetProperty("status").GetString() == "valid-fork" && t.GetProperty("branch_length").GetInt32() == 2);
             // Their own peer lists were never changed: after the heal each node is connected to its line neighbours again.
             await Poll.UntilAsync(async () => (await ChainAsync("info", "--node", nodes[1])).GetProperty("peers").GetInt32() == 2, TimeSpan.FromSeconds(60), () => "node2 did not list both neighbours again");
+            // And it is still a line: the ends never dialled each other through addresses learned
+            // from node2 (the head once did, wanting an outbound peer, and a block then crossed
+            // node1's link twice at once).
+            var peerCounts = await Task.WhenAll(nodes.Select(async n => (await ChainAsync("info", "--node", n)).GetProperty("peers").GetInt32()));
+            Assert.Equal(new[] { 1, 2, 1 }, peerCounts);
         }
         finally
         {
