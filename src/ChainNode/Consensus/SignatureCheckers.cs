@@ -45,19 +45,19 @@ public sealed class SignatureCheckers
         }
         if (_workers == 0 || count == 1 || !_running.TryEnter())
         {
-            var alone = new Batch(count, check, 0);
+            var alone = new Batch(count, check);
             alone.Work();
             alone.Rethrow();
             return;
         }
         try
         {
-            var batch = new Batch(count, check, _workers);
+            using var done = new CountdownEvent(_workers);
+            var batch = new Batch(count, check, done);
             Volatile.Write(ref _batch, batch);
             _start.Release(_workers);
             batch.Work();
-            batch.Done.Wait();
-            batch.Done.Dispose();
+            done.Wait();
             batch.Rethrow();
         }
         finally
@@ -73,17 +73,18 @@ public sealed class SignatureCheckers
             _start.Wait();
             var batch = Volatile.Read(ref _batch)!;
             batch.Work();
-            batch.Done.Signal();
+            batch.Done!.Signal();
         }
     }
 
-    private sealed class Batch(int count, Func<int, bool> check, int workers)
+    /// <param name="done">Signalled by each worker thread when it has no check left; null when the caller checks alone.</param>
+    private sealed class Batch(int count, Func<int, bool> check, CountdownEvent? done = null)
     {
         private int _next = -1;
         private volatile bool _stopped;
         private ExceptionDispatchInfo? _failure;
 
-        public CountdownEvent Done { get; } = new(workers);
+        public CountdownEvent? Done => done;
 
         public void Work()
         {

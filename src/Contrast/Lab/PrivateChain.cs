@@ -84,8 +84,8 @@ public sealed class PrivateChain : IAsyncDisposable
         {
             throw new CliException("NOT_EMULATED", "--emulate needs an emulated network: start it with run-network.ps1 -Emulate (Linux, root), and run contrast in its clients namespace.");
         }
-        // The outbound target of a random graph or a mesh; a line's or a ring's nodes dial exactly their links (AddNodesAsync).
-        var dials = topology switch { Topology.Random => outbound, Topology.Mesh => nodes, _ => 1 };
+        // The outbound target of a random graph or a mesh; a line's or a ring's nodes dial exactly their links (AddNodesAsync) and do not read it.
+        var dials = topology == Topology.Mesh ? nodes : outbound;
         var chain = new PrivateChain(LabNodeProcess.ExecutableOf(file), linkLatency, dials, emulate is null ? null : (file.Emulation!, emulate), nodeArguments ?? [], topology);
         try
         {
